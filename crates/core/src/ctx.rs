@@ -1,0 +1,81 @@
+//! The request context every operation receives: who is acting, for which organization, and the
+//! database. Operations check permissions and scope every query by [`Actor::org_id`] through it,
+//! so REST and GraphQL enforce exactly the same rules.
+
+use crate::error::{Error, Result};
+use crate::role::{Action, ApiKeyScope, Role};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// A user with an access token.
+    User,
+    /// An integration with an API key of the given scope.
+    ApiKey(ApiKeyScope),
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The organization every query of the request is scoped to.
+    pub org_id: Uuid,
+    /// The user acting, or the user who created the API key.
+    pub user_id: Uuid,
+    /// The API key used, if any.
+    pub api_key_id: Option<Uuid>,
+    /// How the caller authenticated.
+    pub kind: PrincipalKind,
+    /// The role the caller acts with.
+    pub role: Role,
+}
+
+impl Actor {
+    /// Whether the caller may perform `action`.
+    pub fn can(&self, action: Action) -> bool {
+        if let PrincipalKind::ApiKey(ApiKeyScope::Read) = self.kind {
+            if action != Action::Read {
+                return false;
+            }
+        }
+        self.role.allows(action)
+    }
+}
+
+/// The context of one operation call.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The database (a cheap handle onto the pool).
+    pub db: DatabaseConnection,
+    /// The authenticated caller.
+    pub actor: Actor,
+}
+
+impl Ctx {
+    /// A context for `actor` on `db`.
+    pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
+        Self { db, actor }
+    }
+
+    /// The organization of the caller.
+    pub fn org_id(&self) -> Uuid {
+        self.actor.org_id
+    }
+
+    /// Fails with 403 unless the caller may perform `action`.
+    pub fn require(&self, action: Action) -> Result<()> {
+        if self.actor.can(action) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "Your role ({}{}) may not perform this operation",
+                self.actor.role.as_str(),
+                match self.actor.kind {
+                    PrincipalKind::ApiKey(scope) => format!(", API key scope {}", scope.as_str()),
+                    PrincipalKind::User => String::new(),
+                }
+            )))
+        }
+    }
+}

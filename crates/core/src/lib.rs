@@ -1,0 +1,22 @@
+//! Shared kernel of the CRM.
+//!
+//! Everything every domain crate needs and nothing transport-specific: identifiers, the request
+//! context ([`Ctx`]) with the acting principal, roles and the permission matrix, the one error
+//! code table ([`Code`], [`Error`]), opaque cursors for keyset pagination, the database
+//! connection with its engine-specific settings, and a database-backed rate limiter.
+
+pub mod ctx;
+pub mod cursor;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod page;
+pub mod rate_limit;
+pub mod role;
+pub mod validation;
+
+pub use ctx::{Actor, Ctx, PrincipalKind};
+pub use error::{Code, Error, FieldError, Result};
+pub use ids::new_id;
+pub use page::{Page, PageRequest};
+pub use role::{Action, ApiKeyScope, Role};

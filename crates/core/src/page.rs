@@ -1,0 +1,102 @@
+//! Page requests and pages of list operations (keyset pagination).
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Default number of items of a page.
+pub const DEFAULT_LIMIT: u64 = 25;
+/// Largest number of items a page may have.
+pub const MAX_LIMIT: u64 = 100;
+
+/// A request for one page of a list.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageRequest {
+    /// Items per page: 1 to 100, default 25.
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    /// The validated page size (422 on `/limit` when out of range).
+    pub fn limit(&self) -> Result<u64> {
+        match self.limit {
+            None => Ok(DEFAULT_LIMIT),
+            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            Some(_) => Err(Error::invalid_field(
+                "/limit",
+                "range",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            )),
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    /// The items of this page, in list order.
+    pub data: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Whether another page follows.
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only tells that more follow.
+    pub fn from_overfetch(mut rows: Vec<T>, limit: u64, cursor_of: impl Fn(&T) -> String) -> Self {
+        let has_more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if has_more {
+            rows.last().map(cursor_of)
+        } else {
+            None
+        };
+        Self {
+            data: rows,
+            next_cursor,
+            has_more,
+        }
+    }
+
+    /// Maps the items, keeping the cursor.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            data: self.data.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+            has_more: self.has_more,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert_eq!(PageRequest::default().limit().unwrap(), 25);
+        assert!(
+            PageRequest {
+                limit: Some(101),
+                cursor: None
+            }
+            .limit()
+            .is_err()
+        );
+        assert!(
+            PageRequest {
+                limit: Some(0),
+                cursor: None
+            }
+            .limit()
+            .is_err()
+        );
+        let p = Page::from_overfetch(vec![1, 2, 3], 2, |x| x.to_string());
+        assert_eq!(p.data, vec![1, 2]);
+        assert_eq!(p.next_cursor.as_deref(), Some("2"));
+        assert!(p.has_more);
+    }
+}

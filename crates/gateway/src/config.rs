@@ -1,0 +1,250 @@
+//! The typed configuration of the server: defaults, then an optional TOML file, then `CRM_*`
+//! environment variables, then command-line flags. Validated once at start and passed in.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A secret value: redacted in `Debug` output and logs.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+/// The deployment environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// Interactive docs and GraphiQL served, GraphQL introspection on.
+    Development,
+    /// No interactive docs, no GraphiQL, no GraphQL introspection.
+    Production,
+}
+
+/// The log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything the server can be configured with. Every field has a default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to listen on (`CRM_LISTEN`).
+    pub listen: String,
+    /// Folder for the embedded database and the generated JWT secret (`CRM_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// `sqlite://path?mode=rwc` or `postgres://...` (`CRM_DATABASE_URL`); default: SQLite in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Largest number of pooled database connections (`CRM_DB_MAX_CONNECTIONS`).
+    pub db_max_connections: u32,
+    /// `development` or `production` (`CRM_ENV`).
+    pub env: Environment,
+    /// `pretty` or `json` (`CRM_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info` or `crm_gateway=debug,info` (`CRM_LOG_LEVEL`).
+    pub log_level: String,
+    /// HTTP worker threads (`CRM_WORKERS`); default: one per core.
+    pub workers: Option<usize>,
+    /// HMAC secret for access tokens, at least 32 bytes (`CRM_JWT_SECRET`); default: generated
+    /// once and kept in `data_dir/jwt-secret`.
+    pub jwt_secret: Option<Secret>,
+    /// `iss` of access tokens (`CRM_JWT_ISSUER`).
+    pub jwt_issuer: String,
+    /// `aud` of access tokens (`CRM_JWT_AUDIENCE`).
+    pub jwt_audience: String,
+    /// Access token lifetime in seconds (`CRM_ACCESS_TOKEN_TTL_SECS`).
+    pub access_token_ttl_secs: i64,
+    /// Refresh token lifetime in seconds (`CRM_REFRESH_TOKEN_TTL_SECS`).
+    pub refresh_token_ttl_secs: i64,
+    /// Whether `POST /api/v1/auth/signup` creates organizations (`CRM_SIGNUP_ENABLED`).
+    pub signup_enabled: bool,
+    /// Login attempts allowed per email per minute (`CRM_LOGIN_ATTEMPTS_PER_MINUTE`).
+    pub login_attempts_per_minute: u32,
+    /// Largest accepted request body in bytes, REST and GraphQL (`CRM_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+    /// Deepest GraphQL selection accepted (`CRM_GRAPHQL_MAX_DEPTH`).
+    pub graphql_max_depth: usize,
+    /// Largest GraphQL query complexity accepted (`CRM_GRAPHQL_MAX_COMPLEXITY`).
+    pub graphql_max_complexity: usize,
+    /// Most GraphQL operations in one batch request (`CRM_GRAPHQL_MAX_BATCH`).
+    pub graphql_max_batch: usize,
+    /// Organization created on first start (`CRM_BOOTSTRAP_ORG`).
+    pub bootstrap_org: Option<String>,
+    /// Admin created on first start (`CRM_BOOTSTRAP_ADMIN_EMAIL`).
+    pub bootstrap_admin_email: Option<String>,
+    /// Password of that admin (`CRM_BOOTSTRAP_ADMIN_PASSWORD`); else one is generated and printed.
+    pub bootstrap_admin_password: Option<Secret>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+            data_dir: PathBuf::from("./crm-data"),
+            database_url: None,
+            db_max_connections: 16,
+            env: Environment::Development,
+            log_format: LogFormat::Pretty,
+            log_level: "info".to_owned(),
+            workers: None,
+            jwt_secret: None,
+            jwt_issuer: "crm".to_owned(),
+            jwt_audience: "crm-api".to_owned(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            signup_enabled: true,
+            login_attempts_per_minute: 10,
+            max_body_bytes: 1024 * 1024,
+            graphql_max_depth: 12,
+            graphql_max_complexity: 2000,
+            graphql_max_batch: 10,
+            bootstrap_org: None,
+            bootstrap_admin_email: None,
+            bootstrap_admin_password: None,
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The sources could not be read or parsed.
+    #[error("cannot read the configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    /// A value breaks a rule.
+    #[error("invalid configuration `{field}`: {reason}")]
+    Invalid {
+        /// The configuration key.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if any), then `CRM_*` variables, then `overrides`.
+    pub fn load(file: Option<&Path>, overrides: &impl Serialize) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("CRM_").ignore(&["config"]))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every rule; the server refuses to start on the first broken one.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |field, reason: &str| {
+            Err(ConfigError::Invalid {
+                field,
+                reason: reason.to_owned(),
+            })
+        };
+        if self.listen.parse::<SocketAddr>().is_err() {
+            return invalid("listen", "must be host:port, such as 127.0.0.1:8080");
+        }
+        if let Some(url) = &self.database_url {
+            let u = url.0.as_str();
+            if !(u.starts_with("sqlite:")
+                || u.starts_with("postgres://")
+                || u.starts_with("postgresql://"))
+            {
+                return invalid("database_url", "must start with sqlite: or postgres://");
+            }
+        }
+        if let Some(secret) = &self.jwt_secret {
+            if secret.0.len() < 32 {
+                return invalid("jwt_secret", "must be at least 32 bytes");
+            }
+        }
+        if self.access_token_ttl_secs < 30
+            || self.refresh_token_ttl_secs < self.access_token_ttl_secs
+        {
+            return invalid(
+                "access_token_ttl_secs",
+                "must be at least 30 and not above refresh_token_ttl_secs",
+            );
+        }
+        if self.max_body_bytes < 1024 {
+            return invalid("max_body_bytes", "must be at least 1024");
+        }
+        if self.graphql_max_depth == 0
+            || self.graphql_max_complexity == 0
+            || self.graphql_max_batch == 0
+        {
+            return invalid("graphql_max_depth", "GraphQL limits must be positive");
+        }
+        if self.db_max_connections == 0 {
+            return invalid("db_max_connections", "must be positive");
+        }
+        if self.workers == Some(0) {
+            return invalid("workers", "must be positive");
+        }
+        Ok(())
+    }
+
+    /// The database URL: the configured one, or SQLite in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.0.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("crm.db").display()
+            ),
+        }
+    }
+
+    /// Whether interactive docs, GraphiQL and introspection are served.
+    pub fn is_development(&self) -> bool {
+        self.env == Environment::Development
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate_and_secrets_are_redacted() {
+        let mut c = Config::default();
+        c.validate().unwrap();
+        c.jwt_secret = Some(Secret("x".repeat(40)));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("xxxx"), "{shown}");
+        c.jwt_secret = Some(Secret("short".into()));
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn layers_file_then_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("crm.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nsignup_enabled = false\n",
+        )
+        .unwrap();
+        let overrides = serde_json::json!({ "listen": "127.0.0.1:9100" });
+        let c = Config::load(Some(&file), &overrides).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9100");
+        assert!(!c.signup_enabled);
+    }
+}

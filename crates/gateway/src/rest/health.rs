@@ -1,0 +1,76 @@
+//! Liveness, readiness, the contract documents and the error code descriptions.
+
+use super::problem::ApiError;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use crm_core::{Code, Error};
+use serde::Serialize;
+
+/// Liveness: the process answers (no dependency is checked).
+#[utoipa::path(get, path = "/livez", tag = "operations", security(()),
+    responses((status = 200, description = "The process is alive", body = Health)))]
+pub async fn livez() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers and the server is not draining.
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+    responses(
+        (status = 200, description = "Ready to serve", body = Health),
+        (status = 503, description = "Draining or database unreachable", body = super::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.is_draining() {
+        return Err(ApiError::new(
+            Code::Unavailable,
+            "The server is shutting down",
+        ));
+    }
+    state.db.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness: database unreachable");
+        ApiError::new(Code::Unavailable, "The database is unreachable")
+    })?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}
+
+/// Health status.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok` when answered with 200.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The OpenAPI document (identical to the committed `openapi/openapi.json`).
+pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.openapi_json.as_str().to_owned())
+}
+
+/// The description of an error code (the target of a problem's `type`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorCodeInfo {
+    /// The code, as in `code` and GraphQL's `extensions.code`.
+    pub code: &'static str,
+    /// The HTTP status REST answers with.
+    pub status: u16,
+    /// The summary used as a problem's `title`.
+    pub title: &'static str,
+}
+
+/// Describes one error code of the code table.
+#[utoipa::path(get, path = "/errors/{code}", tag = "operations", security(()),
+    params(("code" = String, Path, description = "An error code such as `validation_failed`")),
+    responses(
+        (status = 200, description = "The code's description", body = ErrorCodeInfo),
+        (status = 404, description = "No such code", body = super::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn error_code(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let code = Code::parse(&path).ok_or_else(|| ApiError(Error::not_found("Error code")))?;
+    Ok(HttpResponse::Ok().json(ErrorCodeInfo {
+        code: code.as_str(),
+        status: code.status(),
+        title: code.title(),
+    }))
+}

@@ -1,0 +1,74 @@
+//! The REST face: routes, extractors, problem rendering and the OpenAPI document.
+
+mod api_keys;
+mod auth;
+pub mod extract;
+mod health;
+mod me;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+mod users;
+
+use crate::graphql;
+use actix_web::{HttpRequest, HttpResponse, middleware::from_fn, web};
+use crm_core::Error;
+use utoipa_swagger_ui::SwaggerUi;
+
+async fn not_found(_req: HttpRequest) -> HttpResponse {
+    problem::render(&Error::not_found("Resource"), problem::current_request_id())
+}
+
+/// Registers every route of the app; `development` adds the interactive docs at `/docs`.
+pub fn configure(development: bool) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg: &mut web::ServiceConfig| {
+        let mut root = web::scope("")
+            .wrap(from_fn(middleware::request_context))
+            .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+            .app_data(web::PathConfig::default().error_handler(extract::path_error))
+            .service(web::resource("/livez").route(web::get().to(health::livez)))
+            .service(web::resource("/readyz").route(web::get().to(health::readyz)))
+            .service(web::resource("/openapi.json").route(web::get().to(health::openapi_json)))
+            .service(web::resource("/errors/{code}").route(web::get().to(health::error_code)))
+            .service(
+                web::resource("/graphql")
+                    .route(web::post().to(graphql::http::post))
+                    .route(web::get().to(graphql::http::get)),
+            )
+            .service(api_v1());
+        if development {
+            root = root.service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+            );
+        }
+        cfg.service(root.default_service(web::to(not_found)));
+    }
+}
+
+fn api_v1() -> actix_web::Scope {
+    web::scope("/api/v1")
+        .service(web::resource("/auth/signup").route(web::post().to(auth::signup)))
+        .service(web::resource("/auth/login").route(web::post().to(auth::login)))
+        .service(web::resource("/auth/refresh").route(web::post().to(auth::refresh)))
+        .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
+        .service(web::resource("/me").route(web::get().to(me::me)))
+        .service(web::resource("/me/password").route(web::post().to(me::change_password)))
+        .service(
+            web::resource("/users")
+                .route(web::get().to(users::list))
+                .route(web::post().to(users::create)),
+        )
+        .service(
+            web::resource("/users/{id}")
+                .route(web::get().to(users::get))
+                .route(web::patch().to(users::update)),
+        )
+        .service(web::resource("/users/{id}/deactivate").route(web::post().to(users::deactivate)))
+        .service(
+            web::resource("/api-keys")
+                .route(web::get().to(api_keys::list))
+                .route(web::post().to(api_keys::create)),
+        )
+        .service(web::resource("/api-keys/{id}").route(web::delete().to(api_keys::revoke)))
+}

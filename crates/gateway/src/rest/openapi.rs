@@ -1,0 +1,143 @@
+//! The OpenAPI 3.1 document: every REST operation, its bodies, errors and security.
+
+use std::collections::BTreeMap;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response};
+use utoipa::{IntoResponses, Modify, OpenApi};
+
+fn problem(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+macro_rules! error_set {
+    ($(#[$doc:meta])* $name:ident { $($status:literal => $desc:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                BTreeMap::from([$(($status.to_string(), problem($desc))),+])
+            }
+        }
+    };
+}
+
+error_set!(
+    /// Errors of an unauthenticated write (signup excepted).
+    PublicWriteErrors {
+        "400" => "Malformed JSON",
+        "401" => "Invalid credentials or token",
+        "413" => "Body too large",
+        "415" => "Body is not JSON",
+        "422" => "A field breaks a rule; `errors` lists each with a JSON pointer",
+        "429" => "Too many attempts; see `Retry-After`",
+        "500" => "Unexpected error; quote the request id",
+    }
+);
+
+error_set!(
+    /// Errors of signup.
+    SignupErrors {
+        "400" => "Malformed JSON",
+        "403" => "Signup is disabled on this server",
+        "409" => "The email is already registered",
+        "413" => "Body too large",
+        "415" => "Body is not JSON",
+        "422" => "A field breaks a rule; `errors` lists each with a JSON pointer",
+        "429" => "Too many requests; see `Retry-After`",
+        "500" => "Unexpected error; quote the request id",
+    }
+);
+
+error_set!(
+    /// Errors of an authenticated read.
+    ReadErrors {
+        "401" => "Missing, invalid, expired or revoked credentials",
+        "403" => "The caller's role may not do this",
+        "404" => "No such record in the caller's organization",
+        "422" => "A parameter breaks a rule (limit, cursor, unknown parameter)",
+        "429" => "Too many requests; see `Retry-After`",
+        "500" => "Unexpected error; quote the request id",
+    }
+);
+
+error_set!(
+    /// Errors of an authenticated write.
+    WriteErrors {
+        "400" => "Malformed JSON",
+        "401" => "Missing, invalid, expired or revoked credentials",
+        "403" => "The caller's role or key scope may not do this",
+        "404" => "No such record in the caller's organization",
+        "409" => "Conflicts with the current state (a unique value taken, the last admin)",
+        "413" => "Body too large",
+        "415" => "Body is not JSON",
+        "422" => "A field breaks a rule; `errors` lists each with a JSON pointer",
+        "429" => "Too many requests; see `Retry-After`",
+        "500" => "Unexpected error; quote the request id",
+    }
+);
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.description = Some(
+            "A user's access token (JWT from /api/v1/auth/login) or an integration's API key \
+             (`crm_<prefix>_<secret>`)."
+                .to_owned(),
+        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
+}
+
+/// The API document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CRM API",
+        description = "Headless CRM: REST under /api/v1 (this document) and GraphQL at /graphql. \
+Errors are RFC 9457 problem documents whose `code` matches GraphQL's `extensions.code`. \
+Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
+        license(name = "Apache-2.0"),
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    paths(
+        super::health::livez,
+        super::health::readyz,
+        super::health::error_code,
+        super::auth::signup,
+        super::auth::login,
+        super::auth::refresh,
+        super::auth::logout,
+        super::me::me,
+        super::me::change_password,
+        super::users::list,
+        super::users::create,
+        super::users::get,
+        super::users::update,
+        super::users::deactivate,
+        super::api_keys::list,
+        super::api_keys::create,
+        super::api_keys::revoke,
+    ),
+    components(schemas(super::problem::Problem)),
+    tags(
+        (name = "auth", description = "Sign up, sign in, refresh and sign out"),
+        (name = "identity", description = "The caller"),
+        (name = "users", description = "Users of the organization"),
+        (name = "api-keys", description = "API keys for integrations"),
+        (name = "operations", description = "Health and error descriptions"),
+    )
+)]
+pub struct ApiDoc;

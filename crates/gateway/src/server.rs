@@ -1,0 +1,250 @@
+//! Starting and stopping the server: connect, migrate, bootstrap, bind, drain on a signal.
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::{contracts, graphql, rest};
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use crm_core::db::{DbSettings, connect};
+use crm_identity::ops::BootstrapInput;
+use crm_identity::{Auth, AuthSettings};
+use crm_migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be reached, opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// A file or socket operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The first-start bootstrap failed.
+    #[error("bootstrap: {0}")]
+    Bootstrap(crm_core::Error),
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StartError {
+    let context = context.into();
+    move |source| StartError::Io { context, source }
+}
+
+/// A running server.
+pub struct RunningServer {
+    /// The address it listens on (useful with port 0).
+    pub addr: SocketAddr,
+    /// Stops the server.
+    pub handle: ServerHandle,
+    /// The shared state (tests read the database through it).
+    pub state: AppState,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops gracefully: `/readyz` turns 503, in-flight requests finish, then the server stops.
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.state.draining.store(true, Ordering::Relaxed);
+        self.handle.stop(true).await;
+        self.task
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?
+    }
+
+    /// Waits until the server stops (after [`RunningServer::stop`] or a signal).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?
+    }
+}
+
+/// Opens the database and applies pending migrations.
+pub async fn open_database(config: &Config) -> Result<DatabaseConnection, StartError> {
+    let url = config.database_url();
+    if let Some(path) = sqlite_path(&url) {
+        if let Some(parent) = Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .map_err(io(format!("creating {}", parent.display())))?;
+            }
+        }
+    }
+    let mut settings = DbSettings::new(url);
+    settings.max_connections = config.db_max_connections;
+    let db = connect(&settings).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// The JWT secret: configured, or generated once and kept in the data folder.
+fn jwt_secret(config: &Config) -> Result<Vec<u8>, StartError> {
+    if let Some(secret) = &config.jwt_secret {
+        return Ok(secret.0.as_bytes().to_vec());
+    }
+    let path = config.data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(existing.as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(io(format!("creating {}", config.data_dir.display())))?;
+    let secret = crm_identity::secret::random_token(64);
+    write_private(&path, &secret).map_err(io(format!("writing {}", path.display())))?;
+    tracing::info!(path = %path.display(), "generated a JWT secret");
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(content.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    std::fs::write(path, content)
+}
+
+/// Creates the first organization and admin on an empty database.
+async fn bootstrap(db: &DatabaseConnection, config: &Config) -> Result<(), StartError> {
+    let input = BootstrapInput {
+        org_name: config.bootstrap_org.clone(),
+        admin_email: config.bootstrap_admin_email.clone(),
+        admin_password: config
+            .bootstrap_admin_password
+            .as_ref()
+            .map(|s| s.0.clone()),
+    };
+    let outcome = crm_identity::ops::bootstrap(db, input)
+        .await
+        .map_err(|e| StartError::Bootstrap(e.into()))?;
+    if let Some(done) = outcome {
+        tracing::info!(org = %done.org_name, admin = %done.admin_email, "created the first organization and its admin");
+        if let Some(password) = done.generated_password {
+            // Printed once, on the console only: it is never logged or stored in clear.
+            println!(
+                "\n  First start: organization \"{}\" with admin {}\n  One-time password: {}\n  Sign in and change it: POST /api/v1/me/password\n",
+                done.org_name, done.admin_email, password
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Connects, migrates, bootstraps and starts serving; returns once the socket is bound.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let db = open_database(&config).await?;
+    bootstrap(&db, &config).await?;
+    let auth = Auth::new(AuthSettings {
+        jwt_secret: jwt_secret(&config)?,
+        issuer: config.jwt_issuer.clone(),
+        audience: config.jwt_audience.clone(),
+        access_ttl_secs: config.access_token_ttl_secs,
+        refresh_ttl_secs: config.refresh_token_ttl_secs,
+        signup_enabled: config.signup_enabled,
+        login_attempts_per_minute: config.login_attempts_per_minute,
+    });
+    let state = AppState {
+        db,
+        auth: Arc::new(auth),
+        schema: graphql::build_schema(&config),
+        openapi_json: Arc::new(contracts::openapi_json()),
+        draining: Arc::new(AtomicBool::new(false)),
+        config: Arc::new(config.clone()),
+    };
+
+    let listener =
+        TcpListener::bind(&config.listen).map_err(io(format!("binding {}", config.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(io("reading the bound address"))?;
+    let app_state = state.clone();
+    let routes = rest::configure(config.is_development());
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(app_state.clone()))
+            .configure(routes.clone())
+    })
+    .disable_signals()
+    .shutdown_timeout(30)
+    .listen(listener)
+    .map_err(io("listening"))?;
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    let server = server.run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    tracing::info!(%addr, env = ?config.env, "serving");
+    Ok(RunningServer {
+        addr,
+        handle,
+        state,
+        task,
+    })
+}
+
+/// Serves until SIGTERM or SIGINT, then drains gracefully (both signals are graceful).
+pub async fn serve_until_signal(config: Config) -> Result<(), StartError> {
+    let running = start(config).await?;
+    let handle = running.handle.clone();
+    let draining = running.state.draining.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: draining in-flight requests");
+        draining.store(true, Ordering::Relaxed);
+        handle.stop(true).await;
+    });
+    running.wait().await.map_err(io("serving"))
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,32 @@
+//! What every request handler shares.
+
+use crate::config::Config;
+use crate::graphql::CrmSchema;
+use crm_identity::Auth;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Shared application state: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Authentication keys and settings.
+    pub auth: Arc<Auth>,
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The GraphQL schema, with its limits.
+    pub schema: CrmSchema,
+    /// The OpenAPI document, serialised once.
+    pub openapi_json: Arc<String>,
+    /// Set when shutdown begins: `/readyz` answers 503 from then on.
+    pub draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Whether the server is shutting down.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+}

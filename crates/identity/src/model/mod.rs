@@ -1,0 +1,6 @@
+//! SeaORM entities of the identity tables; private to this crate.
+
+pub mod api_key;
+pub mod organization;
+pub mod refresh_token;
+pub mod user;

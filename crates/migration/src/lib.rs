@@ -1,0 +1,19 @@
+//! Database migrations of the CRM.
+//!
+//! One migration per file, a linear history, never edited once landed: a change is a new file.
+//! The same migrations run on SQLite and PostgreSQL. Every tenant table leads with `org_id` and
+//! every index serving a tenant query leads with it; primary keys are UUIDv7.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_identity;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_identity::Migration)]
+    }
+}
