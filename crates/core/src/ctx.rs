@@ -34,10 +34,8 @@ pub struct Actor {
 impl Actor {
     /// Whether the caller may perform `action`.
     pub fn can(&self, action: Action) -> bool {
-        if let PrincipalKind::ApiKey(ApiKeyScope::Read) = self.kind {
-            if action != Action::Read {
-                return false;
-            }
+        if self.kind == PrincipalKind::ApiKey(ApiKeyScope::Read) && action != Action::Read {
+            return false;
         }
         self.role.allows(action)
     }

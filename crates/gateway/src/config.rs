@@ -170,10 +170,10 @@ impl Config {
                 return invalid("database_url", "must start with sqlite: or postgres://");
             }
         }
-        if let Some(secret) = &self.jwt_secret {
-            if secret.0.len() < 32 {
-                return invalid("jwt_secret", "must be at least 32 bytes");
-            }
+        if let Some(secret) = &self.jwt_secret
+            && secret.0.len() < 32
+        {
+            return invalid("jwt_secret", "must be at least 32 bytes");
         }
         if self.access_token_ttl_secs < 30
             || self.refresh_token_ttl_secs < self.access_token_ttl_secs

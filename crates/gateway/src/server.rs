@@ -71,13 +71,11 @@ impl RunningServer {
 /// Opens the database and applies pending migrations.
 pub async fn open_database(config: &Config) -> Result<DatabaseConnection, StartError> {
     let url = config.database_url();
-    if let Some(path) = sqlite_path(&url) {
-        if let Some(parent) = Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .map_err(io(format!("creating {}", parent.display())))?;
-            }
-        }
+    if let Some(path) = sqlite_path(&url)
+        && let Some(parent) = Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
     }
     let mut settings = DbSettings::new(url);
     settings.max_connections = config.db_max_connections;

@@ -26,10 +26,10 @@ pub fn gql(err: impl Into<Error>) -> async_graphql::Error {
         if let Some(id) = &request_id {
             ext.set("requestId", id.as_str());
         }
-        if !err.fields.is_empty() {
-            if let Some(fields) = &fields {
-                ext.set("errors", fields.clone());
-            }
+        if !err.fields.is_empty()
+            && let Some(fields) = &fields
+        {
+            ext.set("errors", fields.clone());
         }
     })
 }
