@@ -39,6 +39,8 @@ pub enum Code {
     UnsupportedMediaType,
     /// A well-formed request breaks one or more rules; `errors` lists every broken field.
     ValidationFailed,
+    /// An `Idempotency-Key` was reused with another request body.
+    IdempotencyKeyReused,
     /// Too many requests; retry after the number of seconds in `Retry-After`.
     RateLimited,
     /// An unexpected failure on the server; the request id identifies it in the logs.
@@ -49,7 +51,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in table order (used for documentation and tests).
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 16] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::InvalidCredentials,
@@ -62,6 +64,7 @@ impl Code {
         Code::PayloadTooLarge,
         Code::UnsupportedMediaType,
         Code::ValidationFailed,
+        Code::IdempotencyKeyReused,
         Code::RateLimited,
         Code::Internal,
         Code::Unavailable,
@@ -106,6 +109,11 @@ impl Code {
             Code::PayloadTooLarge => ("payload_too_large", 413, "Payload too large"),
             Code::UnsupportedMediaType => ("unsupported_media_type", 415, "Unsupported media type"),
             Code::ValidationFailed => ("validation_failed", 422, "Validation failed"),
+            Code::IdempotencyKeyReused => (
+                "idempotency_key_reused",
+                422,
+                "Idempotency key reused with another request",
+            ),
             Code::RateLimited => ("rate_limited", 429, "Too many requests"),
             Code::Internal => ("internal", 500, "Internal server error"),
             Code::Unavailable => ("unavailable", 503, "Service unavailable"),
@@ -161,6 +169,8 @@ pub struct Error {
     pub fields: Vec<FieldError>,
     /// Seconds after which a retry may succeed, for [`Code::RateLimited`].
     pub retry_after: Option<u64>,
+    /// Extra members of the problem document (such as `merged_into`), as a JSON object.
+    pub meta: Option<serde_json::Value>,
     /// The internal cause, logged and never returned to clients.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
@@ -174,6 +184,7 @@ impl Error {
             detail: detail.into(),
             fields: Vec::new(),
             retry_after: None,
+            meta: None,
             source: None,
         }
     }

@@ -5,18 +5,27 @@
 //! code table ([`Code`], [`Error`]), opaque cursors for keyset pagination, the database
 //! connection with its engine-specific settings, and a database-backed rate limiter.
 
+pub mod audit;
 pub mod ctx;
 pub mod cursor;
 pub mod db;
 pub mod error;
+pub mod idempotency;
 pub mod ids;
+pub mod list;
+pub mod money;
 pub mod page;
+pub mod patch;
 pub mod rate_limit;
 pub mod role;
 pub mod validation;
+pub mod vocab;
 
 pub use ctx::{Actor, Ctx, PrincipalKind};
 pub use error::{Code, Error, FieldError, Result};
 pub use ids::new_id;
+pub use money::Money;
 pub use page::{Page, PageRequest};
+pub use patch::Patch;
 pub use role::{Action, ApiKeyScope, Role};
+pub use vocab::{Channel, LifecycleStage, SizeBand};

@@ -67,7 +67,7 @@ async fn execute(req: &HttpRequest, payload: &mut web::Payload) -> Result<HttpRe
     for request in requests.drain(..) {
         let mut request = request.data(state.clone());
         if let Some(c) = &caller {
-            request = request.data(c.clone());
+            request = super::loaders::attach(request.data(c.clone()), c);
         }
         responses.push(state.schema.execute(request).await);
     }

@@ -2,26 +2,40 @@
 //! mapping, and the HTTP endpoint with body, batch, depth and complexity limits.
 
 mod connection;
+mod customers;
 pub mod error;
 pub mod http;
+mod inputs;
+pub mod loaders;
 mod mutation;
+mod nodes;
 mod query;
 
 use crate::config::Config;
-use async_graphql::{EmptySubscription, Schema};
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+/// The root of queries.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(query::IdentityQuery, customers::CustomersQuery);
+
+/// The root of mutations.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(mutation::IdentityMutation, customers::CustomersMutation);
 
 /// The schema type.
 pub type CrmSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Builds the schema with the configured limits; introspection is off in production.
 pub fn build_schema(config: &Config) -> CrmSchema {
-    let builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
-        .limit_depth(config.graphql_max_depth)
-        .limit_complexity(config.graphql_max_complexity)
-        .limit_recursive_depth(64)
-        .limit_directives(16);
+    let builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(config.graphql_max_depth)
+    .limit_complexity(config.graphql_max_complexity)
+    .limit_recursive_depth(64)
+    .limit_directives(16);
     if config.is_development() {
         builder.finish()
     } else {

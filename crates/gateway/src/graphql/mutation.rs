@@ -20,11 +20,12 @@ fn id_or_not_found(id: &ID, what: &str) -> async_graphql::Result<Uuid> {
     parse_id(id).ok_or_else(|| gql(Error::not_found(what)))
 }
 
-/// The root of mutations.
-pub struct MutationRoot;
+/// Identity mutations.
+#[derive(Default)]
+pub struct IdentityMutation;
 
 #[Object]
-impl MutationRoot {
+impl IdentityMutation {
     /// Creates an organization with this user as its admin, and signs them in.
     async fn signup(
         &self,

@@ -31,11 +31,12 @@ fn optional<T>(result: Result<T, crm_identity::IdentityError>) -> async_graphql:
     }
 }
 
-/// The root of queries.
-pub struct QueryRoot;
+/// Identity queries.
+#[derive(Default)]
+pub struct IdentityQuery;
 
 #[Object]
-impl QueryRoot {
+impl IdentityQuery {
     /// The caller: user, organization and role.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         ops::me(caller(ctx)?).await.gql()

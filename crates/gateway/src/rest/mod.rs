@@ -2,8 +2,14 @@
 
 mod api_keys;
 mod auth;
+mod companies;
+mod contacts;
+mod custom_fields;
+pub mod etag;
 pub mod extract;
 mod health;
+pub mod idempotency;
+pub mod list_query;
 mod me;
 pub mod middleware;
 pub mod openapi;
@@ -14,6 +20,37 @@ use crate::graphql;
 use actix_web::{HttpRequest, HttpResponse, middleware::from_fn, web};
 use crm_core::Error;
 use utoipa_swagger_ui::SwaggerUi;
+
+/// The routes of a versioned record resource (`deleted` before `{id}`, so it is not an id).
+macro_rules! records {
+    ($m:ident, $base:literal) => {
+        |cfg: &mut web::ServiceConfig| {
+            cfg.service(
+                web::resource($base)
+                    .route(web::get().to($m::list))
+                    .route(web::post().to($m::create)),
+            )
+            .service(web::resource(concat!($base, "/deleted")).route(web::get().to($m::deleted)))
+            .service(
+                web::resource(concat!($base, "/{id}"))
+                    .route(web::get().to($m::get))
+                    .route(web::patch().to($m::update))
+                    .route(web::delete().to($m::delete)),
+            )
+            .service(
+                web::resource(concat!($base, "/{id}/restore")).route(web::post().to($m::restore)),
+            )
+            .service(
+                web::resource(concat!($base, "/{id}/history")).route(web::get().to($m::history)),
+            )
+            .service(
+                web::resource(concat!($base, "/{id}/duplicates"))
+                    .route(web::get().to($m::duplicates)),
+            )
+            .service(web::resource(concat!($base, "/{id}/merge")).route(web::post().to($m::merge)));
+        }
+    };
+}
 
 async fn not_found(_req: HttpRequest) -> HttpResponse {
     problem::render(&Error::not_found("Resource"), problem::current_request_id())
@@ -46,8 +83,9 @@ pub fn configure(development: bool) -> impl Fn(&mut web::ServiceConfig) + Clone 
     }
 }
 
-fn api_v1() -> actix_web::Scope {
+fn api_v1() -> impl actix_web::dev::HttpServiceFactory {
     web::scope("/api/v1")
+        .wrap(from_fn(idempotency::idempotency))
         .service(web::resource("/auth/signup").route(web::post().to(auth::signup)))
         .service(web::resource("/auth/login").route(web::post().to(auth::login)))
         .service(web::resource("/auth/refresh").route(web::post().to(auth::refresh)))
@@ -71,4 +109,15 @@ fn api_v1() -> actix_web::Scope {
                 .route(web::post().to(api_keys::create)),
         )
         .service(web::resource("/api-keys/{id}").route(web::delete().to(api_keys::revoke)))
+        .configure(records!(contacts, "/contacts"))
+        .configure(records!(companies, "/companies"))
+        .service(
+            web::resource("/custom-fields")
+                .route(web::get().to(custom_fields::list))
+                .route(web::post().to(custom_fields::create)),
+        )
+        .service(
+            web::resource("/custom-fields/{id}").route(web::delete().to(custom_fields::delete)),
+        )
+        .service(web::resource("/owner-transfers").route(web::post().to(custom_fields::transfer)))
 }

@@ -78,6 +78,12 @@ impl From<crm_identity::IdentityError> for ApiError {
     }
 }
 
+impl From<crm_customers::CustomersError> for ApiError {
+    fn from(e: crm_customers::CustomersError) -> Self {
+        Self(e.into())
+    }
+}
+
 impl ApiError {
     /// Shorthand for an error of `code`.
     pub fn new(code: Code, detail: impl Into<String>) -> Self {
@@ -109,8 +115,13 @@ pub fn render(err: &Error, request_id: Option<String>) -> HttpResponse {
         res.insert_header((header::RETRY_AFTER, secs.to_string()));
         res.insert_header(("RateLimit", format!("remaining=0, reset={secs}")));
     }
-    let body = serde_json::to_string(&Problem::of(err, request_id)).unwrap_or_default();
-    res.body(body)
+    let mut body = serde_json::to_value(Problem::of(err, request_id)).unwrap_or_default();
+    if let (Some(serde_json::Value::Object(extra)), Some(obj)) = (&err.meta, body.as_object_mut()) {
+        for (k, v) in extra {
+            obj.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    res.body(body.to_string())
 }
 
 impl ResponseError for ApiError {

@@ -11,4 +11,6 @@ pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use authenticate::authenticate;
 pub use bootstrap::{BootstrapInput, BootstrapOutcome, bootstrap};
 pub use sessions::{login, logout, refresh, signup};
-pub use users::{change_password, create_user, get_user, list_users, me, update_user};
+pub use users::{
+    change_password, create_user, get_user, list_users, me, update_user, users_by_ids,
+};

@@ -59,6 +59,20 @@ pub async fn get_user(ctx: &Ctx, id: Uuid) -> Result<User> {
     Ok(convert::user(find_user(&ctx.db, ctx.org_id(), id).await?))
 }
 
+/// Users of the caller's organization by id (for GraphQL loaders).
+pub async fn users_by_ids(
+    ctx: &Ctx,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, User>> {
+    ctx.require(Action::Read)?;
+    let rows = user::Entity::find()
+        .filter(user::Column::OrgId.eq(ctx.org_id()))
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(&ctx.db)
+        .await?;
+    Ok(rows.into_iter().map(|u| (u.id, convert::user(u))).collect())
+}
+
 /// Adds a user to the caller's organization (admins only).
 pub async fn create_user(ctx: &Ctx, input: NewUser) -> Result<User> {
     ctx.require(Action::ManageUsers)?;

@@ -1,0 +1,260 @@
+//! Per-record history and the outbox: every change appends both, in the transaction of the change.
+//!
+//! History answers "who changed what, when" per record (`GET /{id}/history`); the outbox is the
+//! one event stream that feeds the change feed, webhooks, subscriptions and automation.
+
+use crate::ctx::Ctx;
+use crate::error::Result;
+use crate::{Page, PageRequest, cursor, new_id};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, DbBackend, Value as DbValue};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+/// Fields that change on every write and say nothing to a reader of the history.
+const IGNORED: &[&str] = &["version", "updated_at", "search_text", "created_at"];
+
+/// One entry of a record's history.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct HistoryEntry {
+    /// Identifier of the entry.
+    pub id: Uuid,
+    /// `created`, `updated`, `deleted`, `restored`, `merged`, `merged_away` or `owner_changed`.
+    pub action: String,
+    /// The user who acted (for an API key: its creator).
+    pub actor_user_id: Option<Uuid>,
+    /// The API key used, if any.
+    pub actor_api_key_id: Option<Uuid>,
+    /// Changed fields: `{"field": {"before": ..., "after": ...}}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub changes: Value,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// The changed fields between two JSON objects: `{"field": {"before", "after"}}`.
+pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {
+    let empty = Map::new();
+    let b = before.and_then(Value::as_object).unwrap_or(&empty);
+    let a = after.and_then(Value::as_object).unwrap_or(&empty);
+    let mut out = Map::new();
+    for key in b.keys().chain(a.keys()) {
+        if IGNORED.contains(&key.as_str()) || out.contains_key(key) {
+            continue;
+        }
+        let (old, new) = (
+            b.get(key).unwrap_or(&Value::Null),
+            a.get(key).unwrap_or(&Value::Null),
+        );
+        if old != new {
+            out.insert(key.clone(), json!({ "before": old, "after": new }));
+        }
+    }
+    Value::Object(out)
+}
+
+fn json_value(backend: DbBackend, v: Value) -> sea_orm::sea_query::SimpleExpr {
+    match backend {
+        DbBackend::Postgres => {
+            Expr::cust_with_values("CAST($1 AS jsonb)", [DbValue::from(v.to_string())])
+        }
+        _ => Expr::val(v.to_string()).into(),
+    }
+}
+
+/// Appends a history entry and an outbox event for a change of one record.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    record_type: &str,
+    record_id: Uuid,
+    action: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<()> {
+    let changes = match action {
+        "created" | "updated" | "merged" | "owner_changed" => diff(before, after),
+        _ => json!({}),
+    };
+    append(
+        db,
+        ctx,
+        record_type,
+        record_id,
+        action,
+        changes,
+        json!({ "before": before, "after": after }),
+    )
+    .await
+}
+
+/// Appends a history entry with explicit `changes` and an outbox event with `payload`.
+pub async fn append(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    record_type: &str,
+    record_id: Uuid,
+    action: &str,
+    changes: Value,
+    payload: Value,
+) -> Result<()> {
+    let backend = db.get_database_backend();
+    let now = Utc::now();
+    let history = Query::insert()
+        .into_table(Alias::new("record_history"))
+        .columns(
+            [
+                "id",
+                "org_id",
+                "record_type",
+                "record_id",
+                "action",
+                "actor_user_id",
+                "actor_api_key_id",
+                "changes",
+                "at",
+            ]
+            .map(Alias::new),
+        )
+        .values([
+            new_id().into(),
+            ctx.org_id().into(),
+            record_type.into(),
+            record_id.into(),
+            action.into(),
+            Some(ctx.actor.user_id).into(),
+            ctx.actor.api_key_id.into(),
+            json_value(backend, changes),
+            now.into(),
+        ])
+        .map_err(crate::Error::internal)?
+        .to_owned();
+    db.execute(&history).await?;
+    let outbox = Query::insert()
+        .into_table(Alias::new("outbox_events"))
+        .columns(
+            [
+                "id",
+                "org_id",
+                "topic",
+                "record_type",
+                "record_id",
+                "actor_user_id",
+                "actor_api_key_id",
+                "payload",
+                "created_at",
+            ]
+            .map(Alias::new),
+        )
+        .values([
+            new_id().into(),
+            ctx.org_id().into(),
+            format!("{record_type}.{action}").into(),
+            record_type.into(),
+            record_id.into(),
+            Some(ctx.actor.user_id).into(),
+            ctx.actor.api_key_id.into(),
+            json_value(backend, payload),
+            now.into(),
+        ])
+        .map_err(crate::Error::internal)?
+        .to_owned();
+    db.execute(&outbox).await?;
+    Ok(())
+}
+
+/// Moves the history of `from` onto `to` (when `from` is merged into `to`).
+pub async fn move_history(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    record_type: &str,
+    from: Uuid,
+    to: Uuid,
+) -> Result<()> {
+    let update = Query::update()
+        .table(Alias::new("record_history"))
+        .value(Alias::new("record_id"), to)
+        .and_where(Expr::col(Alias::new("org_id")).eq(ctx.org_id()))
+        .and_where(Expr::col(Alias::new("record_type")).eq(record_type))
+        .and_where(Expr::col(Alias::new("record_id")).eq(from))
+        .to_owned();
+    db.execute(&update).await?;
+    Ok(())
+}
+
+/// The history of one record, newest first.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    record_type: &str,
+    record_id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<HistoryEntry>> {
+    let limit = page.limit()?;
+    let mut select = Query::select()
+        .columns(
+            [
+                "id",
+                "action",
+                "actor_user_id",
+                "actor_api_key_id",
+                "changes",
+                "at",
+            ]
+            .map(Alias::new),
+        )
+        .from(Alias::new("record_history"))
+        .and_where(Expr::col(Alias::new("org_id")).eq(ctx.org_id()))
+        .and_where(Expr::col(Alias::new("record_type")).eq(record_type))
+        .and_where(Expr::col(Alias::new("record_id")).eq(record_id))
+        .order_by(Alias::new("id"), Order::Desc)
+        .limit(limit + 1)
+        .to_owned();
+    if let Some(c) = &page.cursor {
+        let before: Uuid = cursor::decode(c)?;
+        select.and_where(Expr::col(Alias::new("id")).lt(before));
+    }
+    let rows = db.query_all(&select).await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let changes: Value = match db.get_database_backend() {
+            DbBackend::Postgres => row.try_get("", "changes")?,
+            _ => {
+                let text: String = row.try_get("", "changes")?;
+                serde_json::from_str(&text).unwrap_or(Value::Null)
+            }
+        };
+        entries.push(HistoryEntry {
+            id: row.try_get("", "id")?,
+            action: row.try_get("", "action")?,
+            actor_user_id: row.try_get("", "actor_user_id")?,
+            actor_api_key_id: row.try_get("", "actor_api_key_id")?,
+            changes,
+            at: row.try_get("", "at")?,
+        });
+    }
+    Ok(Page::from_overfetch(entries, limit, |e| {
+        cursor::encode(&e.id)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lists_changed_fields_only() {
+        let d = diff(
+            Some(&json!({"a": 1, "b": "x", "version": 1})),
+            Some(&json!({"a": 2, "b": "x", "c": true, "version": 2})),
+        );
+        assert_eq!(
+            d,
+            json!({"a": {"before": 1, "after": 2}, "c": {"before": null, "after": true}})
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! Customers: companies and contacts (consumers too: a contact needs no company), their custom
+//! fields, duplicate detection and merge, and owner transfer.
+//!
+//! Every write goes through the write-safety kit of `crm-core`: versions (ETag / `ifVersion`),
+//! soft delete and restore, per-record history and an outbox event in the same transaction.
+
+pub mod dto;
+pub mod error;
+mod model;
+pub mod ops;
+mod validate;
+
+pub use dto::*;
+pub use error::CustomersError;

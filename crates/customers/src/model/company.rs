@@ -1,0 +1,40 @@
+//! `companies`.
+
+use sea_orm::entity::prelude::*;
+
+/// One company row.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "companies")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    pub legal_name: Option<String>,
+    pub domain: Option<String>,
+    pub industry: Option<String>,
+    pub size_band: Option<String>,
+    pub annual_revenue_amount: Option<String>,
+    pub annual_revenue_currency: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub lifecycle_stage: Option<String>,
+    pub tags: Json,
+    pub custom: Json,
+    pub search_text: String,
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub deleted_at: Option<DateTimeUtc>,
+    pub merged_into: Option<Uuid>,
+}
+
+/// No relations are navigated through the ORM.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

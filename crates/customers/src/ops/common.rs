@@ -1,0 +1,251 @@
+//! What company and contact operations share: definitions, owners, versions, uniqueness.
+
+use crate::dto::{CustomFieldType, RecordType};
+use crate::error::{CustomersError, Result};
+use crate::model::custom_field_def;
+use crate::validate::{self, Def, Errors};
+use crm_core::list::{self, CustomField, Field, Kind, Resource};
+use crm_core::{Action, Channel, Ctx, Error, LifecycleStage, SizeBand};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Filterable and sortable fields of companies.
+pub const COMPANY_FIELDS: Resource = Resource {
+    fts_table: "companies_fts",
+    default_sort: "-created_at",
+    fields: &[
+        Field::sort("created_at", "created_at", Kind::DateTime, false),
+        Field::sort("updated_at", "updated_at", Kind::DateTime, false),
+        Field::sort("name", "name", Kind::Text, false),
+        Field::filter("id", "id", Kind::Uuid),
+        Field::filter("legal_name", "legal_name", Kind::Text),
+        Field::filter("domain", "domain", Kind::Text),
+        Field::filter("industry", "industry", Kind::Text),
+        Field::filter("size_band", "size_band", Kind::Enum(SizeBand::NAMES)),
+        Field::filter("city", "city", Kind::Text),
+        Field::filter("region", "region", Kind::Text),
+        Field::filter("country", "country", Kind::Text),
+        Field::filter("owner_id", "owner_id", Kind::Uuid),
+        Field::filter(
+            "lifecycle_stage",
+            "lifecycle_stage",
+            Kind::Enum(LifecycleStage::NAMES),
+        ),
+        Field::filter("tags", "tags", Kind::Tags),
+    ],
+};
+
+/// Filterable and sortable fields of contacts.
+pub const CONTACT_FIELDS: Resource = Resource {
+    fts_table: "contacts_fts",
+    default_sort: "-created_at",
+    fields: &[
+        Field::sort("created_at", "created_at", Kind::DateTime, false),
+        Field::sort("updated_at", "updated_at", Kind::DateTime, false),
+        Field::sort("last_name", "last_name", Kind::Text, true),
+        Field::sort("first_name", "first_name", Kind::Text, true),
+        Field::sort("email", "email", Kind::Email, true),
+        Field::filter("id", "id", Kind::Uuid),
+        Field::filter("phone", "phone", Kind::Text),
+        Field::filter("title", "title", Kind::Text),
+        Field::filter("company_id", "company_id", Kind::Uuid),
+        Field::filter("city", "city", Kind::Text),
+        Field::filter("region", "region", Kind::Text),
+        Field::filter("country", "country", Kind::Text),
+        Field::filter("owner_id", "owner_id", Kind::Uuid),
+        Field::filter(
+            "lifecycle_stage",
+            "lifecycle_stage",
+            Kind::Enum(LifecycleStage::NAMES),
+        ),
+        Field::filter(
+            "source_channel",
+            "source_channel",
+            Kind::Enum(Channel::NAMES),
+        ),
+        Field::filter("tags", "tags", Kind::Tags),
+    ],
+};
+
+/// The stored name of a record type.
+pub fn record_type_name(t: RecordType) -> &'static str {
+    match t {
+        RecordType::Company => "company",
+        RecordType::Contact => "contact",
+    }
+}
+
+/// How a custom field type compares in filters.
+pub fn kind_of(t: CustomFieldType) -> Kind {
+    match t {
+        CustomFieldType::Number | CustomFieldType::Decimal => Kind::Number,
+        CustomFieldType::Date => Kind::Date,
+        CustomFieldType::Boolean => Kind::Bool,
+        CustomFieldType::MultiSelect => Kind::Tags,
+        _ => Kind::Text,
+    }
+}
+
+/// The custom field definitions of a record type, with their unique flags.
+pub async fn defs(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    t: RecordType,
+) -> Result<Vec<(Def, bool)>> {
+    let rows = custom_field_def::Entity::find()
+        .filter(custom_field_def::Column::OrgId.eq(org_id))
+        .filter(custom_field_def::Column::RecordType.eq(record_type_name(t)))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let field_type = validate::parse_type(&r.field_type)?;
+            let options = serde_json::from_value(r.options).unwrap_or_default();
+            Some((
+                Def {
+                    key: r.key,
+                    field_type,
+                    required: r.required,
+                    options,
+                },
+                r.unique_values,
+            ))
+        })
+        .collect())
+}
+
+/// The custom fields usable in filters and sorts.
+pub fn list_fields(defs: &[(Def, bool)]) -> Vec<CustomField> {
+    defs.iter()
+        .map(|(d, _)| CustomField {
+            key: d.key.clone(),
+            kind: kind_of(d.field_type),
+        })
+        .collect()
+}
+
+/// Checks that no other live record of `table` has the same value of a unique custom field.
+pub async fn check_unique(
+    db: &impl ConnectionTrait,
+    table: &str,
+    org_id: Uuid,
+    id: Uuid,
+    defs: &[(Def, bool)],
+    custom: &Value,
+) -> Result<()> {
+    let backend = db.get_database_backend();
+    for (def, unique) in defs {
+        let value = &custom[def.key.as_str()];
+        if !unique || value.is_null() || def.field_type == CustomFieldType::MultiSelect {
+            continue;
+        }
+        let raw = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let select = Query::select()
+            .expr(Expr::cust("1"))
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new("org_id")).eq(org_id))
+            .and_where(Expr::col(Alias::new("id")).ne(id))
+            .and_where(Expr::col(Alias::new("deleted_at")).is_null())
+            .and_where(list::custom_equals(
+                backend,
+                &def.key,
+                kind_of(def.field_type),
+                &raw,
+            )?)
+            .limit(1)
+            .to_owned();
+        if db.query_one(&select).await?.is_some() {
+            return Err(Error {
+                fields: vec![crm_core::FieldError::new(
+                    format!("/custom/{}", def.key),
+                    "taken",
+                    "another record already has this value",
+                )],
+                ..Error::conflict(format!(
+                    "The value of custom field `{}` must be unique",
+                    def.key
+                ))
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Resolves and checks the owner: the caller by default; another user needs `Reassign` and must
+/// be an active user of the organization.
+pub async fn owner(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    wanted: Option<Uuid>,
+    current: Option<Uuid>,
+    errors: &mut Errors,
+) -> Result<Option<Uuid>> {
+    let Some(wanted) = wanted else {
+        return Ok(None);
+    };
+    if Some(wanted) == current || wanted == ctx.actor.user_id {
+        return Ok(Some(wanted));
+    }
+    ctx.require(Action::Reassign)?;
+    if !active_user(db, ctx.org_id(), wanted).await? {
+        errors.push(
+            "/owner_id",
+            "not_found",
+            "is not an active user of this organization",
+        );
+    }
+    Ok(Some(wanted))
+}
+
+/// Whether `id` is an active user of the organization.
+pub async fn active_user(db: &impl ConnectionTrait, org_id: Uuid, id: Uuid) -> Result<bool> {
+    let select = Query::select()
+        .expr(Expr::cust("1"))
+        .from(Alias::new("users"))
+        .and_where(Expr::col(Alias::new("org_id")).eq(org_id))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .and_where(Expr::col(Alias::new("active")).eq(true))
+        .to_owned();
+    Ok(db.query_one(&select).await?.is_some())
+}
+
+/// Fails with 412 when the client's version is not the current one.
+pub fn check_version(if_version: Option<i64>, current: i64) -> Result<()> {
+    match if_version {
+        Some(expected) if expected != current => {
+            Err(CustomersError::VersionMismatch { expected, current })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Tags as stored (a JSON array) to a list.
+pub fn tags_of(v: &Value) -> Vec<String> {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+/// The JSON object of a stored JSON column, `{}` when it is not an object.
+pub fn object_or_empty(v: &Value) -> Value {
+    if v.is_object() {
+        v.clone()
+    } else {
+        Value::Object(Default::default())
+    }
+}
+
+/// Search text of a phone number: its digits in E.164 and without the country code.
+pub fn phone_search(phone: Option<&str>) -> String {
+    let Some(p) = phone else { return String::new() };
+    let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+    match phonenumber::parse(None, p) {
+        Ok(n) => format!("{digits} {}", n.national().value()),
+        Err(_) => digits,
+    }
+}

@@ -1,0 +1,67 @@
+//! Batch reads for GraphQL DataLoaders: one statement per relation, whatever the page size.
+
+use super::{companies, contacts};
+use crate::dto::{Company, Contact};
+use crate::error::Result;
+use crate::model::{company, contact};
+use crm_core::{Action, Ctx};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Live companies by id.
+pub async fn companies_by_ids(ctx: &Ctx, ids: &[Uuid]) -> Result<HashMap<Uuid, Company>> {
+    ctx.require(Action::Read)?;
+    let rows = company::Entity::find()
+        .filter(company::Column::OrgId.eq(ctx.org_id()))
+        .filter(company::Column::DeletedAt.is_null())
+        .filter(company::Column::Id.is_in(ids.iter().copied()))
+        .all(&ctx.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, companies::to_dto(r)))
+        .collect())
+}
+
+/// The newest `first` live contacts of each company, in one statement.
+pub async fn contacts_by_company(
+    ctx: &Ctx,
+    company_ids: &[Uuid],
+    first: u64,
+) -> Result<HashMap<Uuid, Vec<Contact>>> {
+    ctx.require(Action::Read)?;
+    if company_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = ctx.db.get_database_backend();
+    let mark = |i: usize| match backend {
+        DbBackend::Postgres => format!("${i}"),
+        _ => "?".to_owned(),
+    };
+    let marks: Vec<String> = (0..company_ids.len()).map(|i| mark(i + 2)).collect();
+    let sql = format!(
+        "SELECT * FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.company_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
+         FROM contacts c WHERE c.org_id = {} AND c.deleted_at IS NULL AND c.company_id IN ({})) ranked WHERE rn <= {} \
+         ORDER BY company_id, rn",
+        mark(1),
+        marks.join(", "),
+        mark(company_ids.len() + 2),
+    );
+    let mut values: Vec<sea_orm::Value> = vec![ctx.org_id().into()];
+    values.extend(company_ids.iter().map(|id| sea_orm::Value::from(*id)));
+    values.push(i64::try_from(first).unwrap_or(i64::MAX).into());
+    let rows =
+        contact::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(&ctx.db)
+            .await?;
+    let mut out: HashMap<Uuid, Vec<Contact>> = HashMap::new();
+    for row in rows {
+        if let Some(company_id) = row.company_id {
+            out.entry(company_id)
+                .or_default()
+                .push(contacts::to_dto(row));
+        }
+    }
+    Ok(out)
+}

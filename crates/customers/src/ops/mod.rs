@@ -1,0 +1,25 @@
+//! Customer operations: every thing a caller can do, independent of REST or GraphQL.
+
+mod common;
+mod companies;
+mod contacts;
+mod custom_fields;
+mod duplicates;
+mod loaders;
+mod merge;
+mod owners;
+
+pub use common::{COMPANY_FIELDS, CONTACT_FIELDS};
+pub use companies::{
+    company_history, create_company, delete_company, get_company, list_companies,
+    list_deleted_companies, restore_company, update_company,
+};
+pub use contacts::{
+    contact_history, contact_list_sql, create_contact, delete_contact, get_contact, list_contacts,
+    list_deleted_contacts, restore_contact, update_contact,
+};
+pub use custom_fields::{create_custom_field, delete_custom_field, list_custom_fields};
+pub use duplicates::{company_duplicates, contact_duplicates};
+pub use loaders::{companies_by_ids, contacts_by_company};
+pub use merge::{merge_companies, merge_contacts};
+pub use owners::transfer_owner;

@@ -1,0 +1,145 @@
+//! GraphQL-only inputs: list filters and patches (`MaybeUndefined`: absent leaves, `null`
+//! clears), converted into the same domain types REST uses.
+
+use async_graphql::{InputObject, MaybeUndefined};
+use crm_core::list::ListParams;
+use crm_core::{Channel, LifecycleStage, Money, Patch, SizeBand};
+use crm_customers::{Address, CompanyPatch, ContactPatch};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// One filter: `field` (a documented field or `custom.<key>`), `op`, `value`.
+#[derive(InputObject)]
+pub struct FieldFilter {
+    /// Field name, as in REST (`last_name`, `custom.tier`).
+    pub field: String,
+    /// `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in`, `contains`, `starts_with`, `is_null`.
+    #[graphql(default_with = "\"eq\".to_string()")]
+    pub op: String,
+    /// The value (comma-separated for `in`; `true`/`false` for `is_null`).
+    pub value: String,
+}
+
+/// List parameters from GraphQL arguments.
+pub fn list_params(
+    first: Option<i32>,
+    after: Option<String>,
+    filter: Option<Vec<FieldFilter>>,
+    order_by: Option<Vec<String>>,
+    q: Option<String>,
+) -> ListParams {
+    ListParams {
+        filters: filter
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (format!("{}[{}]", f.field, f.op), f.value))
+            .collect(),
+        sort: order_by.map(|v| v.join(",")),
+        q,
+        page: super::connection::page_request(first, after),
+    }
+}
+
+fn p<T>(m: MaybeUndefined<T>) -> Patch<T> {
+    match m {
+        MaybeUndefined::Undefined => Patch::Absent,
+        MaybeUndefined::Null => Patch::Null,
+        MaybeUndefined::Value(v) => Patch::Set(v),
+    }
+}
+
+/// Changes to a company: omitted fields stay, `null` clears.
+#[derive(InputObject, Default)]
+pub struct CompanyPatchInput {
+    /// Trading name.
+    pub name: MaybeUndefined<String>,
+    /// Registered legal name.
+    pub legal_name: MaybeUndefined<String>,
+    /// Web domain.
+    pub domain: MaybeUndefined<String>,
+    /// Industry.
+    pub industry: MaybeUndefined<String>,
+    /// Size by headcount.
+    pub size_band: MaybeUndefined<SizeBand>,
+    /// Annual revenue.
+    pub annual_revenue: MaybeUndefined<Money>,
+    /// Postal address (replaced as a whole).
+    pub address: MaybeUndefined<Address>,
+    /// The responsible user.
+    pub owner_id: MaybeUndefined<Uuid>,
+    /// Lifecycle stage.
+    pub lifecycle_stage: MaybeUndefined<LifecycleStage>,
+    /// Tags (replaced as a whole).
+    pub tags: MaybeUndefined<Vec<String>>,
+    /// Custom values, merged key by key.
+    pub custom: MaybeUndefined<Value>,
+}
+
+impl From<CompanyPatchInput> for CompanyPatch {
+    fn from(i: CompanyPatchInput) -> Self {
+        CompanyPatch {
+            name: p(i.name),
+            legal_name: p(i.legal_name),
+            domain: p(i.domain),
+            industry: p(i.industry),
+            size_band: p(i.size_band),
+            annual_revenue: p(i.annual_revenue),
+            address: p(i.address),
+            owner_id: p(i.owner_id),
+            lifecycle_stage: p(i.lifecycle_stage),
+            tags: p(i.tags),
+            custom: p(i.custom),
+        }
+    }
+}
+
+/// Changes to a contact: omitted fields stay, `null` clears.
+#[derive(InputObject, Default)]
+pub struct ContactPatchInput {
+    /// First name.
+    pub first_name: MaybeUndefined<String>,
+    /// Last name.
+    pub last_name: MaybeUndefined<String>,
+    /// Email.
+    pub email: MaybeUndefined<String>,
+    /// Phone.
+    pub phone: MaybeUndefined<String>,
+    /// Job title.
+    pub title: MaybeUndefined<String>,
+    /// The company.
+    pub company_id: MaybeUndefined<Uuid>,
+    /// Postal address (replaced as a whole).
+    pub address: MaybeUndefined<Address>,
+    /// The responsible user.
+    pub owner_id: MaybeUndefined<Uuid>,
+    /// Lifecycle stage.
+    pub lifecycle_stage: MaybeUndefined<LifecycleStage>,
+    /// The channel the contact came from.
+    pub source_channel: MaybeUndefined<Channel>,
+    /// Consent per channel, merged channel by channel.
+    pub consent: MaybeUndefined<Value>,
+    /// Tags (replaced as a whole).
+    pub tags: MaybeUndefined<Vec<String>>,
+    /// Custom values, merged key by key.
+    pub custom: MaybeUndefined<Value>,
+}
+
+impl From<ContactPatchInput> for ContactPatch {
+    fn from(i: ContactPatchInput) -> Self {
+        ContactPatch {
+            first_name: p(i.first_name),
+            last_name: p(i.last_name),
+            email: p(i.email),
+            phone: p(i.phone),
+            title: p(i.title),
+            company_id: p(i.company_id),
+            address: p(i.address),
+            owner_id: p(i.owner_id),
+            lifecycle_stage: p(i.lifecycle_stage),
+            source_channel: p(i.source_channel),
+            consent: p(i.consent),
+            tags: p(i.tags),
+            custom: p(i.custom),
+        }
+    }
+}

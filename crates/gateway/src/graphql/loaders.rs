@@ -1,0 +1,92 @@
+//! DataLoaders, one per relation, made per request for the caller (so tenancy and roles apply):
+//! a page of nodes resolves each relation in one statement, whatever the page size.
+
+use super::error::gql;
+use async_graphql::dataloader::{DataLoader, Loader};
+use crm_core::Ctx;
+use crm_customers::{Company, Contact};
+use crm_identity::User;
+use std::collections::HashMap;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How long a loader waits to gather keys before it runs.
+const DELAY: Duration = Duration::from_millis(2);
+
+/// Companies by id.
+pub struct CompanyLoader(pub Ctx);
+/// Users by id.
+pub struct UserLoader(pub Ctx);
+/// The newest contacts of companies.
+pub struct CompanyContactsLoader(pub Ctx);
+
+/// A company and how many of its contacts to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CompanyContactsKey {
+    /// The company.
+    pub company_id: Uuid,
+    /// How many contacts.
+    pub first: u64,
+}
+
+impl Loader<Uuid> for CompanyLoader {
+    type Value = Company;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Company>, Self::Error> {
+        crm_customers::ops::companies_by_ids(&self.0, keys)
+            .await
+            .map_err(gql)
+    }
+}
+
+impl Loader<Uuid> for UserLoader {
+    type Value = User;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, User>, Self::Error> {
+        crm_identity::ops::users_by_ids(&self.0, keys)
+            .await
+            .map_err(gql)
+    }
+}
+
+impl Loader<CompanyContactsKey> for CompanyContactsLoader {
+    type Value = Vec<Contact>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[CompanyContactsKey],
+    ) -> Result<HashMap<CompanyContactsKey, Vec<Contact>>, Self::Error> {
+        let mut by_first: HashMap<u64, Vec<Uuid>> = HashMap::new();
+        for k in keys {
+            by_first.entry(k.first).or_default().push(k.company_id);
+        }
+        let mut out = HashMap::new();
+        for (first, ids) in by_first {
+            let found = crm_customers::ops::contacts_by_company(&self.0, &ids, first)
+                .await
+                .map_err(gql)?;
+            for id in ids {
+                let list = found.get(&id).cloned().unwrap_or_default();
+                out.insert(
+                    CompanyContactsKey {
+                        company_id: id,
+                        first,
+                    },
+                    list,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Adds a fresh set of loaders for `ctx` to a GraphQL request.
+pub fn attach(request: async_graphql::Request, ctx: &Ctx) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(CompanyLoader(ctx.clone()), tokio::spawn).delay(DELAY))
+        .data(DataLoader::new(UserLoader(ctx.clone()), tokio::spawn).delay(DELAY))
+        .data(DataLoader::new(CompanyContactsLoader(ctx.clone()), tokio::spawn).delay(DELAY))
+}
