@@ -130,7 +130,7 @@ dual! {
         app.post(&format!("/api/v1/contacts/{id}/restore"), Some(&manager.token), json!({})).await.ok(200);
         // An owner must be an active user of the organization.
         app.patch(&format!("/api/v1/contacts/{id}"), Some(&manager.token), json!({"owner_id": uuid::Uuid::now_v7()})).await.problem(422, "validation_failed");
-        app.post(&format!("/api/v1/custom-fields"), Some(&admin.token), json!({"record_type": "contact", "key": "k", "label": "K", "field_type": "text"})).await.ok(201);
+        app.post("/api/v1/custom-fields", Some(&admin.token), json!({"record_type": "contact", "key": "k", "label": "K", "field_type": "text"})).await.ok(201);
         // A read-only API key cannot write.
         let (_, key) = app.api_key(&admin, "read", "manager").await;
         app.get("/api/v1/contacts", Some(&key)).await.ok(200);

@@ -62,7 +62,7 @@ fn json_value(backend: DbBackend, v: Value) -> sea_orm::sea_query::SimpleExpr {
         DbBackend::Postgres => {
             Expr::cust_with_values("CAST($1 AS jsonb)", [DbValue::from(v.to_string())])
         }
-        _ => Expr::val(v.to_string()).into(),
+        _ => Expr::val(v.to_string()),
     }
 }
 

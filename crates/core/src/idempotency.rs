@@ -142,7 +142,7 @@ pub async fn complete(
             "CAST($1 AS jsonb)",
             [DbValue::from(response.headers.to_string())],
         ),
-        _ => Expr::val(response.headers.to_string()).into(),
+        _ => Expr::val(response.headers.to_string()),
     };
     let update = Query::update()
         .table(table())

@@ -93,7 +93,7 @@ pub async fn company_duplicates(ctx: &Ctx, id: Uuid) -> Result<Vec<CompanyDuplic
         any = any.add(company::Column::Domain.eq(domain.clone()));
     }
     if let Some(first_word) = crm_core::list::tokens(&me.name).first() {
-        let pattern = format!("{}%", first_word.replace('%', "").replace('_', ""));
+        let pattern = format!("{}%", first_word.replace(['%', '_'], ""));
         any = any.add(Expr::expr(Func::lower(Expr::col(company::Column::Name))).like(pattern));
     }
     let candidates = company::Entity::find()

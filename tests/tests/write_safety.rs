@@ -1,0 +1,156 @@
+//! The write-safety kit every resource uses: ETag / If-Match, Idempotency-Key, soft delete,
+//! history, and an outbox event per change in the same transaction.
+
+use crm_tests::{TestApp, dual};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+dual! {
+    async fn stale_etag_is_412_and_changes_nothing(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let c = app.post("/api/v1/contacts", Some(&s.token), json!({"last_name": "Meier"})).await;
+        let etag = c.header("etag").unwrap();
+        let id = c.json()["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/contacts/{id}");
+        let auth = format!("Bearer {}", s.token);
+        let ok = app.raw("PATCH", &path, &[("authorization", &auth), ("content-type", "application/merge-patch+json"), ("if-match", &etag)], br#"{"title":"CEO"}"#.to_vec()).await;
+        assert_eq!(ok.status, 200, "{}", ok.text());
+        let stale = app.raw("PATCH", &path, &[("authorization", &auth), ("content-type", "application/json"), ("if-match", &etag)], br#"{"title":"CFO"}"#.to_vec()).await;
+        stale.problem(412, "precondition_failed");
+        let del = app.raw("DELETE", &path, &[("authorization", &auth), ("if-match", &etag)], vec![]).await;
+        del.problem(412, "precondition_failed");
+        let now = app.get(&path, Some(&s.token)).await.ok(200);
+        assert_eq!(now["title"], "CEO");
+        assert_eq!(now["version"], 2);
+        // `*` and a current ETag are accepted.
+        let star = app.raw("PATCH", &path, &[("authorization", &auth), ("content-type", "application/json"), ("if-match", "*")], br#"{"title":"COO"}"#.to_vec()).await;
+        assert_eq!(star.status, 200);
+    }
+
+    async fn two_concurrent_patches_with_one_etag_exactly_one_412(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        for round in 0..3 {
+            let c = app.post("/api/v1/companies", Some(&s.token), json!({"name": format!("Co {round}")})).await;
+            let etag = c.header("etag").unwrap();
+            let path = format!("/api/v1/companies/{}", c.json()["id"].as_str().unwrap());
+            let auth = format!("Bearer {}", s.token);
+            let h = [("authorization", auth.as_str()), ("content-type", "application/json"), ("if-match", etag.as_str())];
+            let (a, b) = futures_util::join!(
+                app.raw("PATCH", &path, &h, br#"{"industry":"A"}"#.to_vec()),
+                app.raw("PATCH", &path, &h, br#"{"industry":"B"}"#.to_vec())
+            );
+            let mut statuses = [a.status, b.status];
+            statuses.sort();
+            assert_eq!(statuses, [200, 412], "{} / {}", a.text(), b.text());
+            let now = app.get(&path, Some(&s.token)).await.ok(200);
+            assert_eq!(now["version"], 2);
+        }
+    }
+
+    async fn idempotency_keys_replay_and_refuse_other_bodies(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let auth = format!("Bearer {}", s.token);
+        let h = [("authorization", auth.as_str()), ("content-type", "application/json"), ("idempotency-key", "order-42")];
+        let first = app.raw("POST", "/api/v1/contacts", &h, br#"{"email":"a@b.test"}"#.to_vec()).await;
+        assert_eq!(first.status, 201);
+        assert!(first.header("idempotent-replayed").is_none());
+        let again = app.raw("POST", "/api/v1/contacts", &h, br#"{"email":"a@b.test"}"#.to_vec()).await;
+        assert_eq!(again.status, 201);
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+        assert_eq!(again.json(), first.json());
+        assert_eq!(again.header("location"), first.header("location"));
+        assert_eq!(again.header("etag"), first.header("etag"));
+        let other = app.raw("POST", "/api/v1/contacts", &h, br#"{"email":"c@d.test"}"#.to_vec()).await;
+        other.problem(422, "idempotency_key_reused");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM contacts").await, 1);
+        // A failed request is replayed as failed; another key runs anew.
+        let h2 = [("authorization", auth.as_str()), ("content-type", "application/json"), ("idempotency-key", "bad-1")];
+        app.raw("POST", "/api/v1/contacts", &h2, br#"{"email":"nope"}"#.to_vec()).await.problem(422, "validation_failed");
+        let replayed = app.raw("POST", "/api/v1/contacts", &h2, br#"{"email":"nope"}"#.to_vec()).await;
+        assert_eq!(replayed.status, 422);
+        assert_eq!(replayed.header("idempotent-replayed").as_deref(), Some("true"));
+        // Keys are per caller: another user may use the same key.
+        let other_user = app.member(&s, "agent", "agent@acme.test").await;
+        let auth2 = format!("Bearer {}", other_user.token);
+        let h3 = [("authorization", auth2.as_str()), ("content-type", "application/json"), ("idempotency-key", "order-42")];
+        let theirs = app.raw("POST", "/api/v1/contacts", &h3, br#"{"email":"x@y.test"}"#.to_vec()).await;
+        assert_eq!(theirs.status, 201);
+        assert!(theirs.header("idempotent-replayed").is_none());
+    }
+
+    async fn twenty_concurrent_posts_with_one_key_create_one_record(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let auth = format!("Bearer {}", s.token);
+        let h = [("authorization", auth.as_str()), ("content-type", "application/json"), ("idempotency-key", "burst")];
+        let requests = (0..20).map(|_| app.raw("POST", "/api/v1/companies", &h, br#"{"name":"Once Ltd"}"#.to_vec()));
+        let responses = futures_util::future::join_all(requests).await;
+        let ids: std::collections::HashSet<String> = responses
+            .iter()
+            .map(|r| {
+                assert_eq!(r.status, 201, "{}", r.text());
+                r.json()["id"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1);
+        assert_eq!(responses.iter().filter(|r| r.header("idempotent-replayed").is_some()).count(), 19);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM companies").await, 1);
+    }
+
+    async fn history_and_outbox_follow_every_change(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let agent = app.member(&s, "agent", "agent@acme.test").await;
+        let c = app.post("/api/v1/contacts", Some(&agent.token), json!({"first_name": "Ann", "email": "ann@x.test"})).await.ok(201);
+        let id = c["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/contacts/{id}");
+        app.patch(&path, Some(&s.token), json!({"first_name": "Anna", "title": "CEO"})).await.ok(200);
+        app.delete(&path, Some(&s.token)).await.ok(204);
+        app.post(&format!("{path}/restore"), Some(&s.token), json!({})).await.ok(200);
+
+        let history = app.get(&format!("{path}/history"), Some(&s.token)).await.ok(200);
+        let entries = history["data"].as_array().unwrap();
+        let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, vec!["restored", "deleted", "updated", "created"]);
+        let updated = &entries[2];
+        assert_eq!(updated["actor_user_id"], s.user_id.as_str());
+        assert_eq!(updated["changes"]["first_name"], json!({"before": "Ann", "after": "Anna"}));
+        assert_eq!(updated["changes"]["title"], json!({"before": null, "after": "CEO"}));
+        assert!(updated["changes"].get("email").is_none(), "unchanged fields are not listed");
+        assert_eq!(entries[3]["actor_user_id"], agent.user_id.as_str());
+        assert!(entries[3]["at"].is_string());
+        // One outbox event per change, with the same record.
+        let events = count(app, "SELECT COUNT(*) FROM outbox_events WHERE record_type = 'contact'").await;
+        assert_eq!(events, 4);
+        // A refused write leaves neither history nor event.
+        app.patch(&path, Some(&s.token), json!({"email": "broken"})).await.problem(422, "validation_failed");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox_events WHERE record_type = 'contact'").await, 4);
+        // GraphQL reads the same history.
+        let g = app.gql(Some(&s.token), "query($id: ID!) { contactHistory(id: $id, first: 2) { edges { node { action changes } } pageInfo { hasNextPage } } }", json!({"id": id})).await.ok(200);
+        assert_eq!(g["data"]["contactHistory"]["edges"][0]["node"]["action"], "restored");
+        assert_eq!(g["data"]["contactHistory"]["pageInfo"]["hasNextPage"], true);
+    }
+
+    async fn deleted_records_are_listed_for_managers(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let agent = app.member(&s, "agent", "agent@acme.test").await;
+        let c = app.post("/api/v1/companies", Some(&s.token), json!({"name": "Gone Inc"})).await.ok(201);
+        app.delete(&format!("/api/v1/companies/{}", c["id"].as_str().unwrap()), Some(&s.token)).await.ok(204);
+        let deleted = app.get("/api/v1/companies/deleted", Some(&s.token)).await.ok(200);
+        assert_eq!(deleted["data"][0]["name"], "Gone Inc");
+        app.get("/api/v1/companies/deleted", Some(&agent.token)).await.problem(403, "forbidden");
+        let live = app.get("/api/v1/companies", Some(&s.token)).await.ok(200);
+        assert_eq!(live["data"].as_array().unwrap().len(), 0);
+    }
+}
