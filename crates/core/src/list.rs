@@ -84,7 +84,7 @@ impl Field {
 /// What the engine needs to know of a resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Resource {
-    /// The SQLite FTS5 table mirroring `search_text`.
+    /// The SQLite FTS5 table mirroring `search_text`; empty when the resource has no `q` search.
     pub fts_table: &'static str,
     /// Documented fields.
     pub fields: &'static [Field],
@@ -531,6 +531,13 @@ pub fn plan(
     }
     if !errors.is_empty() {
         return Err(Error::validation(errors));
+    }
+    if params.q.is_some() && resource.fts_table.is_empty() {
+        return Err(bad(
+            "/q",
+            "unknown_field",
+            "this list has no full-text search; use filters",
+        ));
     }
     if let Some(q) = params.q.as_deref()
         && let Some(e) = search(backend, resource.fts_table, q)?

@@ -1,11 +1,12 @@
 //! Shared vocabulary of the domain: channels and lifecycle stages (DOMAIN.md).
 
-use serde::{Deserialize, Serialize};
-
+/// Declares a closed vocabulary: a snake_case enum with its stored names, serde, and (behind the
+/// `openapi` / `graphql` features of the calling crate) its schema in both APIs.
+#[macro_export]
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
@@ -30,7 +31,7 @@ macro_rules! vocabulary {
     };
 }
 
-vocabulary!(
+crate::vocabulary!(
     /// A channel of interaction: every interaction and campaign names one.
     Channel {
         /// Letters and parcels.
@@ -64,7 +65,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+crate::vocabulary!(
     /// Where a customer stands in its relationship with the organization.
     LifecycleStage {
         /// Receives news.
@@ -80,7 +81,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+crate::vocabulary!(
     /// Company size by headcount.
     SizeBand {
         /// 1 to 9 people.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod contracts;
 pub mod graphql;
+pub mod metrics;
 pub mod rest;
 pub mod server;
 pub mod state;

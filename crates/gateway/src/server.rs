@@ -158,7 +158,12 @@ async fn bootstrap(db: &DatabaseConnection, config: &Config) -> Result<(), Start
 
 /// Connects, migrates, bootstraps and starts serving; returns once the socket is bound.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
-    let db = open_database(&config).await?;
+    let mut db = open_database(&config).await?;
+    let metrics = Arc::new(crate::metrics::Metrics::default());
+    let counter = metrics.clone();
+    db.set_metric_callback(move |_| {
+        counter.sql_statements.fetch_add(1, Ordering::Relaxed);
+    });
     bootstrap(&db, &config).await?;
     let auth = Auth::new(AuthSettings {
         jwt_secret: jwt_secret(&config)?,
@@ -175,6 +180,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         schema: graphql::build_schema(&config),
         openapi_json: Arc::new(contracts::openapi_json()),
         draining: Arc::new(AtomicBool::new(false)),
+        metrics,
         config: Arc::new(config.clone()),
     };
 

@@ -22,6 +22,8 @@ pub struct AppState {
     pub openapi_json: Arc<String>,
     /// Set when shutdown begins: `/readyz` answers 503 from then on.
     pub draining: Arc<AtomicBool>,
+    /// Request and SQL counters.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

@@ -10,7 +10,10 @@ use crm_core::audit;
 use crm_core::db::begin_write;
 use crm_core::{Action, Ctx};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    Set,
+};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -37,14 +40,27 @@ fn union_tags(a: &Value, b: &Value) -> Value {
 
 /// Merges contact `input.source_id` into contact `survivor_id` (managers and admins).
 pub async fn merge_contacts(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) -> Result<Contact> {
+    let tx = begin_write(&ctx.db).await?;
+    let merged = merge_contacts_in(&tx, ctx, survivor_id, input).await?;
+    tx.commit().await?;
+    Ok(merged)
+}
+
+/// [`merge_contacts`] inside the caller's transaction, for domains that move their own links
+/// to the survivor in the same transaction.
+pub async fn merge_contacts_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    survivor_id: Uuid,
+    input: MergeInput,
+) -> Result<Contact> {
     ctx.require(Action::Delete)?;
     if survivor_id == input.source_id {
         return Err(CustomersError::SelfMerge);
     }
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    let survivor = contacts::find_live(&tx, ctx, survivor_id).await?;
-    let source = contacts::find_live(&tx, ctx, input.source_id).await?;
+    let survivor = contacts::find_live(tx, ctx, survivor_id).await?;
+    let source = contacts::find_live(tx, ctx, input.source_id).await?;
     let before = contacts::to_dto(survivor.clone());
 
     let mut row = survivor.clone().into_active_model();
@@ -76,12 +92,12 @@ pub async fn merge_contacts(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) -> 
     row.consent = Set(union_object(&survivor.consent, &source.consent));
     row.version = Set(survivor.version + 1);
     row.updated_at = Set(now);
-    let merged = row.update(&tx).await?;
-    let text = contacts::search_text_of(&tx, &merged).await?;
+    let merged = row.update(tx).await?;
+    let text = contacts::search_text_of(tx, &merged).await?;
     contact::Entity::update_many()
         .col_expr(contact::Column::SearchText, Expr::value(text))
         .filter(contact::Column::Id.eq(survivor_id))
-        .exec(&tx)
+        .exec(tx)
         .await?;
 
     let mut gone = source.clone().into_active_model();
@@ -89,10 +105,10 @@ pub async fn merge_contacts(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) -> 
     gone.merged_into = Set(Some(survivor_id));
     gone.version = Set(source.version + 1);
     gone.updated_at = Set(now);
-    gone.update(&tx).await?;
+    gone.update(tx).await?;
 
     // Records that point at a contact move to the survivor here as domains add them.
-    audit::move_history(&tx, ctx, contacts::TYPE, source.id, survivor_id).await?;
+    audit::move_history(tx, ctx, contacts::TYPE, source.id, survivor_id).await?;
     let after = contacts::to_dto(merged);
     let mut changes = audit::diff(
         Some(&contacts::json_of(&before)),
@@ -100,7 +116,7 @@ pub async fn merge_contacts(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) -> 
     );
     changes["merged_from"] = json!({ "before": null, "after": source.id });
     audit::append(
-        &tx,
+        tx,
         ctx,
         contacts::TYPE,
         survivor_id,
@@ -109,21 +125,32 @@ pub async fn merge_contacts(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) -> 
         json!({ "survivor": after, "merged": source.id }),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
 /// Merges company `input.source_id` into company `survivor_id`: its contacts move over
 /// (managers and admins).
 pub async fn merge_companies(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) -> Result<Company> {
+    let tx = begin_write(&ctx.db).await?;
+    let merged = merge_companies_in(&tx, ctx, survivor_id, input).await?;
+    tx.commit().await?;
+    Ok(merged)
+}
+
+/// [`merge_companies`] inside the caller's transaction.
+pub async fn merge_companies_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    survivor_id: Uuid,
+    input: MergeInput,
+) -> Result<Company> {
     ctx.require(Action::Delete)?;
     if survivor_id == input.source_id {
         return Err(CustomersError::SelfMerge);
     }
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    let survivor = companies::find_live(&tx, ctx, survivor_id).await?;
-    let source = companies::find_live(&tx, ctx, input.source_id).await?;
+    let survivor = companies::find_live(tx, ctx, survivor_id).await?;
+    let source = companies::find_live(tx, ctx, input.source_id).await?;
     let before = companies::to_dto(survivor.clone());
 
     let mut row = survivor.clone().into_active_model();
@@ -155,13 +182,13 @@ pub async fn merge_companies(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) ->
     row.custom = Set(union_object(&survivor.custom, &source.custom));
     row.version = Set(survivor.version + 1);
     row.updated_at = Set(now);
-    let merged = row.update(&tx).await?;
+    let merged = row.update(tx).await?;
 
     // Every contact of the merged company moves to the survivor, each change in its history.
     let moved = contact::Entity::find()
         .filter(contact::Column::OrgId.eq(ctx.org_id()))
         .filter(contact::Column::CompanyId.eq(source.id))
-        .all(&tx)
+        .all(tx)
         .await?;
     for c in moved {
         let before_c = contacts::to_dto(c.clone());
@@ -169,9 +196,9 @@ pub async fn merge_companies(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) ->
         crow.company_id = Set(Some(survivor_id));
         crow.version = Set(c.version + 1);
         crow.updated_at = Set(now);
-        let updated = crow.update(&tx).await?;
+        let updated = crow.update(tx).await?;
         audit::record(
-            &tx,
+            tx,
             ctx,
             contacts::TYPE,
             c.id,
@@ -181,16 +208,16 @@ pub async fn merge_companies(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) ->
         )
         .await?;
     }
-    companies::refresh_contact_search(&tx, ctx, survivor_id).await?;
+    companies::refresh_contact_search(tx, ctx, survivor_id).await?;
 
     let mut gone = source.clone().into_active_model();
     gone.deleted_at = Set(Some(now));
     gone.merged_into = Set(Some(survivor_id));
     gone.version = Set(source.version + 1);
     gone.updated_at = Set(now);
-    gone.update(&tx).await?;
+    gone.update(tx).await?;
 
-    audit::move_history(&tx, ctx, companies::TYPE, source.id, survivor_id).await?;
+    audit::move_history(tx, ctx, companies::TYPE, source.id, survivor_id).await?;
     let after = companies::to_dto(merged);
     let mut changes = audit::diff(
         Some(&companies::json_of(&before)),
@@ -198,7 +225,7 @@ pub async fn merge_companies(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) ->
     );
     changes["merged_from"] = json!({ "before": null, "after": source.id });
     audit::append(
-        &tx,
+        tx,
         ctx,
         companies::TYPE,
         survivor_id,
@@ -207,6 +234,5 @@ pub async fn merge_companies(ctx: &Ctx, survivor_id: Uuid, input: MergeInput) ->
         json!({ "survivor": after, "merged": source.id }),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }

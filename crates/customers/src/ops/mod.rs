@@ -6,10 +6,11 @@ mod contacts;
 mod custom_fields;
 mod duplicates;
 mod loaders;
+mod lookup;
 mod merge;
 mod owners;
 
-pub use common::{COMPANY_FIELDS, CONTACT_FIELDS};
+pub use common::{COMPANY_FIELDS, CONTACT_FIELDS, active_user};
 pub use companies::{
     company_history, create_company, delete_company, get_company, list_companies,
     list_deleted_companies, restore_company, update_company,
@@ -21,5 +22,6 @@ pub use contacts::{
 pub use custom_fields::{create_custom_field, delete_custom_field, list_custom_fields};
 pub use duplicates::{company_duplicates, contact_duplicates};
 pub use loaders::{companies_by_ids, contacts_by_company};
-pub use merge::{merge_companies, merge_contacts};
+pub use lookup::{ContactRef, company_is_live, contact_by_email_or_phone, contact_ref};
+pub use merge::{merge_companies, merge_companies_in, merge_contacts, merge_contacts_in};
 pub use owners::transfer_owner;

@@ -20,6 +20,50 @@ pub struct UserLoader(pub Ctx);
 /// The newest contacts of companies.
 pub struct CompanyContactsLoader(pub Ctx);
 
+/// The newest activities of contacts.
+pub struct ContactActivitiesLoader(pub Ctx);
+
+/// A contact and how many of its activities to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContactActivitiesKey {
+    /// The contact.
+    pub contact_id: Uuid,
+    /// How many activities.
+    pub first: u64,
+}
+
+impl Loader<ContactActivitiesKey> for ContactActivitiesLoader {
+    type Value = Vec<crm_interactions::Activity>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ContactActivitiesKey],
+    ) -> Result<HashMap<ContactActivitiesKey, Self::Value>, Self::Error> {
+        let mut by_first: HashMap<u64, Vec<Uuid>> = HashMap::new();
+        for k in keys {
+            by_first.entry(k.first).or_default().push(k.contact_id);
+        }
+        let mut out = HashMap::new();
+        for (first, ids) in by_first {
+            let found = crm_interactions::ops::activities_by_contact(&self.0, &ids, first)
+                .await
+                .map_err(gql)?;
+            for id in ids {
+                let list = found.get(&id).cloned().unwrap_or_default();
+                out.insert(
+                    ContactActivitiesKey {
+                        contact_id: id,
+                        first,
+                    },
+                    list,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A company and how many of its contacts to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CompanyContactsKey {
@@ -89,4 +133,5 @@ pub fn attach(request: async_graphql::Request, ctx: &Ctx) -> async_graphql::Requ
         .data(DataLoader::new(CompanyLoader(ctx.clone()), tokio::spawn).delay(DELAY))
         .data(DataLoader::new(UserLoader(ctx.clone()), tokio::spawn).delay(DELAY))
         .data(DataLoader::new(CompanyContactsLoader(ctx.clone()), tokio::spawn).delay(DELAY))
+        .data(DataLoader::new(ContactActivitiesLoader(ctx.clone()), tokio::spawn).delay(DELAY))
 }

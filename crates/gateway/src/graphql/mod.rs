@@ -6,6 +6,7 @@ mod customers;
 pub mod error;
 pub mod http;
 mod inputs;
+mod interactions;
 pub mod loaders;
 mod mutation;
 mod nodes;
@@ -16,11 +17,19 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 /// The root of queries.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::IdentityQuery, customers::CustomersQuery);
+pub struct QueryRoot(
+    query::IdentityQuery,
+    customers::CustomersQuery,
+    interactions::InteractionsQuery,
+);
 
 /// The root of mutations.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(mutation::IdentityMutation, customers::CustomersMutation);
+pub struct MutationRoot(
+    mutation::IdentityMutation,
+    customers::CustomersMutation,
+    interactions::InteractionsMutation,
+);
 
 /// The schema type.
 pub type CrmSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

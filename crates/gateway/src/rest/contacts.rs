@@ -157,6 +157,6 @@ pub async fn merge(
     id: Path<Uuid>,
     body: JsonBody<MergeInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let c = ops::merge_contacts(&auth.0, id.into_inner(), body.0).await?;
+    let c = crm_interactions::ops::merge_contacts(&auth.0, id.into_inner(), body.0).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, &c))
 }

@@ -62,6 +62,12 @@ pub async fn request_context(
         res.headers_mut().insert(X_REQUEST_ID, value);
     }
     let status = res.status().as_u16();
+    if let Some(state) = res
+        .request()
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+    {
+        state.metrics.response(status);
+    }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::warn!(request_id = %id, %method, %path, status, elapsed_ms, "request");

@@ -1,5 +1,6 @@
 //! The REST face: routes, extractors, problem rendering and the OpenAPI document.
 
+mod activities;
 mod api_keys;
 mod auth;
 mod companies;
@@ -65,6 +66,7 @@ pub fn configure(development: bool) -> impl Fn(&mut web::ServiceConfig) + Clone 
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .service(web::resource("/livez").route(web::get().to(health::livez)))
             .service(web::resource("/readyz").route(web::get().to(health::readyz)))
+            .service(web::resource("/metrics").route(web::get().to(crate::metrics::render)))
             .service(web::resource("/openapi.json").route(web::get().to(health::openapi_json)))
             .service(web::resource("/errors/{code}").route(web::get().to(health::error_code)))
             .service(
@@ -109,6 +111,14 @@ fn api_v1() -> impl actix_web::dev::HttpServiceFactory {
                 .route(web::post().to(api_keys::create)),
         )
         .service(web::resource("/api-keys/{id}").route(web::delete().to(api_keys::revoke)))
+        .service(
+            web::resource("/contacts/{id}/timeline")
+                .route(web::get().to(activities::contact_timeline)),
+        )
+        .service(
+            web::resource("/companies/{id}/timeline")
+                .route(web::get().to(activities::company_timeline)),
+        )
         .configure(records!(contacts, "/contacts"))
         .configure(records!(companies, "/companies"))
         .service(
@@ -120,4 +130,29 @@ fn api_v1() -> impl actix_web::dev::HttpServiceFactory {
             web::resource("/custom-fields/{id}").route(web::delete().to(custom_fields::delete)),
         )
         .service(web::resource("/owner-transfers").route(web::post().to(custom_fields::transfer)))
+        .service(
+            web::resource("/activities")
+                .route(web::get().to(activities::list))
+                .route(web::post().to(activities::create)),
+        )
+        .service(
+            web::resource("/activities/{id}")
+                .route(web::get().to(activities::get))
+                .route(web::patch().to(activities::update))
+                .route(web::delete().to(activities::delete)),
+        )
+        .service(
+            web::resource("/activities/{id}/restore").route(web::post().to(activities::restore)),
+        )
+        .service(
+            web::resource("/activities/{id}/complete").route(web::post().to(activities::complete)),
+        )
+        .service(
+            web::resource("/activities/{id}/history").route(web::get().to(activities::history)),
+        )
+        .service(web::resource("/tasks/mine").route(web::get().to(activities::my_tasks)))
+        .service(web::resource("/tasks/overdue").route(web::get().to(activities::overdue)))
+        .service(
+            web::resource("/feedback/summary").route(web::get().to(activities::feedback_summary)),
+        )
 }

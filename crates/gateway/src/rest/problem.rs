@@ -84,6 +84,12 @@ impl From<crm_customers::CustomersError> for ApiError {
     }
 }
 
+impl From<crm_interactions::InteractionsError> for ApiError {
+    fn from(e: crm_interactions::InteractionsError) -> Self {
+        Self(e.into())
+    }
+}
+
 impl ApiError {
     /// Shorthand for an error of `code`.
     pub fn new(code: Code, detail: impl Into<String>) -> Self {

@@ -1,0 +1,45 @@
+//! `activities`.
+
+use sea_orm::entity::prelude::*;
+
+/// One activity row.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "activities")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub kind: String,
+    pub channel: Option<String>,
+    pub direction: Option<String>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub occurred_at: DateTimeUtc,
+    pub duration_secs: Option<i32>,
+    pub outcome: Option<String>,
+    pub contact_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
+    pub participants: Json,
+    pub links: Json,
+    pub due_at: Option<DateTimeUtc>,
+    pub assignee_id: Option<Uuid>,
+    pub priority: Option<String>,
+    pub status: Option<String>,
+    pub reminder_at: Option<DateTimeUtc>,
+    pub completed_at: Option<DateTimeUtc>,
+    pub completed_by: Option<Uuid>,
+    pub feedback_type: Option<String>,
+    pub feedback_category: Option<String>,
+    pub feedback_state: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+/// No relations are navigated through the ORM.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,52 @@
+//! Batch reads for GraphQL DataLoaders.
+
+use super::activities::to_dto;
+use crate::dto::Activity;
+use crate::error::Result;
+use crate::model::activity;
+use crm_core::{Action, Ctx};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The newest `first` live activities of each contact (its timeline's activities), in one
+/// statement.
+pub async fn activities_by_contact(
+    ctx: &Ctx,
+    contact_ids: &[Uuid],
+    first: u64,
+) -> Result<HashMap<Uuid, Vec<Activity>>> {
+    ctx.require(Action::Read)?;
+    if contact_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = ctx.db.get_database_backend();
+    let mark = |i: usize| match backend {
+        DbBackend::Postgres => format!("${i}"),
+        _ => "?".to_owned(),
+    };
+    let marks: Vec<String> = (0..contact_ids.len()).map(|i| mark(i + 2)).collect();
+    let sql = format!(
+        "SELECT x.record_id AS link_record_id, a.* FROM (\
+           SELECT l.record_id, l.activity_id, ROW_NUMBER() OVER (PARTITION BY l.record_id ORDER BY l.occurred_at DESC, l.activity_id DESC) AS rn \
+           FROM activity_links l WHERE l.org_id = {} AND l.record_type = 'contact' AND l.deleted = false AND l.record_id IN ({})\
+         ) x JOIN activities a ON a.id = x.activity_id WHERE x.rn <= {} ORDER BY x.record_id, x.rn",
+        mark(1),
+        marks.join(", "),
+        mark(contact_ids.len() + 2),
+    );
+    let mut values: Vec<sea_orm::Value> = vec![ctx.org_id().into()];
+    values.extend(contact_ids.iter().map(|id| sea_orm::Value::from(*id)));
+    values.push(i64::try_from(first).unwrap_or(i64::MAX).into());
+    let rows = ctx
+        .db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let mut out: HashMap<Uuid, Vec<Activity>> = HashMap::new();
+    for row in rows {
+        let contact: Uuid = row.try_get("", "link_record_id")?;
+        let model = activity::Model::from_query_result(&row, "")?;
+        out.entry(contact).or_default().push(to_dto(model));
+    }
+    Ok(out)
+}
