@@ -15,6 +15,7 @@ mod me;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+mod sales;
 mod users;
 
 use crate::graphql;
@@ -155,4 +156,66 @@ fn api_v1() -> impl actix_web::dev::HttpServiceFactory {
         .service(
             web::resource("/feedback/summary").route(web::get().to(activities::feedback_summary)),
         )
+        .configure(sales_routes)
+}
+
+fn sales_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/pipelines")
+            .route(web::get().to(sales::list_pipelines))
+            .route(web::post().to(sales::create_pipeline)),
+    )
+    .service(
+        web::resource("/pipelines/{id}")
+            .route(web::get().to(sales::get_pipeline))
+            .route(web::patch().to(sales::update_pipeline)),
+    )
+    .service(web::resource("/pipelines/{id}/board").route(web::get().to(sales::board)))
+    .service(
+        web::resource("/deals")
+            .route(web::get().to(sales::list_deals))
+            .route(web::post().to(sales::create_deal)),
+    )
+    .service(
+        web::resource("/deals/{id}")
+            .route(web::get().to(sales::get_deal))
+            .route(web::patch().to(sales::update_deal))
+            .route(web::delete().to(sales::delete_deal)),
+    )
+    .service(web::resource("/deals/{id}/stage-history").route(web::get().to(sales::stage_history)))
+    .service(web::resource("/analytics/forecast").route(web::get().to(sales::forecast)))
+    .service(
+        web::resource("/price-lists")
+            .route(web::get().to(sales::list_price_lists))
+            .route(web::post().to(sales::create_price_list)),
+    )
+    .service(
+        web::resource("/products")
+            .route(web::get().to(sales::list_products))
+            .route(web::post().to(sales::create_product)),
+    )
+    .service(
+        web::resource("/products/by-external-id/{source}/{external_id}")
+            .route(web::put().to(sales::upsert_product)),
+    )
+    .service(web::resource("/products/{id}").route(web::get().to(sales::get_product)))
+    .service(
+        web::resource("/orders")
+            .route(web::get().to(sales::list_orders))
+            .route(web::post().to(sales::create_order)),
+    )
+    .service(
+        web::resource("/orders/by-external-id/{source}/{external_id}")
+            .route(web::put().to(sales::upsert_order)),
+    )
+    .service(web::resource("/orders/{id}").route(web::get().to(sales::get_order)))
+    .service(web::resource("/orders/{id}/status").route(web::post().to(sales::order_status)))
+    .service(
+        web::resource("/invoices")
+            .route(web::get().to(sales::list_invoices))
+            .route(web::post().to(sales::create_invoice)),
+    )
+    .service(web::resource("/invoices/{id}").route(web::get().to(sales::get_invoice)))
+    .service(web::resource("/invoices/{id}/status").route(web::post().to(sales::invoice_status)))
+    .service(web::resource("/invoices/{id}/payments").route(web::post().to(sales::add_payment)));
 }

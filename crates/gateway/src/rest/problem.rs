@@ -90,6 +90,12 @@ impl From<crm_interactions::InteractionsError> for ApiError {
     }
 }
 
+impl From<crm_sales::SalesError> for ApiError {
+    fn from(e: crm_sales::SalesError) -> Self {
+        Self(e.into())
+    }
+}
+
 impl ApiError {
     /// Shorthand for an error of `code`.
     pub fn new(code: Code, detail: impl Into<String>) -> Self {

@@ -1,0 +1,385 @@
+//! `/api/v1/pipelines`, `/deals`, `/products`, `/price-lists`, `/orders`, `/invoices`,
+//! `/analytics/forecast`.
+
+use super::etag::{etag, if_match};
+use super::extract::{Authenticated, JsonBody, PageQuery};
+use super::list_query::{ListQueryDoc, list_params};
+use super::openapi::{ReadErrors, WriteErrors};
+use super::problem::ApiError;
+use actix_web::web::{Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use crm_core::Page;
+use crm_sales::ops::{self, DocType};
+use crm_sales::*;
+use serde::Deserialize;
+use uuid::Uuid;
+
+fn created<T: serde::Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header(("Location", location))
+        .insert_header(("ETag", etag(version)))
+        .json(body)
+}
+
+fn ok<T: serde::Serialize>(version: i64, body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("ETag", etag(version)))
+        .json(body)
+}
+
+/// The organization's pipelines with their stages.
+#[utoipa::path(get, path = "/api/v1/pipelines", tag = "sales", security(("bearer" = [])),
+    responses((status = 200, description = "Pipelines", body = Vec<Pipeline>), ReadErrors))]
+pub async fn list_pipelines(auth: Authenticated) -> Result<Json<Vec<Pipeline>>, ApiError> {
+    Ok(Json(ops::list_pipelines(&auth.0).await?))
+}
+
+/// Creates a pipeline with ordered stages (admins).
+#[utoipa::path(post, path = "/api/v1/pipelines", tag = "sales", security(("bearer" = [])),
+    request_body = NewPipeline,
+    responses((status = 201, description = "The pipeline", body = Pipeline), WriteErrors))]
+pub async fn create_pipeline(
+    auth: Authenticated,
+    body: JsonBody<NewPipeline>,
+) -> Result<HttpResponse, ApiError> {
+    let p = ops::create_pipeline(&auth.0, body.0).await?;
+    Ok(created(
+        format!("/api/v1/pipelines/{}", p.id),
+        p.version,
+        &p,
+    ))
+}
+
+/// One pipeline.
+#[utoipa::path(get, path = "/api/v1/pipelines/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The pipeline's id")),
+    responses((status = 200, description = "The pipeline", body = Pipeline), ReadErrors))]
+pub async fn get_pipeline(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let p = ops::get_pipeline(&auth.0, id.into_inner()).await?;
+    Ok(ok(p.version, &p))
+}
+
+/// Renames a pipeline or replaces its stage list: reorder and rename keep stage ids and
+/// history; a stage holding deals cannot be dropped (admins).
+#[utoipa::path(patch, path = "/api/v1/pipelines/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The pipeline's id")),
+    request_body = PipelinePatch,
+    responses((status = 200, description = "The pipeline", body = Pipeline), WriteErrors))]
+pub async fn update_pipeline(
+    auth: Authenticated,
+    req: HttpRequest,
+    id: Path<Uuid>,
+    body: JsonBody<PipelinePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let p = ops::update_pipeline(&auth.0, id.into_inner(), body.0, if_match(&req)?).await?;
+    Ok(ok(p.version, &p))
+}
+
+/// Board parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BoardQuery {
+    /// Deals listed per stage, 0 to 100 (default 25); counts and sums cover all.
+    pub per_stage: Option<u64>,
+}
+
+/// The pipeline as a board: per stage, its deals, their count and sums per currency.
+#[utoipa::path(get, path = "/api/v1/pipelines/{id}/board", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The pipeline's id"), BoardQuery),
+    responses((status = 200, description = "Columns in stage order", body = Vec<BoardColumn>), ReadErrors))]
+pub async fn board(
+    auth: Authenticated,
+    id: Path<Uuid>,
+    q: Query<BoardQuery>,
+) -> Result<Json<Vec<BoardColumn>>, ApiError> {
+    let per_stage = q.per_stage.unwrap_or(25).min(100);
+    Ok(Json(ops::board(&auth.0, id.into_inner(), per_stage).await?))
+}
+
+/// Lists deals. Filters on `id, pipeline_id, stage_id, status, owner_id, company_id, currency,
+/// created_at, updated_at, name, expected_close_date`; sort on `created_at, updated_at, name,
+/// expected_close_date`.
+#[utoipa::path(get, path = "/api/v1/deals", tag = "sales", security(("bearer" = [])),
+    params(ListQueryDoc),
+    responses((status = 200, description = "A page of deals", body = Page<Deal>), ReadErrors))]
+pub async fn list_deals(
+    auth: Authenticated,
+    req: HttpRequest,
+) -> Result<Json<Page<Deal>>, ApiError> {
+    Ok(Json(ops::list_deals(&auth.0, &list_params(&req)?).await?))
+}
+
+/// Creates a deal.
+#[utoipa::path(post, path = "/api/v1/deals", tag = "sales", security(("bearer" = [])),
+    request_body = NewDeal,
+    responses((status = 201, description = "The deal", body = Deal), WriteErrors))]
+pub async fn create_deal(
+    auth: Authenticated,
+    body: JsonBody<NewDeal>,
+) -> Result<HttpResponse, ApiError> {
+    let d = ops::create_deal(&auth.0, body.0).await?;
+    Ok(created(format!("/api/v1/deals/{}", d.id), d.version, &d))
+}
+
+/// One deal.
+#[utoipa::path(get, path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The deal's id")),
+    responses((status = 200, description = "The deal", body = Deal), ReadErrors))]
+pub async fn get_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let d = ops::get_deal(&auth.0, id.into_inner()).await?;
+    Ok(ok(d.version, &d))
+}
+
+/// Changes a deal (JSON Merge Patch); moving `stage_id` is recorded in the stage history, and a
+/// won or lost stage closes the deal.
+#[utoipa::path(patch, path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The deal's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
+    request_body(content = DealPatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The deal", body = Deal), WriteErrors))]
+pub async fn update_deal(
+    auth: Authenticated,
+    req: HttpRequest,
+    id: Path<Uuid>,
+    body: JsonBody<DealPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let d = ops::update_deal(&auth.0, id.into_inner(), body.0, if_match(&req)?).await?;
+    Ok(ok(d.version, &d))
+}
+
+/// Deletes a deal (soft; managers and admins).
+#[utoipa::path(delete, path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The deal's id")),
+    responses((status = 204, description = "Deleted"), WriteErrors))]
+pub async fn delete_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    ops::delete_deal(&auth.0, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The stages a deal went through: entered and left at, by whom.
+#[utoipa::path(get, path = "/api/v1/deals/{id}/stage-history", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The deal's id")),
+    responses((status = 200, description = "Stage visits, oldest first", body = Vec<StageVisit>), ReadErrors))]
+pub async fn stage_history(
+    auth: Authenticated,
+    id: Path<Uuid>,
+) -> Result<Json<Vec<StageVisit>>, ApiError> {
+    Ok(Json(
+        ops::deal_stage_history(&auth.0, id.into_inner()).await?,
+    ))
+}
+
+/// The weighted pipeline: open deals by expected close month, owner and currency.
+#[utoipa::path(get, path = "/api/v1/analytics/forecast", tag = "sales", security(("bearer" = [])),
+    responses((status = 200, description = "Forecast rows", body = Vec<ForecastRow>), ReadErrors))]
+pub async fn forecast(auth: Authenticated) -> Result<Json<Vec<ForecastRow>>, ApiError> {
+    Ok(Json(ops::forecast(&auth.0).await?))
+}
+
+/// The organization's price lists.
+#[utoipa::path(get, path = "/api/v1/price-lists", tag = "sales", security(("bearer" = [])),
+    responses((status = 200, description = "Price lists", body = Vec<PriceList>), ReadErrors))]
+pub async fn list_price_lists(auth: Authenticated) -> Result<Json<Vec<PriceList>>, ApiError> {
+    Ok(Json(ops::list_price_lists(&auth.0).await?))
+}
+
+/// Creates a price list (admins).
+#[utoipa::path(post, path = "/api/v1/price-lists", tag = "sales", security(("bearer" = [])),
+    request_body = NewPriceList,
+    responses((status = 201, description = "The price list", body = PriceList), WriteErrors))]
+pub async fn create_price_list(
+    auth: Authenticated,
+    body: JsonBody<NewPriceList>,
+) -> Result<HttpResponse, ApiError> {
+    let l = ops::create_price_list(&auth.0, body.0).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/price-lists/{}", l.id)))
+        .json(l))
+}
+
+/// Lists products.
+#[utoipa::path(get, path = "/api/v1/products", tag = "sales", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "A page of products", body = Page<Product>), ReadErrors))]
+pub async fn list_products(
+    auth: Authenticated,
+    q: Query<PageQuery>,
+) -> Result<Json<Page<Product>>, ApiError> {
+    Ok(Json(
+        ops::list_products(&auth.0, &q.into_inner().into_request()?).await?,
+    ))
+}
+
+/// Creates a product (SKU unique in the organization: 409 otherwise).
+#[utoipa::path(post, path = "/api/v1/products", tag = "sales", security(("bearer" = [])),
+    request_body = NewProduct,
+    responses((status = 201, description = "The product", body = Product), WriteErrors))]
+pub async fn create_product(
+    auth: Authenticated,
+    body: JsonBody<NewProduct>,
+) -> Result<HttpResponse, ApiError> {
+    let p = ops::create_product(&auth.0, body.0).await?;
+    Ok(created(format!("/api/v1/products/{}", p.id), p.version, &p))
+}
+
+/// One product.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The product's id")),
+    responses((status = 200, description = "The product", body = Product), ReadErrors))]
+pub async fn get_product(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let p = ops::get_product(&auth.0, id.into_inner()).await?;
+    Ok(ok(p.version, &p))
+}
+
+/// Creates or replaces the product an ERP knows by `source` and `external_id` (201 created,
+/// 200 replaced): pushing the same product twice leaves one product.
+#[utoipa::path(put, path = "/api/v1/products/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
+    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
+    request_body = NewProduct,
+    responses((status = 200, description = "Replaced", body = Product), (status = 201, description = "Created", body = Product), WriteErrors))]
+pub async fn upsert_product(
+    auth: Authenticated,
+    path: Path<(String, String)>,
+    body: JsonBody<NewProduct>,
+) -> Result<HttpResponse, ApiError> {
+    let (source, external_id) = path.into_inner();
+    let (p, was_created) = ops::upsert_product(&auth.0, &source, &external_id, body.0).await?;
+    Ok(if was_created {
+        created(format!("/api/v1/products/{}", p.id), p.version, &p)
+    } else {
+        ok(p.version, &p)
+    })
+}
+
+/// Lists orders. Filters on `id, status, company_id, contact_id, currency, external_source,
+/// external_id, created_at, updated_at`.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "sales", security(("bearer" = [])),
+    params(ListQueryDoc),
+    responses((status = 200, description = "A page of orders", body = Page<SalesDocument>), ReadErrors))]
+pub async fn list_orders(
+    auth: Authenticated,
+    req: HttpRequest,
+) -> Result<Json<Page<SalesDocument>>, ApiError> {
+    Ok(Json(
+        ops::list_documents(&auth.0, DocType::Order, &list_params(&req)?).await?,
+    ))
+}
+
+/// Creates an order; the server computes every line and total from quantities, prices,
+/// discounts and tax rates, in decimals.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "sales", security(("bearer" = [])),
+    request_body = NewOrder,
+    responses((status = 201, description = "The order", body = SalesDocument), WriteErrors))]
+pub async fn create_order(
+    auth: Authenticated,
+    body: JsonBody<NewOrder>,
+) -> Result<HttpResponse, ApiError> {
+    let o = ops::create_order(&auth.0, body.0).await?;
+    Ok(created(format!("/api/v1/orders/{}", o.id), o.version, &o))
+}
+
+/// One order.
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order's id")),
+    responses((status = 200, description = "The order", body = SalesDocument), ReadErrors))]
+pub async fn get_order(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let o = ops::get_document(&auth.0, DocType::Order, id.into_inner()).await?;
+    Ok(ok(o.version, &o))
+}
+
+/// Creates or replaces the order an ERP knows by `source` and `external_id` (201 created, 200
+/// replaced): pushing the same order twice leaves one order.
+#[utoipa::path(put, path = "/api/v1/orders/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
+    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
+    request_body = NewOrder,
+    responses((status = 200, description = "Replaced", body = SalesDocument), (status = 201, description = "Created", body = SalesDocument), WriteErrors))]
+pub async fn upsert_order(
+    auth: Authenticated,
+    path: Path<(String, String)>,
+    body: JsonBody<NewOrder>,
+) -> Result<HttpResponse, ApiError> {
+    let (source, external_id) = path.into_inner();
+    let (o, was_created) = ops::upsert_order(&auth.0, &source, &external_id, body.0).await?;
+    Ok(if was_created {
+        created(format!("/api/v1/orders/{}", o.id), o.version, &o)
+    } else {
+        ok(o.version, &o)
+    })
+}
+
+/// Moves an order: draft -> confirmed -> fulfilled, or cancelled (409 for other moves).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/status", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order's id")),
+    request_body = StatusChange,
+    responses((status = 200, description = "The order", body = SalesDocument), WriteErrors))]
+pub async fn order_status(
+    auth: Authenticated,
+    id: Path<Uuid>,
+    body: JsonBody<StatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    let o = ops::change_status(&auth.0, DocType::Order, id.into_inner(), &body.0.status).await?;
+    Ok(ok(o.version, &o))
+}
+
+/// Lists invoices (same filters as orders, and `due_date`).
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "sales", security(("bearer" = [])),
+    params(ListQueryDoc),
+    responses((status = 200, description = "A page of invoices", body = Page<SalesDocument>), ReadErrors))]
+pub async fn list_invoices(
+    auth: Authenticated,
+    req: HttpRequest,
+) -> Result<Json<Page<SalesDocument>>, ApiError> {
+    Ok(Json(
+        ops::list_documents(&auth.0, DocType::Invoice, &list_params(&req)?).await?,
+    ))
+}
+
+/// Creates an invoice, for an order or with its own lines; issued invoices are numbered per
+/// organization with no gaps and no repeats.
+#[utoipa::path(post, path = "/api/v1/invoices", tag = "sales", security(("bearer" = [])),
+    request_body = NewInvoice,
+    responses((status = 201, description = "The invoice", body = SalesDocument), WriteErrors))]
+pub async fn create_invoice(
+    auth: Authenticated,
+    body: JsonBody<NewInvoice>,
+) -> Result<HttpResponse, ApiError> {
+    let i = ops::create_invoice(&auth.0, body.0).await?;
+    Ok(created(format!("/api/v1/invoices/{}", i.id), i.version, &i))
+}
+
+/// One invoice (an issued invoice past its due date reads `overdue`).
+#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The invoice's id")),
+    responses((status = 200, description = "The invoice", body = SalesDocument), ReadErrors))]
+pub async fn get_invoice(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let i = ops::get_document(&auth.0, DocType::Invoice, id.into_inner()).await?;
+    Ok(ok(i.version, &i))
+}
+
+/// Moves an invoice: draft -> issued (numbered) -> paid, or void.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/status", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The invoice's id")),
+    request_body = StatusChange,
+    responses((status = 200, description = "The invoice", body = SalesDocument), WriteErrors))]
+pub async fn invoice_status(
+    auth: Authenticated,
+    id: Path<Uuid>,
+    body: JsonBody<StatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    let i = ops::change_status(&auth.0, DocType::Invoice, id.into_inner(), &body.0.status).await?;
+    Ok(ok(i.version, &i))
+}
+
+/// Records a payment; paid in full, the invoice becomes `paid`.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/payments", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The invoice's id")),
+    request_body = NewPayment,
+    responses((status = 200, description = "The invoice", body = SalesDocument), WriteErrors))]
+pub async fn add_payment(
+    auth: Authenticated,
+    id: Path<Uuid>,
+    body: JsonBody<NewPayment>,
+) -> Result<HttpResponse, ApiError> {
+    let i = ops::add_payment(&auth.0, id.into_inner(), body.0).await?;
+    Ok(ok(i.version, &i))
+}

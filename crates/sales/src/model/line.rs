@@ -1,0 +1,29 @@
+//! `document_lines`.
+
+use sea_orm::entity::prelude::*;
+
+/// A line of a document.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "document_lines")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub document_id: Uuid,
+    pub position: i32,
+    pub product_id: Option<Uuid>,
+    pub description: Option<String>,
+    pub quantity: String,
+    pub unit_price: String,
+    pub discount_percent: String,
+    pub tax_rate: String,
+    pub net_amount: String,
+    pub tax_amount: String,
+    pub total_amount: String,
+}
+
+/// No relations are navigated through the ORM.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

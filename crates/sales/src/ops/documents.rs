@@ -1,0 +1,859 @@
+//! Orders and invoices: lines priced and totalled by the server, status workflows, invoice
+//! numbers per organization with no gaps, payments, and upserts by an ERP's external id.
+
+use super::common::{currency, decimal, finish, text};
+use super::products::find_price_list;
+use crate::dto::*;
+use crate::error::Result;
+use crate::model::{document, line, payment, price_list, product, product_price};
+use crate::totals::{self, LineTotals};
+use chrono::{Duration, NaiveDate, Utc};
+use crm_core::audit;
+use crm_core::db::begin_write;
+use crm_core::list::{self, Field, Kind, ListParams, Resource};
+use crm_core::{Action, Code, Ctx, Error, FieldError, Page, new_id};
+use crm_customers::ops as customers;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::{Value, json};
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// Filterable and sortable fields of orders and invoices.
+pub const DOCUMENT_FIELDS: Resource = Resource {
+    fts_table: "",
+    default_sort: "-created_at",
+    fields: &[
+        Field::sort("created_at", "created_at", Kind::DateTime, false),
+        Field::sort("updated_at", "updated_at", Kind::DateTime, false),
+        Field::sort("due_date", "due_date", Kind::Date, true),
+        Field::filter("id", "id", Kind::Uuid),
+        Field::filter("status", "status", Kind::Text),
+        Field::filter("company_id", "company_id", Kind::Uuid),
+        Field::filter("contact_id", "contact_id", Kind::Uuid),
+        Field::filter("currency", "currency", Kind::Text),
+        Field::filter("external_source", "external_source", Kind::Text),
+        Field::filter("external_id", "external_id", Kind::Text),
+    ],
+};
+
+/// The kind of a sales document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocType {
+    /// An order.
+    Order,
+    /// An invoice.
+    Invoice,
+}
+
+impl DocType {
+    fn name(self) -> &'static str {
+        match self {
+            DocType::Order => "order",
+            DocType::Invoice => "invoice",
+        }
+    }
+}
+
+fn money(d: Decimal, scale: u32) -> String {
+    format!("{:.*}", scale as usize, totals::round(d, scale))
+}
+
+/// Checks an external reference: a source system name and the id there.
+pub fn check_external(source: &str, id: &str) -> Result<()> {
+    let mut errors = Vec::new();
+    if source.is_empty() || source.len() > 60 {
+        errors.push(FieldError::new(
+            "/external_source",
+            "length",
+            "must be 1 to 60 characters",
+        ));
+    }
+    if id.is_empty() || id.len() > 200 {
+        errors.push(FieldError::new(
+            "/external_id",
+            "length",
+            "must be 1 to 200 characters",
+        ));
+    }
+    finish(errors)
+}
+
+async fn to_dto(db: &impl ConnectionTrait, m: document::Model) -> Result<SalesDocument> {
+    let lines = line::Entity::find()
+        .filter(line::Column::DocumentId.eq(m.id))
+        .order_by_asc(line::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| Line {
+            position: l.position,
+            product_id: l.product_id,
+            description: l.description,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            discount_percent: l.discount_percent,
+            tax_rate: l.tax_rate,
+            net_amount: l.net_amount,
+            tax_amount: l.tax_amount,
+            total_amount: l.total_amount,
+        })
+        .collect();
+    let due_date = m
+        .due_date
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    // An issued invoice past its due date reads as overdue.
+    let status = if m.doc_type == "invoice"
+        && m.status == "issued"
+        && due_date.is_some_and(|d| d < Utc::now().date_naive())
+    {
+        "overdue".to_owned()
+    } else {
+        m.status
+    };
+    Ok(SalesDocument {
+        id: m.id,
+        number: m.number,
+        status,
+        company_id: m.company_id,
+        contact_id: m.contact_id,
+        order_id: m.source_id,
+        currency: m.currency,
+        lines,
+        subtotal: m.subtotal,
+        discount_total: m.discount_total,
+        tax_total: m.tax_total,
+        total: m.total,
+        amount_paid: m.amount_paid,
+        due_date,
+        issued_at: m.issued_at,
+        external_source: m.external_source,
+        external_id: m.external_id,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub(crate) async fn find(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    t: DocType,
+    id: Uuid,
+) -> Result<document::Model> {
+    document::Entity::find_by_id(id)
+        .filter(document::Column::OrgId.eq(ctx.org_id()))
+        .filter(document::Column::DocType.eq(t.name()))
+        .filter(document::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            Error::not_found(if t == DocType::Order {
+                "Order"
+            } else {
+                "Invoice"
+            })
+            .into()
+        })
+}
+
+struct PricedLine {
+    product_id: Option<Uuid>,
+    description: Option<String>,
+    quantity: Decimal,
+    unit_price: Decimal,
+    discount: Decimal,
+    tax_rate: Decimal,
+    totals: LineTotals,
+}
+
+/// Prices and totals lines: product defaults from the price list, every amount computed here.
+async fn price_lines(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    inputs: Vec<LineInput>,
+    list: Option<&price_list::Model>,
+    scale: u32,
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<PricedLine>> {
+    if inputs.is_empty() || inputs.len() > 1000 {
+        errors.push(FieldError::new(
+            "/lines",
+            "length",
+            "must hold 1 to 1000 lines",
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, l) in inputs.into_iter().enumerate() {
+        let p = |f: &str| format!("/lines/{i}/{f}");
+        let product = match l.product_id {
+            Some(id) => {
+                let found = product::Entity::find_by_id(id)
+                    .filter(product::Column::OrgId.eq(ctx.org_id()))
+                    .filter(product::Column::DeletedAt.is_null())
+                    .one(db)
+                    .await?;
+                if found.is_none() {
+                    errors.push(FieldError::new(
+                        p("product_id"),
+                        "not_found",
+                        "is not a product of this organization",
+                    ));
+                }
+                found
+            }
+            None => None,
+        };
+        let quantity = decimal(&l.quantity, &p("quantity"), Decimal::ZERO, None, errors);
+        if quantity <= Decimal::ZERO {
+            errors.push(FieldError::new(
+                p("quantity"),
+                "range",
+                "must be greater than 0",
+            ));
+        }
+        let list_price = match (&product, list) {
+            (Some(prod), Some(list)) => product_price::Entity::find()
+                .filter(product_price::Column::PriceListId.eq(list.id))
+                .filter(product_price::Column::ProductId.eq(prod.id))
+                .one(db)
+                .await?
+                .map(|pp| pp.unit_price),
+            _ => None,
+        };
+        let unit_price = match (l.unit_price.as_deref(), list_price.as_deref()) {
+            (Some(raw), _) | (None, Some(raw)) => {
+                decimal(raw, &p("unit_price"), Decimal::ZERO, None, errors)
+            }
+            (None, None) => {
+                errors.push(FieldError::new(
+                    p("unit_price"),
+                    "required",
+                    "is required (the product has no price in this price list)",
+                ));
+                Decimal::ZERO
+            }
+        };
+        let discount = decimal(
+            l.discount_percent.as_deref().unwrap_or("0"),
+            &p("discount_percent"),
+            Decimal::ZERO,
+            Some(Decimal::ONE_HUNDRED),
+            errors,
+        );
+        let default_tax = product
+            .as_ref()
+            .map(|p| p.tax_rate.clone())
+            .unwrap_or_else(|| "0".to_owned());
+        let tax_rate = decimal(
+            l.tax_rate.as_deref().unwrap_or(&default_tax),
+            &p("tax_rate"),
+            Decimal::ZERO,
+            Some(Decimal::ONE_HUNDRED),
+            errors,
+        );
+        let description = text(l.description, &p("description"), 500, errors)
+            .or(product.as_ref().map(|p| p.name.clone()));
+        if description.is_none() && product.is_none() && l.product_id.is_none() {
+            errors.push(FieldError::new(
+                p("description"),
+                "required",
+                "a line needs a product or a description",
+            ));
+        }
+        let totals = totals::line(quantity, unit_price, discount, tax_rate, scale);
+        out.push(PricedLine {
+            product_id: l.product_id,
+            description,
+            quantity,
+            unit_price,
+            discount,
+            tax_rate,
+            totals,
+        });
+    }
+    Ok(out)
+}
+
+async fn write_lines(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    document_id: Uuid,
+    lines: &[PricedLine],
+    scale: u32,
+) -> Result<()> {
+    line::Entity::delete_many()
+        .filter(line::Column::DocumentId.eq(document_id))
+        .exec(db)
+        .await?;
+    for (i, l) in lines.iter().enumerate() {
+        line::ActiveModel {
+            id: Set(new_id()),
+            org_id: Set(ctx.org_id()),
+            document_id: Set(document_id),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            product_id: Set(l.product_id),
+            description: Set(l.description.clone()),
+            quantity: Set(l.quantity.normalize().to_string()),
+            unit_price: Set(l.unit_price.normalize().to_string()),
+            discount_percent: Set(l.discount.normalize().to_string()),
+            tax_rate: Set(l.tax_rate.normalize().to_string()),
+            net_amount: Set(money(l.totals.net, scale)),
+            tax_amount: Set(money(l.totals.tax, scale)),
+            total_amount: Set(money(l.totals.total, scale)),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+fn set_totals(row: &mut document::ActiveModel, lines: &[PricedLine], scale: u32) {
+    let t = totals::document(&lines.iter().map(|l| l.totals.clone()).collect::<Vec<_>>());
+    row.subtotal = Set(money(t.subtotal, scale));
+    row.discount_total = Set(money(t.discount_total, scale));
+    row.tax_total = Set(money(t.tax_total, scale));
+    row.total = Set(money(t.total, scale));
+}
+
+async fn check_customer(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    company: Option<Uuid>,
+    contact: Option<Uuid>,
+    errors: &mut Vec<FieldError>,
+) -> Result<()> {
+    if let Some(c) = company
+        && !customers::company_is_live(db, ctx, c).await?
+    {
+        errors.push(FieldError::new(
+            "/company_id",
+            "not_found",
+            "is not a company of this organization",
+        ));
+    }
+    if let Some(c) = contact
+        && customers::contact_ref(db, ctx, c).await?.is_none()
+    {
+        errors.push(FieldError::new(
+            "/contact_id",
+            "not_found",
+            "is not a contact of this organization",
+        ));
+    }
+    Ok(())
+}
+
+struct PreparedOrder {
+    currency: String,
+    scale: u32,
+    status: OrderStatus,
+    company_id: Option<Uuid>,
+    contact_id: Option<Uuid>,
+    lines: Vec<PricedLine>,
+}
+
+async fn prepare_order(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    input: NewOrder,
+) -> Result<PreparedOrder> {
+    let mut errors = Vec::new();
+    let list = find_price_list(db, ctx, input.price_list_id).await?;
+    if input.price_list_id.is_some() && list.is_none() {
+        errors.push(FieldError::new(
+            "/price_list_id",
+            "not_found",
+            "is not a price list of this organization",
+        ));
+    }
+    let cur = match (input.currency.as_deref(), &list) {
+        (Some(c), _) => currency(c, "/currency", &mut errors),
+        (None, Some(l)) => l.currency.clone(),
+        (None, None) => {
+            errors.push(FieldError::new(
+                "/currency",
+                "required",
+                "is required without a default price list",
+            ));
+            String::new()
+        }
+    };
+    if let (Some(l), false) = (&list, cur.is_empty())
+        && l.currency != cur
+        && input.price_list_id.is_some()
+    {
+        errors.push(FieldError::new(
+            "/currency",
+            "mismatch",
+            "differs from the price list's currency",
+        ));
+    }
+    let list = list.filter(|l| l.currency == cur);
+    let scale = totals::scale_of(&cur);
+    let status = input.status.unwrap_or(OrderStatus::Draft);
+    if !matches!(status, OrderStatus::Draft | OrderStatus::Confirmed) {
+        errors.push(FieldError::new(
+            "/status",
+            "invalid_value",
+            "a new order is draft or confirmed",
+        ));
+    }
+    check_customer(db, ctx, input.company_id, input.contact_id, &mut errors).await?;
+    let lines = price_lines(db, ctx, input.lines, list.as_ref(), scale, &mut errors).await?;
+    finish(errors)?;
+    Ok(PreparedOrder {
+        currency: cur,
+        scale,
+        status,
+        company_id: input.company_id,
+        contact_id: input.contact_id,
+        lines,
+    })
+}
+
+async fn insert_document(
+    tx: &impl ConnectionTrait,
+    ctx: &Ctx,
+    t: DocType,
+    o: &PreparedOrder,
+    status: &str,
+    external: Option<(&str, &str)>,
+) -> Result<document::Model> {
+    let now = Utc::now();
+    let mut row = document::ActiveModel {
+        id: Set(new_id()),
+        org_id: Set(ctx.org_id()),
+        doc_type: Set(t.name().to_owned()),
+        number: Set(None),
+        status: Set(status.to_owned()),
+        company_id: Set(o.company_id),
+        contact_id: Set(o.contact_id),
+        deal_id: Set(None),
+        source_id: Set(None),
+        currency: Set(o.currency.clone()),
+        amount_paid: Set(money(Decimal::ZERO, o.scale)),
+        issued_at: Set(None),
+        valid_until: Set(None),
+        due_date: Set(None),
+        notes: Set(None),
+        external_source: Set(external.map(|e| e.0.to_owned())),
+        external_id: Set(external.map(|e| e.1.to_owned())),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    };
+    set_totals(&mut row, &o.lines, o.scale);
+    let saved = row.insert(tx).await?;
+    write_lines(tx, ctx, saved.id, &o.lines, o.scale).await?;
+    Ok(saved)
+}
+
+/// Creates an order; every amount is computed from the lines.
+pub async fn create_order(ctx: &Ctx, input: NewOrder) -> Result<SalesDocument> {
+    ctx.require(Action::Write)?;
+    let tx = begin_write(&ctx.db).await?;
+    let o = prepare_order(&tx, ctx, input).await?;
+    let saved = insert_document(&tx, ctx, DocType::Order, &o, o.status.as_str(), None).await?;
+    let out = to_dto(&tx, saved).await?;
+    audit::record(
+        &tx,
+        ctx,
+        "order",
+        out.id,
+        "created",
+        None,
+        Some(&json!(out)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Creates or replaces the order an ERP knows as `source`/`external_id`; returns it and
+/// whether it was created. Pushing the same order twice leaves one order.
+pub async fn upsert_order(
+    ctx: &Ctx,
+    source: &str,
+    external_id: &str,
+    input: NewOrder,
+) -> Result<(SalesDocument, bool)> {
+    ctx.require(Action::Write)?;
+    check_external(source, external_id)?;
+    let tx = begin_write(&ctx.db).await?;
+    let existing = document::Entity::find()
+        .filter(document::Column::OrgId.eq(ctx.org_id()))
+        .filter(document::Column::DocType.eq("order"))
+        .filter(document::Column::ExternalSource.eq(source))
+        .filter(document::Column::ExternalId.eq(external_id))
+        .one(&tx)
+        .await?;
+    let o = prepare_order(&tx, ctx, input).await?;
+    let (saved, created) = match existing {
+        None => (
+            insert_document(
+                &tx,
+                ctx,
+                DocType::Order,
+                &o,
+                o.status.as_str(),
+                Some((source, external_id)),
+            )
+            .await?,
+            true,
+        ),
+        Some(row) => {
+            if matches!(row.status.as_str(), "fulfilled" | "cancelled") {
+                return Err(Error::conflict(format!(
+                    "The order is {} and cannot change",
+                    row.status
+                ))
+                .into());
+            }
+            let version = row.version;
+            let mut a = row.into_active_model();
+            a.currency = Set(o.currency.clone());
+            a.status = Set(o.status.as_str().to_owned());
+            a.company_id = Set(o.company_id);
+            a.contact_id = Set(o.contact_id);
+            a.deleted_at = Set(None);
+            set_totals(&mut a, &o.lines, o.scale);
+            a.version = Set(version + 1);
+            a.updated_at = Set(Utc::now());
+            let saved = a.update(&tx).await?;
+            write_lines(&tx, ctx, saved.id, &o.lines, o.scale).await?;
+            (saved, false)
+        }
+    };
+    let out = to_dto(&tx, saved).await?;
+    audit::record(
+        &tx,
+        ctx,
+        "order",
+        out.id,
+        if created { "created" } else { "updated" },
+        None,
+        Some(&json!(out)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((out, created))
+}
+
+/// One order or invoice.
+pub async fn get_document(ctx: &Ctx, t: DocType, id: Uuid) -> Result<SalesDocument> {
+    ctx.require(Action::Read)?;
+    let row = find(&ctx.db, ctx, t, id).await?;
+    to_dto(&ctx.db, row).await
+}
+
+/// Lists orders or invoices with filters, sorts and keyset pages.
+pub async fn list_documents(
+    ctx: &Ctx,
+    t: DocType,
+    params: &ListParams,
+) -> Result<Page<SalesDocument>> {
+    ctx.require(Action::Read)?;
+    let plan = list::plan(ctx.db.get_database_backend(), &DOCUMENT_FIELDS, &[], params)?;
+    let mut query = document::Entity::find()
+        .filter(document::Column::OrgId.eq(ctx.org_id()))
+        .filter(document::Column::DocType.eq(t.name()))
+        .filter(document::Column::DeletedAt.is_null())
+        .filter(plan.condition.clone());
+    for (expr, order, nulls) in &plan.order {
+        query = match nulls {
+            Some(n) => query.order_by_with_nulls(expr.clone(), order.clone(), *n),
+            None => query.order_by(expr.clone(), order.clone()),
+        };
+    }
+    let rows = query.limit(plan.limit + 1).all(&ctx.db).await?;
+    let mut items = Vec::new();
+    for r in rows {
+        items.push(to_dto(&ctx.db, r).await?);
+    }
+    Ok(Page::from_overfetch(items, plan.limit, |d| {
+        plan.cursor_for(&serde_json::to_value(d).unwrap_or(Value::Null), d.id)
+    }))
+}
+
+fn allowed(t: DocType, from: &str, to: &str) -> bool {
+    match t {
+        DocType::Order => matches!(
+            (from, to),
+            ("draft", "confirmed" | "cancelled") | ("confirmed", "fulfilled" | "cancelled")
+        ),
+        DocType::Invoice => matches!(
+            (from, to),
+            ("draft", "issued" | "void") | ("issued", "paid" | "void")
+        ),
+    }
+}
+
+/// The next number of a document type, in the caller's transaction: the row lock (PostgreSQL)
+/// or the write transaction (SQLite) serialises issuers, and a rolled-back issue rolls the
+/// counter back, so numbers have neither gaps nor repeats.
+async fn next_number(tx: &impl ConnectionTrait, ctx: &Ctx, t: DocType) -> Result<i64> {
+    let upsert = Query::insert()
+        .into_table(Alias::new("document_sequences"))
+        .columns(["org_id", "doc_type", "next_number"].map(Alias::new))
+        .values([ctx.org_id().into(), t.name().into(), 2i64.into()])
+        .map_err(Error::internal)?
+        .on_conflict(
+            OnConflict::columns(["org_id", "doc_type"].map(Alias::new))
+                .value(
+                    Alias::new("next_number"),
+                    Expr::col((Alias::new("document_sequences"), Alias::new("next_number"))).add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col(Alias::new("next_number"))
+        .to_owned();
+    let row = tx
+        .query_one(&upsert)
+        .await?
+        .ok_or_else(|| Error::internal("no sequence row"))?;
+    let next: i64 = row.try_get_by_index(0)?;
+    Ok(next - 1)
+}
+
+async fn issue(
+    tx: &impl ConnectionTrait,
+    ctx: &Ctx,
+    row: document::Model,
+    due: Option<NaiveDate>,
+) -> Result<document::Model> {
+    let number = next_number(tx, ctx, DocType::Invoice).await?;
+    let now = Utc::now();
+    let due = due.unwrap_or_else(|| (now + Duration::days(30)).date_naive());
+    let version = row.version;
+    let mut a = row.into_active_model();
+    a.number = Set(Some(number));
+    a.status = Set("issued".to_owned());
+    a.issued_at = Set(Some(now));
+    a.due_date = Set(Some(due.format("%Y-%m-%d").to_string()));
+    a.version = Set(version + 1);
+    a.updated_at = Set(now);
+    Ok(a.update(tx).await?)
+}
+
+/// Moves an order or invoice to another status (issuing an invoice gives it its number).
+pub async fn change_status(ctx: &Ctx, t: DocType, id: Uuid, to: &str) -> Result<SalesDocument> {
+    ctx.require(Action::Write)?;
+    let tx = begin_write(&ctx.db).await?;
+    let row = find(&tx, ctx, t, id).await?;
+    let from = row.status.clone();
+    if from == to {
+        return to_dto(&tx, row).await;
+    }
+    let known = match t {
+        DocType::Order => OrderStatus::parse(to).is_some(),
+        DocType::Invoice => InvoiceStatus::parse(to).is_some() && to != "overdue",
+    };
+    if !known {
+        return Err(Error::invalid_field(
+            "/status",
+            "invalid_value",
+            "is not a status you can set",
+        )
+        .into());
+    }
+    if !allowed(t, &from, to) {
+        return Err(Error::new(
+            Code::Conflict,
+            format!("A {from} {} cannot become {to}", t.name()),
+        )
+        .into());
+    }
+    let saved = if t == DocType::Invoice && to == "issued" {
+        issue(&tx, ctx, row, None).await?
+    } else {
+        let version = row.version;
+        let mut a = row.into_active_model();
+        a.status = Set(to.to_owned());
+        a.version = Set(version + 1);
+        a.updated_at = Set(Utc::now());
+        a.update(&tx).await?
+    };
+    let out = to_dto(&tx, saved).await?;
+    audit::append(
+        &tx,
+        ctx,
+        t.name(),
+        id,
+        "updated",
+        json!({ "status": { "before": from, "after": to } }),
+        json!(out),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Creates an invoice for an order (copying its customer and lines) or with its own lines;
+/// issued at once unless `issue: false`.
+pub async fn create_invoice(ctx: &Ctx, input: NewInvoice) -> Result<SalesDocument> {
+    ctx.require(Action::Write)?;
+    let tx = begin_write(&ctx.db).await?;
+    let (prepared, order_id) = match input.order_id {
+        Some(order_id) => {
+            let order = find(&tx, ctx, DocType::Order, order_id)
+                .await
+                .map_err(|_| {
+                    Error::invalid_field(
+                        "/order_id",
+                        "not_found",
+                        "is not an order of this organization",
+                    )
+                })?;
+            let lines = line::Entity::find()
+                .filter(line::Column::DocumentId.eq(order.id))
+                .order_by_asc(line::Column::Position)
+                .all(&tx)
+                .await?;
+            let scale = totals::scale_of(&order.currency);
+            let priced = lines
+                .into_iter()
+                .map(|l| {
+                    let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
+                    let (q, p, disc, tax) = (
+                        d(&l.quantity),
+                        d(&l.unit_price),
+                        d(&l.discount_percent),
+                        d(&l.tax_rate),
+                    );
+                    PricedLine {
+                        product_id: l.product_id,
+                        description: l.description,
+                        quantity: q,
+                        unit_price: p,
+                        discount: disc,
+                        tax_rate: tax,
+                        totals: totals::line(q, p, disc, tax, scale),
+                    }
+                })
+                .collect();
+            (
+                PreparedOrder {
+                    currency: order.currency,
+                    scale,
+                    status: OrderStatus::Draft,
+                    company_id: order.company_id,
+                    contact_id: order.contact_id,
+                    lines: priced,
+                },
+                Some(order_id),
+            )
+        }
+        None => {
+            let order = NewOrder {
+                currency: input.currency.clone(),
+                price_list_id: None,
+                company_id: input.company_id,
+                contact_id: input.contact_id,
+                status: None,
+                lines: input.lines.clone().unwrap_or_default(),
+            };
+            (prepare_order(&tx, ctx, order).await?, None)
+        }
+    };
+    let mut row = insert_document(&tx, ctx, DocType::Invoice, &prepared, "draft", None).await?;
+    if let Some(order_id) = order_id {
+        let mut a = row.into_active_model();
+        a.source_id = Set(Some(order_id));
+        row = a.update(&tx).await?;
+    }
+    if input.issue.unwrap_or(true) {
+        row = issue(&tx, ctx, row, input.due_date).await?;
+    } else if let Some(due) = input.due_date {
+        let mut a = row.into_active_model();
+        a.due_date = Set(Some(due.format("%Y-%m-%d").to_string()));
+        row = a.update(&tx).await?;
+    }
+    let out = to_dto(&tx, row).await?;
+    audit::record(
+        &tx,
+        ctx,
+        "invoice",
+        out.id,
+        "created",
+        None,
+        Some(&json!(out)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Records a payment; an invoice paid in full becomes `paid`. Overpaying is a 422.
+pub async fn add_payment(ctx: &Ctx, id: Uuid, input: NewPayment) -> Result<SalesDocument> {
+    ctx.require(Action::Write)?;
+    let tx = begin_write(&ctx.db).await?;
+    let row = find(&tx, ctx, DocType::Invoice, id).await?;
+    if row.status != "issued" {
+        return Err(Error::conflict(format!("A {} invoice takes no payment", row.status)).into());
+    }
+    let mut errors = Vec::new();
+    let amount = decimal(&input.amount, "/amount", Decimal::ZERO, None, &mut errors);
+    if amount <= Decimal::ZERO {
+        errors.push(FieldError::new(
+            "/amount",
+            "range",
+            "must be greater than 0",
+        ));
+    }
+    let total = Decimal::from_str(&row.total).unwrap_or_default();
+    let paid = Decimal::from_str(&row.amount_paid).unwrap_or_default();
+    if paid + amount > total {
+        errors.push(FieldError::new(
+            "/amount",
+            "overpaid",
+            format!("exceeds the {} still due", total - paid),
+        ));
+    }
+    let method = text(input.method, "/method", 40, &mut errors);
+    let reference = text(input.reference, "/reference", 200, &mut errors);
+    finish(errors)?;
+    let now = Utc::now();
+    let scale = totals::scale_of(&row.currency);
+    payment::ActiveModel {
+        id: Set(new_id()),
+        org_id: Set(ctx.org_id()),
+        document_id: Set(id),
+        amount: Set(money(amount, scale)),
+        paid_at: Set(input.paid_at.unwrap_or(now)),
+        method: Set(method),
+        reference: Set(reference),
+        created_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    let version = row.version;
+    let mut a = row.into_active_model();
+    a.amount_paid = Set(money(paid + amount, scale));
+    if paid + amount == total {
+        a.status = Set("paid".to_owned());
+    }
+    a.version = Set(version + 1);
+    a.updated_at = Set(now);
+    let saved = a.update(&tx).await?;
+    let out = to_dto(&tx, saved).await?;
+    audit::append(
+        &tx,
+        ctx,
+        "invoice",
+        id,
+        "payment",
+        json!({ "amount_paid": { "before": paid.to_string(), "after": out.amount_paid } }),
+        json!(out),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}

@@ -1,0 +1,352 @@
+//! Products, price lists and prices; products upsert by an ERP's external id.
+
+use super::common::{currency, decimal, finish, required, text};
+use crate::dto::{NewPriceList, NewProduct, PriceList, Product, ProductPrice};
+use crate::error::Result;
+use crate::model::{price_list, product, product_price};
+use chrono::Utc;
+use crm_core::audit;
+use crm_core::db::begin_write;
+use crm_core::{Action, Ctx, Error, FieldError, Page, PageRequest, cursor, new_id};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const TYPE: &str = "product";
+
+fn list_dto(m: price_list::Model) -> PriceList {
+    PriceList {
+        id: m.id,
+        name: m.name,
+        currency: m.currency,
+        is_default: m.is_default,
+    }
+}
+
+async fn dto(db: &impl ConnectionTrait, m: product::Model) -> Result<Product> {
+    let prices = product_price::Entity::find()
+        .filter(product_price::Column::ProductId.eq(m.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| ProductPrice {
+            price_list_id: p.price_list_id,
+            unit_price: p.unit_price,
+        })
+        .collect();
+    Ok(Product {
+        id: m.id,
+        sku: m.sku,
+        name: m.name,
+        description: m.description,
+        unit: m.unit,
+        tax_rate: m.tax_rate,
+        active: m.active,
+        external_source: m.external_source,
+        external_id: m.external_id,
+        prices,
+        version: m.version,
+        created_at: m.created_at,
+    })
+}
+
+/// Creates a price list (admins: prices are configuration).
+pub async fn create_price_list(ctx: &Ctx, input: NewPriceList) -> Result<PriceList> {
+    ctx.require(Action::Configure)?;
+    let mut errors = Vec::new();
+    let name = required(input.name, "/name", 200, &mut errors);
+    let cur = currency(&input.currency, "/currency", &mut errors);
+    finish(errors)?;
+    let now = Utc::now();
+    let tx = begin_write(&ctx.db).await?;
+    if input.is_default {
+        price_list::Entity::update_many()
+            .col_expr(price_list::Column::IsDefault, Expr::value(false))
+            .filter(price_list::Column::OrgId.eq(ctx.org_id()))
+            .exec(&tx)
+            .await?;
+    }
+    let row = price_list::ActiveModel {
+        id: Set(new_id()),
+        org_id: Set(ctx.org_id()),
+        name: Set(name),
+        currency: Set(cur),
+        is_default: Set(input.is_default),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    tx.commit().await?;
+    Ok(list_dto(row))
+}
+
+/// The organization's price lists.
+pub async fn list_price_lists(ctx: &Ctx) -> Result<Vec<PriceList>> {
+    ctx.require(Action::Read)?;
+    Ok(price_list::Entity::find()
+        .filter(price_list::Column::OrgId.eq(ctx.org_id()))
+        .order_by_asc(price_list::Column::Id)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(list_dto)
+        .collect())
+}
+
+/// A price list of the organization.
+pub(crate) async fn find_price_list(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    id: Option<Uuid>,
+) -> Result<Option<price_list::Model>> {
+    let mut q = price_list::Entity::find().filter(price_list::Column::OrgId.eq(ctx.org_id()));
+    q = match id {
+        Some(id) => q.filter(price_list::Column::Id.eq(id)),
+        None => q.filter(price_list::Column::IsDefault.eq(true)),
+    };
+    Ok(q.one(db).await?)
+}
+
+/// A live product of the organization.
+pub(crate) async fn find(db: &impl ConnectionTrait, ctx: &Ctx, id: Uuid) -> Result<product::Model> {
+    product::Entity::find_by_id(id)
+        .filter(product::Column::OrgId.eq(ctx.org_id()))
+        .filter(product::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("Product").into())
+}
+
+struct Checked {
+    sku: String,
+    name: String,
+    description: Option<String>,
+    unit: String,
+    tax_rate: Decimal,
+    active: bool,
+    prices: Vec<(Uuid, Decimal)>,
+}
+
+async fn check(db: &impl ConnectionTrait, ctx: &Ctx, input: NewProduct) -> Result<Checked> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let sku = required(input.sku, "/sku", 100, &mut errors);
+    let name = required(input.name, "/name", 300, &mut errors);
+    let description = text(input.description, "/description", 10_000, &mut errors);
+    let unit = text(input.unit, "/unit", 30, &mut errors).unwrap_or_else(|| "piece".to_owned());
+    let tax_rate = decimal(
+        input.tax_rate.as_deref().unwrap_or("0"),
+        "/tax_rate",
+        Decimal::ZERO,
+        Some(Decimal::ONE_HUNDRED),
+        &mut errors,
+    );
+    let mut prices = Vec::new();
+    for (i, p) in input.prices.unwrap_or_default().into_iter().enumerate() {
+        let price = decimal(
+            &p.unit_price,
+            &format!("/prices/{i}/unit_price"),
+            Decimal::ZERO,
+            None,
+            &mut errors,
+        );
+        if find_price_list(db, ctx, Some(p.price_list_id))
+            .await?
+            .is_none()
+        {
+            errors.push(FieldError::new(
+                format!("/prices/{i}/price_list_id"),
+                "not_found",
+                "is not a price list of this organization",
+            ));
+        }
+        prices.push((p.price_list_id, price));
+    }
+    finish(errors)?;
+    Ok(Checked {
+        sku,
+        name,
+        description,
+        unit,
+        tax_rate,
+        active: input.active.unwrap_or(true),
+        prices,
+    })
+}
+
+async fn write_prices(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    product_id: Uuid,
+    prices: &[(Uuid, Decimal)],
+) -> Result<()> {
+    product_price::Entity::delete_many()
+        .filter(product_price::Column::ProductId.eq(product_id))
+        .exec(db)
+        .await?;
+    for (list, price) in prices {
+        product_price::ActiveModel {
+            org_id: Set(ctx.org_id()),
+            price_list_id: Set(*list),
+            product_id: Set(product_id),
+            unit_price: Set(price.normalize().to_string()),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+fn sku_taken(e: sea_orm::DbErr) -> crate::SalesError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error {
+            fields: vec![FieldError::new(
+                "/sku",
+                "taken",
+                "another product has this SKU",
+            )],
+            ..Error::conflict("The SKU is taken")
+        }
+        .into(),
+        _ => e.into(),
+    }
+}
+
+/// Creates a product (agents and up).
+pub async fn create_product(ctx: &Ctx, input: NewProduct) -> Result<Product> {
+    ctx.require(Action::Write)?;
+    let tx = begin_write(&ctx.db).await?;
+    let p = insert(&tx, ctx, input, None).await?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+async fn insert(
+    tx: &impl ConnectionTrait,
+    ctx: &Ctx,
+    input: NewProduct,
+    external: Option<(&str, &str)>,
+) -> Result<Product> {
+    let c = check(tx, ctx, input).await?;
+    let now = Utc::now();
+    let row = product::ActiveModel {
+        id: Set(new_id()),
+        org_id: Set(ctx.org_id()),
+        sku: Set(c.sku),
+        name: Set(c.name),
+        description: Set(c.description),
+        unit: Set(c.unit),
+        tax_rate: Set(c.tax_rate.normalize().to_string()),
+        active: Set(c.active),
+        external_source: Set(external.map(|e| e.0.to_owned())),
+        external_id: Set(external.map(|e| e.1.to_owned())),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+    }
+    .insert(tx)
+    .await
+    .map_err(sku_taken)?;
+    write_prices(tx, ctx, row.id, &c.prices).await?;
+    let out = dto(tx, row).await?;
+    audit::record(
+        tx,
+        ctx,
+        TYPE,
+        out.id,
+        "created",
+        None,
+        Some(&serde_json::to_value(&out).unwrap_or(Value::Null)),
+    )
+    .await?;
+    Ok(out)
+}
+
+/// Creates or replaces the product an ERP knows as `source`/`external_id`; returns it and
+/// whether it was created. Pushing the same product twice leaves one product.
+pub async fn upsert_product(
+    ctx: &Ctx,
+    source: &str,
+    external_id: &str,
+    input: NewProduct,
+) -> Result<(Product, bool)> {
+    ctx.require(Action::Write)?;
+    super::documents::check_external(source, external_id)?;
+    let tx = begin_write(&ctx.db).await?;
+    let existing = product::Entity::find()
+        .filter(product::Column::OrgId.eq(ctx.org_id()))
+        .filter(product::Column::ExternalSource.eq(source))
+        .filter(product::Column::ExternalId.eq(external_id))
+        .one(&tx)
+        .await?;
+    let out = match existing {
+        None => (
+            insert(&tx, ctx, input, Some((source, external_id))).await?,
+            true,
+        ),
+        Some(row) => {
+            let c = check(&tx, ctx, input).await?;
+            let before = dto(&tx, row.clone()).await?;
+            let version = row.version;
+            let mut a = row.into_active_model();
+            a.sku = Set(c.sku);
+            a.name = Set(c.name);
+            a.description = Set(c.description);
+            a.unit = Set(c.unit);
+            a.tax_rate = Set(c.tax_rate.normalize().to_string());
+            a.active = Set(c.active);
+            a.deleted_at = Set(None);
+            a.version = Set(version + 1);
+            a.updated_at = Set(Utc::now());
+            let saved = a.update(&tx).await.map_err(sku_taken)?;
+            write_prices(&tx, ctx, saved.id, &c.prices).await?;
+            let after = dto(&tx, saved).await?;
+            audit::record(
+                &tx,
+                ctx,
+                TYPE,
+                after.id,
+                "updated",
+                Some(&json!(before)),
+                Some(&json!(after)),
+            )
+            .await?;
+            (after, false)
+        }
+    };
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// One product.
+pub async fn get_product(ctx: &Ctx, id: Uuid) -> Result<Product> {
+    ctx.require(Action::Read)?;
+    let row = find(&ctx.db, ctx, id).await?;
+    dto(&ctx.db, row).await
+}
+
+/// Products by SKU-independent creation order.
+pub async fn list_products(ctx: &Ctx, page: &PageRequest) -> Result<Page<Product>> {
+    ctx.require(Action::Read)?;
+    let limit = page.limit()?;
+    let mut q = product::Entity::find()
+        .filter(product::Column::OrgId.eq(ctx.org_id()))
+        .filter(product::Column::DeletedAt.is_null())
+        .order_by_asc(product::Column::Id)
+        .limit(limit + 1);
+    if let Some(c) = &page.cursor {
+        let after: Uuid = cursor::decode(c)?;
+        q = q.filter(product::Column::Id.gt(after));
+    }
+    let mut out = Vec::new();
+    for row in q.all(&ctx.db).await? {
+        out.push(dto(&ctx.db, row).await?);
+    }
+    Ok(Page::from_overfetch(out, limit, |p| cursor::encode(&p.id)))
+}

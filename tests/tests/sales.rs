@@ -1,0 +1,237 @@
+//! Sales: pipelines, deals and their stage history, board and forecast, products and price
+//! lists, orders with computed totals, invoices with gapless numbers, payments, ERP upserts.
+
+use crm_tests::{Session, TestApp, dual};
+use serde_json::{Value, json};
+
+async fn pipeline(app: &TestApp, s: &Session) -> Value {
+    app.post(
+        "/api/v1/pipelines",
+        Some(&s.token),
+        json!({
+            "name": "New business",
+            "stages": [
+                {"name": "Qualify", "probability": 10},
+                {"name": "Propose", "probability": 50},
+                {"name": "Negotiate", "probability": 80},
+                {"name": "Won", "stage_type": "won"},
+                {"name": "Lost", "stage_type": "lost"}
+            ]
+        }),
+    )
+    .await
+    .ok(201)
+}
+
+fn stage(p: &Value, name: &str) -> String {
+    p["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+dual! {
+    async fn deals_move_through_stages_with_history(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let p = pipeline(app, &s).await;
+        assert_eq!(p["is_default"], true, "the first pipeline is the default");
+        assert_eq!(p["stages"][3]["probability"], 100);
+        let co = app.post("/api/v1/companies", Some(&s.token), json!({"name": "Globex"})).await.ok(201);
+        let d = app.post("/api/v1/deals", Some(&s.token), json!({"name": "Globex rollout", "amount": {"amount": "12000", "currency": "EUR"}, "expected_close_date": "2026-12-15", "company_id": co["id"]})).await.ok(201);
+        assert_eq!(d["stage_id"], stage(&p, "Qualify").as_str());
+        assert_eq!(d["status"], "open");
+        assert_eq!(d["owner_id"], s.user_id.as_str());
+        let path = format!("/api/v1/deals/{}", d["id"].as_str().unwrap());
+        for name in ["Propose", "Negotiate"] {
+            app.patch(&path, Some(&s.token), json!({"stage_id": stage(&p, name)})).await.ok(200);
+        }
+        let won = app.patch(&path, Some(&s.token), json!({"stage_id": stage(&p, "Won"), "close_reason": "best price"})).await.ok(200);
+        assert_eq!(won["status"], "won");
+        assert_eq!(won["close_reason"], "best price");
+        assert!(won["closed_at"].is_string());
+        let history = app.get(&format!("{path}/stage-history"), Some(&s.token)).await.ok(200);
+        let visits = history.as_array().unwrap();
+        assert_eq!(visits.len(), 4, "{history}");
+        let names: Vec<String> = visits.iter().map(|v| {
+            let id = v["stage_id"].as_str().unwrap();
+            p["stages"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["name"].as_str().unwrap().to_owned()
+        }).collect();
+        assert_eq!(names, vec!["Qualify", "Propose", "Negotiate", "Won"]);
+        for pair in visits.windows(2) {
+            assert_eq!(pair[0]["left_at"], pair[1]["entered_at"], "left when the next was entered");
+        }
+        assert!(visits[3]["left_at"].is_null());
+        assert_eq!(visits[3]["entered_by"], s.user_id.as_str());
+
+        // Renaming and reordering stages keeps their ids and the history.
+        let mut stages: Vec<Value> = p["stages"].as_array().unwrap().iter().map(|s| json!({"id": s["id"], "name": s["name"], "probability": s["probability"], "stage_type": s["stage_type"]})).collect();
+        stages.swap(1, 2);
+        stages[0]["name"] = json!("Discovery");
+        let patched = app.patch(&format!("/api/v1/pipelines/{}", p["id"].as_str().unwrap()), Some(&s.token), json!({"stages": stages})).await.ok(200);
+        assert_eq!(patched["stages"][0]["name"], "Discovery");
+        assert_eq!(patched["stages"][0]["id"], p["stages"][0]["id"]);
+        assert_eq!(patched["stages"][1]["name"], "Negotiate");
+        let again = app.get(&format!("{path}/stage-history"), Some(&s.token)).await.ok(200);
+        assert_eq!(again.as_array().unwrap().len(), 4);
+        // A stage holding deals cannot be dropped.
+        let without_won: Vec<Value> = stages.iter().filter(|s| s["name"] != "Won").cloned().chain([json!({"name": "Closed", "stage_type": "won"})]).collect();
+        app.patch(&format!("/api/v1/pipelines/{}", p["id"].as_str().unwrap()), Some(&s.token), json!({"stages": without_won})).await.problem(422, "validation_failed");
+        // Bad input.
+        app.patch(&path, Some(&s.token), json!({"stage_id": uuid::Uuid::now_v7()})).await.problem(422, "validation_failed");
+        app.post("/api/v1/deals", Some(&s.token), json!({"name": "x", "amount": {"amount": "10", "currency": "XYZ"}})).await.problem(422, "validation_failed");
+        app.post("/api/v1/pipelines", Some(&s.token), json!({"name": "no won", "stages": [{"name": "a"}]})).await.problem(422, "validation_failed");
+        let agent = app.member(&s, "agent", "agent@acme.test").await;
+        app.post("/api/v1/pipelines", Some(&agent.token), json!({"name": "x", "stages": []})).await.problem(403, "forbidden");
+    }
+
+    async fn board_and_weighted_forecast(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let p = pipeline(app, &s).await;
+        let agent = app.member(&s, "agent", "agent@acme.test").await;
+        let mk = |name: &str, amount: &str, cur: &str, stage_name: &str, close: &str| json!({"name": name, "amount": {"amount": amount, "currency": cur}, "stage_id": stage(&p, stage_name), "expected_close_date": close});
+        app.post("/api/v1/deals", Some(&s.token), mk("a", "1000", "EUR", "Qualify", "2026-12-01")).await.ok(201);
+        app.post("/api/v1/deals", Some(&s.token), mk("b", "3000", "EUR", "Propose", "2026-12-20")).await.ok(201);
+        app.post("/api/v1/deals", Some(&agent.token), mk("c", "500.50", "USD", "Negotiate", "2027-01-10")).await.ok(201);
+        app.post("/api/v1/deals", Some(&s.token), mk("d", "9999", "EUR", "Won", "2026-12-05")).await.ok(201);
+        let board = app.get(&format!("/api/v1/pipelines/{}/board", p["id"].as_str().unwrap()), Some(&s.token)).await.ok(200);
+        let col = |name: &str| board.as_array().unwrap().iter().find(|c| c["stage"]["name"] == name).unwrap().clone();
+        assert_eq!(col("Qualify")["count"], 1);
+        assert_eq!(col("Propose")["totals"], json!([{"amount": "3000", "currency": "EUR"}]));
+        assert_eq!(col("Won")["deals"][0]["name"], "d");
+        assert_eq!(board.as_array().unwrap().len(), 5, "every stage, empty ones too");
+        let forecast = app.get("/api/v1/analytics/forecast", Some(&s.token)).await.ok(200);
+        let rows = forecast.as_array().unwrap();
+        let dec = rows.iter().find(|r| r["month"] == "2026-12" && r["currency"] == "EUR").unwrap();
+        assert_eq!(dec["deals"], 2, "won deals are not forecast");
+        assert_eq!(dec["amount"], "4000");
+        assert_eq!(dec["weighted_amount"], "1600", "1000 x 10 % + 3000 x 50 %");
+        let jan = rows.iter().find(|r| r["month"] == "2027-01").unwrap();
+        assert_eq!(jan["owner_id"], agent.user_id.as_str());
+        assert_eq!(jan["weighted_amount"], "400.4");
+    }
+
+    async fn order_totals_with_discounts_and_two_tax_rates(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let list = app.post("/api/v1/price-lists", Some(&s.token), json!({"name": "EU", "currency": "eur", "is_default": true})).await.ok(201);
+        let widget = app.post("/api/v1/products", Some(&s.token), json!({"sku": "W-1", "name": "Widget", "tax_rate": "19", "prices": [{"price_list_id": list["id"], "unit_price": "19.99"}]})).await.ok(201);
+        let book = app.post("/api/v1/products", Some(&s.token), json!({"sku": "B-1", "name": "Book", "tax_rate": "7", "prices": [{"price_list_id": list["id"], "unit_price": "2.35"}]})).await.ok(201);
+        app.post("/api/v1/products", Some(&s.token), json!({"sku": "W-1", "name": "Dup"})).await.problem(409, "conflict");
+        let order = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [
+            {"product_id": widget["id"], "quantity": "3", "discount_percent": "10"},
+            {"product_id": book["id"], "quantity": "7"},
+            // Client-sent totals do not exist in the input: every amount is the server's.
+        ]})).await.ok(201);
+        assert_eq!(order["currency"], "EUR");
+        assert_eq!(order["lines"][0]["net_amount"], "53.97");
+        assert_eq!(order["lines"][0]["tax_amount"], "10.25");
+        assert_eq!(order["lines"][0]["total_amount"], "64.22");
+        assert_eq!(order["lines"][1]["total_amount"], "17.60");
+        assert_eq!(order["subtotal"], "70.42");
+        assert_eq!(order["discount_total"], "6.00");
+        assert_eq!(order["tax_total"], "11.40");
+        assert_eq!(order["total"], "81.82");
+        assert_eq!(order["lines"][0]["description"], "Widget");
+        // Negative quantity, unknown currency, totals sent by the client: 422.
+        let bad = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [{"product_id": widget["id"], "quantity": "-1"}]})).await.problem(422, "validation_failed");
+        assert_eq!(bad["errors"][0]["pointer"], "/lines/0/quantity");
+        let bad = app.post("/api/v1/orders", Some(&s.token), json!({"currency": "XYZ", "lines": [{"description": "x", "quantity": "1", "unit_price": "1"}]})).await.problem(422, "validation_failed");
+        assert_eq!(bad["errors"][0]["pointer"], "/currency");
+        app.post("/api/v1/orders", Some(&s.token), json!({"total": "1.00", "lines": [{"description": "x", "quantity": "1", "unit_price": "1"}]})).await.problem(422, "validation_failed");
+        app.post("/api/v1/orders", Some(&s.token), json!({"lines": []})).await.problem(422, "validation_failed");
+        // Status workflow.
+        let path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
+        app.post(&format!("{path}/status"), Some(&s.token), json!({"status": "fulfilled"})).await.problem(409, "conflict");
+        app.post(&format!("{path}/status"), Some(&s.token), json!({"status": "confirmed"})).await.ok(200);
+        let done = app.post(&format!("{path}/status"), Some(&s.token), json!({"status": "fulfilled"})).await.ok(200);
+        assert_eq!(done["status"], "fulfilled");
+        // Invoice it and get paid.
+        let inv = app.post("/api/v1/invoices", Some(&s.token), json!({"order_id": order["id"], "due_date": "2099-01-31"})).await.ok(201);
+        assert_eq!(inv["number"], 1);
+        assert_eq!(inv["status"], "issued");
+        assert_eq!(inv["total"], "81.82");
+        assert_eq!(inv["order_id"], order["id"]);
+        let ipath = format!("/api/v1/invoices/{}", inv["id"].as_str().unwrap());
+        app.post(&format!("{ipath}/payments"), Some(&s.token), json!({"amount": "100"})).await.problem(422, "validation_failed");
+        let part = app.post(&format!("{ipath}/payments"), Some(&s.token), json!({"amount": "50", "method": "bank_transfer"})).await.ok(200);
+        assert_eq!(part["amount_paid"], "50.00");
+        assert_eq!(part["status"], "issued");
+        let paid = app.post(&format!("{ipath}/payments"), Some(&s.token), json!({"amount": "31.82"})).await.ok(200);
+        assert_eq!(paid["status"], "paid");
+        // An issued invoice past due reads overdue.
+        let late = app.post("/api/v1/invoices", Some(&s.token), json!({"currency": "EUR", "due_date": "2020-01-01", "lines": [{"description": "x", "quantity": "1", "unit_price": "10", "tax_rate": "19"}]})).await.ok(201);
+        assert_eq!(late["status"], "overdue");
+        assert_eq!(late["total"], "11.90");
+        assert_eq!(late["number"], 2);
+        // Yen have no minor unit.
+        let yen = app.post("/api/v1/orders", Some(&s.token), json!({"currency": "JPY", "lines": [{"description": "x", "quantity": "3", "unit_price": "333", "discount_percent": "10", "tax_rate": "10"}]})).await.ok(201);
+        assert_eq!(yen["total"], "989");
+    }
+
+    async fn fifty_concurrent_invoices_are_numbered_1_to_50(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let body = json!({"currency": "EUR", "lines": [{"description": "Service", "quantity": "1", "unit_price": "100"}]});
+        let requests = (0..50).map(|_| app.post("/api/v1/invoices", Some(&s.token), body.clone()));
+        let responses = futures_util::future::join_all(requests).await;
+        let mut numbers: Vec<i64> = responses.iter().map(|r| r.ok(201)["number"].as_i64().unwrap()).collect();
+        numbers.sort();
+        assert_eq!(numbers, (1..=50).collect::<Vec<_>>());
+        // Drafts get no number until issued; numbering continues without gaps.
+        let draft = app.post("/api/v1/invoices", Some(&s.token), json!({"currency": "EUR", "issue": false, "lines": [{"description": "x", "quantity": "1", "unit_price": "1"}]})).await.ok(201);
+        assert!(draft["number"].is_null());
+        let issued = app.post(&format!("/api/v1/invoices/{}/status", draft["id"].as_str().unwrap()), Some(&s.token), json!({"status": "issued"})).await.ok(200);
+        assert_eq!(issued["number"], 51);
+        // Another organization counts from 1.
+        let other = app.signup("Other", "admin@other.test").await;
+        let first = app.post("/api/v1/invoices", Some(&other.token), body.clone()).await.ok(201);
+        assert_eq!(first["number"], 1);
+    }
+
+    async fn erp_upserts_by_external_id(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let order = json!({"currency": "EUR", "status": "confirmed", "lines": [{"description": "Pump", "quantity": "2", "unit_price": "450", "tax_rate": "19"}]});
+        let first = app.call("PUT", "/api/v1/orders/by-external-id/sap/4500012345", Some(&s.token), Some(order.clone())).await;
+        assert_eq!(first.status, 201, "{}", first.text());
+        let again = app.call("PUT", "/api/v1/orders/by-external-id/sap/4500012345", Some(&s.token), Some(order.clone())).await.ok(200);
+        assert_eq!(again["id"], first.json()["id"]);
+        assert_eq!(again["external_source"], "sap");
+        assert_eq!(again["total"], "1071.00");
+        let changed = json!({"currency": "EUR", "lines": [{"description": "Pump", "quantity": "3", "unit_price": "450", "tax_rate": "19"}]});
+        let replaced = app.call("PUT", "/api/v1/orders/by-external-id/sap/4500012345", Some(&s.token), Some(changed)).await.ok(200);
+        assert_eq!(replaced["total"], "1606.50");
+        let listed = app.get("/api/v1/orders?external_id=4500012345", Some(&s.token)).await.ok(200);
+        assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+        // Another source system with the same id is another order.
+        app.call("PUT", "/api/v1/orders/by-external-id/navision/4500012345", Some(&s.token), Some(order)).await.ok(201);
+        // Products too.
+        let product = json!({"sku": "P-9", "name": "Pump", "tax_rate": "19"});
+        app.call("PUT", "/api/v1/products/by-external-id/sap/MAT-9", Some(&s.token), Some(product.clone())).await.ok(201);
+        let p2 = app.call("PUT", "/api/v1/products/by-external-id/sap/MAT-9", Some(&s.token), Some(json!({"sku": "P-9", "name": "Pump v2", "tax_rate": "19"}))).await.ok(200);
+        assert_eq!(p2["name"], "Pump v2");
+        let products = app.get("/api/v1/products", Some(&s.token)).await.ok(200);
+        assert_eq!(products["data"].as_array().unwrap().len(), 1);
+    }
+
+    async fn another_organization_sees_none_of_it(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let p = pipeline(app, &s).await;
+        let d = app.post("/api/v1/deals", Some(&s.token), json!({"name": "secret"})).await.ok(201);
+        let o = app.post("/api/v1/orders", Some(&s.token), json!({"currency": "EUR", "lines": [{"description": "x", "quantity": "1", "unit_price": "1"}]})).await.ok(201);
+        let i = app.post("/api/v1/invoices", Some(&s.token), json!({"order_id": o["id"]})).await.ok(201);
+        let other = app.signup("Other", "admin@other.test").await;
+        let t = Some(other.token.as_str());
+        app.get(&format!("/api/v1/deals/{}", d["id"].as_str().unwrap()), t).await.problem(404, "not_found");
+        app.patch(&format!("/api/v1/deals/{}", d["id"].as_str().unwrap()), t, json!({"name": "x"})).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/pipelines/{}/board", p["id"].as_str().unwrap()), t).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/orders/{}", o["id"].as_str().unwrap()), t).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/invoices/{}", i["id"].as_str().unwrap()), t).await.problem(404, "not_found");
+        app.post(&format!("/api/v1/invoices/{}/payments", i["id"].as_str().unwrap()), t, json!({"amount": "1"})).await.problem(404, "not_found");
+        app.post("/api/v1/invoices", t, json!({"order_id": o["id"]})).await.problem(422, "validation_failed");
+        assert_eq!(app.get("/api/v1/deals", t).await.ok(200)["data"].as_array().unwrap().len(), 0);
+        assert_eq!(app.get("/api/v1/analytics/forecast", t).await.ok(200).as_array().unwrap().len(), 0);
+    }
+}
