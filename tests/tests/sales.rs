@@ -214,6 +214,31 @@ dual! {
         assert_eq!(p2["name"], "Pump v2");
         let products = app.get("/api/v1/products", Some(&s.token)).await.ok(200);
         assert_eq!(products["data"].as_array().unwrap().len(), 1);
+
+        // Invoices: pushed twice, one invoice with one number; other amounts on an issued one: 409.
+        let invoice = json!({"currency": "EUR", "lines": [{"description": "Pump", "quantity": "2", "unit_price": "450", "tax_rate": "19"}]});
+        let i1 = app.call("PUT", "/api/v1/invoices/by-external-id/sap/90000001", Some(&s.token), Some(invoice.clone())).await;
+        assert_eq!(i1.status, 201, "{}", i1.text());
+        let i2 = app.call("PUT", "/api/v1/invoices/by-external-id/sap/90000001", Some(&s.token), Some(invoice)).await.ok(200);
+        assert_eq!(i2["id"], i1.json()["id"]);
+        assert_eq!(i2["number"], 1);
+        let other_amounts = json!({"currency": "EUR", "lines": [{"description": "Pump", "quantity": "5", "unit_price": "450", "tax_rate": "19"}]});
+        app.call("PUT", "/api/v1/invoices/by-external-id/sap/90000001", Some(&s.token), Some(other_amounts)).await.problem(409, "conflict");
+        let invoices = app.get("/api/v1/invoices", Some(&s.token)).await.ok(200);
+        assert_eq!(invoices["data"].as_array().unwrap().len(), 1);
+
+        // Companies: pushed twice, one company, the second push's values win.
+        let c1 = app.call("PUT", "/api/v1/companies/by-external-id/sap/KUNNR-1", Some(&s.token), Some(json!({"name": "Globex", "domain": "globex.com"}))).await;
+        assert_eq!(c1.status, 201, "{}", c1.text());
+        let c2 = app.call("PUT", "/api/v1/companies/by-external-id/sap/KUNNR-1", Some(&s.token), Some(json!({"name": "Globex AG", "industry": "Energy"}))).await.ok(200);
+        assert_eq!(c2["id"], c1.json()["id"]);
+        assert_eq!(c2["name"], "Globex AG");
+        assert!(c2["domain"].is_null(), "a full replacement");
+        assert_eq!(c2["external_source"], "sap");
+        assert_eq!(c2["external_id"], "KUNNR-1");
+        let companies = app.get("/api/v1/companies", Some(&s.token)).await.ok(200);
+        assert_eq!(companies["data"].as_array().unwrap().len(), 1);
+        app.call("PUT", "/api/v1/companies/by-external-id/sap/KUNNR-2", Some(&s.token), Some(json!({"name": ""}))).await.problem(422, "validation_failed");
     }
 
     async fn another_organization_sees_none_of_it(app: &TestApp) {

@@ -77,8 +77,8 @@ pub async fn record(
     after: Option<&Value>,
 ) -> Result<()> {
     let changes = match action {
-        "created" | "updated" | "merged" | "owner_changed" => diff(before, after),
-        _ => json!({}),
+        "deleted" | "restored" => json!({}),
+        _ => diff(before, after),
     };
     append(
         db,

@@ -69,6 +69,10 @@ pub struct Company {
     pub updated_at: DateTime<Utc>,
     /// When it was deleted (only in the deleted-records list).
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The source system of `external_id` (set by `PUT /companies/by-external-id/...`).
+    pub external_source: Option<String>,
+    /// The id of the company in that system.
+    pub external_id: Option<String>,
 }
 
 /// A new company.

@@ -182,7 +182,7 @@ pub struct Deal {
 }
 
 /// A new deal.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -456,8 +456,10 @@ pub struct SalesDocument {
     pub company_id: Option<Uuid>,
     /// The customer contact.
     pub contact_id: Option<Uuid>,
-    /// Invoices: the order billed.
+    /// Invoices: the order billed; orders: the quote accepted.
     pub order_id: Option<Uuid>,
+    /// Quotes: valid until.
+    pub valid_until: Option<NaiveDate>,
     /// ISO 4217 currency of every amount.
     pub currency: String,
     /// Lines.
@@ -486,6 +488,26 @@ pub struct SalesDocument {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A new quote: an offer with lines, discounts and a validity date.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct NewQuote {
+    /// ISO 4217 currency (default: the price list's).
+    pub currency: Option<String>,
+    /// Price list for product prices (default: the default price list).
+    pub price_list_id: Option<Uuid>,
+    /// The customer company.
+    pub company_id: Option<Uuid>,
+    /// The customer contact.
+    pub contact_id: Option<Uuid>,
+    /// Valid until (default: 30 days from now).
+    pub valid_until: Option<NaiveDate>,
+    /// At least one line.
+    pub lines: Vec<LineInput>,
 }
 
 /// A new order, or (with `PUT .../by-external-id/...`) an order to upsert.
@@ -554,4 +576,132 @@ pub struct NewPayment {
     pub method: Option<String>,
     /// The bank's or processor's reference.
     pub reference: Option<String>,
+}
+
+crm_core::vocabulary!(
+    /// Where a lead stands.
+    LeadStatus {
+        /// Captured, not assessed yet.
+        New = "new",
+        /// Worth pursuing.
+        Qualified = "qualified",
+        /// Not worth pursuing (with a reason).
+        Disqualified = "disqualified",
+        /// Became a contact (and maybe a company and a deal).
+        Converted = "converted",
+    }
+);
+
+/// A lead: a prospective customer not yet in the customer base.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Lead {
+    /// Identifier.
+    pub id: Uuid,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Email, lowercase.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// The company they work for, as given.
+    pub company_name: Option<String>,
+    /// That company's web domain.
+    pub company_domain: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// The channel the lead came from.
+    pub source_channel: Option<crm_core::Channel>,
+    /// The campaign that brought it, when known.
+    pub campaign_id: Option<Uuid>,
+    /// New, qualified, disqualified or converted.
+    pub status: LeadStatus,
+    /// Why it was disqualified.
+    pub disqualify_reason: Option<String>,
+    /// The responsible user.
+    pub owner_id: Option<Uuid>,
+    /// The contact it became.
+    pub converted_contact_id: Option<Uuid>,
+    /// The company it became or joined.
+    pub converted_company_id: Option<Uuid>,
+    /// The deal opened on conversion.
+    pub converted_deal_id: Option<Uuid>,
+    /// When it was converted.
+    pub converted_at: Option<DateTime<Utc>>,
+    /// Version; the `ETag` is `"<version>"`.
+    pub version: i64,
+    /// When it was captured.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new lead.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct NewLead {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Company name.
+    pub company_name: Option<String>,
+    /// Company web domain or URL.
+    pub company_domain: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Source channel.
+    pub source_channel: Option<crm_core::Channel>,
+    /// Campaign, when known.
+    pub campaign_id: Option<Uuid>,
+    /// Responsible user (default: the caller).
+    pub owner_id: Option<Uuid>,
+}
+
+/// Why a lead is disqualified.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct DisqualifyLead {
+    /// The reason (1 to 300 characters).
+    pub reason: String,
+}
+
+/// How to convert a lead.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ConvertLead {
+    /// Match or create the lead's company (default true when the lead names one).
+    pub with_company: Option<bool>,
+    /// Open a deal too.
+    pub deal: Option<NewDeal>,
+}
+
+/// What a lead became.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct LeadConversion {
+    /// The lead, now converted.
+    pub lead: Lead,
+    /// The contact (an existing one with the same email, or a new one).
+    pub contact_id: Uuid,
+    /// Whether the contact already existed.
+    pub contact_matched: bool,
+    /// The company (an existing one with the same domain or name, or a new one).
+    pub company_id: Option<Uuid>,
+    /// Whether the company already existed.
+    pub company_matched: bool,
+    /// The deal, when one was opened.
+    pub deal: Option<Deal>,
 }

@@ -14,8 +14,8 @@ use crm_core::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -50,6 +50,8 @@ pub(crate) fn to_dto(m: company::Model) -> Company {
         created_at: m.created_at,
         updated_at: m.updated_at,
         deleted_at: m.deleted_at,
+        external_source: m.external_source,
+        external_id: m.external_id,
     }
 }
 
@@ -149,13 +151,24 @@ fn write_row(row: &mut company::ActiveModel, c: &Company) {
 
 /// Creates a company; the owner defaults to the caller.
 pub async fn create_company(ctx: &Ctx, input: NewCompany) -> Result<Company> {
+    let tx = begin_write(&ctx.db).await?;
+    let saved = create_company_in(&tx, ctx, input).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// [`create_company`] inside the caller's transaction (lead conversion).
+pub async fn create_company_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: NewCompany,
+) -> Result<Company> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    let custom_defs = defs(&tx, ctx.org_id(), RecordType::Company).await?;
+    let custom_defs = defs(tx, ctx.org_id(), RecordType::Company).await?;
     let mut errors = Errors::default();
     let owner_id = owner(
-        &tx,
+        tx,
         ctx,
         Some(input.owner_id.unwrap_or(ctx.actor.user_id)),
         None,
@@ -179,18 +192,12 @@ pub async fn create_company(ctx: &Ctx, input: NewCompany) -> Result<Company> {
         created_at: now,
         updated_at: now,
         deleted_at: None,
+        external_source: None,
+        external_id: None,
     };
     let c = validated(draft, &custom_defs, input.custom, true, &mut errors);
     errors.finish()?;
-    check_unique(
-        &tx,
-        "companies",
-        ctx.org_id(),
-        c.id,
-        &custom_defs,
-        &c.custom,
-    )
-    .await?;
+    check_unique(tx, "companies", ctx.org_id(), c.id, &custom_defs, &c.custom).await?;
     let mut row = company::ActiveModel {
         id: Set(c.id),
         org_id: Set(ctx.org_id()),
@@ -199,12 +206,14 @@ pub async fn create_company(ctx: &Ctx, input: NewCompany) -> Result<Company> {
         updated_at: Set(now),
         deleted_at: Set(None),
         merged_into: Set(None),
+        external_source: Set(None),
+        external_id: Set(None),
         ..Default::default()
     };
     write_row(&mut row, &c);
-    let saved = to_dto(row.insert(&tx).await?);
+    let saved = to_dto(row.insert(tx).await?);
     audit::record(
-        &tx,
+        tx,
         ctx,
         TYPE,
         saved.id,
@@ -213,7 +222,6 @@ pub async fn create_company(ctx: &Ctx, input: NewCompany) -> Result<Company> {
         Some(&json_of(&saved)),
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }
 
@@ -439,4 +447,72 @@ pub async fn company_history(
         return Err(CustomersError::Merged(target));
     }
     Ok(audit::history(&ctx.db, ctx, TYPE, id, page).await?)
+}
+
+/// Creates or replaces the company an ERP knows as `source`/`external_id`; returns it and
+/// whether it was created. Pushing the same company twice leaves one company.
+pub async fn upsert_company(
+    ctx: &Ctx,
+    source: &str,
+    external_id: &str,
+    input: NewCompany,
+) -> Result<(Company, bool)> {
+    ctx.require(Action::Write)?;
+    let find_existing = || {
+        company::Entity::find()
+            .filter(company::Column::OrgId.eq(ctx.org_id()))
+            .filter(company::Column::ExternalSource.eq(source))
+            .filter(company::Column::ExternalId.eq(external_id))
+            .filter(company::Column::MergedInto.is_null())
+            .one(&ctx.db)
+    };
+    if let Some(existing) = find_existing().await? {
+        let patch = CompanyPatch {
+            name: crm_core::Patch::Set(input.name),
+            legal_name: input
+                .legal_name
+                .map_or(crm_core::Patch::Null, crm_core::Patch::Set),
+            domain: input
+                .domain
+                .map_or(crm_core::Patch::Null, crm_core::Patch::Set),
+            industry: input
+                .industry
+                .map_or(crm_core::Patch::Null, crm_core::Patch::Set),
+            size_band: input
+                .size_band
+                .map_or(crm_core::Patch::Null, crm_core::Patch::Set),
+            annual_revenue: input
+                .annual_revenue
+                .map_or(crm_core::Patch::Null, crm_core::Patch::Set),
+            address: input
+                .address
+                .map_or(crm_core::Patch::Null, crm_core::Patch::Set),
+            owner_id: input
+                .owner_id
+                .map_or(crm_core::Patch::Absent, crm_core::Patch::Set),
+            lifecycle_stage: input
+                .lifecycle_stage
+                .map_or(crm_core::Patch::Null, crm_core::Patch::Set),
+            tags: input
+                .tags
+                .map_or(crm_core::Patch::Absent, crm_core::Patch::Set),
+            custom: input
+                .custom
+                .map_or(crm_core::Patch::Absent, crm_core::Patch::Set),
+        };
+        if existing.deleted_at.is_some() {
+            restore_company(ctx, existing.id).await?;
+        }
+        return Ok((update_company(ctx, existing.id, patch, None).await?, false));
+    }
+    let tx = begin_write(&ctx.db).await?;
+    let created = create_company_in(&tx, ctx, input).await?;
+    company::Entity::update_many()
+        .col_expr(company::Column::ExternalSource, Expr::value(source))
+        .col_expr(company::Column::ExternalId, Expr::value(external_id))
+        .filter(company::Column::Id.eq(created.id))
+        .exec(&tx)
+        .await?;
+    tx.commit().await?;
+    Ok((get_company(ctx, created.id).await?, true))
 }

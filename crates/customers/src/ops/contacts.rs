@@ -13,8 +13,8 @@ use crm_core::{
     Action, Channel, Ctx, Error, LifecycleStage, Page, PageRequest, Patch, cursor, new_id,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -227,20 +227,31 @@ fn custom_patch_of(patch: Patch<Value>, current: &Value) -> Option<Value> {
 
 /// Creates a contact; the owner defaults to the caller.
 pub async fn create_contact(ctx: &Ctx, input: NewContact) -> Result<Contact> {
+    let tx = begin_write(&ctx.db).await?;
+    let saved = create_contact_in(&tx, ctx, input).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// [`create_contact`] inside the caller's transaction (lead conversion).
+pub async fn create_contact_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: NewContact,
+) -> Result<Contact> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    let custom_defs = defs(&tx, ctx.org_id(), RecordType::Contact).await?;
+    let custom_defs = defs(tx, ctx.org_id(), RecordType::Contact).await?;
     let mut errors = Errors::default();
     let owner_id = owner(
-        &tx,
+        tx,
         ctx,
         Some(input.owner_id.unwrap_or(ctx.actor.user_id)),
         None,
         &mut errors,
     )
     .await?;
-    check_company(&tx, ctx, input.company_id, &mut errors).await?;
+    check_company(tx, ctx, input.company_id, &mut errors).await?;
     let draft = Contact {
         id: new_id(),
         first_name: input.first_name,
@@ -270,7 +281,7 @@ pub async fn create_contact(ctx: &Ctx, input: NewContact) -> Result<Contact> {
         &mut errors,
     );
     errors.finish()?;
-    check_unique(&tx, "contacts", ctx.org_id(), c.id, &custom_defs, &c.custom).await?;
+    check_unique(tx, "contacts", ctx.org_id(), c.id, &custom_defs, &c.custom).await?;
     let mut row = contact::ActiveModel {
         id: Set(c.id),
         org_id: Set(ctx.org_id()),
@@ -281,10 +292,10 @@ pub async fn create_contact(ctx: &Ctx, input: NewContact) -> Result<Contact> {
         merged_into: Set(None),
         ..Default::default()
     };
-    write_row(&tx, &mut row, &c).await?;
-    let saved = to_dto(row.insert(&tx).await?);
+    write_row(tx, &mut row, &c).await?;
+    let saved = to_dto(row.insert(tx).await?);
     audit::record(
-        &tx,
+        tx,
         ctx,
         TYPE,
         saved.id,
@@ -293,7 +304,6 @@ pub async fn create_contact(ctx: &Ctx, input: NewContact) -> Result<Contact> {
         Some(&json_of(&saved)),
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }
 

@@ -84,3 +84,32 @@ pub async fn contact_by_email_or_phone(
             company_id: c.company_id,
         }))
 }
+
+/// A live company with this domain (or, without a domain, this exact name, any case).
+pub async fn company_by_domain_or_name(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    domain: Option<&str>,
+    name: Option<&str>,
+) -> Result<Option<Uuid>> {
+    ctx.require(Action::Read)?;
+    let mut q = company::Entity::find()
+        .filter(company::Column::OrgId.eq(ctx.org_id()))
+        .filter(company::Column::DeletedAt.is_null());
+    if let Some(d) = domain {
+        let mut errors = crate::validate::Errors::default();
+        let d = crate::validate::domain(Some(d.to_owned()), "/company_domain", &mut errors)
+            .unwrap_or_default();
+        q = q.filter(company::Column::Domain.eq(d));
+    } else if let Some(n) = name {
+        q = q.filter(
+            Expr::expr(Func::lower(Expr::col(company::Column::Name))).eq(n.trim().to_lowercase()),
+        );
+    } else {
+        return Ok(None);
+    }
+    Ok(q.order_by_asc(company::Column::Id)
+        .one(db)
+        .await?
+        .map(|c| c.id))
+}

@@ -12,16 +12,18 @@ mod owners;
 
 pub use common::{COMPANY_FIELDS, CONTACT_FIELDS, active_user};
 pub use companies::{
-    company_history, create_company, delete_company, get_company, list_companies,
-    list_deleted_companies, restore_company, update_company,
+    company_history, create_company, create_company_in, delete_company, get_company,
+    list_companies, list_deleted_companies, restore_company, update_company, upsert_company,
 };
 pub use contacts::{
-    contact_history, contact_list_sql, create_contact, delete_contact, get_contact, list_contacts,
-    list_deleted_contacts, restore_contact, update_contact,
+    contact_history, contact_list_sql, create_contact, create_contact_in, delete_contact,
+    get_contact, list_contacts, list_deleted_contacts, restore_contact, update_contact,
 };
 pub use custom_fields::{create_custom_field, delete_custom_field, list_custom_fields};
 pub use duplicates::{company_duplicates, contact_duplicates};
 pub use loaders::{companies_by_ids, contacts_by_company};
-pub use lookup::{ContactRef, company_is_live, contact_by_email_or_phone, contact_ref};
+pub use lookup::{
+    ContactRef, company_by_domain_or_name, company_is_live, contact_by_email_or_phone, contact_ref,
+};
 pub use merge::{merge_companies, merge_companies_in, merge_contacts, merge_contacts_in};
 pub use owners::transfer_owner;

@@ -11,6 +11,7 @@ pub mod loaders;
 mod mutation;
 mod nodes;
 mod query;
+mod sales;
 
 use crate::config::Config;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -21,6 +22,7 @@ pub struct QueryRoot(
     query::IdentityQuery,
     customers::CustomersQuery,
     interactions::InteractionsQuery,
+    sales::SalesQuery,
 );
 
 /// The root of mutations.
@@ -29,6 +31,7 @@ pub struct MutationRoot(
     mutation::IdentityMutation,
     customers::CustomersMutation,
     interactions::InteractionsMutation,
+    sales::SalesMutation,
 );
 
 /// The schema type.

@@ -120,6 +120,10 @@ fn api_v1() -> impl actix_web::dev::HttpServiceFactory {
             web::resource("/companies/{id}/timeline")
                 .route(web::get().to(activities::company_timeline)),
         )
+        .service(
+            web::resource("/companies/by-external-id/{source}/{external_id}")
+                .route(web::put().to(sales::upsert_company)),
+        )
         .configure(records!(contacts, "/contacts"))
         .configure(records!(companies, "/companies"))
         .service(
@@ -217,5 +221,26 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/invoices/{id}").route(web::get().to(sales::get_invoice)))
     .service(web::resource("/invoices/{id}/status").route(web::post().to(sales::invoice_status)))
-    .service(web::resource("/invoices/{id}/payments").route(web::post().to(sales::add_payment)));
+    .service(web::resource("/invoices/{id}/payments").route(web::post().to(sales::add_payment)))
+    .service(
+        web::resource("/leads")
+            .route(web::get().to(sales::list_leads))
+            .route(web::post().to(sales::create_lead)),
+    )
+    .service(web::resource("/leads/{id}").route(web::get().to(sales::get_lead)))
+    .service(web::resource("/leads/{id}/qualify").route(web::post().to(sales::qualify_lead)))
+    .service(web::resource("/leads/{id}/disqualify").route(web::post().to(sales::disqualify_lead)))
+    .service(web::resource("/leads/{id}/convert").route(web::post().to(sales::convert_lead)))
+    .service(
+        web::resource("/quotes")
+            .route(web::get().to(sales::list_quotes))
+            .route(web::post().to(sales::create_quote)),
+    )
+    .service(web::resource("/quotes/{id}").route(web::get().to(sales::get_quote)))
+    .service(web::resource("/quotes/{id}/status").route(web::post().to(sales::quote_status)))
+    .service(web::resource("/quotes/{id}/accept").route(web::post().to(sales::accept_quote)))
+    .service(
+        web::resource("/invoices/by-external-id/{source}/{external_id}")
+            .route(web::put().to(sales::upsert_invoice)),
+    );
 }

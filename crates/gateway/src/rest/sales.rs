@@ -383,3 +383,175 @@ pub async fn add_payment(
     let i = ops::add_payment(&auth.0, id.into_inner(), body.0).await?;
     Ok(ok(i.version, &i))
 }
+
+/// Lists leads, newest first.
+#[utoipa::path(get, path = "/api/v1/leads", tag = "sales", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "A page of leads", body = Page<Lead>), ReadErrors))]
+pub async fn list_leads(
+    auth: Authenticated,
+    q: Query<PageQuery>,
+) -> Result<Json<Page<Lead>>, ApiError> {
+    Ok(Json(
+        ops::list_leads(&auth.0, &q.into_inner().into_request()?).await?,
+    ))
+}
+
+/// Captures a lead (with its source channel and campaign when known).
+#[utoipa::path(post, path = "/api/v1/leads", tag = "sales", security(("bearer" = [])),
+    request_body = NewLead,
+    responses((status = 201, description = "The lead", body = Lead), WriteErrors))]
+pub async fn create_lead(
+    auth: Authenticated,
+    body: JsonBody<NewLead>,
+) -> Result<HttpResponse, ApiError> {
+    let l = ops::create_lead(&auth.0, body.0).await?;
+    Ok(created(format!("/api/v1/leads/{}", l.id), l.version, &l))
+}
+
+/// One lead.
+#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The lead's id")),
+    responses((status = 200, description = "The lead", body = Lead), ReadErrors))]
+pub async fn get_lead(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let l = ops::get_lead(&auth.0, id.into_inner()).await?;
+    Ok(ok(l.version, &l))
+}
+
+/// Marks a lead qualified.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/qualify", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The lead's id")),
+    responses((status = 200, description = "The lead", body = Lead), WriteErrors))]
+pub async fn qualify_lead(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let l = ops::qualify_lead(&auth.0, id.into_inner()).await?;
+    Ok(ok(l.version, &l))
+}
+
+/// Marks a lead disqualified, with a reason.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/disqualify", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The lead's id")),
+    request_body = DisqualifyLead,
+    responses((status = 200, description = "The lead", body = Lead), WriteErrors))]
+pub async fn disqualify_lead(
+    auth: Authenticated,
+    id: Path<Uuid>,
+    body: JsonBody<DisqualifyLead>,
+) -> Result<HttpResponse, ApiError> {
+    let l = ops::disqualify_lead(&auth.0, id.into_inner(), body.0).await?;
+    Ok(ok(l.version, &l))
+}
+
+/// Converts a lead in one transaction into a contact (an existing one with the same email is
+/// reused), a company (matched by domain or name, else created) and optionally a deal.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/convert", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The lead's id")),
+    request_body = ConvertLead,
+    responses((status = 200, description = "What the lead became", body = LeadConversion), WriteErrors))]
+pub async fn convert_lead(
+    auth: Authenticated,
+    id: Path<Uuid>,
+    body: JsonBody<ConvertLead>,
+) -> Result<Json<LeadConversion>, ApiError> {
+    Ok(Json(
+        ops::convert_lead(&auth.0, id.into_inner(), body.0).await?,
+    ))
+}
+
+/// Lists quotes (same filters as orders).
+#[utoipa::path(get, path = "/api/v1/quotes", tag = "sales", security(("bearer" = [])),
+    params(ListQueryDoc),
+    responses((status = 200, description = "A page of quotes", body = Page<SalesDocument>), ReadErrors))]
+pub async fn list_quotes(
+    auth: Authenticated,
+    req: HttpRequest,
+) -> Result<Json<Page<SalesDocument>>, ApiError> {
+    Ok(Json(
+        ops::list_documents(&auth.0, DocType::Quote, &list_params(&req)?).await?,
+    ))
+}
+
+/// Creates a quote (an offer with lines, discounts and a validity date).
+#[utoipa::path(post, path = "/api/v1/quotes", tag = "sales", security(("bearer" = [])),
+    request_body = NewQuote,
+    responses((status = 201, description = "The quote", body = SalesDocument), WriteErrors))]
+pub async fn create_quote(
+    auth: Authenticated,
+    body: JsonBody<NewQuote>,
+) -> Result<HttpResponse, ApiError> {
+    let q = ops::create_quote(&auth.0, body.0).await?;
+    Ok(created(format!("/api/v1/quotes/{}", q.id), q.version, &q))
+}
+
+/// One quote.
+#[utoipa::path(get, path = "/api/v1/quotes/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The quote's id")),
+    responses((status = 200, description = "The quote", body = SalesDocument), ReadErrors))]
+pub async fn get_quote(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let q = ops::get_document(&auth.0, DocType::Quote, id.into_inner()).await?;
+    Ok(ok(q.version, &q))
+}
+
+/// Moves a quote: draft -> sent, or rejected / expired.
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/status", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The quote's id")),
+    request_body = StatusChange,
+    responses((status = 200, description = "The quote", body = SalesDocument), WriteErrors))]
+pub async fn quote_status(
+    auth: Authenticated,
+    id: Path<Uuid>,
+    body: JsonBody<StatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    let q = ops::change_status(&auth.0, DocType::Quote, id.into_inner(), &body.0.status).await?;
+    Ok(ok(q.version, &q))
+}
+
+/// Accepts a quote into a confirmed order with the same lines (409 when expired or closed).
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/accept", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The quote's id")),
+    responses((status = 201, description = "The new order", body = SalesDocument), WriteErrors))]
+pub async fn accept_quote(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let o = ops::accept_quote(&auth.0, id.into_inner()).await?;
+    Ok(created(format!("/api/v1/orders/{}", o.id), o.version, &o))
+}
+
+/// Creates or replaces the invoice an ERP knows by `source` and `external_id` (201 created,
+/// 200 replaced or unchanged; an issued invoice with other amounts is a 409).
+#[utoipa::path(put, path = "/api/v1/invoices/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
+    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
+    request_body = NewInvoice,
+    responses((status = 200, description = "Replaced or unchanged", body = SalesDocument), (status = 201, description = "Created", body = SalesDocument), WriteErrors))]
+pub async fn upsert_invoice(
+    auth: Authenticated,
+    path: Path<(String, String)>,
+    body: JsonBody<NewInvoice>,
+) -> Result<HttpResponse, ApiError> {
+    let (source, external_id) = path.into_inner();
+    let (i, was_created) = ops::upsert_invoice(&auth.0, &source, &external_id, body.0).await?;
+    Ok(if was_created {
+        created(format!("/api/v1/invoices/{}", i.id), i.version, &i)
+    } else {
+        ok(i.version, &i)
+    })
+}
+
+/// Creates or replaces the company an ERP knows by `source` and `external_id` (201 created,
+/// 200 replaced): pushing the same company twice leaves one company.
+#[utoipa::path(put, path = "/api/v1/companies/by-external-id/{source}/{external_id}", tag = "companies", security(("bearer" = [])),
+    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
+    request_body = crm_customers::NewCompany,
+    responses((status = 200, description = "Replaced", body = crm_customers::Company), (status = 201, description = "Created", body = crm_customers::Company), WriteErrors))]
+pub async fn upsert_company(
+    auth: Authenticated,
+    path: Path<(String, String)>,
+    body: JsonBody<crm_customers::NewCompany>,
+) -> Result<HttpResponse, ApiError> {
+    let (source, external_id) = path.into_inner();
+    ops::check_external(&source, &external_id)?;
+    let (c, was_created) =
+        crm_customers::ops::upsert_company(&auth.0, &source, &external_id, body.0).await?;
+    Ok(if was_created {
+        created(format!("/api/v1/companies/{}", c.id), c.version, &c)
+    } else {
+        ok(c.version, &c)
+    })
+}

@@ -2,6 +2,7 @@
 
 pub mod deal;
 pub mod document;
+pub mod lead;
 pub mod line;
 pub mod payment;
 pub mod pipeline;

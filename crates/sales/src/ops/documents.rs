@@ -48,6 +48,8 @@ pub enum DocType {
     Order,
     /// An invoice.
     Invoice,
+    /// A quote.
+    Quote,
 }
 
 impl DocType {
@@ -55,6 +57,7 @@ impl DocType {
         match self {
             DocType::Order => "order",
             DocType::Invoice => "invoice",
+            DocType::Quote => "quote",
         }
     }
 }
@@ -123,6 +126,10 @@ async fn to_dto(db: &impl ConnectionTrait, m: document::Model) -> Result<SalesDo
         company_id: m.company_id,
         contact_id: m.contact_id,
         order_id: m.source_id,
+        valid_until: m
+            .valid_until
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
         currency: m.currency,
         lines,
         subtotal: m.subtotal,
@@ -593,6 +600,10 @@ fn allowed(t: DocType, from: &str, to: &str) -> bool {
             (from, to),
             ("draft", "issued" | "void") | ("issued", "paid" | "void")
         ),
+        DocType::Quote => matches!(
+            (from, to),
+            ("draft", "sent" | "rejected") | ("sent", "rejected" | "expired")
+        ),
     }
 }
 
@@ -655,6 +666,7 @@ pub async fn change_status(ctx: &Ctx, t: DocType, id: Uuid, to: &str) -> Result<
     let known = match t {
         DocType::Order => OrderStatus::parse(to).is_some(),
         DocType::Invoice => InvoiceStatus::parse(to).is_some() && to != "overdue",
+        DocType::Quote => matches!(to, "draft" | "sent" | "rejected" | "expired"),
     };
     if !known {
         return Err(Error::invalid_field(
@@ -701,21 +713,29 @@ pub async fn change_status(ctx: &Ctx, t: DocType, id: Uuid, to: &str) -> Result<
 pub async fn create_invoice(ctx: &Ctx, input: NewInvoice) -> Result<SalesDocument> {
     ctx.require(Action::Write)?;
     let tx = begin_write(&ctx.db).await?;
-    let (prepared, order_id) = match input.order_id {
+    let out = create_invoice_in(&tx, ctx, input, None).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn prepare_invoice(
+    tx: &impl ConnectionTrait,
+    ctx: &Ctx,
+    input: &NewInvoice,
+) -> Result<(PreparedOrder, Option<Uuid>)> {
+    Ok(match input.order_id {
         Some(order_id) => {
-            let order = find(&tx, ctx, DocType::Order, order_id)
-                .await
-                .map_err(|_| {
-                    Error::invalid_field(
-                        "/order_id",
-                        "not_found",
-                        "is not an order of this organization",
-                    )
-                })?;
+            let order = find(tx, ctx, DocType::Order, order_id).await.map_err(|_| {
+                Error::invalid_field(
+                    "/order_id",
+                    "not_found",
+                    "is not an order of this organization",
+                )
+            })?;
             let lines = line::Entity::find()
                 .filter(line::Column::DocumentId.eq(order.id))
                 .order_by_asc(line::Column::Position)
-                .all(&tx)
+                .all(tx)
                 .await?;
             let scale = totals::scale_of(&order.currency);
             let priced = lines
@@ -760,25 +780,34 @@ pub async fn create_invoice(ctx: &Ctx, input: NewInvoice) -> Result<SalesDocumen
                 status: None,
                 lines: input.lines.clone().unwrap_or_default(),
             };
-            (prepare_order(&tx, ctx, order).await?, None)
+            (prepare_order(tx, ctx, order).await?, None)
         }
-    };
-    let mut row = insert_document(&tx, ctx, DocType::Invoice, &prepared, "draft", None).await?;
+    })
+}
+
+async fn create_invoice_in(
+    tx: &impl ConnectionTrait,
+    ctx: &Ctx,
+    input: NewInvoice,
+    external: Option<(&str, &str)>,
+) -> Result<SalesDocument> {
+    let (prepared, order_id) = prepare_invoice(tx, ctx, &input).await?;
+    let mut row = insert_document(tx, ctx, DocType::Invoice, &prepared, "draft", external).await?;
     if let Some(order_id) = order_id {
         let mut a = row.into_active_model();
         a.source_id = Set(Some(order_id));
-        row = a.update(&tx).await?;
+        row = a.update(tx).await?;
     }
     if input.issue.unwrap_or(true) {
-        row = issue(&tx, ctx, row, input.due_date).await?;
+        row = issue(tx, ctx, row, input.due_date).await?;
     } else if let Some(due) = input.due_date {
         let mut a = row.into_active_model();
         a.due_date = Set(Some(due.format("%Y-%m-%d").to_string()));
-        row = a.update(&tx).await?;
+        row = a.update(tx).await?;
     }
-    let out = to_dto(&tx, row).await?;
+    let out = to_dto(tx, row).await?;
     audit::record(
-        &tx,
+        tx,
         ctx,
         "invoice",
         out.id,
@@ -787,6 +816,71 @@ pub async fn create_invoice(ctx: &Ctx, input: NewInvoice) -> Result<SalesDocumen
         Some(&json!(out)),
     )
     .await?;
+    Ok(out)
+}
+
+/// Creates or replaces the invoice an ERP knows as `source`/`external_id`; returns it and
+/// whether it was created. A draft is replaced; an issued invoice is immutable, so pushing it
+/// again unchanged returns it and pushing other amounts is a 409.
+pub async fn upsert_invoice(
+    ctx: &Ctx,
+    source: &str,
+    external_id: &str,
+    input: NewInvoice,
+) -> Result<(SalesDocument, bool)> {
+    ctx.require(Action::Write)?;
+    check_external(source, external_id)?;
+    let tx = begin_write(&ctx.db).await?;
+    let existing = document::Entity::find()
+        .filter(document::Column::OrgId.eq(ctx.org_id()))
+        .filter(document::Column::DocType.eq("invoice"))
+        .filter(document::Column::ExternalSource.eq(source))
+        .filter(document::Column::ExternalId.eq(external_id))
+        .one(&tx)
+        .await?;
+    let out = match existing {
+        None => (
+            create_invoice_in(&tx, ctx, input, Some((source, external_id))).await?,
+            true,
+        ),
+        Some(row) => {
+            let (prepared, _) = prepare_invoice(&tx, ctx, &input).await?;
+            let t = totals::document(
+                &prepared
+                    .lines
+                    .iter()
+                    .map(|l| l.totals.clone())
+                    .collect::<Vec<_>>(),
+            );
+            if row.status != "draft" {
+                if money(t.total, prepared.scale) != row.total || prepared.currency != row.currency
+                {
+                    return Err(Error::conflict(format!(
+                        "Invoice {} is {} and cannot change",
+                        row.number.unwrap_or_default(),
+                        row.status
+                    ))
+                    .into());
+                }
+                (to_dto(&tx, row).await?, false)
+            } else {
+                let version = row.version;
+                let mut a = row.into_active_model();
+                a.currency = Set(prepared.currency.clone());
+                a.company_id = Set(prepared.company_id);
+                a.contact_id = Set(prepared.contact_id);
+                set_totals(&mut a, &prepared.lines, prepared.scale);
+                a.version = Set(version + 1);
+                a.updated_at = Set(Utc::now());
+                let mut saved = a.update(&tx).await?;
+                write_lines(&tx, ctx, saved.id, &prepared.lines, prepared.scale).await?;
+                if input.issue.unwrap_or(true) {
+                    saved = issue(&tx, ctx, saved, input.due_date).await?;
+                }
+                (to_dto(&tx, saved).await?, false)
+            }
+        }
+    };
     tx.commit().await?;
     Ok(out)
 }
@@ -852,6 +946,134 @@ pub async fn add_payment(ctx: &Ctx, id: Uuid, input: NewPayment) -> Result<Sales
         "payment",
         json!({ "amount_paid": { "before": paid.to_string(), "after": out.amount_paid } }),
         json!(out),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Creates a quote (an offer); every amount is computed from the lines.
+pub async fn create_quote(ctx: &Ctx, input: NewQuote) -> Result<SalesDocument> {
+    ctx.require(Action::Write)?;
+    let tx = begin_write(&ctx.db).await?;
+    let o = prepare_order(
+        &tx,
+        ctx,
+        NewOrder {
+            currency: input.currency,
+            price_list_id: input.price_list_id,
+            company_id: input.company_id,
+            contact_id: input.contact_id,
+            status: None,
+            lines: input.lines,
+        },
+    )
+    .await?;
+    let saved = insert_document(&tx, ctx, DocType::Quote, &o, "draft", None).await?;
+    let valid = input
+        .valid_until
+        .unwrap_or_else(|| (Utc::now() + Duration::days(30)).date_naive());
+    let mut a = saved.into_active_model();
+    a.valid_until = Set(Some(valid.format("%Y-%m-%d").to_string()));
+    let saved = a.update(&tx).await?;
+    let out = to_dto(&tx, saved).await?;
+    audit::record(
+        &tx,
+        ctx,
+        "quote",
+        out.id,
+        "created",
+        None,
+        Some(&json!(out)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Accepts a quote: it becomes `accepted` and a confirmed order with its lines is created, in one
+/// transaction. An expired, rejected or already accepted quote is a 409.
+pub async fn accept_quote(ctx: &Ctx, id: Uuid) -> Result<SalesDocument> {
+    ctx.require(Action::Write)?;
+    let tx = begin_write(&ctx.db).await?;
+    let quote = find(&tx, ctx, DocType::Quote, id).await?;
+    let expired = quote
+        .valid_until
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .is_some_and(|d| d < Utc::now().date_naive());
+    if !matches!(quote.status.as_str(), "draft" | "sent") || expired {
+        return Err(Error::conflict(if expired {
+            "The quote has expired".to_owned()
+        } else {
+            format!("A {} quote cannot be accepted", quote.status)
+        })
+        .into());
+    }
+    let lines = line::Entity::find()
+        .filter(line::Column::DocumentId.eq(quote.id))
+        .order_by_asc(line::Column::Position)
+        .all(&tx)
+        .await?;
+    let scale = totals::scale_of(&quote.currency);
+    let priced = lines
+        .into_iter()
+        .map(|l| {
+            let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
+            let (q, p, disc, tax) = (
+                d(&l.quantity),
+                d(&l.unit_price),
+                d(&l.discount_percent),
+                d(&l.tax_rate),
+            );
+            PricedLine {
+                product_id: l.product_id,
+                description: l.description,
+                quantity: q,
+                unit_price: p,
+                discount: disc,
+                tax_rate: tax,
+                totals: totals::line(q, p, disc, tax, scale),
+            }
+        })
+        .collect();
+    let prepared = PreparedOrder {
+        currency: quote.currency.clone(),
+        scale,
+        status: OrderStatus::Confirmed,
+        company_id: quote.company_id,
+        contact_id: quote.contact_id,
+        lines: priced,
+    };
+    let order = insert_document(&tx, ctx, DocType::Order, &prepared, "confirmed", None).await?;
+    let mut a = order.into_active_model();
+    a.source_id = Set(Some(quote.id));
+    let order = a.update(&tx).await?;
+    let version = quote.version;
+    let mut q = quote.into_active_model();
+    q.status = Set("accepted".to_owned());
+    q.version = Set(version + 1);
+    q.updated_at = Set(Utc::now());
+    q.update(&tx).await?;
+    let out = to_dto(&tx, order).await?;
+    audit::append(
+        &tx,
+        ctx,
+        "quote",
+        id,
+        "updated",
+        json!({ "status": { "after": "accepted" } }),
+        json!({ "order_id": out.id }),
+    )
+    .await?;
+    audit::record(
+        &tx,
+        ctx,
+        "order",
+        out.id,
+        "created",
+        None,
+        Some(&json!(out)),
     )
     .await?;
     tx.commit().await?;

@@ -3,6 +3,7 @@
 mod common;
 mod deals;
 mod documents;
+mod leads;
 mod pipelines;
 mod products;
 
@@ -11,9 +12,11 @@ pub use deals::{
     list_deals, update_deal,
 };
 pub use documents::{
-    DOCUMENT_FIELDS, DocType, add_payment, change_status, check_external, create_invoice,
-    create_order, get_document, list_documents, upsert_order,
+    DOCUMENT_FIELDS, DocType, accept_quote, add_payment, change_status, check_external,
+    create_invoice, create_order, create_quote, get_document, list_documents, upsert_invoice,
+    upsert_order,
 };
+pub use leads::{convert_lead, create_lead, disqualify_lead, get_lead, list_leads, qualify_lead};
 pub use pipelines::{create_pipeline, get_pipeline, list_pipelines, update_pipeline};
 pub use products::{
     create_price_list, create_product, get_product, list_price_lists, list_products, upsert_product,

@@ -1,0 +1,316 @@
+//! Leads: capture, qualify, disqualify, and convert in one transaction into a contact (matching
+//! an existing one by email), a company (matching by domain or name) and optionally a deal.
+
+use super::common::{finish, required, text};
+use super::deals::create_deal_in;
+use crate::dto::*;
+use crate::error::Result;
+use crate::model::lead;
+use chrono::Utc;
+use crm_core::audit;
+use crm_core::db::begin_write;
+use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, cursor, new_id};
+use crm_customers::{NewCompany, NewContact, ops as customers};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+const TYPE: &str = "lead";
+
+fn to_dto(m: lead::Model) -> Lead {
+    Lead {
+        id: m.id,
+        first_name: m.first_name,
+        last_name: m.last_name,
+        email: m.email,
+        phone: m.phone,
+        company_name: m.company_name,
+        company_domain: m.company_domain,
+        title: m.title,
+        source_channel: m.source_channel.as_deref().and_then(Channel::parse),
+        campaign_id: m.campaign_id,
+        status: LeadStatus::parse(&m.status).unwrap_or(LeadStatus::New),
+        disqualify_reason: m.disqualify_reason,
+        owner_id: m.owner_id,
+        converted_contact_id: m.converted_contact_id,
+        converted_company_id: m.converted_company_id,
+        converted_deal_id: m.converted_deal_id,
+        converted_at: m.converted_at,
+        version: m.version,
+        created_at: m.created_at,
+    }
+}
+
+async fn find(db: &impl ConnectionTrait, ctx: &Ctx, id: Uuid) -> Result<lead::Model> {
+    lead::Entity::find_by_id(id)
+        .filter(lead::Column::OrgId.eq(ctx.org_id()))
+        .filter(lead::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("Lead").into())
+}
+
+/// Captures a lead.
+pub async fn create_lead(ctx: &Ctx, input: NewLead) -> Result<Lead> {
+    ctx.require(Action::Write)?;
+    let mut errors = Vec::new();
+    let first_name = text(input.first_name, "/first_name", 200, &mut errors);
+    let last_name = text(input.last_name, "/last_name", 200, &mut errors);
+    let email = text(input.email, "/email", 320, &mut errors).map(|e| e.to_lowercase());
+    if let Some(e) = &email
+        && !(e.contains('@') && e.contains('.') && !e.contains(' '))
+    {
+        errors.push(FieldError::new(
+            "/email",
+            "email",
+            "must be a valid email address",
+        ));
+    }
+    let phone = text(input.phone, "/phone", 32, &mut errors);
+    if first_name.is_none() && last_name.is_none() && email.is_none() && phone.is_none() {
+        errors.push(FieldError::new(
+            "/last_name",
+            "required",
+            "a lead needs a name, email or phone",
+        ));
+    }
+    let company_name = text(input.company_name, "/company_name", 300, &mut errors);
+    let company_domain = text(input.company_domain, "/company_domain", 255, &mut errors);
+    let title = text(input.title, "/title", 200, &mut errors);
+    let owner = input.owner_id.unwrap_or(ctx.actor.user_id);
+    if owner != ctx.actor.user_id && !customers::active_user(&ctx.db, ctx.org_id(), owner).await? {
+        errors.push(FieldError::new(
+            "/owner_id",
+            "not_found",
+            "is not an active user of this organization",
+        ));
+    }
+    finish(errors)?;
+    let now = Utc::now();
+    let tx = begin_write(&ctx.db).await?;
+    let row = lead::ActiveModel {
+        id: Set(new_id()),
+        org_id: Set(ctx.org_id()),
+        first_name: Set(first_name),
+        last_name: Set(last_name),
+        email: Set(email),
+        phone: Set(phone),
+        company_name: Set(company_name),
+        company_domain: Set(company_domain),
+        title: Set(title),
+        source_channel: Set(input.source_channel.map(|c| c.as_str().to_owned())),
+        campaign_id: Set(input.campaign_id),
+        status: Set(LeadStatus::New.as_str().to_owned()),
+        disqualify_reason: Set(None),
+        owner_id: Set(Some(owner)),
+        converted_contact_id: Set(None),
+        converted_company_id: Set(None),
+        converted_deal_id: Set(None),
+        converted_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+    }
+    .insert(&tx)
+    .await?;
+    let out = to_dto(row);
+    audit::record(&tx, ctx, TYPE, out.id, "created", None, Some(&json!(out))).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// One lead.
+pub async fn get_lead(ctx: &Ctx, id: Uuid) -> Result<Lead> {
+    ctx.require(Action::Read)?;
+    Ok(to_dto(find(&ctx.db, ctx, id).await?))
+}
+
+/// Leads, newest first.
+pub async fn list_leads(ctx: &Ctx, page: &PageRequest) -> Result<Page<Lead>> {
+    ctx.require(Action::Read)?;
+    let limit = page.limit()?;
+    let mut q = lead::Entity::find()
+        .filter(lead::Column::OrgId.eq(ctx.org_id()))
+        .filter(lead::Column::DeletedAt.is_null())
+        .order_by_desc(lead::Column::Id)
+        .limit(limit + 1);
+    if let Some(c) = &page.cursor {
+        let before: Uuid = cursor::decode(c)?;
+        q = q.filter(lead::Column::Id.lt(before));
+    }
+    let rows = q.all(&ctx.db).await?;
+    Ok(Page::from_overfetch(
+        rows.into_iter().map(to_dto).collect(),
+        limit,
+        |l: &Lead| cursor::encode(&l.id),
+    ))
+}
+
+async fn set_status(ctx: &Ctx, id: Uuid, to: LeadStatus, reason: Option<String>) -> Result<Lead> {
+    ctx.require(Action::Write)?;
+    let tx = begin_write(&ctx.db).await?;
+    let row = find(&tx, ctx, id).await?;
+    if row.status == LeadStatus::Converted.as_str() {
+        return Err(Error::conflict("The lead is converted").into());
+    }
+    let before = to_dto(row.clone());
+    let version = row.version;
+    let mut a = row.into_active_model();
+    a.status = Set(to.as_str().to_owned());
+    a.disqualify_reason = Set(reason);
+    a.version = Set(version + 1);
+    a.updated_at = Set(Utc::now());
+    let out = to_dto(a.update(&tx).await?);
+    audit::record(
+        &tx,
+        ctx,
+        TYPE,
+        id,
+        "updated",
+        Some(&json!(before)),
+        Some(&json!(out)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Marks a lead qualified.
+pub async fn qualify_lead(ctx: &Ctx, id: Uuid) -> Result<Lead> {
+    set_status(ctx, id, LeadStatus::Qualified, None).await
+}
+
+/// Marks a lead disqualified, with a reason.
+pub async fn disqualify_lead(ctx: &Ctx, id: Uuid, input: DisqualifyLead) -> Result<Lead> {
+    let mut errors = Vec::new();
+    let reason = required(input.reason, "/reason", 300, &mut errors);
+    finish(errors)?;
+    set_status(ctx, id, LeadStatus::Disqualified, Some(reason)).await
+}
+
+/// Converts a lead, in one transaction: the contact (an existing one with the lead's email, or
+/// a new one), the company (an existing one with the lead's domain, else name, or a new one),
+/// and optionally a deal; the lead keeps links to all of them.
+pub async fn convert_lead(ctx: &Ctx, id: Uuid, input: ConvertLead) -> Result<LeadConversion> {
+    ctx.require(Action::Write)?;
+    let now = Utc::now();
+    let tx = begin_write(&ctx.db).await?;
+    let row = find(&tx, ctx, id).await?;
+    if row.status == LeadStatus::Converted.as_str() {
+        return Err(Error::conflict("The lead is already converted").into());
+    }
+    if row.status == LeadStatus::Disqualified.as_str() {
+        return Err(
+            Error::conflict("A disqualified lead cannot be converted; qualify it first").into(),
+        );
+    }
+    let names_company = row.company_domain.is_some() || row.company_name.is_some();
+    let (company_id, company_matched) =
+        if input.with_company.unwrap_or(names_company) && names_company {
+            match customers::company_by_domain_or_name(
+                &tx,
+                ctx,
+                row.company_domain.as_deref(),
+                row.company_name.as_deref(),
+            )
+            .await?
+            {
+                Some(id) => (Some(id), true),
+                None => {
+                    let name = row
+                        .company_name
+                        .clone()
+                        .or_else(|| row.company_domain.clone())
+                        .unwrap_or_default();
+                    let c = customers::create_company_in(
+                        &tx,
+                        ctx,
+                        NewCompany {
+                            name,
+                            domain: row.company_domain.clone(),
+                            owner_id: row.owner_id,
+                            lifecycle_stage: Some(crm_core::LifecycleStage::Prospect),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                    (Some(c.id), false)
+                }
+            }
+        } else {
+            (None, false)
+        };
+    let existing = match &row.email {
+        Some(e) => customers::contact_by_email_or_phone(&tx, ctx, Some(e), None).await?,
+        None => None,
+    };
+    let (contact_id, contact_matched) = match existing {
+        Some(c) => (c.id, true),
+        None => {
+            let c = customers::create_contact_in(
+                &tx,
+                ctx,
+                NewContact {
+                    first_name: row.first_name.clone(),
+                    last_name: row.last_name.clone(),
+                    email: row.email.clone(),
+                    phone: row.phone.clone(),
+                    title: row.title.clone(),
+                    company_id,
+                    owner_id: row.owner_id,
+                    lifecycle_stage: Some(crm_core::LifecycleStage::Prospect),
+                    source_channel: row.source_channel.as_deref().and_then(Channel::parse),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            (c.id, false)
+        }
+    };
+    let deal = match input.deal {
+        Some(mut d) => {
+            d.company_id = d.company_id.or(company_id);
+            let mut contacts = d.contact_ids.take().unwrap_or_default();
+            if !contacts.contains(&contact_id) {
+                contacts.push(contact_id);
+            }
+            d.contact_ids = Some(contacts);
+            Some(create_deal_in(&tx, ctx, d, Some(id), now).await?)
+        }
+        None => None,
+    };
+    let before = to_dto(row.clone());
+    let version = row.version;
+    let mut a = row.into_active_model();
+    a.status = Set(LeadStatus::Converted.as_str().to_owned());
+    a.converted_contact_id = Set(Some(contact_id));
+    a.converted_company_id = Set(company_id);
+    a.converted_deal_id = Set(deal.as_ref().map(|d| d.id));
+    a.converted_at = Set(Some(now));
+    a.version = Set(version + 1);
+    a.updated_at = Set(now);
+    let lead = to_dto(a.update(&tx).await?);
+    audit::record(
+        &tx,
+        ctx,
+        TYPE,
+        id,
+        "converted",
+        Some(&json!(before)),
+        Some(&json!(lead)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(LeadConversion {
+        lead,
+        contact_id,
+        contact_matched,
+        company_id,
+        company_matched,
+        deal,
+    })
+}
