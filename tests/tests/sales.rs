@@ -259,4 +259,51 @@ dual! {
         assert_eq!(app.get("/api/v1/deals", t).await.ok(200)["data"].as_array().unwrap().len(), 0);
         assert_eq!(app.get("/api/v1/analytics/forecast", t).await.ok(200).as_array().unwrap().len(), 0);
     }
+
+    async fn sales_records_have_the_write_safety_kit(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        pipeline(app, &s).await;
+        let d = app.post("/api/v1/deals", Some(&s.token), json!({"name": "Kit"})).await.ok(201);
+        let path = format!("/api/v1/deals/{}", d["id"].as_str().unwrap());
+        app.patch(&path, Some(&s.token), json!({"name": "Kit 2"})).await.ok(200);
+        let auth = format!("Bearer {}", s.token);
+        app.raw("PATCH", &path, &[("authorization", &auth), ("content-type", "application/json"), ("if-match", "\"1\"")], br#"{"name":"stale"}"#.to_vec()).await.problem(412, "precondition_failed");
+        app.delete(&path, Some(&s.token)).await.ok(204);
+        app.get(&path, Some(&s.token)).await.problem(404, "not_found");
+        app.post(&format!("{path}/restore"), Some(&s.token), json!({})).await.ok(200);
+        let history = app.get(&format!("{path}/history"), Some(&s.token)).await.ok(200);
+        let actions: Vec<&str> = history["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, vec!["restored", "deleted", "updated", "created"]);
+        assert_eq!(history["data"][2]["changes"]["name"], json!({"before": "Kit", "after": "Kit 2"}));
+
+        let p = app.post("/api/v1/products", Some(&s.token), json!({"sku": "K-1", "name": "Kit", "tax_rate": "7"})).await.ok(201);
+        let ppath = format!("/api/v1/products/{}", p["id"].as_str().unwrap());
+        let replaced = app.call("PUT", &ppath, Some(&s.token), Some(json!({"sku": "K-1", "name": "Kit deluxe", "tax_rate": "19", "active": false}))).await.ok(200);
+        assert_eq!(replaced["name"], "Kit deluxe");
+        assert_eq!(replaced["active"], false);
+        let stale = app.raw("PUT", &ppath, &[("authorization", &auth), ("content-type", "application/json"), ("if-match", "\"1\"")], br#"{"sku":"K-1","name":"x"}"#.to_vec()).await;
+        stale.problem(412, "precondition_failed");
+        app.delete(&ppath, Some(&s.token)).await.ok(204);
+        app.get(&ppath, Some(&s.token)).await.problem(404, "not_found");
+        app.post(&format!("{ppath}/restore"), Some(&s.token), json!({})).await.ok(200);
+        assert_eq!(app.get(&format!("{ppath}/history"), Some(&s.token)).await.ok(200)["data"].as_array().unwrap().len(), 4);
+
+        let o = app.post("/api/v1/orders", Some(&s.token), json!({"currency": "EUR", "lines": [{"description": "x", "quantity": "1", "unit_price": "1"}]})).await.ok(201);
+        let opath = format!("/api/v1/orders/{}", o["id"].as_str().unwrap());
+        app.post(&format!("{opath}/status"), Some(&s.token), json!({"status": "confirmed"})).await.ok(200);
+        let oh = app.get(&format!("{opath}/history"), Some(&s.token)).await.ok(200);
+        assert_eq!(oh["data"][0]["changes"]["status"], json!({"before": "draft", "after": "confirmed"}));
+
+        // Another organization: 404 for every one of them.
+        let other = app.signup("Other", "admin@other.test").await;
+        for p in [format!("{path}/history"), format!("{ppath}/history"), format!("{opath}/history")] {
+            app.get(&p, Some(&other.token)).await.problem(404, "not_found");
+        }
+        app.post(&format!("{path}/restore"), Some(&other.token), json!({})).await.problem(404, "not_found");
+        app.delete(&ppath, Some(&other.token)).await.problem(404, "not_found");
+        // Agents cannot delete.
+        let agent = app.member(&s, "agent", "agent@acme.test").await;
+        app.delete(&ppath, Some(&agent.token)).await.problem(403, "forbidden");
+        app.delete(&path, Some(&agent.token)).await.problem(403, "forbidden");
+    }
 }

@@ -202,7 +202,12 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
         web::resource("/products/by-external-id/{source}/{external_id}")
             .route(web::put().to(sales::upsert_product)),
     )
-    .service(web::resource("/products/{id}").route(web::get().to(sales::get_product)))
+    .service(
+        web::resource("/products/{id}")
+            .route(web::get().to(sales::get_product))
+            .route(web::put().to(sales::replace_product))
+            .route(web::delete().to(sales::delete_product)),
+    )
     .service(
         web::resource("/orders")
             .route(web::get().to(sales::list_orders))
@@ -242,5 +247,13 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/invoices/by-external-id/{source}/{external_id}")
             .route(web::put().to(sales::upsert_invoice)),
-    );
+    )
+    .service(web::resource("/deals/{id}/restore").route(web::post().to(sales::restore_deal)))
+    .service(web::resource("/deals/{id}/history").route(web::get().to(sales::deal_history)))
+    .service(web::resource("/leads/{id}/history").route(web::get().to(sales::lead_history)))
+    .service(web::resource("/products/{id}/restore").route(web::post().to(sales::restore_product)))
+    .service(web::resource("/products/{id}/history").route(web::get().to(sales::product_history)))
+    .service(web::resource("/orders/{id}/history").route(web::get().to(sales::order_history)))
+    .service(web::resource("/invoices/{id}/history").route(web::get().to(sales::invoice_history)))
+    .service(web::resource("/quotes/{id}/history").route(web::get().to(sales::quote_history)));
 }

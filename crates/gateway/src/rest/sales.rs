@@ -555,3 +555,99 @@ pub async fn upsert_company(
         ok(c.version, &c)
     })
 }
+
+/// Restores a deleted deal (managers and admins).
+#[utoipa::path(post, path = "/api/v1/deals/{id}/restore", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The deal's id")),
+    responses((status = 200, description = "The deal", body = Deal), WriteErrors))]
+pub async fn restore_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let d = ops::restore_deal(&auth.0, id.into_inner()).await?;
+    Ok(ok(d.version, &d))
+}
+
+/// Replaces a product's fields and prices (`If-Match` for a conditional write).
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The product's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
+    request_body = NewProduct,
+    responses((status = 200, description = "The product", body = Product), WriteErrors))]
+pub async fn replace_product(
+    auth: Authenticated,
+    req: HttpRequest,
+    id: Path<Uuid>,
+    body: JsonBody<NewProduct>,
+) -> Result<HttpResponse, ApiError> {
+    let p = ops::replace_product(&auth.0, id.into_inner(), body.0, if_match(&req)?).await?;
+    Ok(ok(p.version, &p))
+}
+
+/// Deletes a product (soft; past orders keep their lines; managers and admins).
+#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The product's id")),
+    responses((status = 204, description = "Deleted"), WriteErrors))]
+pub async fn delete_product(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    ops::set_product_deleted(&auth.0, id.into_inner(), true).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Restores a deleted product (managers and admins).
+#[utoipa::path(post, path = "/api/v1/products/{id}/restore", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The product's id")),
+    responses((status = 200, description = "The product", body = Product), WriteErrors))]
+pub async fn restore_product(
+    auth: Authenticated,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let p = ops::set_product_deleted(&auth.0, id.into_inner(), false).await?;
+    Ok(HttpResponse::Ok().json(p))
+}
+
+macro_rules! history_handler {
+    ($name:ident, $path:literal, $summary:literal, $call:expr) => {
+        #[doc = $summary]
+        #[utoipa::path(get, path = $path, tag = "sales", security(("bearer" = [])),
+            params(("id" = Uuid, Path, description = "The record's id"), PageQuery),
+            responses((status = 200, description = "A page of history entries", body = Page<crm_core::audit::HistoryEntry>), ReadErrors))]
+        pub async fn $name(auth: Authenticated, id: Path<Uuid>, q: Query<PageQuery>) -> Result<Json<Page<crm_core::audit::HistoryEntry>>, ApiError> {
+            let page = q.into_inner().into_request()?;
+            let f = $call;
+            Ok(Json(f(&auth.0, id.into_inner(), page).await?))
+        }
+    };
+}
+
+history_handler!(
+    deal_history,
+    "/api/v1/deals/{id}/history",
+    "Who changed what and when on a deal, newest first.",
+    |c, id, p| async move { ops::deal_history(c, id, &p).await }
+);
+history_handler!(
+    lead_history,
+    "/api/v1/leads/{id}/history",
+    "Who changed what and when on a lead, newest first.",
+    |c, id, p| async move { ops::lead_history(c, id, &p).await }
+);
+history_handler!(
+    product_history,
+    "/api/v1/products/{id}/history",
+    "Who changed what and when on a product, newest first.",
+    |c, id, p| async move { ops::product_history(c, id, &p).await }
+);
+history_handler!(
+    order_history,
+    "/api/v1/orders/{id}/history",
+    "Who changed what and when on a order, newest first.",
+    |c, id, p| async move { ops::document_history(c, DocType::Order, id, &p).await }
+);
+history_handler!(
+    invoice_history,
+    "/api/v1/invoices/{id}/history",
+    "Who changed what and when on a invoice, newest first.",
+    |c, id, p| async move { ops::document_history(c, DocType::Invoice, id, &p).await }
+);
+history_handler!(
+    quote_history,
+    "/api/v1/quotes/{id}/history",
+    "Who changed what and when on a quote, newest first.",
+    |c, id, p| async move { ops::document_history(c, DocType::Quote, id, &p).await }
+);

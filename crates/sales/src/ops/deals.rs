@@ -559,3 +559,34 @@ pub async fn forecast(ctx: &Ctx) -> Result<Vec<ForecastRow>> {
         )
         .collect())
 }
+
+/// Restores a deleted deal (managers and admins).
+pub async fn restore_deal(ctx: &Ctx, id: Uuid) -> Result<Deal> {
+    ctx.require(Action::Delete)?;
+    let tx = begin_write(&ctx.db).await?;
+    let row = deal::Entity::find_by_id(id)
+        .filter(deal::Column::OrgId.eq(ctx.org_id()))
+        .one(&tx)
+        .await?
+        .ok_or_else(|| Error::not_found("Deal"))?;
+    let version = row.version;
+    let mut a = row.into_active_model();
+    a.deleted_at = Set(None);
+    a.version = Set(version + 1);
+    a.updated_at = Set(Utc::now());
+    let d = to_dto(a.update(&tx).await?);
+    audit::record(&tx, ctx, TYPE, id, "restored", None, Some(&json_of(&d))).await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
+/// The history of a deal, newest first.
+pub async fn deal_history(
+    ctx: &Ctx,
+    id: Uuid,
+    page: &crm_core::PageRequest,
+) -> Result<Page<crm_core::audit::HistoryEntry>> {
+    ctx.require(Action::Read)?;
+    find(&ctx.db, ctx, id).await?;
+    Ok(audit::history(&ctx.db, ctx, TYPE, id, page).await?)
+}

@@ -1079,3 +1079,15 @@ pub async fn accept_quote(ctx: &Ctx, id: Uuid) -> Result<SalesDocument> {
     tx.commit().await?;
     Ok(out)
 }
+
+/// The history of a quote, order or invoice, newest first.
+pub async fn document_history(
+    ctx: &Ctx,
+    t: DocType,
+    id: Uuid,
+    page: &crm_core::PageRequest,
+) -> Result<Page<audit::HistoryEntry>> {
+    ctx.require(Action::Read)?;
+    find(&ctx.db, ctx, t, id).await?;
+    Ok(audit::history(&ctx.db, ctx, t.name(), id, page).await?)
+}

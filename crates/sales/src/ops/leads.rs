@@ -314,3 +314,14 @@ pub async fn convert_lead(ctx: &Ctx, id: Uuid, input: ConvertLead) -> Result<Lea
         deal,
     })
 }
+
+/// The history of a lead, newest first.
+pub async fn lead_history(
+    ctx: &Ctx,
+    id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<audit::HistoryEntry>> {
+    ctx.require(Action::Read)?;
+    find(&ctx.db, ctx, id).await?;
+    Ok(audit::history(&ctx.db, ctx, TYPE, id, page).await?)
+}

@@ -8,16 +8,19 @@ mod pipelines;
 mod products;
 
 pub use deals::{
-    DEAL_FIELDS, board, create_deal, deal_stage_history, delete_deal, forecast, get_deal,
-    list_deals, update_deal,
+    DEAL_FIELDS, board, create_deal, deal_history, deal_stage_history, delete_deal, forecast,
+    get_deal, list_deals, restore_deal, update_deal,
 };
 pub use documents::{
     DOCUMENT_FIELDS, DocType, accept_quote, add_payment, change_status, check_external,
-    create_invoice, create_order, create_quote, get_document, list_documents, upsert_invoice,
-    upsert_order,
+    create_invoice, create_order, create_quote, document_history, get_document, list_documents,
+    upsert_invoice, upsert_order,
 };
-pub use leads::{convert_lead, create_lead, disqualify_lead, get_lead, list_leads, qualify_lead};
+pub use leads::{
+    convert_lead, create_lead, disqualify_lead, get_lead, lead_history, list_leads, qualify_lead,
+};
 pub use pipelines::{create_pipeline, get_pipeline, list_pipelines, update_pipeline};
 pub use products::{
-    create_price_list, create_product, get_product, list_price_lists, list_products, upsert_product,
+    create_price_list, create_product, get_product, list_price_lists, list_products,
+    product_history, replace_product, set_product_deleted, upsert_product,
 };

@@ -350,3 +350,89 @@ pub async fn list_products(ctx: &Ctx, page: &PageRequest) -> Result<Page<Product
     }
     Ok(Page::from_overfetch(out, limit, |p| cursor::encode(&p.id)))
 }
+
+/// Replaces a product's fields and prices (agents and up; `If-Match` for a conditional write).
+pub async fn replace_product(
+    ctx: &Ctx,
+    id: Uuid,
+    input: NewProduct,
+    if_version: Option<i64>,
+) -> Result<Product> {
+    ctx.require(Action::Write)?;
+    let tx = begin_write(&ctx.db).await?;
+    let row = find(&tx, ctx, id).await?;
+    super::common::check_version(if_version, row.version)?;
+    let c = check(&tx, ctx, input).await?;
+    let before = dto(&tx, row.clone()).await?;
+    let version = row.version;
+    let mut a = row.into_active_model();
+    a.sku = Set(c.sku);
+    a.name = Set(c.name);
+    a.description = Set(c.description);
+    a.unit = Set(c.unit);
+    a.tax_rate = Set(c.tax_rate.normalize().to_string());
+    a.active = Set(c.active);
+    a.version = Set(version + 1);
+    a.updated_at = Set(Utc::now());
+    let saved = a.update(&tx).await.map_err(sku_taken)?;
+    write_prices(&tx, ctx, saved.id, &c.prices).await?;
+    let after = dto(&tx, saved).await?;
+    audit::record(
+        &tx,
+        ctx,
+        TYPE,
+        id,
+        "updated",
+        Some(&json!(before)),
+        Some(&json!(after)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Soft-deletes (`true`) or restores (`false`) a product (managers and admins). Past orders
+/// keep their lines.
+pub async fn set_product_deleted(ctx: &Ctx, id: Uuid, deleted: bool) -> Result<Option<Product>> {
+    ctx.require(Action::Delete)?;
+    let tx = begin_write(&ctx.db).await?;
+    let row = product::Entity::find_by_id(id)
+        .filter(product::Column::OrgId.eq(ctx.org_id()))
+        .one(&tx)
+        .await?
+        .filter(|p| p.deleted_at.is_some() != deleted)
+        .ok_or_else(|| Error::not_found("Product"))?;
+    let version = row.version;
+    let mut a = row.into_active_model();
+    a.deleted_at = Set(deleted.then(Utc::now));
+    a.version = Set(version + 1);
+    let saved = a.update(&tx).await?;
+    audit::append(
+        &tx,
+        ctx,
+        TYPE,
+        id,
+        if deleted { "deleted" } else { "restored" },
+        json!({}),
+        json!({ "id": id }),
+    )
+    .await?;
+    let out = if deleted {
+        None
+    } else {
+        Some(dto(&tx, saved).await?)
+    };
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The history of a product, newest first.
+pub async fn product_history(
+    ctx: &Ctx,
+    id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<audit::HistoryEntry>> {
+    ctx.require(Action::Read)?;
+    find(&ctx.db, ctx, id).await?;
+    Ok(audit::history(&ctx.db, ctx, TYPE, id, page).await?)
+}
