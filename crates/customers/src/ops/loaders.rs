@@ -12,14 +12,14 @@ use uuid::Uuid;
 /// Live companies by id.
 pub async fn companies_by_ids(ctx: &Ctx, ids: &[Uuid]) -> Result<HashMap<Uuid, Company>> {
     ctx.require(Action::Read)?;
+    // By primary key alone; organization and deletion are checked on each row.
     let rows = company::Entity::find()
-        .filter(company::Column::OrgId.eq(ctx.org_id()))
-        .filter(company::Column::DeletedAt.is_null())
         .filter(company::Column::Id.is_in(ids.iter().copied()))
         .all(&ctx.db)
         .await?;
     Ok(rows
         .into_iter()
+        .filter(|r| r.org_id == ctx.org_id() && r.deleted_at.is_none())
         .map(|r| (r.id, companies::to_dto(r)))
         .collect())
 }

@@ -66,11 +66,15 @@ pub async fn users_by_ids(
 ) -> Result<std::collections::HashMap<Uuid, User>> {
     ctx.require(Action::Read)?;
     let rows = user::Entity::find()
-        .filter(user::Column::OrgId.eq(ctx.org_id()))
         .filter(user::Column::Id.is_in(ids.iter().copied()))
         .all(&ctx.db)
         .await?;
-    Ok(rows.into_iter().map(|u| (u.id, convert::user(u))).collect())
+    // Looked up by primary key alone; the organization is checked on each row.
+    Ok(rows
+        .into_iter()
+        .filter(|u| u.org_id == ctx.org_id())
+        .map(|u| (u.id, convert::user(u)))
+        .collect())
 }
 
 /// Adds a user to the caller's organization (admins only).

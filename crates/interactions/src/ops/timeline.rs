@@ -162,11 +162,14 @@ pub async fn timeline(
         .collect();
     let mut activities: HashMap<Uuid, _> = HashMap::new();
     if !activity_ids.is_empty() {
+        // By primary key alone (an org-leading index would scan the organization); the org is
+        // checked on each row.
         for a in activity::Entity::find()
-            .filter(activity::Column::OrgId.eq(ctx.org_id()))
             .filter(activity::Column::Id.is_in(activity_ids))
             .all(&ctx.db)
             .await?
+            .into_iter()
+            .filter(|a| a.org_id == ctx.org_id())
         {
             activities.insert(a.id, to_dto(a));
         }
@@ -177,6 +180,7 @@ pub async fn timeline(
             .columns(
                 [
                     "id",
+                    "org_id",
                     "action",
                     "actor_user_id",
                     "actor_api_key_id",
@@ -186,10 +190,13 @@ pub async fn timeline(
                 .map(Alias::new),
             )
             .from(Alias::new("record_history"))
-            .and_where(Expr::col(Alias::new("org_id")).eq(ctx.org_id()))
             .and_where(Expr::col(Alias::new("id")).is_in(change_ids))
             .to_owned();
         for row in ctx.db.query_all(&q).await? {
+            let org: Uuid = row.try_get("", "org_id")?;
+            if org != ctx.org_id() {
+                continue;
+            }
             let changes_json: Value = match ctx.db.get_database_backend() {
                 DbBackend::Postgres => row.try_get("", "changes")?,
                 _ => serde_json::from_str(&row.try_get::<String>("", "changes")?)
