@@ -53,6 +53,9 @@ enum Command {
         /// Fail when a target is missed (not only when a scenario is broken).
         #[arg(long)]
         enforce_targets: bool,
+        /// Only these scenarios, comma-separated (such as `S1,S2`).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
 }
 
@@ -91,12 +94,14 @@ async fn main() -> ExitCode {
             duration_secs,
             concurrency,
             enforce_targets,
+            only,
         } => {
             let Some(scale) = generate::Scale::named(&scale) else {
                 eprintln!("unknown scale");
                 return ExitCode::from(2);
             };
             let options = scenarios::Options {
+                only,
                 duration: std::time::Duration::from_secs(duration_secs),
                 concurrency,
                 enforce_targets,

@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// How to run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
+    /// Only these scenarios (all when empty).
+    pub only: Vec<String>,
     /// How long each measurement lasts.
     pub duration: Duration,
     /// Concurrent workers.
@@ -132,7 +134,10 @@ pub async fn run_all(
     let backend = db.get_database_backend();
     let org = data.org_id;
     let mut rows = Vec::new();
+    let wants = |s: &str| o.only.is_empty() || o.only.iter().any(|x| x.eq_ignore_ascii_case(s));
+    let actor_ctx = crm_core::Ctx::new(db.clone(), admin_actor(&db, org).await?);
 
+    if wants("S1") {
     // S1: a contact by id.
     let c = ctx.clone();
     let api = load::run(o.concurrency, o.duration, move |w, i| {
@@ -171,6 +176,8 @@ pub async fn run_all(
         note: String::new(),
     });
 
+    }
+    if wants("S2") {
     // S2: filtered, sorted list, first page and a deep page reached by cursor.
     let list = "/api/v1/contacts?lifecycle_stage=customer&sort=-created_at&limit=25";
     let mut cursor = None;
@@ -216,7 +223,6 @@ pub async fn run_all(
         }
     })
     .await;
-    let actor_ctx = crm_core::Ctx::new(db.clone(), admin_actor(&db, org).await?);
     let params = crm_core::list::ListParams::from_pairs(vec![
         ("lifecycle_stage".into(), "customer".into()),
         ("sort".into(), "-created_at".into()),
@@ -247,6 +253,8 @@ pub async fn run_all(
         ),
     });
 
+    }
+    if wants("S3") {
     // S3: the timeline of the contact with the longest history, newest 50.
     let heavy = data.heavy_contact;
     let c = ctx.clone();
@@ -307,6 +315,8 @@ pub async fn run_all(
         note: String::new(),
     });
 
+    }
+    if wants("S4") {
     // S4: full-text search.
     let c = ctx.clone();
     let api = load::run(o.concurrency, o.duration, move |w, i| {
@@ -352,6 +362,8 @@ pub async fn run_all(
         note: String::new(),
     });
 
+    }
+    if wants("S5") {
     // S5: GraphQL nesting against the same data through REST calls.
     let gql = "{ companies(first: 50) { edges { node { id name contacts(first: 10) { id lastName activities(first: 5) { subject } } } } } }";
     let c = ctx.clone();
@@ -400,6 +412,8 @@ pub async fn run_all(
     .await;
     rows.push(Row { name: "S5 GraphQL 50 companies > contacts > activities (vs REST calls)", api, baseline, target: 0.7, note: format!("{companies} companies; {statements} SQL statements per request (target <= 1 + depth = 4, plus auth)") });
 
+    }
+    if wants("S8") {
     // S8: create a contact and an activity in one request.
     let c = ctx.clone();
     let api = load::run(o.concurrency, o.duration, move |w, i| {
@@ -436,6 +450,8 @@ pub async fn run_all(
         note: String::new(),
     });
 
+    }
+    if wants("S10") {
     // S10: many connections, mixed reads and writes: no errors, nothing lost.
     let c = ctx.clone();
     let acknowledged = Rc::new(std::cell::Cell::new(0u64));
@@ -482,6 +498,7 @@ pub async fn run_all(
     }
     rows.push(Row { name: "S10 200 connections, mixed", api: s10, baseline: Stats::default(), target: 0.0, note: format!("{written} notes stored, {acknowledged} acknowledged; process RSS {rss} kB (server and load generator together)") });
 
+    }
     // Report.
     println!(
         "\n{:<66} {:>10} {:>9} {:>9} {:>10} {:>7} {:>7}  result",
