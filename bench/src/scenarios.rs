@@ -138,285 +138,280 @@ pub async fn run_all(
     let actor_ctx = crm_core::Ctx::new(db.clone(), admin_actor(&db, org).await?);
 
     if wants("S1") {
-    // S1: a contact by id.
-    let c = ctx.clone();
-    let api = load::run(o.concurrency, o.duration, move |w, i| {
-        let c = c.clone();
-        async move {
-            let id =
-                c.data.contact_ids[(w * 7919 + i as usize * 104_729) % c.data.contact_ids.len()];
-            let body = c.get(&format!("/api/v1/contacts/{id}")).await?;
-            (body["id"] == id.to_string())
-                .then_some(())
-                .ok_or_else(|| format!("wrong body for {id}"))
-        }
-    })
-    .await;
-    let (d, ids) = (db.clone(), data.contact_ids.clone());
-    let q = format!(
-        "SELECT * FROM contacts WHERE id = {} AND org_id = {} AND deleted_at IS NULL",
-        p(backend, 1),
-        p(backend, 2)
-    );
-    let baseline = load::run(o.concurrency, o.duration, move |w, i| {
-        let (d, ids, q) = (d.clone(), ids.clone(), q.clone());
-        async move {
-            let id = ids[(w * 7919 + i as usize * 104_729) % ids.len()];
-            (sql(&d, &q, vec![id.into(), org.into()]).await? == 1)
-                .then_some(())
-                .ok_or_else(|| "no row".to_owned())
-        }
-    })
-    .await;
-    rows.push(Row {
-        name: "S1 contact by id",
-        api,
-        baseline,
-        target: 0.35,
-        note: String::new(),
-    });
-
+        // S1: a contact by id.
+        let c = ctx.clone();
+        let api = load::run(o.concurrency, o.duration, move |w, i| {
+            let c = c.clone();
+            async move {
+                let id = c.data.contact_ids
+                    [(w * 7919 + i as usize * 104_729) % c.data.contact_ids.len()];
+                let body = c.get(&format!("/api/v1/contacts/{id}")).await?;
+                (body["id"] == id.to_string())
+                    .then_some(())
+                    .ok_or_else(|| format!("wrong body for {id}"))
+            }
+        })
+        .await;
+        let (d, ids) = (db.clone(), data.contact_ids.clone());
+        let q = format!(
+            "SELECT * FROM contacts WHERE id = {} AND org_id = {} AND deleted_at IS NULL",
+            p(backend, 1),
+            p(backend, 2)
+        );
+        let baseline = load::run(o.concurrency, o.duration, move |w, i| {
+            let (d, ids, q) = (d.clone(), ids.clone(), q.clone());
+            async move {
+                let id = ids[(w * 7919 + i as usize * 104_729) % ids.len()];
+                (sql(&d, &q, vec![id.into(), org.into()]).await? == 1)
+                    .then_some(())
+                    .ok_or_else(|| "no row".to_owned())
+            }
+        })
+        .await;
+        rows.push(Row {
+            name: "S1 contact by id",
+            api,
+            baseline,
+            target: 0.35,
+            note: String::new(),
+        });
     }
     if wants("S2") {
-    // S2: filtered, sorted list, first page and a deep page reached by cursor.
-    let list = "/api/v1/contacts?lifecycle_stage=customer&sort=-created_at&limit=25";
-    let mut cursor = None;
-    let mut depth = 0;
-    while depth < 400 {
-        let path = match &cursor {
-            Some(c) => format!("{list}&cursor={c}"),
-            None => list.to_owned(),
-        };
-        let page = ctx.get(&path).await?;
-        match page["next_cursor"].as_str() {
-            Some(next) => {
-                cursor = Some(next.to_owned());
-                depth += 1;
+        // S2: filtered, sorted list, first page and a deep page reached by cursor.
+        let list = "/api/v1/contacts?lifecycle_stage=customer&sort=-created_at&limit=25";
+        let mut cursor = None;
+        let mut depth = 0;
+        while depth < 400 {
+            let path = match &cursor {
+                Some(c) => format!("{list}&cursor={c}"),
+                None => list.to_owned(),
+            };
+            let page = ctx.get(&path).await?;
+            match page["next_cursor"].as_str() {
+                Some(next) => {
+                    cursor = Some(next.to_owned());
+                    depth += 1;
+                }
+                None => break,
             }
-            None => break,
         }
-    }
-    let deep = format!("{list}&cursor={}", cursor.clone().unwrap_or_default());
-    let c = ctx.clone();
-    let api = load::run(o.concurrency, o.duration, move |_, _| {
-        let c = c.clone();
-        async move {
-            c.get(list).await.and_then(|b| {
-                b["data"]
-                    .as_array()
-                    .map(|_| ())
-                    .ok_or_else(|| "no data".into())
-            })
-        }
-    })
-    .await;
-    let (c, deep_path) = (ctx.clone(), deep.clone());
-    let deep_stats = load::run(o.concurrency, o.duration, move |_, _| {
-        let (c, deep_path) = (c.clone(), deep_path.clone());
-        async move {
-            c.get(&deep_path).await.and_then(|b| {
-                b["data"]
-                    .as_array()
-                    .map(|_| ())
-                    .ok_or_else(|| "no data".into())
-            })
-        }
-    })
-    .await;
-    let params = crm_core::list::ListParams::from_pairs(vec![
-        ("lifecycle_stage".into(), "customer".into()),
-        ("sort".into(), "-created_at".into()),
-        ("limit".into(), "25".into()),
-    ])
-    .map_err(|e| e.to_string())?;
-    let stmt = crm_customers_sql(&actor_ctx, &params).await?;
-    let d = db.clone();
-    let baseline = load::run(o.concurrency, o.duration, move |_, _| {
-        let (d, stmt) = (d.clone(), stmt.clone());
-        async move {
-            d.query_all_raw(stmt)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        }
-    })
-    .await;
-    let deep_ratio = deep_stats.p50.as_secs_f64() / api.p50.as_secs_f64().max(1e-9);
-    rows.push(Row {
-        name: "S2 filtered list, page 1",
-        api,
-        baseline,
-        target: 0.5,
-        note: format!(
-            "page {depth}: p50 {} ms = {deep_ratio:.2}x page 1 (target <= 1.3x)",
-            ms(deep_stats.p50)
-        ),
-    });
-
-    }
-    if wants("S3") {
-    // S3: the timeline of the contact with the longest history, newest 50.
-    let heavy = data.heavy_contact;
-    let c = ctx.clone();
-    let api = load::run(o.concurrency, o.duration, move |_, _| {
-        let c = c.clone();
-        async move {
-            let b = c
-                .get(&format!(
-                    "/api/v1/contacts/{heavy}/timeline?types=activity&limit=50"
-                ))
-                .await?;
-            (b["data"].as_array().map_or(0, Vec::len) > 0)
-                .then_some(())
-                .ok_or_else(|| "empty timeline".into())
-        }
-    })
-    .await;
-    let d = db.clone();
-    let q1 = format!(
-        "SELECT activity_id FROM activity_links WHERE org_id = {} AND record_type = 'contact' AND record_id = {} AND deleted = false ORDER BY occurred_at DESC, activity_id DESC LIMIT 51",
-        p(backend, 1),
-        p(backend, 2)
-    );
-    let baseline = load::run(o.concurrency, o.duration, move |_, _| {
-        let (d, q1) = (d.clone(), q1.clone());
-        async move {
-            let stmt = Statement::from_sql_and_values(
-                d.get_database_backend(),
-                &q1,
-                vec![org.into(), heavy.into()],
-            );
-            let ids: Vec<Uuid> = d
-                .query_all_raw(stmt)
-                .await
-                .map_err(|e| e.to_string())?
-                .iter()
-                .filter_map(|r| r.try_get_by_index(0).ok())
-                .take(50)
-                .collect();
-            let marks: Vec<String> = (0..ids.len())
-                .map(|i| p(d.get_database_backend(), i + 1))
-                .collect();
-            let q2 = format!(
-                "SELECT * FROM activities WHERE id IN ({})",
-                marks.join(", ")
-            );
-            sql(&d, &q2, ids.into_iter().map(Into::into).collect())
-                .await
-                .map(|_| ())
-        }
-    })
-    .await;
-    rows.push(Row {
-        name: "S3 timeline, newest 50",
-        api,
-        baseline,
-        target: 0.35,
-        note: String::new(),
-    });
-
-    }
-    if wants("S4") {
-    // S4: full-text search.
-    let c = ctx.clone();
-    let api = load::run(o.concurrency, o.duration, move |w, i| {
-        let c = c.clone();
-        async move {
-            let term = &c.data.search_terms[(w + i as usize) % c.data.search_terms.len()];
-            c.get(&format!("/api/v1/contacts?q={term}&limit=25"))
-                .await
-                .and_then(|b| {
+        let deep = format!("{list}&cursor={}", cursor.clone().unwrap_or_default());
+        let c = ctx.clone();
+        let api = load::run(o.concurrency, o.duration, move |_, _| {
+            let c = c.clone();
+            async move {
+                c.get(list).await.and_then(|b| {
                     b["data"]
                         .as_array()
                         .map(|_| ())
                         .ok_or_else(|| "no data".into())
                 })
-        }
-    })
-    .await;
-    let mut stmts = Vec::new();
-    for term in &data.search_terms {
+            }
+        })
+        .await;
+        let (c, deep_path) = (ctx.clone(), deep.clone());
+        let deep_stats = load::run(o.concurrency, o.duration, move |_, _| {
+            let (c, deep_path) = (c.clone(), deep_path.clone());
+            async move {
+                c.get(&deep_path).await.and_then(|b| {
+                    b["data"]
+                        .as_array()
+                        .map(|_| ())
+                        .ok_or_else(|| "no data".into())
+                })
+            }
+        })
+        .await;
         let params = crm_core::list::ListParams::from_pairs(vec![
-            ("q".into(), term.clone()),
+            ("lifecycle_stage".into(), "customer".into()),
+            ("sort".into(), "-created_at".into()),
             ("limit".into(), "25".into()),
         ])
         .map_err(|e| e.to_string())?;
-        stmts.push(crm_customers_sql(&actor_ctx, &params).await?);
+        let stmt = crm_customers_sql(&actor_ctx, &params).await?;
+        let d = db.clone();
+        let baseline = load::run(o.concurrency, o.duration, move |_, _| {
+            let (d, stmt) = (d.clone(), stmt.clone());
+            async move {
+                d.query_all_raw(stmt)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        })
+        .await;
+        let deep_ratio = deep_stats.p50.as_secs_f64() / api.p50.as_secs_f64().max(1e-9);
+        rows.push(Row {
+            name: "S2 filtered list, page 1",
+            api,
+            baseline,
+            target: 0.5,
+            note: format!(
+                "page {depth}: p50 {} ms = {deep_ratio:.2}x page 1 (target <= 1.3x)",
+                ms(deep_stats.p50)
+            ),
+        });
     }
-    let (d, stmts) = (db.clone(), Rc::new(stmts));
-    let baseline = load::run(o.concurrency, o.duration, move |w, i| {
-        let (d, stmts) = (d.clone(), stmts.clone());
-        async move {
-            d.query_all_raw(stmts[(w + i as usize) % stmts.len()].clone())
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+    if wants("S3") {
+        // S3: the timeline of the contact with the longest history, newest 50.
+        let heavy = data.heavy_contact;
+        let c = ctx.clone();
+        let api = load::run(o.concurrency, o.duration, move |_, _| {
+            let c = c.clone();
+            async move {
+                let b = c
+                    .get(&format!(
+                        "/api/v1/contacts/{heavy}/timeline?types=activity&limit=50"
+                    ))
+                    .await?;
+                (b["data"].as_array().map_or(0, Vec::len) > 0)
+                    .then_some(())
+                    .ok_or_else(|| "empty timeline".into())
+            }
+        })
+        .await;
+        let d = db.clone();
+        let q1 = format!(
+            "SELECT activity_id FROM activity_links WHERE org_id = {} AND record_type = 'contact' AND record_id = {} AND deleted = false ORDER BY occurred_at DESC, activity_id DESC LIMIT 51",
+            p(backend, 1),
+            p(backend, 2)
+        );
+        let baseline = load::run(o.concurrency, o.duration, move |_, _| {
+            let (d, q1) = (d.clone(), q1.clone());
+            async move {
+                let stmt = Statement::from_sql_and_values(
+                    d.get_database_backend(),
+                    &q1,
+                    vec![org.into(), heavy.into()],
+                );
+                let ids: Vec<Uuid> = d
+                    .query_all_raw(stmt)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .iter()
+                    .filter_map(|r| r.try_get_by_index(0).ok())
+                    .take(50)
+                    .collect();
+                let marks: Vec<String> = (0..ids.len())
+                    .map(|i| p(d.get_database_backend(), i + 1))
+                    .collect();
+                let q2 = format!(
+                    "SELECT * FROM activities WHERE id IN ({})",
+                    marks.join(", ")
+                );
+                sql(&d, &q2, ids.into_iter().map(Into::into).collect())
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await;
+        rows.push(Row {
+            name: "S3 timeline, newest 50",
+            api,
+            baseline,
+            target: 0.35,
+            note: String::new(),
+        });
+    }
+    if wants("S4") {
+        // S4: full-text search.
+        let c = ctx.clone();
+        let api = load::run(o.concurrency, o.duration, move |w, i| {
+            let c = c.clone();
+            async move {
+                let term = &c.data.search_terms[(w + i as usize) % c.data.search_terms.len()];
+                c.get(&format!("/api/v1/contacts?q={term}&limit=25"))
+                    .await
+                    .and_then(|b| {
+                        b["data"]
+                            .as_array()
+                            .map(|_| ())
+                            .ok_or_else(|| "no data".into())
+                    })
+            }
+        })
+        .await;
+        let mut stmts = Vec::new();
+        for term in &data.search_terms {
+            let params = crm_core::list::ListParams::from_pairs(vec![
+                ("q".into(), term.clone()),
+                ("limit".into(), "25".into()),
+            ])
+            .map_err(|e| e.to_string())?;
+            stmts.push(crm_customers_sql(&actor_ctx, &params).await?);
         }
-    })
-    .await;
-    rows.push(Row {
-        name: "S4 q= search",
-        api,
-        baseline,
-        target: 0.8,
-        note: String::new(),
-    });
-
+        let (d, stmts) = (db.clone(), Rc::new(stmts));
+        let baseline = load::run(o.concurrency, o.duration, move |w, i| {
+            let (d, stmts) = (d.clone(), stmts.clone());
+            async move {
+                d.query_all_raw(stmts[(w + i as usize) % stmts.len()].clone())
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        })
+        .await;
+        rows.push(Row {
+            name: "S4 q= search",
+            api,
+            baseline,
+            target: 0.8,
+            note: String::new(),
+        });
     }
     if wants("S5") {
-    // S5: GraphQL nesting against the same data through REST calls.
-    let gql = "{ companies(first: 50) { edges { node { id name contacts(first: 10) { id lastName activities(first: 5) { subject } } } } } }";
-    let c = ctx.clone();
-    let before = server.state.metrics.statements();
-    let one = c.gql(gql).await?;
-    let statements = server.state.metrics.statements() - before;
-    let companies = one["data"]["companies"]["edges"]
-        .as_array()
-        .map_or(0, Vec::len);
-    let api = load::run(o.concurrency, o.duration, move |_, _| {
-        let c = c.clone();
-        async move {
-            let b = c.gql(gql).await?;
-            (b.get("errors").is_none()
-                && b["data"]["companies"]["edges"]
-                    .as_array()
-                    .is_some_and(|e| !e.is_empty()))
-            .then_some(())
-            .ok_or_else(|| format!("bad GraphQL answer: {b}"))
-        }
-    })
-    .await;
-    let c = ctx.clone();
-    let baseline = load::run(o.concurrency, o.duration, move |_, _| {
-        let c = c.clone();
-        async move {
-            let page = c.get("/api/v1/companies?limit=50").await?;
-            for co in page["data"].as_array().cloned().unwrap_or_default() {
-                let contacts = c
-                    .get(&format!(
-                        "/api/v1/contacts?company_id={}&limit=10",
-                        co["id"].as_str().unwrap_or("")
-                    ))
-                    .await?;
-                for ct in contacts["data"].as_array().cloned().unwrap_or_default() {
-                    c.get(&format!(
-                        "/api/v1/activities?contact_id={}&limit=5",
-                        ct["id"].as_str().unwrap_or("")
-                    ))
-                    .await?;
-                }
+        // S5: GraphQL nesting against the same data through REST calls.
+        let gql = "{ companies(first: 50) { edges { node { id name contacts(first: 10) { id lastName activities(first: 5) { subject } } } } } }";
+        let c = ctx.clone();
+        let before = server.state.metrics.statements();
+        let one = c.gql(gql).await?;
+        let statements = server.state.metrics.statements() - before;
+        let companies = one["data"]["companies"]["edges"]
+            .as_array()
+            .map_or(0, Vec::len);
+        let api = load::run(o.concurrency, o.duration, move |_, _| {
+            let c = c.clone();
+            async move {
+                let b = c.gql(gql).await?;
+                (b.get("errors").is_none()
+                    && b["data"]["companies"]["edges"]
+                        .as_array()
+                        .is_some_and(|e| !e.is_empty()))
+                .then_some(())
+                .ok_or_else(|| format!("bad GraphQL answer: {b}"))
             }
-            Ok(())
-        }
-    })
-    .await;
-    rows.push(Row { name: "S5 GraphQL 50 companies > contacts > activities (vs REST calls)", api, baseline, target: 0.7, note: format!("{companies} companies; {statements} SQL statements per request (target <= 1 + depth = 4, plus auth)") });
-
+        })
+        .await;
+        let c = ctx.clone();
+        let baseline = load::run(o.concurrency, o.duration, move |_, _| {
+            let c = c.clone();
+            async move {
+                let page = c.get("/api/v1/companies?limit=50").await?;
+                for co in page["data"].as_array().cloned().unwrap_or_default() {
+                    let contacts = c
+                        .get(&format!(
+                            "/api/v1/contacts?company_id={}&limit=10",
+                            co["id"].as_str().unwrap_or("")
+                        ))
+                        .await?;
+                    for ct in contacts["data"].as_array().cloned().unwrap_or_default() {
+                        c.get(&format!(
+                            "/api/v1/activities?contact_id={}&limit=5",
+                            ct["id"].as_str().unwrap_or("")
+                        ))
+                        .await?;
+                    }
+                }
+                Ok(())
+            }
+        })
+        .await;
+        rows.push(Row { name: "S5 GraphQL 50 companies > contacts > activities (vs REST calls)", api, baseline, target: 0.7, note: format!("{companies} companies; {statements} SQL statements per request (target <= 1 + depth = 4, plus auth)") });
     }
     if wants("S8") {
-    // S8: create a contact and an activity in one request.
-    let c = ctx.clone();
-    let api = load::run(o.concurrency, o.duration, move |w, i| {
+        // S8: create a contact and an activity in one request.
+        let c = ctx.clone();
+        let api = load::run(o.concurrency, o.duration, move |w, i| {
         let c = c.clone();
         async move {
             let email = format!("s8-{w}-{i}-{}@bench.test", Uuid::now_v7().simple());
@@ -426,8 +421,8 @@ pub async fn run_all(
         }
     })
     .await;
-    let d = db.clone();
-    let baseline = load::run(o.concurrency, o.duration, move |_, _| {
+        let d = db.clone();
+        let baseline = load::run(o.concurrency, o.duration, move |_, _| {
         let d = d.clone();
         async move {
             let tx = d.begin().await.map_err(|e| e.to_string())?;
@@ -442,21 +437,20 @@ pub async fn run_all(
         }
     })
     .await;
-    rows.push(Row {
-        name: "S8 contact + activity in one request",
-        api,
-        baseline,
-        target: 0.4,
-        note: String::new(),
-    });
-
+        rows.push(Row {
+            name: "S8 contact + activity in one request",
+            api,
+            baseline,
+            target: 0.4,
+            note: String::new(),
+        });
     }
     if wants("S10") {
-    // S10: many connections, mixed reads and writes: no errors, nothing lost.
-    let c = ctx.clone();
-    let acknowledged = Rc::new(std::cell::Cell::new(0u64));
-    let acks = acknowledged.clone();
-    let s10 = load::run(200, o.duration, move |w, i| {
+        // S10: many connections, mixed reads and writes: no errors, nothing lost.
+        let c = ctx.clone();
+        let acknowledged = Rc::new(std::cell::Cell::new(0u64));
+        let acks = acknowledged.clone();
+        let s10 = load::run(200, o.duration, move |w, i| {
         let (c, acks) = (c.clone(), acks.clone());
         async move {
             if i % 5 == 0 {
@@ -471,33 +465,32 @@ pub async fn run_all(
         }
     })
     .await;
-    let written = sql(
-        &db,
-        &format!(
-            "SELECT id FROM activities WHERE org_id = {} AND body = 's10'",
-            p(backend, 1)
-        ),
-        vec![org.into()],
-    )
-    .await?;
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_owned())
-        })
-        .unwrap_or_default();
-    let acknowledged = acknowledged.get();
-    let mut s10 = s10;
-    if (written as u64) < acknowledged {
-        s10.errors += 1;
-        s10.first_error.get_or_insert(format!(
-            "lost writes: {acknowledged} acknowledged, {written} stored"
-        ));
-    }
-    rows.push(Row { name: "S10 200 connections, mixed", api: s10, baseline: Stats::default(), target: 0.0, note: format!("{written} notes stored, {acknowledged} acknowledged; process RSS {rss} kB (server and load generator together)") });
-
+        let written = sql(
+            &db,
+            &format!(
+                "SELECT id FROM activities WHERE org_id = {} AND body = 's10'",
+                p(backend, 1)
+            ),
+            vec![org.into()],
+        )
+        .await?;
+        let rss = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS"))
+                    .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_owned())
+            })
+            .unwrap_or_default();
+        let acknowledged = acknowledged.get();
+        let mut s10 = s10;
+        if (written as u64) < acknowledged {
+            s10.errors += 1;
+            s10.first_error.get_or_insert(format!(
+                "lost writes: {acknowledged} acknowledged, {written} stored"
+            ));
+        }
+        rows.push(Row { name: "S10 200 connections, mixed", api: s10, baseline: Stats::default(), target: 0.0, note: format!("{written} notes stored, {acknowledged} acknowledged; process RSS {rss} kB (server and load generator together)") });
     }
     // Report.
     println!(

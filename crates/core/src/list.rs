@@ -614,7 +614,9 @@ pub fn plan(
         // Non-null keys all sorted the same way as the id: one row-value comparison, which the
         // index answers as a range (an OR of conditions would be a filter scanning from the top,
         // making deep pages slower the deeper they are).
-        if keys.iter().all(|k| !k.nullable && k.desc == id_desc) && data.v.iter().all(|v| !v.is_null()) {
+        if keys.iter().all(|k| !k.nullable && k.desc == id_desc)
+            && data.v.iter().all(|v| !v.is_null())
+        {
             let mut values = Vec::with_capacity(keys.len() + 1);
             for (k, v) in keys.iter().zip(&data.v) {
                 values.push(json_to_db(k.kind, v)?);
@@ -623,8 +625,18 @@ pub fn plan(
             let lhs: Vec<&str> = keys.iter().map(|k| k.expr.as_str()).chain(["id"]).collect();
             let marks = vec!["?"; lhs.len()].join(", ");
             let op = if id_desc { "<" } else { ">" };
-            condition = condition.add(bind(backend, &format!("({}) {op} ({marks})", lhs.join(", ")), values));
-            return Ok(Plan { condition, order, limit, keys, signature });
+            condition = condition.add(bind(
+                backend,
+                &format!("({}) {op} ({marks})", lhs.join(", ")),
+                values,
+            ));
+            return Ok(Plan {
+                condition,
+                order,
+                limit,
+                keys,
+                signature,
+            });
         }
         let mut any = Condition::any();
         let mut prefix: Vec<SimpleExpr> = Vec::new();
