@@ -696,6 +696,20 @@ pub fn plan(
 }
 
 impl Plan {
+    /// Applies the filters, the keyset predicate, the order and `limit + 1` (the extra row only
+    /// tells that another page follows) to a select.
+    pub fn apply<E: sea_orm::EntityTrait>(&self, query: sea_orm::Select<E>) -> sea_orm::Select<E> {
+        use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
+        let mut query = query.filter(self.condition.clone());
+        for (expr, order, nulls) in &self.order {
+            query = match nulls {
+                Some(n) => query.order_by_with_nulls(expr.clone(), order.clone(), *n),
+                None => query.order_by(expr.clone(), order.clone()),
+            };
+        }
+        query.limit(self.limit + 1)
+    }
+
     /// The cursor after a row, given the row as its API JSON and its id.
     pub fn cursor_for(&self, row: &Value, id: Uuid) -> String {
         let v = self

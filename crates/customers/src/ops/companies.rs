@@ -396,17 +396,10 @@ pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Compa
         &list_fields(&custom_defs),
         params,
     )?;
-    let mut query = company::Entity::find()
+    let query = company::Entity::find()
         .filter(company::Column::OrgId.eq(ctx.org_id()))
-        .filter(company::Column::DeletedAt.is_null())
-        .filter(plan.condition.clone());
-    for (expr, order, nulls) in &plan.order {
-        query = match nulls {
-            Some(n) => query.order_by_with_nulls(expr.clone(), order.clone(), *n),
-            None => query.order_by(expr.clone(), order.clone()),
-        };
-    }
-    let rows = query.limit(plan.limit + 1).all(&ctx.db).await?;
+        .filter(company::Column::DeletedAt.is_null());
+    let rows = plan.apply(query).all(&ctx.db).await?;
     let items: Vec<Company> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch(items, plan.limit, |c| {
         plan.cursor_for(&json_of(c), c.id)

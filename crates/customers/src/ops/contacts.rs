@@ -441,17 +441,10 @@ pub async fn restore_contact(ctx: &Ctx, id: Uuid) -> Result<Contact> {
 
 /// The select of a contact list, for running and for EXPLAIN.
 pub(crate) fn list_select(ctx: &Ctx, plan: &list::Plan) -> sea_orm::Select<contact::Entity> {
-    let mut query = contact::Entity::find()
+    let query = contact::Entity::find()
         .filter(contact::Column::OrgId.eq(ctx.org_id()))
-        .filter(contact::Column::DeletedAt.is_null())
-        .filter(plan.condition.clone());
-    for (expr, order, nulls) in &plan.order {
-        query = match nulls {
-            Some(n) => query.order_by_with_nulls(expr.clone(), order.clone(), *n),
-            None => query.order_by(expr.clone(), order.clone()),
-        };
-    }
-    query.limit(plan.limit + 1)
+        .filter(contact::Column::DeletedAt.is_null());
+    plan.apply(query)
 }
 
 /// Lists live contacts: filters, sort, search, keyset pages.

@@ -11,8 +11,7 @@ use crm_core::list::{self, Field, Kind, ListParams, Resource};
 use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, new_id};
 use crm_customers::ops as customers;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -529,17 +528,10 @@ pub async fn restore_activity(ctx: &Ctx, id: Uuid) -> Result<Activity> {
 pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Activity>> {
     ctx.require(Action::Read)?;
     let plan = list::plan(ctx.db.get_database_backend(), &ACTIVITY_FIELDS, &[], params)?;
-    let mut query = activity::Entity::find()
+    let query = activity::Entity::find()
         .filter(activity::Column::OrgId.eq(ctx.org_id()))
-        .filter(activity::Column::DeletedAt.is_null())
-        .filter(plan.condition.clone());
-    for (expr, order, nulls) in &plan.order {
-        query = match nulls {
-            Some(n) => query.order_by_with_nulls(expr.clone(), order.clone(), *n),
-            None => query.order_by(expr.clone(), order.clone()),
-        };
-    }
-    let rows = query.limit(plan.limit + 1).all(&ctx.db).await?;
+        .filter(activity::Column::DeletedAt.is_null());
+    let rows = plan.apply(query).all(&ctx.db).await?;
     let items: Vec<Activity> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch(items, plan.limit, |a| {
         plan.cursor_for(&json_of(a), a.id)

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, Set,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -442,17 +442,10 @@ pub async fn deal_stage_history(ctx: &Ctx, id: Uuid) -> Result<Vec<StageVisit>> 
 pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
     ctx.require(Action::Read)?;
     let plan = list::plan(ctx.db.get_database_backend(), &DEAL_FIELDS, &[], params)?;
-    let mut query = deal::Entity::find()
+    let query = deal::Entity::find()
         .filter(deal::Column::OrgId.eq(ctx.org_id()))
-        .filter(deal::Column::DeletedAt.is_null())
-        .filter(plan.condition.clone());
-    for (expr, order, nulls) in &plan.order {
-        query = match nulls {
-            Some(n) => query.order_by_with_nulls(expr.clone(), order.clone(), *n),
-            None => query.order_by(expr.clone(), order.clone()),
-        };
-    }
-    let rows = query.limit(plan.limit + 1).all(&ctx.db).await?;
+        .filter(deal::Column::DeletedAt.is_null());
+    let rows = plan.apply(query).all(&ctx.db).await?;
     let items: Vec<Deal> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch(items, plan.limit, |d| {
         plan.cursor_for(&json_of(d), d.id)

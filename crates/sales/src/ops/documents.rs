@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, Set,
 };
 use serde_json::{Value, json};
 use std::str::FromStr;
@@ -285,6 +285,31 @@ async fn price_lines(
         });
     }
     Ok(out)
+}
+
+/// Stored lines priced again (to copy an order's or quote's lines onto another document).
+fn reprice(lines: Vec<line::Model>, scale: u32) -> Vec<PricedLine> {
+    lines
+        .into_iter()
+        .map(|l| {
+            let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
+            let (q, p, disc, tax) = (
+                d(&l.quantity),
+                d(&l.unit_price),
+                d(&l.discount_percent),
+                d(&l.tax_rate),
+            );
+            PricedLine {
+                product_id: l.product_id,
+                description: l.description,
+                quantity: q,
+                unit_price: p,
+                discount: disc,
+                tax_rate: tax,
+                totals: totals::line(q, p, disc, tax, scale),
+            }
+        })
+        .collect()
 }
 
 async fn write_lines(
@@ -569,18 +594,11 @@ pub async fn list_documents(
 ) -> Result<Page<SalesDocument>> {
     ctx.require(Action::Read)?;
     let plan = list::plan(ctx.db.get_database_backend(), &DOCUMENT_FIELDS, &[], params)?;
-    let mut query = document::Entity::find()
+    let query = document::Entity::find()
         .filter(document::Column::OrgId.eq(ctx.org_id()))
         .filter(document::Column::DocType.eq(t.name()))
-        .filter(document::Column::DeletedAt.is_null())
-        .filter(plan.condition.clone());
-    for (expr, order, nulls) in &plan.order {
-        query = match nulls {
-            Some(n) => query.order_by_with_nulls(expr.clone(), order.clone(), *n),
-            None => query.order_by(expr.clone(), order.clone()),
-        };
-    }
-    let rows = query.limit(plan.limit + 1).all(&ctx.db).await?;
+        .filter(document::Column::DeletedAt.is_null());
+    let rows = plan.apply(query).all(&ctx.db).await?;
     let mut items = Vec::new();
     for r in rows {
         items.push(to_dto(&ctx.db, r).await?);
@@ -738,27 +756,7 @@ async fn prepare_invoice(
                 .all(tx)
                 .await?;
             let scale = totals::scale_of(&order.currency);
-            let priced = lines
-                .into_iter()
-                .map(|l| {
-                    let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
-                    let (q, p, disc, tax) = (
-                        d(&l.quantity),
-                        d(&l.unit_price),
-                        d(&l.discount_percent),
-                        d(&l.tax_rate),
-                    );
-                    PricedLine {
-                        product_id: l.product_id,
-                        description: l.description,
-                        quantity: q,
-                        unit_price: p,
-                        discount: disc,
-                        tax_rate: tax,
-                        totals: totals::line(q, p, disc, tax, scale),
-                    }
-                })
-                .collect();
+            let priced = reprice(lines, scale);
             (
                 PreparedOrder {
                     currency: order.currency,
@@ -1016,27 +1014,7 @@ pub async fn accept_quote(ctx: &Ctx, id: Uuid) -> Result<SalesDocument> {
         .all(&tx)
         .await?;
     let scale = totals::scale_of(&quote.currency);
-    let priced = lines
-        .into_iter()
-        .map(|l| {
-            let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
-            let (q, p, disc, tax) = (
-                d(&l.quantity),
-                d(&l.unit_price),
-                d(&l.discount_percent),
-                d(&l.tax_rate),
-            );
-            PricedLine {
-                product_id: l.product_id,
-                description: l.description,
-                quantity: q,
-                unit_price: p,
-                discount: disc,
-                tax_rate: tax,
-                totals: totals::line(q, p, disc, tax, scale),
-            }
-        })
-        .collect();
+    let priced = reprice(lines, scale);
     let prepared = PreparedOrder {
         currency: quote.currency.clone(),
         scale,
