@@ -142,6 +142,11 @@ dual! {
         let g = app.gql(Some(&s.token), r#"{ contacts(q: "initech") { edges { node { lastName } } } companies(q: "init") { edges { node { name } } } }"#, json!({})).await.ok(200);
         assert_eq!(g["data"]["contacts"]["edges"][0]["node"]["lastName"], "Berg");
         assert_eq!(g["data"]["companies"]["edges"][0]["node"]["name"], "Initech");
+        // Every edge's cursor (not only the last) continues the list after that edge.
+        let g = app.gql(Some(&s.token), r#"{ contacts(first: 3, orderBy: ["last_name"]) { edges { cursor node { lastName } } } }"#, json!({})).await.ok(200);
+        let edges = g["data"]["contacts"]["edges"].as_array().unwrap().clone();
+        let after = app.gql(Some(&s.token), r#"query($a: String) { contacts(first: 1, after: $a, orderBy: ["last_name"]) { edges { node { lastName } } } }"#, json!({"a": edges[0]["cursor"]})).await.ok(200);
+        assert_eq!(after["data"]["contacts"]["edges"][0]["node"], edges[1]["node"], "{after}");
         let g = app.gql(Some(&s.token), r#"{ contacts(filter: [{field: "colour", value: "red"}]) { edges { cursor } } }"#, json!({})).await.ok(200);
         assert_eq!(g["errors"][0]["extensions"]["code"], "validation_failed");
     }

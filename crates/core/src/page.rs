@@ -42,6 +42,9 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
     /// Whether another page follows.
     pub has_more: bool,
+    /// The cursor after each item (GraphQL edge cursors); not serialised.
+    #[serde(skip)]
+    pub cursors: Vec<String>,
 }
 
 impl<T> Page<T> {
@@ -49,8 +52,9 @@ impl<T> Page<T> {
     pub fn from_overfetch(mut rows: Vec<T>, limit: u64, cursor_of: impl Fn(&T) -> String) -> Self {
         let has_more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
+        let cursors: Vec<String> = rows.iter().map(cursor_of).collect();
         let next_cursor = if has_more {
-            rows.last().map(cursor_of)
+            cursors.last().cloned()
         } else {
             None
         };
@@ -58,6 +62,7 @@ impl<T> Page<T> {
             data: rows,
             next_cursor,
             has_more,
+            cursors,
         }
     }
 
@@ -67,6 +72,7 @@ impl<T> Page<T> {
             data: self.data.into_iter().map(f).collect(),
             next_cursor: self.next_cursor,
             has_more: self.has_more,
+            cursors: self.cursors,
         }
     }
 }
@@ -97,6 +103,7 @@ mod tests {
         let p = Page::from_overfetch(vec![1, 2, 3], 2, |x| x.to_string());
         assert_eq!(p.data, vec![1, 2]);
         assert_eq!(p.next_cursor.as_deref(), Some("2"));
+        assert_eq!(p.cursors, vec!["1", "2"]);
         assert!(p.has_more);
     }
 }

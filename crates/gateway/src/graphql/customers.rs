@@ -8,7 +8,7 @@ use super::query::{caller, parse_id};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use crm_core::audit::HistoryEntry;
-use crm_core::{Code, Error, cursor};
+use crm_core::{Code, Error};
 use crm_customers::{
     CustomField, MergeInput, NewCompany, NewContact, NewCustomField, OwnerTransferInput,
     OwnerTransferResult, RecordType, ops,
@@ -48,20 +48,10 @@ impl CustomersQuery {
         let has_previous = after.is_some();
         let params = list_params(first, after, filter, order_by, q);
         let page = ops::list_contacts(caller(ctx)?, &params).await.gql()?;
-        let cursors: Vec<String> = page.data.iter().map(|c| cursor::encode(&c.id)).collect();
-        let next = page.next_cursor.clone();
-        let mut conn = connection(
+        Ok(connection(
             page.map(|inner| ContactNode { inner }),
             has_previous,
-            |_| String::new(),
-        );
-        for (edge, c) in conn.edges.iter_mut().zip(cursors) {
-            edge.cursor = c;
-        }
-        if let (Some(next), Some(last)) = (next, conn.edges.last_mut()) {
-            last.cursor = next;
-        }
-        Ok(conn)
+        ))
     }
 
     /// One contact; `null` when there is none with this id.
@@ -91,16 +81,10 @@ impl CustomersQuery {
         let has_previous = after.is_some();
         let params = list_params(first, after, filter, order_by, q);
         let page = ops::list_companies(caller(ctx)?, &params).await.gql()?;
-        let next = page.next_cursor.clone();
-        let mut conn = connection(
+        Ok(connection(
             page.map(|inner| CompanyNode { inner }),
             has_previous,
-            |_| String::new(),
-        );
-        if let (Some(next), Some(last)) = (next, conn.edges.last_mut()) {
-            last.cursor = next;
-        }
-        Ok(conn)
+        ))
     }
 
     /// One company; `null` when there is none with this id.
@@ -133,7 +117,7 @@ impl CustomersQuery {
         )
         .await
         .gql()?;
-        Ok(connection(page, has_previous, |e| cursor::encode(&e.id)))
+        Ok(connection(page, has_previous))
     }
 
     /// The history of a company, newest first.
@@ -153,7 +137,7 @@ impl CustomersQuery {
         )
         .await
         .gql()?;
-        Ok(connection(page, has_previous, |e| cursor::encode(&e.id)))
+        Ok(connection(page, has_previous))
     }
 
     /// Likely duplicates of a contact.

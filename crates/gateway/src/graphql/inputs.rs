@@ -1,9 +1,10 @@
 //! GraphQL-only inputs: list filters and patches (`MaybeUndefined`: absent leaves, `null`
 //! clears), converted into the same domain types REST uses.
 
+use super::connection::patch;
 use async_graphql::{InputObject, MaybeUndefined};
 use crm_core::list::ListParams;
-use crm_core::{Channel, LifecycleStage, Money, Patch, SizeBand};
+use crm_core::{Channel, LifecycleStage, Money, SizeBand};
 use crm_customers::{Address, CompanyPatch, ContactPatch};
 use serde_json::Value;
 use uuid::Uuid;
@@ -40,14 +41,6 @@ pub fn list_params(
     }
 }
 
-fn p<T>(m: MaybeUndefined<T>) -> Patch<T> {
-    match m {
-        MaybeUndefined::Undefined => Patch::Absent,
-        MaybeUndefined::Null => Patch::Null,
-        MaybeUndefined::Value(v) => Patch::Set(v),
-    }
-}
-
 /// Changes to a company: omitted fields stay, `null` clears.
 #[derive(InputObject, Default)]
 pub struct CompanyPatchInput {
@@ -78,17 +71,17 @@ pub struct CompanyPatchInput {
 impl From<CompanyPatchInput> for CompanyPatch {
     fn from(i: CompanyPatchInput) -> Self {
         CompanyPatch {
-            name: p(i.name),
-            legal_name: p(i.legal_name),
-            domain: p(i.domain),
-            industry: p(i.industry),
-            size_band: p(i.size_band),
-            annual_revenue: p(i.annual_revenue),
-            address: p(i.address),
-            owner_id: p(i.owner_id),
-            lifecycle_stage: p(i.lifecycle_stage),
-            tags: p(i.tags),
-            custom: p(i.custom),
+            name: patch(i.name),
+            legal_name: patch(i.legal_name),
+            domain: patch(i.domain),
+            industry: patch(i.industry),
+            size_band: patch(i.size_band),
+            annual_revenue: patch(i.annual_revenue),
+            address: patch(i.address),
+            owner_id: patch(i.owner_id),
+            lifecycle_stage: patch(i.lifecycle_stage),
+            tags: patch(i.tags),
+            custom: patch(i.custom),
         }
     }
 }
@@ -127,19 +120,19 @@ pub struct ContactPatchInput {
 impl From<ContactPatchInput> for ContactPatch {
     fn from(i: ContactPatchInput) -> Self {
         ContactPatch {
-            first_name: p(i.first_name),
-            last_name: p(i.last_name),
-            email: p(i.email),
-            phone: p(i.phone),
-            title: p(i.title),
-            company_id: p(i.company_id),
-            address: p(i.address),
-            owner_id: p(i.owner_id),
-            lifecycle_stage: p(i.lifecycle_stage),
-            source_channel: p(i.source_channel),
-            consent: p(i.consent),
-            tags: p(i.tags),
-            custom: p(i.custom),
+            first_name: patch(i.first_name),
+            last_name: patch(i.last_name),
+            email: patch(i.email),
+            phone: patch(i.phone),
+            title: patch(i.title),
+            company_id: patch(i.company_id),
+            address: patch(i.address),
+            owner_id: patch(i.owner_id),
+            lifecycle_stage: patch(i.lifecycle_stage),
+            source_channel: patch(i.source_channel),
+            consent: patch(i.consent),
+            tags: patch(i.tags),
+            custom: patch(i.custom),
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Interaction queries and mutations: the same operations as REST.
 
 use super::connection::connection;
+use super::connection::patch;
 use super::error::{IntoGql, gql};
 use super::inputs::{FieldFilter, list_params};
 use super::query::{caller, parse_id};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
-use crm_core::{Channel, Code, Error, Patch};
+use crm_core::{Channel, Code, Error};
 use crm_interactions::{
     Activity, ActivityPatch, Direction, FeedbackCount, FeedbackState, NewActivity, Priority,
     TaskStatus, ops,
@@ -16,14 +17,6 @@ use uuid::Uuid;
 
 fn id_or_not_found(id: &ID) -> async_graphql::Result<Uuid> {
     parse_id(id).ok_or_else(|| gql(Error::not_found("Activity")))
-}
-
-fn p<T>(m: MaybeUndefined<T>) -> Patch<T> {
-    match m {
-        MaybeUndefined::Undefined => Patch::Absent,
-        MaybeUndefined::Null => Patch::Null,
-        MaybeUndefined::Value(v) => Patch::Set(v),
-    }
 }
 
 /// Changes to an activity: omitted fields stay, `null` clears.
@@ -62,34 +55,22 @@ pub struct ActivityPatchInput {
 impl From<ActivityPatchInput> for ActivityPatch {
     fn from(i: ActivityPatchInput) -> Self {
         ActivityPatch {
-            channel: p(i.channel),
-            direction: p(i.direction),
-            subject: p(i.subject),
-            body: p(i.body),
-            occurred_at: p(i.occurred_at),
-            duration_secs: p(i.duration_secs),
-            outcome: p(i.outcome),
-            due_at: p(i.due_at),
-            assignee_id: p(i.assignee_id),
-            priority: p(i.priority),
-            status: p(i.status),
-            reminder_at: p(i.reminder_at),
-            feedback_category: p(i.feedback_category),
-            feedback_state: p(i.feedback_state),
+            channel: patch(i.channel),
+            direction: patch(i.direction),
+            subject: patch(i.subject),
+            body: patch(i.body),
+            occurred_at: patch(i.occurred_at),
+            duration_secs: patch(i.duration_secs),
+            outcome: patch(i.outcome),
+            due_at: patch(i.due_at),
+            assignee_id: patch(i.assignee_id),
+            priority: patch(i.priority),
+            status: patch(i.status),
+            reminder_at: patch(i.reminder_at),
+            feedback_category: patch(i.feedback_category),
+            feedback_state: patch(i.feedback_state),
         }
     }
-}
-
-fn page_connection(
-    page: crm_core::Page<Activity>,
-    has_previous: bool,
-) -> Connection<String, Activity> {
-    let next = page.next_cursor.clone();
-    let mut conn = connection(page, has_previous, |_| String::new());
-    if let (Some(next), Some(last)) = (next, conn.edges.last_mut()) {
-        last.cursor = next;
-    }
-    conn
 }
 
 /// Interaction queries.
@@ -109,7 +90,7 @@ impl InteractionsQuery {
     ) -> async_graphql::Result<Connection<String, Activity>> {
         let has_previous = after.is_some();
         let params = list_params(first, after, filter, order_by, None);
-        Ok(page_connection(
+        Ok(connection(
             ops::list_activities(caller(ctx)?, &params).await.gql()?,
             has_previous,
         ))
@@ -137,7 +118,7 @@ impl InteractionsQuery {
     ) -> async_graphql::Result<Connection<String, Activity>> {
         let has_previous = after.is_some();
         let params = list_params(first, after, None, None, None);
-        Ok(page_connection(
+        Ok(connection(
             ops::my_open_tasks(caller(ctx)?, params).await.gql()?,
             has_previous,
         ))
@@ -152,7 +133,7 @@ impl InteractionsQuery {
     ) -> async_graphql::Result<Connection<String, Activity>> {
         let has_previous = after.is_some();
         let params = list_params(first, after, None, None, None);
-        Ok(page_connection(
+        Ok(connection(
             ops::overdue_tasks(caller(ctx)?, params).await.gql()?,
             has_previous,
         ))

@@ -9,7 +9,7 @@ use super::loaders::{
 use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, SimpleObject};
-use crm_core::{Channel, cursor};
+use crm_core::Channel;
 use crm_customers::{Company, Contact};
 use crm_identity::User;
 use crm_interactions::ops::{TimelineFilter, TimelineRecord};
@@ -58,9 +58,7 @@ impl CompanyNode {
         )
         .await
         .gql()?;
-        Ok(connection(page, has_previous, |e| {
-            cursor::encode(&(e.at, e.id))
-        }))
+        Ok(connection(page, has_previous))
     }
 
     /// The company's newest contacts (`first` at most 100).
@@ -130,9 +128,7 @@ impl ContactNode {
         )
         .await
         .gql()?;
-        Ok(connection(page, has_previous, |e| {
-            cursor::encode(&(e.at, e.id))
-        }))
+        Ok(connection(page, has_previous))
     }
 
     /// The contact's newest activities (`first` at most 100).

@@ -4,7 +4,7 @@ use super::connection::{connection, page_request};
 use super::error::{IntoGql, gql};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
-use crm_core::{Code, Error, cursor};
+use crm_core::{Code, Error};
 use crm_identity::{ApiKey, Me, User, ops};
 use uuid::Uuid;
 
@@ -53,7 +53,7 @@ impl IdentityQuery {
         let page = ops::list_users(caller(ctx)?, &page_request(first, after))
             .await
             .gql()?;
-        Ok(connection(page, has_previous, |u| cursor::encode(&u.id)))
+        Ok(connection(page, has_previous))
     }
 
     /// One user of the caller's organization; `null` when there is none with this id.
@@ -76,6 +76,6 @@ impl IdentityQuery {
         let page = ops::list_api_keys(caller(ctx)?, &page_request(first, after))
             .await
             .gql()?;
-        Ok(connection(page, has_previous, |k| cursor::encode(&k.id)))
+        Ok(connection(page, has_previous))
     }
 }

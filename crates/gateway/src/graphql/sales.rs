@@ -1,5 +1,6 @@
 //! Sales queries and mutations: the same operations as REST.
 
+use super::connection::patch;
 use super::connection::{connection, page_request};
 use super::error::{IntoGql, gql};
 use super::inputs::{FieldFilter, list_params};
@@ -7,33 +8,13 @@ use super::query::{caller, parse_id};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
-use crm_core::{Error, Money, Patch, cursor};
+use crm_core::{Error, Money};
 use crm_sales::ops::{self, DocType};
 use crm_sales::*;
 use uuid::Uuid;
 
 fn id_of(id: &ID, what: &str) -> async_graphql::Result<Uuid> {
     parse_id(id).ok_or_else(|| gql(Error::not_found(what)))
-}
-
-fn p<T>(m: MaybeUndefined<T>) -> Patch<T> {
-    match m {
-        MaybeUndefined::Undefined => Patch::Absent,
-        MaybeUndefined::Null => Patch::Null,
-        MaybeUndefined::Value(v) => Patch::Set(v),
-    }
-}
-
-fn paged<T: async_graphql::OutputType>(
-    page: crm_core::Page<T>,
-    has_previous: bool,
-) -> Connection<String, T> {
-    let next = page.next_cursor.clone();
-    let mut conn = connection(page, has_previous, |_| String::new());
-    if let (Some(next), Some(last)) = (next, conn.edges.last_mut()) {
-        last.cursor = next;
-    }
-    conn
 }
 
 /// Changes to a deal: omitted fields stay, `null` clears.
@@ -60,14 +41,14 @@ pub struct DealPatchInput {
 impl From<DealPatchInput> for DealPatch {
     fn from(i: DealPatchInput) -> Self {
         DealPatch {
-            name: p(i.name),
-            amount: p(i.amount),
-            expected_close_date: p(i.expected_close_date),
-            stage_id: p(i.stage_id),
-            close_reason: p(i.close_reason),
-            owner_id: p(i.owner_id),
-            company_id: p(i.company_id),
-            contact_ids: p(i.contact_ids),
+            name: patch(i.name),
+            amount: patch(i.amount),
+            expected_close_date: patch(i.expected_close_date),
+            stage_id: patch(i.stage_id),
+            close_reason: patch(i.close_reason),
+            owner_id: patch(i.owner_id),
+            company_id: patch(i.company_id),
+            contact_ids: patch(i.contact_ids),
         }
     }
 }
@@ -129,7 +110,7 @@ impl SalesQuery {
     ) -> async_graphql::Result<Connection<String, Deal>> {
         let has_previous = after.is_some();
         let params = list_params(first, after, filter, order_by, None);
-        Ok(paged(
+        Ok(connection(
             ops::list_deals(caller(ctx)?, &params).await.gql()?,
             has_previous,
         ))
@@ -167,7 +148,7 @@ impl SalesQuery {
         let page = ops::list_leads(caller(ctx)?, &page_request(first, after))
             .await
             .gql()?;
-        Ok(connection(page, has_previous, |l| cursor::encode(&l.id)))
+        Ok(connection(page, has_previous))
     }
 
     /// Products.
@@ -181,7 +162,7 @@ impl SalesQuery {
         let page = ops::list_products(caller(ctx)?, &page_request(first, after))
             .await
             .gql()?;
-        Ok(connection(page, has_previous, |p| cursor::encode(&p.id)))
+        Ok(connection(page, has_previous))
     }
 
     /// Price lists.
@@ -201,7 +182,7 @@ impl SalesQuery {
     ) -> async_graphql::Result<Connection<String, SalesDocument>> {
         let has_previous = after.is_some();
         let params = list_params(first, after, filter, order_by, None);
-        Ok(paged(
+        Ok(connection(
             ops::list_documents(caller(ctx)?, kind.into(), &params)
                 .await
                 .gql()?,
