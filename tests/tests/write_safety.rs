@@ -153,4 +153,41 @@ dual! {
         let live = app.get("/api/v1/companies", Some(&s.token)).await.ok(200);
         assert_eq!(live["data"].as_array().unwrap().len(), 0);
     }
+
+    async fn the_kit_over_graphql(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        let c = app.post("/api/v1/contacts", t, json!({"last_name": "Gone"})).await.ok(201);
+        let co = app.post("/api/v1/companies", t, json!({"name": "Gone Co"})).await.ok(201);
+        app.delete(&format!("/api/v1/contacts/{}", c["id"].as_str().unwrap()), t).await.ok(204);
+        app.delete(&format!("/api/v1/companies/{}", co["id"].as_str().unwrap()), t).await.ok(204);
+        let d = app.gql(t, "{ deletedContacts { edges { node { lastName deletedAt } } } deletedCompanies { edges { node { name } } } }", json!({})).await.ok(200);
+        assert_eq!(d["data"]["deletedContacts"]["edges"][0]["node"]["lastName"], "Gone", "{d}");
+        assert_eq!(d["data"]["deletedCompanies"]["edges"][0]["node"]["name"], "Gone Co");
+        let a = app.post("/api/v1/activities", t, json!({"kind": "note", "body": "x"})).await.ok(201);
+        app.patch(&format!("/api/v1/activities/{}", a["id"].as_str().unwrap()), t, json!({"body": "y"})).await.ok(200);
+        let h = app.gql(t, "query($id: ID!) { activityHistory(id: $id) { edges { node { action } } } }", json!({"id": a["id"]})).await.ok(200);
+        assert_eq!(h["data"]["activityHistory"]["edges"][0]["node"]["action"], "updated", "{h}");
+        app.post("/api/v1/pipelines", t, json!({"name": "P", "stages": [{"name": "a"}, {"name": "w", "stage_type": "won"}, {"name": "l", "stage_type": "lost"}]})).await.ok(201);
+        let deal = app.post("/api/v1/deals", t, json!({"name": "D"})).await.ok(201);
+        app.delete(&format!("/api/v1/deals/{}", deal["id"].as_str().unwrap()), t).await.ok(204);
+        let r = app.gql(t, "mutation($id: ID!) { restoreDeal(id: $id) { name } }", json!({"id": deal["id"]})).await.ok(200);
+        assert_eq!(r["data"]["restoreDeal"]["name"], "D", "{r}");
+        let sh = app.gql(t, "query($id: ID!) { salesHistory(kind: DEAL, id: $id) { edges { node { action } } } }", json!({"id": deal["id"]})).await.ok(200);
+        assert_eq!(sh["data"]["salesHistory"]["edges"][0]["node"]["action"], "restored", "{sh}");
+        let p = app.gql(t, r#"mutation { createProduct(input: {sku: "G-1", name: "G"}) { id version } }"#, json!({})).await.ok(200);
+        let pid = p["data"]["createProduct"]["id"].clone();
+        let rp = app.gql(t, r#"mutation($id: ID!) { replaceProduct(id: $id, input: {sku: "G-1", name: "G2"}, ifVersion: 1) { name } }"#, json!({"id": pid})).await.ok(200);
+        assert_eq!(rp["data"]["replaceProduct"]["name"], "G2", "{rp}");
+        let stale = app.gql(t, r#"mutation($id: ID!) { replaceProduct(id: $id, input: {sku: "G-1", name: "G3"}, ifVersion: 1) { name } }"#, json!({"id": pid})).await.ok(200);
+        assert_eq!(stale["errors"][0]["extensions"]["code"], "precondition_failed");
+        let del = app.gql(t, "mutation($id: ID!) { deleteProduct(id: $id) }", json!({"id": pid})).await.ok(200);
+        assert_eq!(del["data"]["deleteProduct"], true);
+        let back = app.gql(t, "mutation($id: ID!) { restoreProduct(id: $id) { name } }", json!({"id": pid})).await.ok(200);
+        assert_eq!(back["data"]["restoreProduct"]["name"], "G2", "{back}");
+        // Another organization sees none of it.
+        let other = app.signup("Other", "admin@other.test").await;
+        let o = app.gql(Some(&other.token), "query($id: ID!) { salesHistory(kind: DEAL, id: $id) { edges { cursor } } deletedContacts { edges { cursor } } }", json!({"id": deal["id"]})).await.ok(200);
+        assert_eq!(o["errors"][0]["extensions"]["code"], "not_found", "{o}");
+    }
 }

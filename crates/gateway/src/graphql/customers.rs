@@ -34,6 +34,46 @@ pub struct CustomersQuery;
 
 #[Object]
 impl CustomersQuery {
+    /// Deleted contacts, for review and restore (managers and admins).
+    async fn deleted_contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ContactNode>> {
+        let has_previous = after.is_some();
+        let page = ops::list_deleted_contacts(
+            caller(ctx)?,
+            &super::connection::page_request(first, after),
+        )
+        .await
+        .gql()?;
+        Ok(connection(
+            page.map(|inner| ContactNode { inner }),
+            has_previous,
+        ))
+    }
+
+    /// Deleted companies, for review and restore (managers and admins).
+    async fn deleted_companies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, CompanyNode>> {
+        let has_previous = after.is_some();
+        let page = ops::list_deleted_companies(
+            caller(ctx)?,
+            &super::connection::page_request(first, after),
+        )
+        .await
+        .gql()?;
+        Ok(connection(
+            page.map(|inner| CompanyNode { inner }),
+            has_previous,
+        ))
+    }
+
     /// Contacts: filters, sort and search as in REST (`orderBy: ["-updated_at"]`).
     #[allow(clippy::too_many_arguments)]
     async fn contacts(

@@ -79,6 +79,25 @@ pub struct InteractionsQuery;
 
 #[Object]
 impl InteractionsQuery {
+    /// Who changed what and when on an activity, newest first.
+    async fn activity_history(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, crm_core::audit::HistoryEntry>> {
+        let has_previous = after.is_some();
+        let page = ops::activity_history(
+            caller(ctx)?,
+            id_or_not_found(&id)?,
+            &super::connection::page_request(first, after),
+        )
+        .await
+        .gql()?;
+        Ok(connection(page, has_previous))
+    }
+
     /// Activities, with the REST filters and sorts (`orderBy: ["-occurred_at"]`).
     async fn activities(
         &self,

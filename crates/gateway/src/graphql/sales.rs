@@ -77,6 +77,29 @@ pub struct SalesQuery;
 
 #[Object]
 impl SalesQuery {
+    /// Who changed what and when on a sales record, newest first.
+    async fn sales_history(
+        &self,
+        ctx: &Context<'_>,
+        kind: SalesRecordKind,
+        id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, crm_core::audit::HistoryEntry>> {
+        let c = caller(ctx)?;
+        let id = id_of(&id, "Record")?;
+        let page = page_request(first, after.clone());
+        let result = match kind {
+            SalesRecordKind::Deal => ops::deal_history(c, id, &page).await,
+            SalesRecordKind::Lead => ops::lead_history(c, id, &page).await,
+            SalesRecordKind::Product => ops::product_history(c, id, &page).await,
+            SalesRecordKind::Quote => ops::document_history(c, DocType::Quote, id, &page).await,
+            SalesRecordKind::Order => ops::document_history(c, DocType::Order, id, &page).await,
+            SalesRecordKind::Invoice => ops::document_history(c, DocType::Invoice, id, &page).await,
+        };
+        Ok(connection(result.gql()?, after.is_some()))
+    }
+
     /// Pipelines with their stages.
     async fn pipelines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Pipeline>> {
         ops::list_pipelines(caller(ctx)?).await.gql()
@@ -203,6 +226,23 @@ impl SalesQuery {
     }
 }
 
+/// Which kind of sales record.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SalesRecordKind {
+    /// A deal.
+    Deal,
+    /// A lead.
+    Lead,
+    /// A product.
+    Product,
+    /// A quote.
+    Quote,
+    /// An order.
+    Order,
+    /// An invoice.
+    Invoice,
+}
+
 /// Which sales document.
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {
@@ -230,6 +270,45 @@ pub struct SalesMutation;
 
 #[Object]
 impl SalesMutation {
+    /// Restores a deleted deal (managers and admins).
+    async fn restore_deal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deal> {
+        ops::restore_deal(caller(ctx)?, id_of(&id, "Deal")?)
+            .await
+            .gql()
+    }
+
+    /// Replaces a product's fields and prices; with `ifVersion`, a stale version fails.
+    async fn replace_product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: NewProduct,
+        if_version: Option<i64>,
+    ) -> async_graphql::Result<Product> {
+        ops::replace_product(caller(ctx)?, id_of(&id, "Product")?, input, if_version)
+            .await
+            .gql()
+    }
+
+    /// Deletes a product (soft; managers and admins); always `true`.
+    async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        ops::set_product_deleted(caller(ctx)?, id_of(&id, "Product")?, true)
+            .await
+            .gql()?;
+        Ok(true)
+    }
+
+    /// Restores a deleted product (managers and admins).
+    async fn restore_product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Product>> {
+        ops::set_product_deleted(caller(ctx)?, id_of(&id, "Product")?, false)
+            .await
+            .gql()
+    }
+
     /// Creates a pipeline with ordered stages (admins).
     async fn create_pipeline(
         &self,
