@@ -8,6 +8,7 @@
 mod generate;
 mod load;
 mod scenarios;
+mod server;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -56,6 +57,13 @@ enum Command {
         /// Only these scenarios, comma-separated (such as `S1,S2`).
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+        /// The `crm` binary to run as the server (default: the one beside crm-bench; without
+        /// one, the server runs inside the harness).
+        #[arg(long)]
+        server_bin: Option<std::path::PathBuf>,
+        /// Run the server inside the harness even when a `crm` binary is there.
+        #[arg(long)]
+        in_process: bool,
     },
 }
 
@@ -95,6 +103,8 @@ async fn main() -> ExitCode {
             concurrency,
             enforce_targets,
             only,
+            server_bin,
+            in_process,
         } => {
             let Some(scale) = generate::Scale::named(&scale) else {
                 eprintln!("unknown scale");
@@ -105,6 +115,11 @@ async fn main() -> ExitCode {
                 duration: std::time::Duration::from_secs(duration_secs),
                 concurrency,
                 enforce_targets,
+                server_bin: if in_process {
+                    None
+                } else {
+                    server_bin.or_else(server::sibling_binary)
+                },
             };
             match scenarios::run_all(database_url, scale, seed, options).await {
                 Ok(true) => ExitCode::SUCCESS,

@@ -3,7 +3,7 @@
 
 use crate::generate::{Dataset, Scale, generate};
 use crate::load::{self, Stats};
-use crm_gateway::config::{Config, Secret};
+use crate::server::{Server, config};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use std::rc::Rc;
@@ -21,18 +21,8 @@ pub struct Options {
     pub concurrency: usize,
     /// Fail on a missed target too.
     pub enforce_targets: bool,
-}
-
-fn config(url: &str, dir: &std::path::Path) -> Config {
-    Config {
-        listen: "127.0.0.1:0".into(),
-        data_dir: dir.to_path_buf(),
-        database_url: Some(Secret(url.to_owned())),
-        jwt_secret: Some(Secret("bench-secret-bench-secret-bench-secret-0123".into())),
-        log_level: "warn".into(),
-        login_attempts_per_minute: 1000,
-        ..Config::default()
-    }
+    /// The `crm` binary to run as the server (`None`: the server inside the harness).
+    pub server_bin: Option<std::path::PathBuf>,
 }
 
 /// Migrates an empty database and fills it; returns the pool, the data set and the time taken.
@@ -105,10 +95,15 @@ pub async fn run_all(
         scale.contacts * scale.activities_per_contact,
         took.as_secs_f64()
     );
-    let server = crm_gateway::server::start(config(&url, dir.path()))
-        .await
-        .map_err(|e| e.to_string())?;
-    let base = format!("http://{}", server.addr);
+    let server = Server::start(o.server_bin.as_deref(), &url, dir.path()).await?;
+    println!(
+        "server: {}",
+        match server.pid() {
+            Some(pid) => format!("its own process (pid {pid})"),
+            None => "inside the harness (no `crm` binary beside crm-bench)".into(),
+        }
+    );
+    let base = server.base();
     let client = awc::Client::builder()
         .connector(awc::Connector::new().limit(512))
         .timeout(Duration::from_secs(60))
@@ -363,9 +358,9 @@ pub async fn run_all(
         // S5: GraphQL nesting against the same data through REST calls.
         let gql = "{ companies(first: 50) { edges { node { id name contacts(first: 10) { id lastName activities(first: 5) { subject } } } } } }";
         let c = ctx.clone();
-        let before = server.state.metrics.statements();
+        let before = c.statements().await?;
         let one = c.gql(gql).await?;
-        let statements = server.state.metrics.statements() - before;
+        let statements = c.statements().await? - before;
         let companies = one["data"]["companies"]["edges"]
             .as_array()
             .map_or(0, Vec::len);
@@ -450,7 +445,7 @@ pub async fn run_all(
         let c = ctx.clone();
         let acknowledged = Rc::new(std::cell::Cell::new(0u64));
         let acks = acknowledged.clone();
-        let s10 = load::run(200, o.duration, move |w, i| {
+        let mut s10 = load::run(200, o.duration, move |w, i| {
         let (c, acks) = (c.clone(), acks.clone());
         async move {
             if i % 5 == 0 {
@@ -474,23 +469,32 @@ pub async fn run_all(
             vec![org.into()],
         )
         .await?;
-        let rss = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS"))
-                    .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_owned())
-            })
-            .unwrap_or_default();
+        let memory = match server.memory_kb() {
+            Some((rss, peak)) => {
+                if peak > 200 * 1024 {
+                    s10.errors += 1;
+                    s10.first_error.get_or_insert(format!(
+                        "server peak RSS {peak} kB is over the 200 MB target"
+                    ));
+                }
+                format!("server RSS {rss} kB, peak {peak} kB (target < 200 MB)")
+            }
+            None => "server memory not measured (in-process server)".into(),
+        };
         let acknowledged = acknowledged.get();
-        let mut s10 = s10;
         if (written as u64) < acknowledged {
             s10.errors += 1;
             s10.first_error.get_or_insert(format!(
                 "lost writes: {acknowledged} acknowledged, {written} stored"
             ));
         }
-        rows.push(Row { name: "S10 200 connections, mixed", api: s10, baseline: Stats::default(), target: 0.0, note: format!("{written} notes stored, {acknowledged} acknowledged; process RSS {rss} kB (server and load generator together)") });
+        rows.push(Row {
+            name: "S10 200 connections, mixed",
+            api: s10,
+            baseline: Stats::default(),
+            target: 0.0,
+            note: format!("{written} notes stored, {acknowledged} acknowledged; {memory}"),
+        });
     }
     // Report.
     println!(
@@ -542,7 +546,7 @@ pub async fn run_all(
             println!("    first error: {e}");
         }
     }
-    let _ = server.stop().await;
+    server.stop().await;
     Ok(ok)
 }
 
@@ -646,6 +650,22 @@ impl Ctx {
 
     async fn post_json(&self, path: &str, body: Value) -> Result<Value, String> {
         post(&self.client, &self.base, path, Some(&self.token), body).await
+    }
+
+    /// The server's SQL statement counter, read from `/metrics`.
+    async fn statements(&self) -> Result<u64, String> {
+        let mut res = self
+            .client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let body = res.body().await.map_err(|e| e.to_string())?;
+        String::from_utf8_lossy(&body)
+            .lines()
+            .find_map(|l| l.strip_prefix("crm_sql_statements_total "))
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| "no crm_sql_statements_total in /metrics".to_owned())
     }
 
     async fn gql(&self, query: &str) -> Result<Value, String> {
