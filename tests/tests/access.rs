@@ -191,4 +191,58 @@ dual! {
             .await
             .problem(403, "forbidden");
     }
+
+    async fn user_changes_made_elsewhere_apply_within_moments(app: &TestApp) {
+        // Another replica, or an operator in psql, changes a user: this server must notice
+        // although, on PostgreSQL, it keeps authenticated users in memory.
+        let admin = app.signup("Acme", "admin@acme.test").await;
+        let agent = app.member(&admin, "agent", "agent@acme.test").await;
+        let statements = || app.server().state.metrics.statements();
+        let pg = app.backend == crm_tests::Backend::Postgres;
+        // Once the server listens for user changes, a request with a known token costs only its
+        // own statement on PostgreSQL (SQLite still reads the user row).
+        let mut per_request = u64::MAX;
+        for _ in 0..250 {
+            app.get("/api/v1/contacts?limit=1", Some(&agent.token)).await.ok(200);
+            let before = statements();
+            app.get("/api/v1/contacts?limit=1", Some(&agent.token)).await.ok(200);
+            per_request = statements() - before;
+            if per_request == 1 || !pg {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(per_request, if pg { 1 } else { 2 });
+
+        let update = |set: &str| {
+            let backend = app.db.get_database_backend();
+            let mark = if pg { "$1" } else { "?" };
+            Statement::from_sql_and_values(
+                backend,
+                format!("UPDATE users SET {set} WHERE id = {mark}"),
+                vec![uuid::Uuid::parse_str(&agent.user_id).unwrap().into()],
+            )
+        };
+        app.db.execute_raw(update("role = 'viewer'")).await.unwrap();
+        let mut status = 0;
+        for _ in 0..250 {
+            status = app.post("/api/v1/contacts", Some(&agent.token), json!({"last_name": "Try"})).await.status;
+            if status == 403 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(status, 403, "a viewer may not create contacts");
+
+        app.db.execute_raw(update("active = false")).await.unwrap();
+        let mut status = 0;
+        for _ in 0..250 {
+            status = app.get("/api/v1/contacts?limit=1", Some(&agent.token)).await.status;
+            if status == 401 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(status, 401);
+    }
 }

@@ -115,6 +115,19 @@ pub struct ListParams {
 }
 
 impl ListParams {
+    /// Whether a filter or the sort names a custom field (`custom.<key>`), so that the list
+    /// needs the custom field definitions at all.
+    pub fn uses_custom_fields(&self) -> bool {
+        self.filters.iter().any(|(k, _)| k.starts_with("custom."))
+            || self.sort.as_deref().is_some_and(|s| {
+                s.split(',').any(|k| {
+                    k.trim_start_matches(['-', '+'])
+                        .trim()
+                        .starts_with("custom.")
+                })
+            })
+    }
+
     /// Splits query pairs into the reserved parameters and the filters.
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self> {
         let mut p = ListParams::default();
@@ -731,6 +744,25 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_lists_naming_a_custom_field_need_the_definitions() {
+        let p = |pairs: &[(&str, &str)]| {
+            ListParams::from_pairs(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )
+            .unwrap()
+        };
+        assert!(
+            !p(&[("lifecycle_stage", "customer"), ("sort", "-created_at")]).uses_custom_fields()
+        );
+        assert!(!p(&[("q", "custom.x")]).uses_custom_fields());
+        assert!(p(&[("custom.tier[gte]", "2")]).uses_custom_fields());
+        assert!(p(&[("sort", "last_name,-custom.tier")]).uses_custom_fields());
+    }
 
     const FIELDS: &[Field] = &[
         Field::sort("created_at", "created_at", Kind::DateTime, false),

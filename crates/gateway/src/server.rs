@@ -48,6 +48,17 @@ pub struct RunningServer {
     /// The shared state (tests read the database through it).
     pub state: AppState,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The `crm_principals` listener on PostgreSQL (aborted with the server).
+    _principals: Option<AbortOnDrop>,
+}
+
+/// A background task that ends when its owner is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl RunningServer {
@@ -206,12 +217,18 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let server = server.run();
     let handle = server.handle();
     let task = tokio::spawn(server);
+    let principals = (state.db.get_database_backend() == sea_orm::DbBackend::Postgres).then(|| {
+        AbortOnDrop(tokio::spawn(crm_identity::principal_cache::listen(
+            state.db.get_postgres_connection_pool().clone(),
+        )))
+    });
     tracing::info!(%addr, env = ?config.env, "serving");
     Ok(RunningServer {
         addr,
         handle,
         state,
         task,
+        _principals: principals,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod jwt;
 mod model;
 pub mod ops;
 pub mod password;
+pub mod principal_cache;
 pub mod secret;
 
 pub use dto::*;

@@ -10,6 +10,7 @@ mod m20261123_000001_identity;
 mod m20261123_000002_customers;
 mod m20261123_000003_interactions;
 mod m20261123_000004_sales;
+mod m20261123_000005_principal_notifications;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_customers::Migration),
             Box::new(m20261123_000003_interactions::Migration),
             Box::new(m20261123_000004_sales::Migration),
+            Box::new(m20261123_000005_principal_notifications::Migration),
         ]
     }
 }

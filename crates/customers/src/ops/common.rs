@@ -117,6 +117,21 @@ pub async fn defs(
         .collect())
 }
 
+/// The custom field definitions a list with `params` needs: none unless it filters or sorts by a
+/// custom field (most lists do not, and skip the read).
+pub async fn list_defs(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    t: RecordType,
+    params: &crm_core::list::ListParams,
+) -> Result<Vec<(Def, bool)>> {
+    if params.uses_custom_fields() {
+        defs(db, org_id, t).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// The custom fields usable in filters and sorts.
 pub fn list_fields(defs: &[(Def, bool)]) -> Vec<CustomField> {
     defs.iter()

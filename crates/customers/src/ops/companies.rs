@@ -1,6 +1,8 @@
 //! Companies: create, read, update, soft delete, restore, list, history.
 
-use super::common::{self, COMPANY_FIELDS, check_unique, check_version, defs, list_fields, owner};
+use super::common::{
+    self, COMPANY_FIELDS, check_unique, check_version, defs, list_defs, list_fields, owner,
+};
 use crate::dto::{Address, Company, CompanyPatch, NewCompany, RecordType};
 use crate::error::{CustomersError, Result};
 use crate::model::{company, contact};
@@ -389,7 +391,7 @@ pub async fn restore_company(ctx: &Ctx, id: Uuid) -> Result<Company> {
 /// Lists live companies: filters, sort, search, keyset pages.
 pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Company>> {
     ctx.require(Action::Read)?;
-    let custom_defs = defs(&ctx.db, ctx.org_id(), RecordType::Company).await?;
+    let custom_defs = list_defs(&ctx.db, ctx.org_id(), RecordType::Company, params).await?;
     let plan = list::plan(
         ctx.db.get_database_backend(),
         &COMPANY_FIELDS,

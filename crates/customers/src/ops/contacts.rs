@@ -1,6 +1,8 @@
 //! Contacts: create, read, update, soft delete, restore, list, history.
 
-use super::common::{self, CONTACT_FIELDS, check_unique, check_version, defs, list_fields, owner};
+use super::common::{
+    self, CONTACT_FIELDS, check_unique, check_version, defs, list_defs, list_fields, owner,
+};
 use crate::dto::{Address, Contact, ContactPatch, NewContact, RecordType};
 use crate::error::{CustomersError, Result};
 use crate::model::{company, contact};
@@ -450,7 +452,7 @@ pub(crate) fn list_select(ctx: &Ctx, plan: &list::Plan) -> sea_orm::Select<conta
 /// Lists live contacts: filters, sort, search, keyset pages.
 pub async fn list_contacts(ctx: &Ctx, params: &ListParams) -> Result<Page<Contact>> {
     ctx.require(Action::Read)?;
-    let custom_defs = defs(&ctx.db, ctx.org_id(), RecordType::Contact).await?;
+    let custom_defs = list_defs(&ctx.db, ctx.org_id(), RecordType::Contact, params).await?;
     let plan = list::plan(
         ctx.db.get_database_backend(),
         &CONTACT_FIELDS,
@@ -468,7 +470,7 @@ pub async fn list_contacts(ctx: &Ctx, params: &ListParams) -> Result<Page<Contac
 #[doc(hidden)]
 pub async fn contact_list_sql(ctx: &Ctx, params: &ListParams) -> Result<sea_orm::Statement> {
     use sea_orm::QueryTrait;
-    let custom_defs = defs(&ctx.db, ctx.org_id(), RecordType::Contact).await?;
+    let custom_defs = list_defs(&ctx.db, ctx.org_id(), RecordType::Contact, params).await?;
     let backend = ctx.db.get_database_backend();
     let plan = list::plan(backend, &CONTACT_FIELDS, &list_fields(&custom_defs), params)?;
     Ok(list_select(ctx, &plan).build(backend))

@@ -144,6 +144,7 @@ pub async fn update_user(ctx: &Ctx, id: Uuid, patch: UserPatch) -> Result<User> 
         revoke_user_sessions(&tx, id, now).await?;
     }
     tx.commit().await?;
+    crate::principal_cache::forget(id);
     Ok(convert::user(updated))
 }
 
