@@ -2,7 +2,7 @@
 //! few customers with very long histories), products, deals and orders with lines (seasonal),
 //! written in multi-row batches straight into the schema, not through the API.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use crm_core::list::search_text;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -209,6 +209,85 @@ fn copy_text(buf: &mut String, v: &Value) {
     };
 }
 
+/// The data set already in `db` (generated earlier), or `None` when there is none.
+pub async fn existing(db: &DatabaseConnection) -> Result<Option<Dataset>, DbErr> {
+    let backend = db.get_database_backend();
+    let mark = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let query =
+        |sql: String, values: Vec<Value>| Statement::from_sql_and_values(backend, sql, values);
+    let Some(org) = db
+        .query_one_raw(query(
+            "SELECT id FROM organizations WHERE name = 'Bench org 0'".into(),
+            vec![],
+        ))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let org_id: Uuid = org.try_get_by_index(0)?;
+    let contact_ids = db
+        .query_all_raw(query(
+            format!(
+                "SELECT id FROM contacts WHERE org_id = {mark} AND deleted_at IS NULL \
+                 ORDER BY random() LIMIT 10000"
+            ),
+            vec![org_id.into()],
+        ))
+        .await?
+        .iter()
+        .map(|r| r.try_get_by_index(0))
+        .collect::<Result<Vec<Uuid>, _>>()?;
+    let heavy = db
+        .query_one_raw(query(
+            format!(
+                "SELECT record_id FROM activity_links WHERE org_id = {mark} \
+                 AND record_type = 'contact' GROUP BY record_id ORDER BY count(*) DESC LIMIT 1"
+            ),
+            vec![org_id.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the data set has no activities".into()))?;
+    Ok(Some(Dataset {
+        org_id,
+        admin_email: "admin@org0.bench".to_owned(),
+        password: PASSWORD.to_owned(),
+        contact_ids,
+        heavy_contact: heavy.try_get_by_index(0)?,
+        search_terms: LAST.iter().map(|s| s.to_lowercase()).collect(),
+    }))
+}
+
+/// The password of every generated user.
+const PASSWORD: &str = "bench password 1";
+
+/// The time of order `k` of `n`, growing with `k`, over the three years from `start`; November
+/// and December carry a quarter of the orders (weight 5/3 against 1 for the other months).
+fn seasonal(start: DateTime<Utc>, k: usize, n: usize) -> DateTime<Utc> {
+    let weight = |m: usize| if m % 12 >= 10 { 5.0 / 3.0 } else { 1.0 };
+    let month_start = |m: usize| {
+        let (y, mo) = (start.year() + (m / 12) as i32, (m % 12) as u32 + 1);
+        Utc.with_ymd_and_hms(y, mo, 1, 0, 0, 0)
+            .single()
+            .unwrap_or(start)
+    };
+    let total: f64 = (0..36).map(weight).sum();
+    let mut u = (k as f64 + 0.5) / n.max(1) as f64 * total;
+    for m in 0..36 {
+        let w = weight(m);
+        if u < w || m == 35 {
+            let (from, to) = (month_start(m), month_start(m + 1));
+            let secs = (u / w).clamp(0.0, 1.0) * (to - from).num_seconds() as f64;
+            return from + Duration::seconds(secs as i64);
+        }
+        u -= w;
+    }
+    start
+}
+
 /// The tables the generator fills.
 const TABLES: &[&str] = &[
     "companies",
@@ -280,7 +359,7 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64) -> Resul
         .single()
         .unwrap_or_else(Utc::now);
     let span = Duration::days(3 * 365);
-    let password = "bench password 1".to_owned();
+    let password = PASSWORD.to_owned();
     let hash = crm_identity::password::hash(password.clone())
         .await
         .map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -322,6 +401,12 @@ async fn generate_org(
     hash: &str,
 ) -> Result<(Uuid, Vec<Uuid>, Uuid), DbErr> {
     let at = |rng: &mut StdRng| start + Duration::seconds(rng.gen_range(0..span.num_seconds()));
+    // Bulk rows are made in time order, so that their UUIDv7 keys grow: primary key inserts
+    // then append instead of touching random index pages (several times less WAL).
+    let ordered = |rng: &mut StdRng, k: usize, n: usize| {
+        let step = span.num_seconds() as f64 / n.max(1) as f64;
+        start + Duration::seconds((step * k as f64 + rng.gen_range(0.0..step.max(1.0))) as i64)
+    };
     let org_id = id_at(rng, start);
     insert(
         db,
@@ -383,7 +468,7 @@ async fn generate_org(
     let mut companies = Vec::with_capacity(n_companies);
     let mut rows = Vec::with_capacity(n_companies);
     for i in 0..n_companies {
-        let created = at(rng);
+        let created = ordered(rng, i, n_companies);
         let id = id_at(rng, created);
         let name = format!(
             "{} {} {}",
@@ -438,7 +523,7 @@ async fn generate_org(
     let mut contact_company = Vec::with_capacity(contacts);
     let mut rows = Vec::with_capacity(contacts);
     for i in 0..contacts {
-        let created = at(rng);
+        let created = ordered(rng, i, contacts);
         let id = id_at(rng, created);
         let (first, last) = (
             FIRST[rng.gen_range(0..FIRST.len())],
@@ -523,11 +608,11 @@ async fn generate_org(
         let n = batch.min(n_activities - done);
         let mut acts = Vec::with_capacity(n);
         let mut links = Vec::with_capacity(n * 2);
-        for _ in 0..n {
+        for k in done..done + n {
             let u: f64 = rng.r#gen();
             let idx = ((u * u * u * u) * contacts as f64) as usize % contacts;
             heavy[idx] += 1;
-            let occurred = at(rng);
+            let occurred = ordered(rng, k, n_activities);
             let id = id_at(rng, occurred);
             let kind = KIND[rng.gen_range(0..KIND.len())];
             let channel = CHANNEL[rng.gen_range(0..CHANNEL.len())];
@@ -785,22 +870,8 @@ async fn generate_org(
         let n = 10_000.min(n_orders - done);
         let mut docs = Vec::with_capacity(n);
         let mut lines = Vec::with_capacity(n * scale.lines_per_order);
-        for _ in 0..n {
-            let mut when = at(rng);
-            if rng.gen_range(0..4) == 0 {
-                // Seasonal peak: a quarter of the orders fall in November or December.
-                when = Utc
-                    .with_ymd_and_hms(
-                        2023 + rng.gen_range(0..3),
-                        11 + rng.gen_range(0..2),
-                        rng.gen_range(1..29),
-                        12,
-                        0,
-                        0,
-                    )
-                    .single()
-                    .unwrap_or(when);
-            }
+        for k in done..done + n {
+            let when = seasonal(start, k, n_orders);
             let id = id_at(rng, when);
             let u: f64 = rng.r#gen();
             let idx = ((u * u) * contacts as f64) as usize % contacts;

@@ -61,6 +61,10 @@ enum Command {
         /// one, the server runs inside the harness).
         #[arg(long)]
         server_bin: Option<std::path::PathBuf>,
+        /// Use the data set already in the database (from `generate` or an earlier run) instead
+        /// of generating one; `--scale` is then ignored.
+        #[arg(long)]
+        reuse_data: bool,
         /// Run the server inside the harness even when a `crm` binary is there.
         #[arg(long)]
         in_process: bool,
@@ -79,7 +83,7 @@ async fn main() -> ExitCode {
                 eprintln!("unknown scale");
                 return ExitCode::from(2);
             };
-            match scenarios::prepare(&database_url, scale, seed).await {
+            match scenarios::prepare(&database_url, scale, seed, false).await {
                 Ok((_, data, took)) => {
                     println!(
                         "generated {} contacts in {:.1} s",
@@ -105,6 +109,7 @@ async fn main() -> ExitCode {
             only,
             server_bin,
             in_process,
+            reuse_data,
         } => {
             let Some(scale) = generate::Scale::named(&scale) else {
                 eprintln!("unknown scale");
@@ -115,6 +120,7 @@ async fn main() -> ExitCode {
                 duration: std::time::Duration::from_secs(duration_secs),
                 concurrency,
                 enforce_targets,
+                reuse_data,
                 server_bin: if in_process {
                     None
                 } else {

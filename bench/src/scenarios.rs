@@ -1,7 +1,7 @@
 //! The scenarios of BENCHMARKS.md, each measured through the API and as the same work done
 //! directly on the database, in one run.
 
-use crate::generate::{Dataset, Scale, generate};
+use crate::generate::{Dataset, Scale, existing, generate};
 use crate::load::{self, Stats};
 use crate::server::{Server, config};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
@@ -21,20 +21,27 @@ pub struct Options {
     pub concurrency: usize,
     /// Fail on a missed target too.
     pub enforce_targets: bool,
+    /// Use the data set already in the database, if there is one.
+    pub reuse_data: bool,
     /// The `crm` binary to run as the server (`None`: the server inside the harness).
     pub server_bin: Option<std::path::PathBuf>,
 }
 
-/// Migrates an empty database and fills it; returns the pool, the data set and the time taken.
+/// Migrates the database and fills it, or, with `reuse` and a data set already there, uses that
+/// one; returns the pool, the data set and the time generation took (zero when reused).
 pub async fn prepare(
     url: &str,
     scale: Scale,
     seed: u64,
+    reuse: bool,
 ) -> Result<(DatabaseConnection, Dataset, Duration), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let db = crm_gateway::server::open_database(&config(url, dir.path()))
         .await
         .map_err(|e| e.to_string())?;
+    if reuse && let Some(data) = existing(&db).await.map_err(|e| e.to_string())? {
+        return Ok((db, data, Duration::ZERO));
+    }
     let started = Instant::now();
     let data = generate(&db, scale, seed)
         .await
@@ -88,13 +95,17 @@ pub async fn run_all(
             dir.path().join("bench.db").display()
         )
     });
-    let (db, data, took) = prepare(&url, scale, seed).await?;
-    println!(
-        "data: {} contacts, {} activities in the main organization; generated in {:.1} s",
-        scale.contacts,
-        scale.contacts * scale.activities_per_contact,
-        took.as_secs_f64()
-    );
+    let (db, data, took) = prepare(&url, scale, seed, o.reuse_data).await?;
+    if took.is_zero() {
+        println!("data: the data set already in the database");
+    } else {
+        println!(
+            "data: {} contacts, {} activities in the main organization; generated in {:.1} s",
+            scale.contacts,
+            scale.contacts * scale.activities_per_contact,
+            took.as_secs_f64()
+        );
+    }
     let server = Server::start(o.server_bin.as_deref(), &url, dir.path()).await?;
     println!(
         "server: {}",
@@ -174,23 +185,30 @@ pub async fn run_all(
     if wants("S2") {
         // S2: filtered, sorted list, first page and a deep page reached by cursor.
         let list = "/api/v1/contacts?lifecycle_stage=customer&sort=-created_at&limit=25";
-        let mut cursor = None;
-        let mut depth = 0;
-        while depth < 400 {
-            let path = match &cursor {
-                Some(c) => format!("{list}&cursor={c}"),
-                None => list.to_owned(),
+        // The deep page: 10,000 pages of 25 in (or the last full page of a smaller list),
+        // reached by following cursors 100 rows at a time.
+        let walk = "/api/v1/contacts?lifecycle_stage=customer&sort=-created_at&limit=100";
+        let mut cursors: Vec<String> = Vec::new();
+        while cursors.len() < 2_500 {
+            let path = match cursors.last() {
+                Some(c) => format!("{walk}&cursor={c}"),
+                None => walk.to_owned(),
             };
             let page = ctx.get(&path).await?;
             match page["next_cursor"].as_str() {
-                Some(next) => {
-                    cursor = Some(next.to_owned());
-                    depth += 1;
+                Some(next) => cursors.push(next.to_owned()),
+                None => {
+                    cursors.pop();
+                    break;
                 }
-                None => break,
             }
         }
-        let deep = format!("{list}&cursor={}", cursor.clone().unwrap_or_default());
+        let depth = cursors.len() * 4 + 1;
+        let cursor = cursors.last().cloned();
+        let deep = match &cursor {
+            Some(c) => format!("{list}&cursor={c}"),
+            None => list.to_owned(),
+        };
         let c = ctx.clone();
         let api = load::run(o.concurrency, o.duration, move |_, _| {
             let c = c.clone();
