@@ -29,6 +29,13 @@ where
     F: Fn(usize, u64) -> Fut + Clone + 'static,
     Fut: Future<Output = Result<(), String>> + 'static,
 {
+    static MEASUREMENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    let n = MEASUREMENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // Progress on stderr, so that a profiler can be attached to one measurement.
+    eprintln!(
+        "measurement {n} starts ({} s, {concurrency} workers)",
+        duration.as_secs_f64()
+    );
     let latencies = Rc::new(RefCell::new(Vec::new()));
     let errors = Rc::new(RefCell::new((0u64, None::<String>)));
     let started = Instant::now();

@@ -15,6 +15,10 @@ pub struct PageRequest {
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page; absent for the first page.
     pub cursor: Option<String>,
+    /// Whether every item needs its own cursor (GraphQL edges); REST needs only the next one.
+    /// Not a query parameter.
+    #[serde(skip)]
+    pub edge_cursors: bool,
 }
 
 impl PageRequest {
@@ -66,6 +70,33 @@ impl<T> Page<T> {
         }
     }
 
+    /// Like [`Page::from_overfetch`], but builds the cursor of every item only when `page` asks
+    /// for edge cursors: for lists whose cursors are costly (built from the sort keys of each
+    /// row), REST pays for one cursor per page, not one per item.
+    pub fn from_overfetch_for(
+        page: &PageRequest,
+        mut rows: Vec<T>,
+        limit: u64,
+        cursor_of: impl Fn(&T) -> String,
+    ) -> Self {
+        if page.edge_cursors {
+            return Self::from_overfetch(rows, limit, cursor_of);
+        }
+        let has_more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if has_more {
+            rows.last().map(&cursor_of)
+        } else {
+            None
+        };
+        Self {
+            data: rows,
+            next_cursor,
+            has_more,
+            cursors: Vec::new(),
+        }
+    }
+
     /// Maps the items, keeping the cursor.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
@@ -87,7 +118,7 @@ mod tests {
         assert!(
             PageRequest {
                 limit: Some(101),
-                cursor: None
+                ..PageRequest::default()
             }
             .limit()
             .is_err()
@@ -95,7 +126,7 @@ mod tests {
         assert!(
             PageRequest {
                 limit: Some(0),
-                cursor: None
+                ..PageRequest::default()
             }
             .limit()
             .is_err()
@@ -105,5 +136,16 @@ mod tests {
         assert_eq!(p.next_cursor.as_deref(), Some("2"));
         assert_eq!(p.cursors, vec!["1", "2"]);
         assert!(p.has_more);
+        let rest = PageRequest::default();
+        let p = Page::from_overfetch_for(&rest, vec![1, 2, 3], 2, |x| x.to_string());
+        assert_eq!(p.next_cursor.as_deref(), Some("2"));
+        assert!(p.cursors.is_empty());
+        let edges = PageRequest {
+            edge_cursors: true,
+            ..PageRequest::default()
+        };
+        let p = Page::from_overfetch_for(&edges, vec![1, 2], 2, |x| x.to_string());
+        assert_eq!(p.next_cursor, None);
+        assert_eq!(p.cursors, vec!["1", "2"]);
     }
 }

@@ -403,9 +403,12 @@ pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Compa
         .filter(company::Column::DeletedAt.is_null());
     let rows = plan.apply(query).all(&ctx.db).await?;
     let items: Vec<Company> = rows.into_iter().map(to_dto).collect();
-    Ok(Page::from_overfetch(items, plan.limit, |c| {
-        plan.cursor_for(&json_of(c), c.id)
-    }))
+    Ok(Page::from_overfetch_for(
+        &params.page,
+        items,
+        plan.limit,
+        |c| plan.cursor_for(&json_of(c), c.id),
+    ))
 }
 
 /// Lists deleted companies, most recently deleted first (managers and admins).

@@ -461,9 +461,12 @@ pub async fn list_contacts(ctx: &Ctx, params: &ListParams) -> Result<Page<Contac
     )?;
     let rows = list_select(ctx, &plan).all(&ctx.db).await?;
     let items: Vec<Contact> = rows.into_iter().map(to_dto).collect();
-    Ok(Page::from_overfetch(items, plan.limit, |c| {
-        plan.cursor_for(&json_of(c), c.id)
-    }))
+    Ok(Page::from_overfetch_for(
+        &params.page,
+        items,
+        plan.limit,
+        |c| plan.cursor_for(&json_of(c), c.id),
+    ))
 }
 
 /// The SQL of a contact list (for EXPLAIN checks of index use).

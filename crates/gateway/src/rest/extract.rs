@@ -224,6 +224,7 @@ impl PageQuery {
         Ok(PageRequest {
             limit,
             cursor: self.cursor,
+            edge_cursors: false,
         })
     }
 }

@@ -533,9 +533,12 @@ pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Acti
         .filter(activity::Column::DeletedAt.is_null());
     let rows = plan.apply(query).all(&ctx.db).await?;
     let items: Vec<Activity> = rows.into_iter().map(to_dto).collect();
-    Ok(Page::from_overfetch(items, plan.limit, |a| {
-        plan.cursor_for(&json_of(a), a.id)
-    }))
+    Ok(Page::from_overfetch_for(
+        &params.page,
+        items,
+        plan.limit,
+        |a| plan.cursor_for(&json_of(a), a.id),
+    ))
 }
 
 /// The history of an activity, newest first.

@@ -447,9 +447,12 @@ pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
         .filter(deal::Column::DeletedAt.is_null());
     let rows = plan.apply(query).all(&ctx.db).await?;
     let items: Vec<Deal> = rows.into_iter().map(to_dto).collect();
-    Ok(Page::from_overfetch(items, plan.limit, |d| {
-        plan.cursor_for(&json_of(d), d.id)
-    }))
+    Ok(Page::from_overfetch_for(
+        &params.page,
+        items,
+        plan.limit,
+        |d| plan.cursor_for(&json_of(d), d.id),
+    ))
 }
 
 fn add(totals: &mut BTreeMap<String, Decimal>, d: &deal::Model, factor: Decimal) {

@@ -603,9 +603,12 @@ pub async fn list_documents(
     for r in rows {
         items.push(to_dto(&ctx.db, r).await?);
     }
-    Ok(Page::from_overfetch(items, plan.limit, |d| {
-        plan.cursor_for(&serde_json::to_value(d).unwrap_or(Value::Null), d.id)
-    }))
+    Ok(Page::from_overfetch_for(
+        &params.page,
+        items,
+        plan.limit,
+        |d| plan.cursor_for(&serde_json::to_value(d).unwrap_or(Value::Null), d.id),
+    ))
 }
 
 fn allowed(t: DocType, from: &str, to: &str) -> bool {
