@@ -64,6 +64,13 @@ pub struct Dataset {
     pub heavy_contact: Uuid,
     /// Words that occur in contact names (search terms).
     pub search_terms: Vec<String>,
+    /// The organization the write scenarios write into (the second one), so that what they
+    /// add does not change what the read scenarios measure in the main one.
+    pub writer_org_id: Uuid,
+    /// Its admin's email.
+    pub writer_email: String,
+    /// A sample of its contact ids.
+    pub writer_contact_ids: Vec<Uuid>,
 }
 
 const FIRST: &[&str] = &[
@@ -219,28 +226,34 @@ pub async fn existing(db: &DatabaseConnection) -> Result<Option<Dataset>, DbErr>
     };
     let query =
         |sql: String, values: Vec<Value>| Statement::from_sql_and_values(backend, sql, values);
-    let Some(org) = db
-        .query_one_raw(query(
-            "SELECT id FROM organizations WHERE name = 'Bench org 0'".into(),
-            vec![],
-        ))
-        .await?
-    else {
-        return Ok(None);
-    };
-    let org_id: Uuid = org.try_get_by_index(0)?;
-    let contact_ids = db
-        .query_all_raw(query(
-            format!(
-                "SELECT id FROM contacts WHERE org_id = {mark} AND deleted_at IS NULL \
-                 ORDER BY random() LIMIT 10000"
-            ),
-            vec![org_id.into()],
-        ))
-        .await?
-        .iter()
-        .map(|r| r.try_get_by_index(0))
-        .collect::<Result<Vec<Uuid>, _>>()?;
+    let mut orgs = Vec::new();
+    for name in ["Bench org 0", "Bench org 1"] {
+        let Some(org) = db
+            .query_one_raw(query(
+                format!("SELECT id FROM organizations WHERE name = '{name}'"),
+                vec![],
+            ))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let org_id: Uuid = org.try_get_by_index(0)?;
+        let contact_ids = db
+            .query_all_raw(query(
+                format!(
+                    "SELECT id FROM contacts WHERE org_id = {mark} AND deleted_at IS NULL \
+                     ORDER BY random() LIMIT 10000"
+                ),
+                vec![org_id.into()],
+            ))
+            .await?
+            .iter()
+            .map(|r| r.try_get_by_index(0))
+            .collect::<Result<Vec<Uuid>, _>>()?;
+        orgs.push((org_id, contact_ids));
+    }
+    let (writer_org_id, writer_contact_ids) = orgs.pop().unwrap_or_default();
+    let (org_id, contact_ids) = orgs.pop().unwrap_or_default();
     let heavy = db
         .query_one_raw(query(
             format!(
@@ -258,6 +271,9 @@ pub async fn existing(db: &DatabaseConnection) -> Result<Option<Dataset>, DbErr>
         contact_ids,
         heavy_contact: heavy.try_get_by_index(0)?,
         search_terms: LAST.iter().map(|s| s.to_lowercase()).collect(),
+        writer_org_id,
+        writer_email: "admin@org1.bench".to_owned(),
+        writer_contact_ids,
     }))
 }
 
@@ -365,20 +381,25 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64) -> Resul
         .map_err(|e| DbErr::Custom(e.to_string()))?;
     let deferred = drop_secondary_indexes(db).await?;
     let mut main = None;
-    for org in 0..=scale.other_orgs {
+    let mut writer = None;
+    for org in 0..=scale.other_orgs.max(1) {
         let contacts = if org == 0 {
             scale.contacts
         } else {
             (scale.contacts / 100).max(20)
         };
         let made = generate_org(db, &mut rng, org, contacts, &scale, start, span, &hash).await?;
-        if org == 0 {
-            main = Some(made);
+        match org {
+            0 => main = Some(made),
+            1 => writer = Some(made),
+            _ => {}
         }
     }
     recreate_indexes(db, deferred).await?;
     let (org_id, contact_ids, heavy_contact) =
         main.ok_or_else(|| DbErr::Custom("no main organization".into()))?;
+    let (writer_org_id, writer_contact_ids, _) =
+        writer.ok_or_else(|| DbErr::Custom("no second organization".into()))?;
     Ok(Dataset {
         org_id,
         admin_email: "admin@org0.bench".to_owned(),
@@ -386,6 +407,9 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64) -> Resul
         contact_ids,
         heavy_contact,
         search_terms: LAST.iter().map(|s| s.to_lowercase()).collect(),
+        writer_org_id,
+        writer_email: "admin@org1.bench".to_owned(),
+        writer_contact_ids,
     })
 }
 

@@ -54,6 +54,8 @@ struct Row {
     api: Stats,
     baseline: Stats,
     target: f64,
+    /// Whether the scenario's other targets (latency, memory) were met.
+    other_targets_met: bool,
     note: String,
 }
 
@@ -131,12 +133,32 @@ pub async fn run_all(
         .as_str()
         .ok_or("no access token")?
         .to_owned();
+    let writer_login = post(
+        &client,
+        &base,
+        "/api/v1/auth/login",
+        None,
+        json!({"email": data.writer_email, "password": data.password}),
+    )
+    .await?;
+    let writer_token = writer_login["access_token"]
+        .as_str()
+        .ok_or("no access token")?
+        .to_owned();
     let ctx = Rc::new(Ctx {
-        client,
-        base,
+        client: client.clone(),
+        base: base.clone(),
         token,
         data: data.clone(),
     });
+    // The write scenarios write into the second organization.
+    let wctx = Rc::new(Ctx {
+        client,
+        base,
+        token: writer_token,
+        data: data.clone(),
+    });
+    let writer_org = data.writer_org_id;
     let backend = db.get_database_backend();
     let org = data.org_id;
     let mut rows = Vec::new();
@@ -179,6 +201,7 @@ pub async fn run_all(
             api,
             baseline,
             target: 0.35,
+            other_targets_met: true,
             note: String::new(),
         });
     }
@@ -259,6 +282,7 @@ pub async fn run_all(
             api,
             baseline,
             target: 0.5,
+            other_targets_met: true,
             note: format!(
                 "page {depth}: p50 {} ms = {deep_ratio:.2}x page 1 (target <= 1.3x)",
                 ms(deep_stats.p50)
@@ -323,6 +347,7 @@ pub async fn run_all(
             api,
             baseline,
             target: 0.35,
+            other_targets_met: true,
             note: String::new(),
         });
     }
@@ -369,6 +394,7 @@ pub async fn run_all(
             api,
             baseline,
             target: 0.8,
+            other_targets_met: true,
             note: String::new(),
         });
     }
@@ -419,11 +445,11 @@ pub async fn run_all(
             }
         })
         .await;
-        rows.push(Row { name: "S5 GraphQL 50 companies > contacts > activities (vs REST calls)", api, baseline, target: 0.7, note: format!("{companies} companies; {statements} SQL statements per request (target <= 1 + depth = 4, plus auth)") });
+        rows.push(Row { name: "S5 GraphQL 50 companies > contacts > activities (vs REST calls)", api, baseline, target: 0.7, other_targets_met: true, note: format!("{companies} companies; {statements} SQL statements per request (target <= 1 + depth = 4, plus auth)") });
     }
     if wants("S8") {
         // S8: create a contact and an activity in one request.
-        let c = ctx.clone();
+        let c = wctx.clone();
         let api = load::run(o.concurrency, o.duration, move |w, i| {
         let c = c.clone();
         async move {
@@ -443,9 +469,9 @@ pub async fn run_all(
             let (cid, aid, now) = (Uuid::now_v7(), Uuid::now_v7(), chrono::Utc::now());
             let ins = |sql: String, v: Vec<sea_orm::Value>| Statement::from_sql_and_values(b, sql, v);
             let marks = |n: usize| (1..=n).map(|i| p(b, i)).collect::<Vec<_>>().join(", ");
-            tx.execute_raw(ins(format!("INSERT INTO contacts (id, org_id, last_name, email, consent, tags, custom, search_text, version, created_at, updated_at) VALUES ({}, '{{}}', '[]', '{{}}', {})", marks(4), (5..=8).map(|i| p(b, i)).collect::<Vec<_>>().join(", ")), vec![cid.into(), org.into(), "Bench".into(), format!("{cid}@bench.test").into(), "bench".into(), 1i64.into(), now.into(), now.into()])).await.map_err(|e| e.to_string())?;
-            tx.execute_raw(ins(format!("INSERT INTO activities (id, org_id, kind, channel, occurred_at, contact_id, participants, links, version, created_at, updated_at) VALUES ({}, '[]', '[]', {})", marks(6), (7..=9).map(|i| p(b, i)).collect::<Vec<_>>().join(", ")), vec![aid.into(), org.into(), "call".into(), "phone".into(), now.into(), cid.into(), 1i64.into(), now.into(), now.into()])).await.map_err(|e| e.to_string())?;
-            tx.execute_raw(ins(format!("INSERT INTO activity_links (org_id, activity_id, record_type, record_id, role, occurred_at, kind, channel, deleted) VALUES ({})", marks(9)), vec![org.into(), aid.into(), "contact".into(), cid.into(), "about".into(), now.into(), "call".into(), "phone".into(), false.into()])).await.map_err(|e| e.to_string())?;
+            tx.execute_raw(ins(format!("INSERT INTO contacts (id, org_id, last_name, email, consent, tags, custom, search_text, version, created_at, updated_at) VALUES ({}, '{{}}', '[]', '{{}}', {})", marks(4), (5..=8).map(|i| p(b, i)).collect::<Vec<_>>().join(", ")), vec![cid.into(), writer_org.into(), "Bench".into(), format!("{cid}@bench.test").into(), "bench".into(), 1i64.into(), now.into(), now.into()])).await.map_err(|e| e.to_string())?;
+            tx.execute_raw(ins(format!("INSERT INTO activities (id, org_id, kind, channel, occurred_at, contact_id, participants, links, version, created_at, updated_at) VALUES ({}, '[]', '[]', {})", marks(6), (7..=9).map(|i| p(b, i)).collect::<Vec<_>>().join(", ")), vec![aid.into(), writer_org.into(), "call".into(), "phone".into(), now.into(), cid.into(), 1i64.into(), now.into(), now.into()])).await.map_err(|e| e.to_string())?;
+            tx.execute_raw(ins(format!("INSERT INTO activity_links (org_id, activity_id, record_type, record_id, role, occurred_at, kind, channel, deleted) VALUES ({})", marks(9)), vec![writer_org.into(), aid.into(), "contact".into(), cid.into(), "about".into(), now.into(), "call".into(), "phone".into(), false.into()])).await.map_err(|e| e.to_string())?;
             tx.commit().await.map_err(|e| e.to_string())
         }
     })
@@ -455,49 +481,59 @@ pub async fn run_all(
             api,
             baseline,
             target: 0.4,
+            other_targets_met: true,
             note: String::new(),
         });
     }
     if wants("S10") {
-        // S10: many connections, mixed reads and writes: no errors, nothing lost.
-        let c = ctx.clone();
+        // S10: many connections, mixed reads (main organization) and writes (second one): no
+        // errors, nothing lost. The notes of this run carry a marker, so that they are counted
+        // apart from those of earlier runs on the same data.
+        let marker = format!("s10 {}", Uuid::now_v7().simple());
+        let (c, w) = (ctx.clone(), wctx.clone());
         let acknowledged = Rc::new(std::cell::Cell::new(0u64));
         let acks = acknowledged.clone();
-        let mut s10 = load::run(200, o.duration, move |w, i| {
-        let (c, acks) = (c.clone(), acks.clone());
-        async move {
-            if i % 5 == 0 {
-                let b = c.post_json("/api/v1/activities", json!({"kind": "note", "contact_id": c.data.contact_ids[w % c.data.contact_ids.len()], "body": "s10"})).await?;
-                b["id"].as_str().ok_or_else(|| "no id".to_owned())?;
-                acks.set(acks.get() + 1);
-                Ok(())
-            } else {
-                let id = c.data.contact_ids[(w * 31 + i as usize) % c.data.contact_ids.len()];
-                c.get(&format!("/api/v1/contacts/{id}")).await.map(|_| ())
+        let body = marker.clone();
+        let mut s10 = load::run(200, o.duration, move |wk, i| {
+            let (c, w, acks, body) = (c.clone(), w.clone(), acks.clone(), body.clone());
+            async move {
+                if i % 5 == 0 {
+                    let ids = &w.data.writer_contact_ids;
+                    let b = w
+                        .post_json(
+                            "/api/v1/activities",
+                            json!({"kind": "note", "contact_id": ids[wk % ids.len()], "body": body}),
+                        )
+                        .await?;
+                    b["id"].as_str().ok_or_else(|| "no id".to_owned())?;
+                    acks.set(acks.get() + 1);
+                    Ok(())
+                } else {
+                    let id = c.data.contact_ids[(wk * 31 + i as usize) % c.data.contact_ids.len()];
+                    c.get(&format!("/api/v1/contacts/{id}")).await.map(|_| ())
+                }
             }
-        }
-    })
-    .await;
+        })
+        .await;
         let written = sql(
             &db,
             &format!(
-                "SELECT id FROM activities WHERE org_id = {} AND body = 's10'",
-                p(backend, 1)
+                "SELECT id FROM activities WHERE org_id = {} AND body = {}",
+                p(backend, 1),
+                p(backend, 2)
             ),
-            vec![org.into()],
+            vec![writer_org.into(), marker.into()],
         )
         .await?;
-        let memory = match server.memory_kb() {
-            Some((rss, peak)) => {
-                if peak > 200 * 1024 {
-                    s10.errors += 1;
-                    s10.first_error.get_or_insert(format!(
-                        "server peak RSS {peak} kB is over the 200 MB target"
-                    ));
-                }
-                format!("server RSS {rss} kB, peak {peak} kB (target < 200 MB)")
-            }
-            None => "server memory not measured (in-process server)".into(),
+        let (memory, memory_met) = match server.memory_kb() {
+            Some((rss, peak)) => (
+                format!("server RSS {rss} kB, peak {peak} kB (target < 200 MB)"),
+                peak < 200 * 1024,
+            ),
+            None => (
+                "server memory not measured (in-process server)".into(),
+                true,
+            ),
         };
         let acknowledged = acknowledged.get();
         if (written as u64) < acknowledged {
@@ -511,6 +547,7 @@ pub async fn run_all(
             api: s10,
             baseline: Stats::default(),
             target: 0.0,
+            other_targets_met: memory_met,
             note: format!("{written} notes stored, {acknowledged} acknowledged; {memory}"),
         });
     }
@@ -527,7 +564,7 @@ pub async fn run_all(
             f64::NAN
         };
         let broken = r.api.errors > 0 || r.baseline.errors > 0 || r.api.requests == 0;
-        let met = r.target == 0.0 || ratio >= r.target;
+        let met = (r.target == 0.0 || ratio >= r.target) && r.other_targets_met;
         let result = if broken {
             "BROKEN"
         } else if met {
