@@ -306,4 +306,28 @@ dual! {
         app.delete(&ppath, Some(&agent.token)).await.problem(403, "forbidden");
         app.delete(&path, Some(&agent.token)).await.problem(403, "forbidden");
     }
+
+    async fn order_lists_read_their_lines_in_one_statement(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        for i in 1..=6 {
+            let lines: Vec<Value> = (1..=i)
+                .map(|n| json!({"description": format!("Item {n}"), "quantity": "1", "unit_price": "2.50"}))
+                .collect();
+            app.post("/api/v1/orders", Some(&s.token), json!({"currency": "EUR", "lines": lines})).await.ok(201);
+        }
+        let mut counts = Vec::new();
+        for limit in [2, 6] {
+            let before = app.server().state.metrics.statements();
+            let page = app.get(&format!("/api/v1/orders?limit={limit}&sort=created_at"), Some(&s.token)).await.ok(200);
+            counts.push(app.server().state.metrics.statements() - before);
+            let orders = page["data"].as_array().unwrap();
+            assert_eq!(orders.len(), limit);
+            for (i, o) in orders.iter().enumerate() {
+                let lines = o["lines"].as_array().unwrap();
+                assert_eq!(lines.len(), i + 1, "each order keeps its own lines, in order");
+                assert_eq!(lines.last().unwrap()["description"], format!("Item {}", i + 1));
+            }
+        }
+        assert_eq!(counts[0], counts[1], "statements for 2 and 6 orders: {counts:?}");
+    }
 }

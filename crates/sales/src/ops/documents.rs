@@ -20,6 +20,7 @@ use sea_orm::{
     QueryOrder, Set,
 };
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -87,11 +88,19 @@ pub fn check_external(source: &str, id: &str) -> Result<()> {
 }
 
 async fn to_dto(db: &impl ConnectionTrait, m: document::Model) -> Result<SalesDocument> {
+    // `org_id` first: the lines index leads with it.
     let lines = line::Entity::find()
+        .filter(line::Column::OrgId.eq(m.org_id))
         .filter(line::Column::DocumentId.eq(m.id))
         .order_by_asc(line::Column::Position)
         .all(db)
-        .await?
+        .await?;
+    Ok(with_lines(m, lines))
+}
+
+/// The DTO of a document and its lines (in position order).
+fn with_lines(m: document::Model, lines: Vec<line::Model>) -> SalesDocument {
+    let lines = lines
         .into_iter()
         .map(|l| Line {
             position: l.position,
@@ -119,7 +128,7 @@ async fn to_dto(db: &impl ConnectionTrait, m: document::Model) -> Result<SalesDo
     } else {
         m.status
     };
-    Ok(SalesDocument {
+    SalesDocument {
         id: m.id,
         number: m.number,
         status,
@@ -144,7 +153,7 @@ async fn to_dto(db: &impl ConnectionTrait, m: document::Model) -> Result<SalesDo
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
-    })
+    }
 }
 
 pub(crate) async fn find(
@@ -320,6 +329,7 @@ async fn write_lines(
     scale: u32,
 ) -> Result<()> {
     line::Entity::delete_many()
+        .filter(line::Column::OrgId.eq(ctx.org_id()))
         .filter(line::Column::DocumentId.eq(document_id))
         .exec(db)
         .await?;
@@ -599,10 +609,27 @@ pub async fn list_documents(
         .filter(document::Column::DocType.eq(t.name()))
         .filter(document::Column::DeletedAt.is_null());
     let rows = plan.apply(query).all(&ctx.db).await?;
-    let mut items = Vec::new();
-    for r in rows {
-        items.push(to_dto(&ctx.db, r).await?);
+    // The lines of the whole page in one statement, not one per document.
+    let mut lines: HashMap<Uuid, Vec<line::Model>> = HashMap::new();
+    if !rows.is_empty() {
+        for l in line::Entity::find()
+            .filter(line::Column::OrgId.eq(ctx.org_id()))
+            .filter(line::Column::DocumentId.is_in(rows.iter().map(|r| r.id)))
+            .order_by_asc(line::Column::DocumentId)
+            .order_by_asc(line::Column::Position)
+            .all(&ctx.db)
+            .await?
+        {
+            lines.entry(l.document_id).or_default().push(l);
+        }
     }
+    let items: Vec<SalesDocument> = rows
+        .into_iter()
+        .map(|r| {
+            let own = lines.remove(&r.id).unwrap_or_default();
+            with_lines(r, own)
+        })
+        .collect();
     Ok(Page::from_overfetch_for(
         &params.page,
         items,
@@ -754,6 +781,7 @@ async fn prepare_invoice(
                 )
             })?;
             let lines = line::Entity::find()
+                .filter(line::Column::OrgId.eq(order.org_id))
                 .filter(line::Column::DocumentId.eq(order.id))
                 .order_by_asc(line::Column::Position)
                 .all(tx)
@@ -1012,6 +1040,7 @@ pub async fn accept_quote(ctx: &Ctx, id: Uuid) -> Result<SalesDocument> {
         .into());
     }
     let lines = line::Entity::find()
+        .filter(line::Column::OrgId.eq(quote.org_id))
         .filter(line::Column::DocumentId.eq(quote.id))
         .order_by_asc(line::Column::Position)
         .all(&tx)
