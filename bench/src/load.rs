@@ -17,6 +17,8 @@ pub struct Stats {
     pub first_error: Option<String>,
     /// Median latency.
     pub p50: Duration,
+    /// 95th percentile latency.
+    pub p95: Duration,
     /// 99th percentile latency.
     pub p99: Duration,
     /// Requests per second.
@@ -76,6 +78,7 @@ where
         errors,
         first_error,
         p50: pick(0.5),
+        p95: pick(0.95),
         p99: pick(0.99),
         throughput: l.len() as f64 / elapsed.max(1e-9),
     }
