@@ -121,30 +121,8 @@ pub async fn run_all(
         .connector(awc::Connector::new().limit(512))
         .timeout(Duration::from_secs(60))
         .finish();
-    let login = post(
-        &client,
-        &base,
-        "/api/v1/auth/login",
-        None,
-        json!({"email": data.admin_email, "password": data.password}),
-    )
-    .await?;
-    let token = login["access_token"]
-        .as_str()
-        .ok_or("no access token")?
-        .to_owned();
-    let writer_login = post(
-        &client,
-        &base,
-        "/api/v1/auth/login",
-        None,
-        json!({"email": data.writer_email, "password": data.password}),
-    )
-    .await?;
-    let writer_token = writer_login["access_token"]
-        .as_str()
-        .ok_or("no access token")?
-        .to_owned();
+    let token = login(&client, &base, &data.admin_email, &data.password).await?;
+    let writer_token = login(&client, &base, &data.writer_email, &data.password).await?;
     let ctx = Rc::new(Ctx {
         client: client.clone(),
         base: base.clone(),
@@ -212,23 +190,28 @@ pub async fn run_all(
         // The deep page: 10,000 pages of 25 in (or the last full page of a smaller list),
         // reached by following cursors 100 rows at a time.
         let walk = "/api/v1/contacts?lifecycle_stage=customer&sort=-created_at&limit=100";
-        let mut cursors: Vec<String> = Vec::new();
-        while cursors.len() < 2_500 {
-            let path = match cursors.last() {
+        // The last two cursors: at the end of a shorter list the deep page is the last full one.
+        let (mut pages, mut prev, mut last) = (0usize, None::<String>, None::<String>);
+        while pages < 2_500 {
+            let path = match &last {
                 Some(c) => format!("{walk}&cursor={c}"),
                 None => walk.to_owned(),
             };
             let page = ctx.get(&path).await?;
             match page["next_cursor"].as_str() {
-                Some(next) => cursors.push(next.to_owned()),
+                Some(next) => {
+                    prev = last.replace(next.to_owned());
+                    pages += 1;
+                }
                 None => {
-                    cursors.pop();
+                    last = prev;
+                    pages = pages.saturating_sub(1);
                     break;
                 }
             }
         }
-        let depth = cursors.len() * 4 + 1;
-        let cursor = cursors.last().cloned();
+        let depth = pages * 4 + 1;
+        let cursor = last;
         let deep = match &cursor {
             Some(c) => format!("{list}&cursor={c}"),
             None => list.to_owned(),
@@ -679,6 +662,27 @@ async fn post(
         ));
     }
     serde_json::from_slice(&body).map_err(|e| e.to_string())
+}
+
+/// Signs in and returns the access token.
+async fn login(
+    client: &awc::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<String, String> {
+    let body = post(
+        client,
+        base,
+        "/api/v1/auth/login",
+        None,
+        json!({"email": email, "password": password}),
+    )
+    .await?;
+    body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no access token for {email}"))
 }
 
 impl Ctx {

@@ -53,21 +53,8 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from `limit + 1` fetched rows: the extra row only tells that more follow.
-    pub fn from_overfetch(mut rows: Vec<T>, limit: u64, cursor_of: impl Fn(&T) -> String) -> Self {
-        let has_more = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let cursors: Vec<String> = rows.iter().map(cursor_of).collect();
-        let next_cursor = if has_more {
-            cursors.last().cloned()
-        } else {
-            None
-        };
-        Self {
-            data: rows,
-            next_cursor,
-            has_more,
-            cursors,
-        }
+    pub fn from_overfetch(rows: Vec<T>, limit: u64, cursor_of: impl Fn(&T) -> String) -> Self {
+        Self::build(rows, limit, true, cursor_of)
     }
 
     /// Like [`Page::from_overfetch`], but builds the cursor of every item only when `page` asks
@@ -75,25 +62,33 @@ impl<T> Page<T> {
     /// row), REST pays for one cursor per page, not one per item.
     pub fn from_overfetch_for(
         page: &PageRequest,
-        mut rows: Vec<T>,
+        rows: Vec<T>,
         limit: u64,
         cursor_of: impl Fn(&T) -> String,
     ) -> Self {
-        if page.edge_cursors {
-            return Self::from_overfetch(rows, limit, cursor_of);
-        }
+        Self::build(rows, limit, page.edge_cursors, cursor_of)
+    }
+
+    fn build(mut rows: Vec<T>, limit: u64, every: bool, cursor_of: impl Fn(&T) -> String) -> Self {
         let has_more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
-        let next_cursor = if has_more {
-            rows.last().map(&cursor_of)
+        let cursors: Vec<String> = if every {
+            rows.iter().map(&cursor_of).collect()
         } else {
+            Vec::new()
+        };
+        let next_cursor = if !has_more {
             None
+        } else if every {
+            cursors.last().cloned()
+        } else {
+            rows.last().map(&cursor_of)
         };
         Self {
             data: rows,
             next_cursor,
             has_more,
-            cursors: Vec::new(),
+            cursors,
         }
     }
 
