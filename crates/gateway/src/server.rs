@@ -220,6 +220,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let principals = (state.db.get_database_backend() == sea_orm::DbBackend::Postgres).then(|| {
         AbortOnDrop(tokio::spawn(crm_identity::principal_cache::listen(
             state.db.get_postgres_connection_pool().clone(),
+            state.auth.principals.clone(),
         )))
     });
     tracing::info!(%addr, env = ?config.env, "serving");

@@ -63,6 +63,8 @@ pub struct Claims {
 pub struct Auth {
     /// The settings.
     pub settings: AuthSettings,
+    /// This server's cache of authenticated users (see [`crate::principal_cache`]).
+    pub principals: std::sync::Arc<crate::principal_cache::PrincipalCache>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -89,6 +91,7 @@ impl Auth {
             decoding: DecodingKey::from_secret(&settings.jwt_secret),
             validation,
             settings,
+            principals: crate::principal_cache::PrincipalCache::new(),
         }
     }
 

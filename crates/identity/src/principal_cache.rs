@@ -1,7 +1,8 @@
 //! The users behind access tokens, kept in memory so that a request does not read its user row,
 //! and yet a deactivation or a role change applies at once.
 //!
-//! Used on PostgreSQL only, and only while this process listens on channel `crm_principals`:
+//! Each server has its own cache (in its [`crate::Auth`]). Used on PostgreSQL only, and only
+//! while that server listens on channel `crm_principals`:
 //! a trigger notifies it of every change of a user's organization, role or active flag and of
 //! every deletion, whichever process or statement made it. The process that makes the change
 //! through the API also forgets the entry itself right after its commit. While the listener is
@@ -14,8 +15,8 @@ use crm_core::Role;
 use sea_orm::{DatabaseConnection, DbBackend};
 use sqlx::postgres::{PgListener, PgPool};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{LazyLock, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, RwLock, Weak};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -36,96 +37,117 @@ pub struct CachedUser {
     pub role: Role,
 }
 
-struct Cache {
+/// One server's cache: its entries, its generation and whether its listener is connected.
+#[derive(Debug, Default)]
+pub struct PrincipalCache {
     users: RwLock<HashMap<Uuid, CachedUser>>,
     generation: AtomicU64,
-    listeners: AtomicUsize,
+    listening: AtomicBool,
 }
 
-static CACHE: LazyLock<Cache> = LazyLock::new(|| Cache {
-    users: RwLock::new(HashMap::new()),
-    generation: AtomicU64::new(0),
-    listeners: AtomicUsize::new(0),
-});
+/// Every live cache of this process, so that [`forget`] reaches them all.
+static REGISTRY: LazyLock<Mutex<Vec<Weak<PrincipalCache>>>> =
+    LazyLock::new(|| Mutex::new(Vec::new()));
 
-fn usable(db: &DatabaseConnection) -> bool {
-    db.get_database_backend() == DbBackend::Postgres && CACHE.listeners.load(Ordering::Acquire) > 0
-}
-
-/// The cached user `id`, when the cache may be used on `db`.
-pub fn get(db: &DatabaseConnection, id: Uuid) -> Option<CachedUser> {
-    if !usable(db) {
-        return None;
+impl PrincipalCache {
+    /// A new, empty cache, unused until [`listen`] connects for it.
+    pub fn new() -> Arc<Self> {
+        let cache = Arc::new(Self::default());
+        if let Ok(mut all) = REGISTRY.lock() {
+            all.retain(|c| c.strong_count() > 0);
+            all.push(Arc::downgrade(&cache));
+        }
+        cache
     }
-    CACHE.users.read().ok()?.get(&id).copied()
-}
 
-/// The generation to pass to [`remember`]: take it before reading the user row.
-pub fn generation() -> u64 {
-    CACHE.generation.load(Ordering::Acquire)
-}
-
-/// Keeps `user` unless something was invalidated since `generation` was taken.
-pub fn remember(db: &DatabaseConnection, id: Uuid, user: CachedUser, generation: u64) {
-    if !usable(db) {
-        return;
+    fn usable(&self, db: &DatabaseConnection) -> bool {
+        db.get_database_backend() == DbBackend::Postgres && self.listening.load(Ordering::Acquire)
     }
-    if let Ok(mut users) = CACHE.users.write()
-        && CACHE.generation.load(Ordering::Acquire) == generation
-    {
-        if users.len() >= CAPACITY {
+
+    /// The cached user `id`, when the cache may be used on `db`.
+    pub fn get(&self, db: &DatabaseConnection, id: Uuid) -> Option<CachedUser> {
+        if !self.usable(db) {
+            return None;
+        }
+        self.users.read().ok()?.get(&id).copied()
+    }
+
+    /// The generation to pass to [`PrincipalCache::remember`]: take it before reading the row.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Keeps `user` unless something was invalidated since `generation` was taken.
+    pub fn remember(&self, db: &DatabaseConnection, id: Uuid, user: CachedUser, generation: u64) {
+        if !self.usable(db) {
+            return;
+        }
+        if let Ok(mut users) = self.users.write()
+            && self.generation.load(Ordering::Acquire) == generation
+        {
+            if users.len() >= CAPACITY {
+                users.clear();
+            }
+            users.insert(id, user);
+        }
+    }
+
+    fn forget(&self, id: Uuid) {
+        if let Ok(mut users) = self.users.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            users.remove(&id);
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut users) = self.users.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
             users.clear();
         }
-        users.insert(id, user);
     }
 }
 
-/// Drops user `id` (after a change of the user is committed).
+/// Drops user `id` from every cache of this process (after a change of the user is committed).
 pub fn forget(id: Uuid) {
-    if let Ok(mut users) = CACHE.users.write() {
-        CACHE.generation.fetch_add(1, Ordering::AcqRel);
-        users.remove(&id);
+    let all: Vec<Arc<PrincipalCache>> = REGISTRY
+        .lock()
+        .map(|all| all.iter().filter_map(Weak::upgrade).collect())
+        .unwrap_or_default();
+    for cache in all {
+        cache.forget(id);
     }
 }
 
-/// Drops every user.
-pub fn clear() {
-    if let Ok(mut users) = CACHE.users.write() {
-        CACHE.generation.fetch_add(1, Ordering::AcqRel);
-        users.clear();
-    }
-}
-
-/// Marks one connected listener for as long as it lives.
-struct Listening;
+/// Marks a cache's listener connected for as long as it lives.
+struct Listening(Arc<PrincipalCache>);
 
 impl Listening {
-    fn start() -> Self {
-        clear();
-        CACHE.listeners.fetch_add(1, Ordering::AcqRel);
-        Listening
+    fn start(cache: Arc<PrincipalCache>) -> Self {
+        cache.clear();
+        cache.listening.store(true, Ordering::Release);
+        Listening(cache)
     }
 }
 
 impl Drop for Listening {
     fn drop(&mut self) {
-        CACHE.listeners.fetch_sub(1, Ordering::AcqRel);
-        clear();
+        self.0.listening.store(false, Ordering::Release);
+        self.0.clear();
     }
 }
 
-/// Listens on [`CHANNEL`] until the task running it is dropped, reconnecting after a failure.
-/// Run it (spawned) for each PostgreSQL pool a server uses.
-pub async fn listen(pool: PgPool) {
+/// Listens on [`CHANNEL`] for `cache` until the task running it is dropped, reconnecting after
+/// a failure. Run it (spawned) beside each server on PostgreSQL.
+pub async fn listen(pool: PgPool, cache: Arc<PrincipalCache>) {
     loop {
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => match listener.listen(CHANNEL).await {
                 Ok(()) => {
-                    let live = Listening::start();
+                    let live = Listening::start(cache.clone());
                     while let Ok(Some(n)) = listener.try_recv().await {
                         match n.payload().parse::<Uuid>() {
-                            Ok(id) => forget(id),
-                            Err(_) => clear(),
+                            Ok(id) => cache.forget(id),
+                            Err(_) => cache.clear(),
                         }
                     }
                     drop(live);

@@ -4,7 +4,7 @@ use super::convert;
 use crate::error::{IdentityError, Result};
 use crate::jwt::Auth;
 use crate::model::{api_key, user};
-use crate::principal_cache::{self, CachedUser};
+use crate::principal_cache::CachedUser;
 use crate::secret;
 use chrono::{Duration, Utc};
 use crm_core::{Actor, ApiKeyScope, PrincipalKind};
@@ -16,17 +16,18 @@ const LAST_USED_RESOLUTION_SECS: i64 = 60;
 
 /// Authenticates `Authorization: Bearer <credential>`: an API key (`crm_<prefix>_<secret>`) or an
 /// access token. A deactivation or a role change takes effect at once: the user of an access
-/// token is read on every request, or, on PostgreSQL, kept by [`principal_cache`], which every
+/// token is read on every request, or, on PostgreSQL, kept by [`crate::principal_cache`], which every
 /// such change invalidates.
 pub async fn authenticate(db: &DatabaseConnection, auth: &Auth, credential: &str) -> Result<Actor> {
     if let Some(rest) = credential.strip_prefix("crm_") {
         return authenticate_key(db, rest).await;
     }
     let claims = auth.verify_access(credential)?;
-    let user = match principal_cache::get(db, claims.sub) {
+    let cache = &auth.principals;
+    let user = match cache.get(db, claims.sub) {
         Some(user) if user.org_id == claims.org => user,
         _ => {
-            let generation = principal_cache::generation();
+            let generation = cache.generation();
             let row = user::Entity::find_by_id(claims.sub)
                 .filter(user::Column::OrgId.eq(claims.org))
                 .one(db)
@@ -39,7 +40,7 @@ pub async fn authenticate(db: &DatabaseConnection, auth: &Auth, credential: &str
                 active: row.active,
                 role: convert::role(&row.role),
             };
-            principal_cache::remember(db, row.id, user, generation);
+            cache.remember(db, row.id, user, generation);
             user
         }
     };
