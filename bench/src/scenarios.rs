@@ -609,6 +609,7 @@ async fn admin_actor(db: &DatabaseConnection, org: Uuid) -> Result<crm_core::Act
         org_id: org,
         user_id: row.try_get_by_index(0).map_err(|e| e.to_string())?,
         api_key_id: None,
+        session_id: None,
         kind: crm_core::PrincipalKind::User,
         role: crm_core::Role::Admin,
     })

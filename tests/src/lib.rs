@@ -17,6 +17,8 @@ use std::time::Duration;
 pub use crm_gateway;
 pub use serde_json;
 
+pub mod process;
+
 /// The JWT secret of every test server (tests forge tokens with it).
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 /// The password every user created by the helpers has.
@@ -42,7 +44,57 @@ pub struct TestApp {
     client: awc::Client,
     server: Option<RunningServer>,
     pg_database: Option<(String, String)>,
+    config: Config,
     _dir: tempfile::TempDir,
+}
+
+/// A database of its own for one test: an SQLite file in `dir`, or a new PostgreSQL database.
+/// Returns its URL and, on PostgreSQL, `(admin URL, name)` for [`drop_database`]; `None` when
+/// PostgreSQL is unreachable and not required (the test is skipped).
+pub async fn fresh_database(
+    backend: Backend,
+    dir: &std::path::Path,
+) -> Option<(String, Option<(String, String)>)> {
+    match backend {
+        Backend::Sqlite => Some((
+            format!("sqlite://{}?mode=rwc", dir.join("crm.db").display()),
+            None,
+        )),
+        Backend::Postgres => {
+            let admin = pg_admin_url();
+            let name = format!("crm_test_{}", uuid::Uuid::now_v7().simple());
+            let created = async {
+                let db = tokio::time::timeout(Duration::from_secs(5), Database::connect(&admin))
+                    .await
+                    .map_err(|_| "timed out".to_owned())?
+                    .map_err(|e| e.to_string())?;
+                db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let _ = db.close().await;
+                Ok::<(), String>(())
+            }
+            .await;
+            if let Err(e) = created {
+                if pg_required() {
+                    panic!("PostgreSQL is required but unreachable at {admin}: {e}");
+                }
+                eprintln!("skipped: PostgreSQL unreachable at {admin}: {e}");
+                return None;
+            }
+            Some((with_database(&admin, &name), Some((admin, name))))
+        }
+    }
+}
+
+/// Drops a database made by [`fresh_database`].
+pub async fn drop_database((admin, name): (String, String)) {
+    if let Ok(db) = Database::connect(&admin).await {
+        let _ = db
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+        let _ = db.close().await;
+    }
 }
 
 /// A response, fully read.
@@ -169,44 +221,11 @@ impl TestApp {
             db_max_connections: 5,
             ..Config::default()
         };
-        let mut pg_database = None;
-        match backend {
-            Backend::Sqlite => {
-                config.database_url = Some(Secret(format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("crm.db").display()
-                )));
-            }
-            Backend::Postgres => {
-                let admin = pg_admin_url();
-                let name = format!("crm_test_{}", uuid::Uuid::now_v7().simple());
-                let created = async {
-                    let db =
-                        tokio::time::timeout(Duration::from_secs(5), Database::connect(&admin))
-                            .await
-                            .map_err(|_| "timed out".to_owned())?
-                            .map_err(|e| e.to_string())?;
-                    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    let _ = db.close().await;
-                    Ok::<(), String>(())
-                }
-                .await;
-                if let Err(e) = created {
-                    if pg_required() {
-                        panic!("PostgreSQL is required but unreachable at {admin}: {e}");
-                    }
-                    eprintln!("skipped: PostgreSQL unreachable at {admin}: {e}");
-                    return None;
-                }
-                config.database_url = Some(Secret(with_database(&admin, &name)));
-                pg_database = Some((admin, name));
-            }
-        }
+        let (url, pg_database) = fresh_database(backend, dir.path()).await?;
+        config.database_url = Some(Secret(url));
         tweak(&mut config);
         crm_gateway::telemetry::init(&config);
-        let server = start(config).await.expect("server starts");
+        let server = start(config.clone()).await.expect("server starts");
         let base = format!("http://{}", server.addr);
         let db = server.state.db.clone();
         let client = awc::Client::builder()
@@ -220,8 +239,25 @@ impl TestApp {
             client,
             server: Some(server),
             pg_database,
+            config,
             _dir: dir,
         })
+    }
+
+    /// A second server on this test's database, as another replica behind a load balancer
+    /// would be (finish it before the first).
+    pub async fn replica(&self) -> TestApp {
+        let server = start(self.config.clone()).await.expect("replica starts");
+        TestApp {
+            base: format!("http://{}", server.addr),
+            db: server.state.db.clone(),
+            backend: self.backend,
+            client: self.client.clone(),
+            server: Some(server),
+            pg_database: None,
+            config: self.config.clone(),
+            _dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     /// The running server (to reach its state).
@@ -235,13 +271,8 @@ impl TestApp {
             let _ = server.stop().await;
         }
         let _ = self.db.close_by_ref().await;
-        if let Some((admin, name)) = self.pg_database.take()
-            && let Ok(db) = Database::connect(&admin).await
-        {
-            let _ = db
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await;
-            let _ = db.close().await;
+        if let Some(pg) = self.pg_database.take() {
+            drop_database(pg).await;
         }
     }
 

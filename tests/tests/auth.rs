@@ -19,8 +19,15 @@ fn forge(claims: Value, secret: &str) -> String {
     .unwrap()
 }
 
-fn claims(user: &str, org: &str) -> Value {
-    json!({ "sub": user, "org": org, "iat": now(), "exp": now() + 600, "iss": "crm", "aud": "crm-api", "jti": uuid::Uuid::now_v7() })
+/// The claims of a real access token (to reuse its session id).
+fn payload(token: &str) -> Value {
+    let part = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+fn claims(s: &crm_tests::Session, org: &str) -> Value {
+    let sid = payload(&s.token)["sid"].clone();
+    json!({ "sub": s.user_id, "org": org, "sid": sid, "iat": now(), "nbf": now(), "exp": now() + 600, "iss": "crm", "aud": "crm-api", "jti": uuid::Uuid::now_v7() })
 }
 
 dual! {
@@ -150,35 +157,55 @@ dual! {
     async fn bad_tokens_are_refused(app: &TestApp) {
         let s = app.signup("Acme", "ann@acme.test").await;
         // Sanity: a token forged with the right secret and every claim works.
-        app.get("/api/v1/me", Some(&forge(claims(&s.user_id, &s.org_id), TEST_JWT_SECRET))).await.ok(200);
+        app.get("/api/v1/me", Some(&forge(claims(&s, &s.org_id), TEST_JWT_SECRET))).await.ok(200);
 
-        let mut expired = claims(&s.user_id, &s.org_id);
+        let mut expired = claims(&s, &s.org_id);
         expired["iat"] = json!(now() - 7200);
         expired["exp"] = json!(now() - 3600);
         let cases: Vec<(&str, String)> = vec![
             ("expired", forge(expired, TEST_JWT_SECRET)),
-            ("wrong signature", forge(claims(&s.user_id, &s.org_id), "another-secret-another-secret-another-secret")),
+            ("wrong signature", forge(claims(&s, &s.org_id), "another-secret-another-secret-another-secret")),
             ("missing aud", {
-                let mut c = claims(&s.user_id, &s.org_id);
+                let mut c = claims(&s, &s.org_id);
                 c.as_object_mut().unwrap().remove("aud");
                 forge(c, TEST_JWT_SECRET)
             }),
             ("missing iss", {
-                let mut c = claims(&s.user_id, &s.org_id);
+                let mut c = claims(&s, &s.org_id);
                 c.as_object_mut().unwrap().remove("iss");
                 forge(c, TEST_JWT_SECRET)
             }),
             ("wrong aud", {
-                let mut c = claims(&s.user_id, &s.org_id);
+                let mut c = claims(&s, &s.org_id);
                 c["aud"] = json!("someone-else");
                 forge(c, TEST_JWT_SECRET)
             }),
             ("alg none", {
                 let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-                let payload = URL_SAFE_NO_PAD.encode(claims(&s.user_id, &s.org_id).to_string());
+                let payload = URL_SAFE_NO_PAD.encode(claims(&s, &s.org_id).to_string());
                 format!("{header}.{payload}.")
             }),
-            ("user of another org", forge(claims(&s.user_id, &uuid::Uuid::now_v7().to_string()), TEST_JWT_SECRET)),
+            ("user of another org", forge(claims(&s, &uuid::Uuid::now_v7().to_string()), TEST_JWT_SECRET)),
+            ("missing sid", {
+                let mut c = claims(&s, &s.org_id);
+                c.as_object_mut().unwrap().remove("sid");
+                forge(c, TEST_JWT_SECRET)
+            }),
+            ("unknown session", {
+                let mut c = claims(&s, &s.org_id);
+                c["sid"] = json!(uuid::Uuid::now_v7());
+                forge(c, TEST_JWT_SECRET)
+            }),
+            ("missing nbf", {
+                let mut c = claims(&s, &s.org_id);
+                c.as_object_mut().unwrap().remove("nbf");
+                forge(c, TEST_JWT_SECRET)
+            }),
+            ("not valid before an hour from now", {
+                let mut c = claims(&s, &s.org_id);
+                c["nbf"] = json!(now() + 3600);
+                forge(c, TEST_JWT_SECRET)
+            }),
             ("garbage", "not-a-token".to_owned()),
         ];
         for (what, token) in cases {

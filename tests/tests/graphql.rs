@@ -75,6 +75,7 @@ dual! {
         let res = app.gql(Some(&s.token), "mutation { createUser(input: {email: \"deep@acme.test\", name: \"D\", role: AGENT, password: \"correct horse battery staple\"}) { id } signup(input: {orgName: \"x\", name: \"x\", email: \"x@x.test\", password: \"correct horse battery staple\"}) { user { email } } }", json!({})).await.ok(200);
         assert!(res.get("data").is_none() || res["data"].is_null(), "{res}");
         assert!(res["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{res}");
+        assert_eq!(res["errors"][0]["extensions"]["code"], "query_too_deep", "{res}");
         let users = app.get("/api/v1/users", Some(&s.token)).await.ok(200);
         assert_eq!(users["data"].as_array().unwrap().len(), 1, "the mutation did not run");
     }
@@ -87,8 +88,10 @@ dual! {
         assert_eq!(res.as_array().unwrap().len(), 2);
         let three = json!([{"query": "{ me { role } }"}, {"query": "{ me { role } }"}, {"query": "{ me { role } }"}]);
         let res = app.post("/graphql", Some(&s.token), three).await;
-        assert_eq!(res.status, 422);
-        assert_eq!(res.json()["errors"][0]["extensions"]["code"], "validation_failed");
+        assert_eq!(res.status, 400);
+        assert_eq!(res.json()["errors"][0]["extensions"]["code"], "batch_too_large");
+        let res = app.post("/graphql", Some(&s.token), json!([])).await;
+        assert_eq!(res.json()["errors"][0]["extensions"]["code"], "batch_too_large");
         let big = json!({"query": format!("{{ me {{ role }} }} # {}", "x".repeat(5000))});
         let res = app.post("/graphql", Some(&s.token), big).await;
         assert_eq!(res.status, 413);
@@ -119,5 +122,25 @@ dual! {
         let s = app.signup("Acme", "ann@acme.test").await;
         let me = app.gql(Some(&s.token), "{ me { role } }", json!({})).await.ok(200);
         assert_eq!(me["data"]["me"]["role"], "ADMIN");
+    }
+
+    #[config(|c| { c.graphql_max_depth = 3; c.graphql_max_complexity = 5; })]
+    async fn every_limit_and_document_error_carries_a_code(app: &TestApp) {
+        let s = app.signup("Acme", "ann@acme.test").await;
+        let code = |res: &serde_json::Value| res["errors"][0]["extensions"]["code"].as_str().unwrap_or("none").to_owned();
+        let deep = app.gql(Some(&s.token), "{ contacts(first: 1) { edges { node { id } } } }", json!({})).await.ok(200);
+        assert_eq!(code(&deep), "query_too_deep", "{deep}");
+        let complex = app.gql(Some(&s.token), "{ a: me { role } b: me { role } c: me { role } d: me { role } }", json!({})).await.ok(200);
+        assert_eq!(code(&complex), "query_too_complex", "{complex}");
+        let syntax = app.gql(Some(&s.token), "{ me { role ", json!({})).await;
+        let body = syntax.json();
+        assert_eq!(code(&body), "graphql_invalid", "{body}");
+        let unknown = app.gql(Some(&s.token), "{ nope }", json!({})).await.json();
+        assert_eq!(code(&unknown), "graphql_invalid", "{unknown}");
+        assert!(unknown["errors"][0]["extensions"]["requestId"].is_string(), "{unknown}");
+        // Recursion past 64 levels is refused before any depth is counted.
+        let nested = format!("{{ {}me {{ role }}{} }}", "... on QueryRoot { ".repeat(70), " }".repeat(70));
+        let rec = app.gql(Some(&s.token), &nested, json!({})).await.json();
+        assert_eq!(code(&rec), "query_too_deep", "{rec}");
     }
 }

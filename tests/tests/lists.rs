@@ -166,7 +166,7 @@ dual! {
         let ctx = crm_core::Ctx::new(app.db.clone(), crm_core::Actor {
             org_id: s.org_id.parse().unwrap(),
             user_id: s.user_id.parse().unwrap(),
-            api_key_id: None,
+            api_key_id: None, session_id: None,
             kind: crm_core::PrincipalKind::User,
             role: crm_core::Role::Admin,
         });

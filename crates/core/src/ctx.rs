@@ -25,6 +25,8 @@ pub struct Actor {
     pub user_id: Uuid,
     /// The API key used, if any.
     pub api_key_id: Option<Uuid>,
+    /// The session (sign-in) of the access token used, if any.
+    pub session_id: Option<Uuid>,
     /// How the caller authenticated.
     pub kind: PrincipalKind,
     /// The role the caller acts with.

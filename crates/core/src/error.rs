@@ -45,13 +45,23 @@ pub enum Code {
     RateLimited,
     /// An unexpected failure on the server; the request id identifies it in the logs.
     Internal,
-    /// The server is not ready to serve (starting, draining, or its database is unreachable).
+    /// The server is not ready to serve (starting, draining, its database is unreachable, or
+    /// busy past its limits); retry after `Retry-After` when given.
     Unavailable,
+    /// The GraphQL document is not valid: a syntax error, or a field, argument or variable the
+    /// schema does not have or of the wrong type.
+    GraphqlInvalid,
+    /// The GraphQL selection nests deeper than the server allows (depth or recursion limit).
+    QueryTooDeep,
+    /// The GraphQL query is more complex than the server allows (complexity or directives).
+    QueryTooComplex,
+    /// A GraphQL batch holds more operations than the server allows, or none.
+    BatchTooLarge,
 }
 
 impl Code {
     /// Every code, in table order (used for documentation and tests).
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 20] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::InvalidCredentials,
@@ -68,6 +78,10 @@ impl Code {
         Code::RateLimited,
         Code::Internal,
         Code::Unavailable,
+        Code::GraphqlInvalid,
+        Code::QueryTooDeep,
+        Code::QueryTooComplex,
+        Code::BatchTooLarge,
     ];
 
     /// The stable code string clients match on.
@@ -117,6 +131,10 @@ impl Code {
             Code::RateLimited => ("rate_limited", 429, "Too many requests"),
             Code::Internal => ("internal", 500, "Internal server error"),
             Code::Unavailable => ("unavailable", 503, "Service unavailable"),
+            Code::GraphqlInvalid => ("graphql_invalid", 400, "Invalid GraphQL document"),
+            Code::QueryTooDeep => ("query_too_deep", 400, "GraphQL query nested too deep"),
+            Code::QueryTooComplex => ("query_too_complex", 400, "GraphQL query too complex"),
+            Code::BatchTooLarge => ("batch_too_large", 400, "GraphQL batch too large"),
         }
     }
 }

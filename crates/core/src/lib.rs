@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod idempotency;
 pub mod ids;
+pub mod input;
 pub mod list;
 pub mod money;
 pub mod page;

@@ -432,10 +432,13 @@ pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
         .join(" ")
 }
 
+/// The search condition of `q`: every token must prefix-match. A blank `q` searches nothing
+/// (no condition); a `q` of punctuation only (no token, such as `%_`) matches no record, since
+/// no record's search text contains such characters.
 fn search(backend: DbBackend, fts_table: &str, q: &str) -> Result<Option<SimpleExpr>> {
     let toks: Vec<String> = tokens(q).into_iter().take(8).collect();
     if toks.is_empty() {
-        return Ok(None);
+        return Ok((!q.trim().is_empty()).then(|| Expr::cust("1 = 0")));
     }
     Ok(Some(match backend {
         DbBackend::Postgres => {

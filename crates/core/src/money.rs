@@ -1,9 +1,119 @@
-//! Money: a decimal amount (as a string, never a float) and an ISO 4217 currency.
+//! Money and the decimal rules of every amount a user sends.
+//!
+//! Amounts travel as decimal strings (never floats). What a client may send is bounded so that
+//! no arithmetic on it can overflow `rust_decimal` and nothing is silently rounded:
+//! - a plain decimal literal: an optional `-`, digits, optionally `.` and digits (no exponent);
+//! - at most [`MAX_INTEGER_DIGITS`] digits before the point (leading zeros do not count);
+//! - at most [`MAX_FRACTION_DIGITS`] digits after it (trailing zeros do not count), or fewer
+//!   where the field says so (a [`Money`] amount has at most its currency's minor units);
+//! - money that cannot be negative (prices, quantities, deal amounts, payments) is refused when
+//!   negative; refunds and credit notes will be documents of their own, not negative amounts.
+//!
+//! Each rule broken is a 422 naming the field. Arithmetic on accepted values still uses checked
+//! operations ([`checked`]), because sums over many lines can pass any single bound.
 
 use crate::error::FieldError;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
+
+/// Most digits before the decimal point of any amount a client sends (999 trillion).
+pub const MAX_INTEGER_DIGITS: usize = 15;
+/// Most digits after the decimal point of any amount a client sends.
+pub const MAX_FRACTION_DIGITS: u32 = 6;
+
+/// The largest amount the server stores or computes: 15 nines before the point.
+pub fn max_amount() -> Decimal {
+    Decimal::from(999_999_999_999_999i64)
+}
+
+/// Which signs a decimal field accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sign {
+    /// Zero or more.
+    NonNegative,
+    /// More than zero.
+    Positive,
+    /// Any sign.
+    Any,
+}
+
+/// Parses a client's decimal string by the rules of this module; `pointer` names the field.
+/// `max_fraction` lowers the number of decimals allowed (below [`MAX_FRACTION_DIGITS`]).
+pub fn parse_decimal(
+    raw: &str,
+    pointer: &str,
+    sign: Sign,
+    max_fraction: u32,
+) -> Result<Decimal, FieldError> {
+    let s = raw.trim();
+    let invalid = || {
+        FieldError::new(
+            pointer,
+            "invalid_decimal",
+            "must be a decimal number such as 1234.50",
+        )
+    };
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (unsigned, ""),
+    };
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+        return Err(invalid());
+    }
+    if unsigned.ends_with('.') || unsigned.starts_with('.') {
+        return Err(invalid());
+    }
+    let max_fraction = max_fraction.min(MAX_FRACTION_DIGITS);
+    let int_digits = int.trim_start_matches('0').len();
+    let frac_digits = frac.trim_end_matches('0').len();
+    if int_digits > MAX_INTEGER_DIGITS || frac_digits > max_fraction as usize {
+        let message = if max_fraction == 0 {
+            format!("may have at most {MAX_INTEGER_DIGITS} digits and no decimals")
+        } else {
+            format!(
+                "may have at most {MAX_INTEGER_DIGITS} digits before and {max_fraction} after the decimal point"
+            )
+        };
+        return Err(FieldError::new(pointer, "too_many_digits", message));
+    }
+    let value = Decimal::from_str(s).map_err(|_| invalid())?;
+    match sign {
+        Sign::NonNegative if value.is_sign_negative() && !value.is_zero() => {
+            Err(FieldError::new(pointer, "range", "must not be negative"))
+        }
+        Sign::Positive if value <= Decimal::ZERO => {
+            Err(FieldError::new(pointer, "range", "must be greater than 0"))
+        }
+        _ => Ok(value.normalize()),
+    }
+}
+
+/// The result of checked decimal arithmetic, or a 422 on `pointer` when it overflowed or passed
+/// the largest supported amount.
+pub fn checked(value: Option<Decimal>, pointer: &str) -> Result<Decimal, FieldError> {
+    match value {
+        Some(v) if v.abs() <= max_amount() => Ok(v),
+        _ => Err(FieldError::new(
+            pointer,
+            "overflow",
+            format!(
+                "the amount computed from this value is larger than the largest supported amount ({})",
+                max_amount()
+            ),
+        )),
+    }
+}
+
+/// The number of minor-unit decimals of an ISO 4217 currency (2 when unknown).
+pub fn scale_of(currency: &str) -> u32 {
+    iso_currency::Currency::from_code(currency)
+        .and_then(|c| c.exponent())
+        .map(u32::from)
+        .unwrap_or(2)
+}
 
 /// An amount of money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,7 +125,8 @@ use std::str::FromStr;
 )]
 #[cfg_attr(feature = "graphql", graphql(input_name = "MoneyInput"))]
 pub struct Money {
-    /// Decimal amount as a string, such as `"1234.50"`.
+    /// Decimal amount as a string, such as `"1234.50"`: at most 15 digits before the point and
+    /// no more decimals than the currency's minor unit (2 for EUR, 0 for JPY); never negative.
     #[cfg_attr(feature = "openapi", schema(example = "1234.50"))]
     pub amount: String,
     /// ISO 4217 currency code, such as `EUR`.
@@ -24,26 +135,36 @@ pub struct Money {
 }
 
 impl Money {
-    /// Checks the amount and currency; `pointer` names the field for errors.
+    /// Checks the amount (the rules of this module, not negative, at most the currency's minor
+    /// units) and the currency; `pointer` names the field for errors.
     pub fn validated(self, pointer: &str, errors: &mut Vec<FieldError>) -> Option<Money> {
-        let amount = match Decimal::from_str(self.amount.trim()) {
-            Ok(d) => Some(d.normalize().to_string()),
-            Err(_) => {
-                errors.push(FieldError::new(
-                    format!("{pointer}/amount"),
-                    "invalid_decimal",
-                    "must be a decimal number such as 1234.50",
-                ));
-                None
-            }
-        };
         let currency = self.currency.trim().to_uppercase();
-        if iso_currency::Currency::from_code(&currency).is_none() {
+        let known = iso_currency::Currency::from_code(&currency).is_some();
+        if !known {
             errors.push(FieldError::new(
                 format!("{pointer}/currency"),
                 "unknown_currency",
                 "must be an ISO 4217 currency code",
             ));
+        }
+        let scale = if known {
+            scale_of(&currency)
+        } else {
+            MAX_FRACTION_DIGITS
+        };
+        let amount = match parse_decimal(
+            &self.amount,
+            &format!("{pointer}/amount"),
+            Sign::NonNegative,
+            scale,
+        ) {
+            Ok(d) => Some(d.to_string()),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        if !known {
             return None;
         }
         amount.map(|amount| Money { amount, currency })
@@ -73,5 +194,73 @@ mod tests {
             .is_none()
         );
         assert_eq!(e.len(), 2);
+    }
+
+    #[test]
+    fn money_keeps_to_its_minor_units_and_sign() {
+        let check = |amount: &str, currency: &str| {
+            let mut e = Vec::new();
+            Money {
+                amount: amount.into(),
+                currency: currency.into(),
+            }
+            .validated("/m", &mut e);
+            e.first().map(|f| (f.pointer.clone(), f.code.clone()))
+        };
+        assert_eq!(check("10.50", "EUR"), None);
+        assert_eq!(check("10.500", "EUR"), None);
+        assert_eq!(
+            check("10.505", "EUR"),
+            Some(("/m/amount".into(), "too_many_digits".into()))
+        );
+        assert_eq!(
+            check("10.5", "JPY"),
+            Some(("/m/amount".into(), "too_many_digits".into()))
+        );
+        assert_eq!(
+            check("-1", "EUR"),
+            Some(("/m/amount".into(), "range".into()))
+        );
+    }
+
+    #[test]
+    fn decimals_are_bounded_not_rounded() {
+        let p = |s: &str| parse_decimal(s, "/q", Sign::Any, MAX_FRACTION_DIGITS);
+        assert_eq!(p("0012.500").unwrap().to_string(), "12.5");
+        assert_eq!(p("-3").unwrap().to_string(), "-3");
+        assert_eq!(
+            p("999999999999999.999999").unwrap().to_string(),
+            "999999999999999.999999"
+        );
+        for bad in [
+            "1e28", "1E3", "", ".", "1.", ".5", "1,5", "--1", "+1", " ", "NaN", "1.2.3",
+        ] {
+            assert_eq!(p(bad).unwrap_err().code, "invalid_decimal", "{bad}");
+        }
+        for long in [
+            "1000000000000000",
+            "99999999999999999999999999999",
+            "0.0000000000000000000000000001",
+            "1.1234567",
+        ] {
+            assert_eq!(p(long).unwrap_err().code, "too_many_digits", "{long}");
+        }
+        let neg = parse_decimal("-0.01", "/q", Sign::NonNegative, 6).unwrap_err();
+        assert_eq!((neg.pointer.as_str(), neg.code.as_str()), ("/q", "range"));
+        assert!(parse_decimal("-0", "/q", Sign::NonNegative, 6).is_ok());
+        assert_eq!(
+            parse_decimal("0", "/q", Sign::Positive, 6)
+                .unwrap_err()
+                .code,
+            "range"
+        );
+    }
+
+    #[test]
+    fn checked_arithmetic_names_the_field() {
+        let big = max_amount();
+        assert!(checked(big.checked_mul(Decimal::TEN), "/lines/0/quantity").is_err());
+        assert!(checked(None, "/x").is_err());
+        assert_eq!(checked(Some(Decimal::ONE), "/x").unwrap(), Decimal::ONE);
     }
 }

@@ -73,6 +73,15 @@ pub struct Config {
     pub signup_enabled: bool,
     /// Login attempts allowed per email per minute (`CRM_LOGIN_ATTEMPTS_PER_MINUTE`).
     pub login_attempts_per_minute: u32,
+    /// Login attempts allowed per client address per minute
+    /// (`CRM_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE`); IPv6 clients count per /64.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// Sign-ups allowed per client address per hour (`CRM_SIGNUPS_PER_IP_PER_HOUR`).
+    pub signups_per_ip_per_hour: u32,
+    /// Whether the client address is taken from `Forwarded` / `X-Forwarded-For`
+    /// (`CRM_TRUST_FORWARDED_FOR`): only behind a proxy that sets them, since clients can forge
+    /// them. Otherwise it is the address of the TCP peer.
+    pub trust_forwarded_for: bool,
     /// Largest accepted request body in bytes, REST and GraphQL (`CRM_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
     /// Deepest GraphQL selection accepted (`CRM_GRAPHQL_MAX_DEPTH`).
@@ -87,6 +96,10 @@ pub struct Config {
     pub bootstrap_admin_email: Option<String>,
     /// Password of that admin (`CRM_BOOTSTRAP_ADMIN_PASSWORD`); else one is generated and printed.
     pub bootstrap_admin_password: Option<Secret>,
+    /// Routes a program embedding the server adds under `/api/v1` (behind the same middleware as
+    /// every API route); the test suite uses it. Not settable from files or the environment.
+    #[serde(skip)]
+    pub extra_api_routes: Option<fn(&mut actix_web::web::ServiceConfig)>,
 }
 
 impl Default for Config {
@@ -107,6 +120,9 @@ impl Default for Config {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             signup_enabled: true,
             login_attempts_per_minute: 10,
+            login_attempts_per_ip_per_minute: 60,
+            signups_per_ip_per_hour: 20,
+            trust_forwarded_for: false,
             max_body_bytes: 1024 * 1024,
             graphql_max_depth: 12,
             graphql_max_complexity: 2000,
@@ -114,6 +130,7 @@ impl Default for Config {
             bootstrap_org: None,
             bootstrap_admin_email: None,
             bootstrap_admin_password: None,
+            extra_api_routes: None,
         }
     }
 }

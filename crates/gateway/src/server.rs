@@ -184,6 +184,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         refresh_ttl_secs: config.refresh_token_ttl_secs,
         signup_enabled: config.signup_enabled,
         login_attempts_per_minute: config.login_attempts_per_minute,
+        login_attempts_per_ip_per_minute: config.login_attempts_per_ip_per_minute,
+        signups_per_ip_per_hour: config.signups_per_ip_per_hour,
     });
     let state = AppState {
         db,
@@ -201,7 +203,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .local_addr()
         .map_err(io("reading the bound address"))?;
     let app_state = state.clone();
-    let routes = rest::configure(config.is_development());
+    let routes = rest::configure(config.is_development(), config.extra_api_routes);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(app_state.clone()))

@@ -29,6 +29,9 @@ pub enum IdentityError {
     /// The current password given to change the password is wrong.
     #[error("the current password is wrong")]
     WrongPassword,
+    /// Every password-hashing slot is taken and the queue is full: retry in a moment.
+    #[error("the server is busy checking passwords; retry in a moment")]
+    Busy,
     /// A shared error (validation, not found, forbidden, rate limited, ...).
     #[error(transparent)]
     Core(#[from] Error),
@@ -64,6 +67,10 @@ impl From<IdentityError> for Error {
                 "mismatch",
                 "does not match your current password",
             ),
+            IdentityError::Busy => Error {
+                retry_after: Some(1),
+                ..Error::new(Code::Unavailable, detail)
+            },
             IdentityError::Core(e) => e,
             IdentityError::Db(e) => e.into(),
         }

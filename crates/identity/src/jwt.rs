@@ -1,5 +1,6 @@
-//! Access tokens: HS256 JWTs with `sub`, `org`, `iat`, `exp`, `iss`, `aud` and `jti`, all required
-//! on verification (jsonwebtoken checks `iss`/`aud` only when listed as required).
+//! Access tokens: HS256 JWTs with `sub`, `org`, `sid`, `iat`, `nbf`, `exp`, `iss`, `aud` and `jti`,
+//! all required on verification (jsonwebtoken checks `iss`/`aud` only when listed as required,
+//! and `nbf` only when asked). `sid` names the session, which authentication checks is live.
 
 use crate::error::{IdentityError, Result};
 use chrono::{DateTime, Utc};
@@ -24,6 +25,10 @@ pub struct AuthSettings {
     pub signup_enabled: bool,
     /// Failed-or-not login attempts allowed per email per minute.
     pub login_attempts_per_minute: u32,
+    /// Login attempts allowed per client address per minute.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// Sign-ups allowed per client address per hour.
+    pub signups_per_ip_per_hour: u32,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -36,6 +41,11 @@ impl std::fmt::Debug for AuthSettings {
             .field("refresh_ttl_secs", &self.refresh_ttl_secs)
             .field("signup_enabled", &self.signup_enabled)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field(
+                "login_attempts_per_ip_per_minute",
+                &self.login_attempts_per_ip_per_minute,
+            )
+            .field("signups_per_ip_per_hour", &self.signups_per_ip_per_hour)
             .finish()
     }
 }
@@ -47,8 +57,12 @@ pub struct Claims {
     pub sub: Uuid,
     /// The user's organization.
     pub org: Uuid,
+    /// The session (sign-in) the token belongs to; it must still be live.
+    pub sid: Uuid,
     /// Issued at (seconds since the epoch).
     pub iat: i64,
+    /// Not valid before (seconds since the epoch; the issue time).
+    pub nbf: i64,
     /// Expires at (seconds since the epoch).
     pub exp: i64,
     /// Issuer.
@@ -84,7 +98,8 @@ impl Auth {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[settings.issuer.as_str()]);
         validation.set_audience(&[settings.audience.as_str()]);
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 5;
         Self {
             encoding: EncodingKey::from_secret(&settings.jwt_secret),
@@ -95,13 +110,21 @@ impl Auth {
         }
     }
 
-    /// Issues an access token for `user_id` of `org_id`.
-    pub fn issue_access(&self, user_id: Uuid, org_id: Uuid, now: DateTime<Utc>) -> Result<String> {
+    /// Issues an access token for `user_id` of `org_id` in session `session_id`.
+    pub fn issue_access(
+        &self,
+        user_id: Uuid,
+        org_id: Uuid,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
         let iat = now.timestamp();
         let claims = Claims {
             sub: user_id,
             org: org_id,
+            sid: session_id,
             iat,
+            nbf: iat,
             exp: iat + self.settings.access_ttl_secs,
             iss: self.settings.issuer.clone(),
             aud: self.settings.audience.clone(),
@@ -119,6 +142,7 @@ impl Auth {
                 use jsonwebtoken::errors::ErrorKind;
                 IdentityError::InvalidToken(match e.kind() {
                     ErrorKind::ExpiredSignature => "the access token has expired",
+                    ErrorKind::ImmatureSignature => "the access token is not valid yet",
                     ErrorKind::InvalidSignature => "the access token signature is invalid",
                     ErrorKind::InvalidAudience | ErrorKind::InvalidIssuer => {
                         "the access token was not issued for this server"
@@ -144,6 +168,8 @@ mod tests {
             refresh_ttl_secs: 86400,
             signup_enabled: true,
             login_attempts_per_minute: 10,
+            login_attempts_per_ip_per_minute: 60,
+            signups_per_ip_per_hour: 20,
         })
     }
 
@@ -151,9 +177,10 @@ mod tests {
     fn issue_then_verify() {
         let a = auth();
         let (u, o) = (Uuid::now_v7(), Uuid::now_v7());
-        let t = a.issue_access(u, o, Utc::now()).unwrap();
+        let sid = Uuid::now_v7();
+        let t = a.issue_access(u, o, sid, Utc::now()).unwrap();
         let c = a.verify_access(&t).unwrap();
-        assert_eq!((c.sub, c.org), (u, o));
+        assert_eq!((c.sub, c.org, c.sid), (u, o, sid));
     }
 
     #[test]
@@ -163,12 +190,32 @@ mod tests {
             .issue_access(
                 Uuid::now_v7(),
                 Uuid::now_v7(),
+                Uuid::now_v7(),
                 Utc::now() - chrono::Duration::hours(2),
             )
             .unwrap();
         assert!(matches!(
             a.verify_access(&t),
             Err(IdentityError::InvalidToken("the access token has expired"))
+        ));
+    }
+
+    #[test]
+    fn not_before_is_checked() {
+        let a = auth();
+        let t = a
+            .issue_access(
+                Uuid::now_v7(),
+                Uuid::now_v7(),
+                Uuid::now_v7(),
+                Utc::now() + chrono::Duration::minutes(5),
+            )
+            .unwrap();
+        assert!(matches!(
+            a.verify_access(&t),
+            Err(IdentityError::InvalidToken(
+                "the access token is not valid yet"
+            ))
         ));
     }
 }

@@ -1,10 +1,12 @@
-//! The users behind access tokens, kept in memory so that a request does not read its user row,
-//! and yet a deactivation or a role change applies at once.
+//! The users and sessions behind access tokens, kept in memory so that a request does not read
+//! them, and yet a deactivation, a role change or the end of a session applies at once.
 //!
 //! Each server has its own cache (in its [`crate::Auth`]). Used on PostgreSQL only, and only
 //! while that server listens on channel `crm_principals`:
-//! a trigger notifies it of every change of a user's organization, role or active flag and of
-//! every deletion, whichever process or statement made it. The process that makes the change
+//! triggers notify it of every change of a user's organization, role or active flag, of every
+//! session revoked, and of every deletion of either, whichever process or statement made it
+//! (the payload is the user's or the session's id; both are UUIDv7, so one `forget` serves).
+//! A token is served from memory only when both its user and its session are cached. The process that makes the change
 //! through the API also forgets the entry itself right after its commit. While the listener is
 //! down (not connected yet, or its connection lost) the cache is neither read nor filled, and it
 //! is emptied whenever the listener (re)connects, since notifications may have been missed.
@@ -41,6 +43,8 @@ pub struct CachedUser {
 #[derive(Debug, Default)]
 pub struct PrincipalCache {
     users: RwLock<HashMap<Uuid, CachedUser>>,
+    /// Live sessions: session id -> its user.
+    sessions: RwLock<HashMap<Uuid, Uuid>>,
     generation: AtomicU64,
     listening: AtomicBool,
 }
@@ -64,9 +68,12 @@ impl PrincipalCache {
         db.get_database_backend() == DbBackend::Postgres && self.listening.load(Ordering::Acquire)
     }
 
-    /// The cached user `id`, when the cache may be used on `db`.
-    pub fn get(&self, db: &DatabaseConnection, id: Uuid) -> Option<CachedUser> {
+    /// The cached user `id` of live session `session`, when the cache may be used on `db`.
+    pub fn get(&self, db: &DatabaseConnection, id: Uuid, session: Uuid) -> Option<CachedUser> {
         if !self.usable(db) {
+            return None;
+        }
+        if self.sessions.read().ok()?.get(&session) != Some(&id) {
             return None;
         }
         self.users.read().ok()?.get(&id).copied()
@@ -77,37 +84,50 @@ impl PrincipalCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Keeps `user` unless something was invalidated since `generation` was taken.
-    pub fn remember(&self, db: &DatabaseConnection, id: Uuid, user: CachedUser, generation: u64) {
+    /// Keeps `user` and its live `session` unless something was invalidated since `generation`
+    /// was taken.
+    pub fn remember(
+        &self,
+        db: &DatabaseConnection,
+        id: Uuid,
+        session: Uuid,
+        user: CachedUser,
+        generation: u64,
+    ) {
         if !self.usable(db) {
             return;
         }
-        if let Ok(mut users) = self.users.write()
+        if let (Ok(mut users), Ok(mut sessions)) = (self.users.write(), self.sessions.write())
             && self.generation.load(Ordering::Acquire) == generation
         {
-            if users.len() >= CAPACITY {
+            if users.len() >= CAPACITY || sessions.len() >= CAPACITY {
                 users.clear();
+                sessions.clear();
             }
             users.insert(id, user);
+            sessions.insert(session, id);
         }
     }
 
     fn forget(&self, id: Uuid) {
-        if let Ok(mut users) = self.users.write() {
+        if let (Ok(mut users), Ok(mut sessions)) = (self.users.write(), self.sessions.write()) {
             self.generation.fetch_add(1, Ordering::AcqRel);
             users.remove(&id);
+            sessions.remove(&id);
         }
     }
 
     fn clear(&self) {
-        if let Ok(mut users) = self.users.write() {
+        if let (Ok(mut users), Ok(mut sessions)) = (self.users.write(), self.sessions.write()) {
             self.generation.fetch_add(1, Ordering::AcqRel);
             users.clear();
+            sessions.clear();
         }
     }
 }
 
-/// Drops user `id` from every cache of this process (after a change of the user is committed).
+/// Drops user or session `id` from every cache of this process (after a change of it is
+/// committed). Forgetting a user also makes each of its sessions be read again.
 pub fn forget(id: Uuid) {
     let all: Vec<Arc<PrincipalCache>> = REGISTRY
         .lock()

@@ -193,30 +193,46 @@ pub async fn check_unique(
     Ok(())
 }
 
-/// Resolves and checks the owner: the caller by default; another user needs `Reassign` and must
-/// be an active user of the organization.
+/// The owner a record has before a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerBefore {
+    /// The record is being created.
+    New,
+    /// The record exists, with this owner (or none).
+    Existing(Option<Uuid>),
+}
+
+/// Resolves and checks the owner, by the one ownership rule of every resource with an owner:
+/// a new record may be owned by its creator (the default) without more; owning it by anyone
+/// else, and any change of an existing record's owner (taking it for oneself, giving it away
+/// or clearing it), is a reassignment, which needs `Reassign` (managers and admins). A new
+/// owner must be an active user of the organization.
 pub async fn owner(
     db: &impl ConnectionTrait,
     ctx: &Ctx,
     wanted: Option<Uuid>,
-    current: Option<Uuid>,
+    before: OwnerBefore,
     errors: &mut Errors,
 ) -> Result<Option<Uuid>> {
-    let Some(wanted) = wanted else {
-        return Ok(None);
+    let unchanged = match before {
+        OwnerBefore::New => wanted.is_none() || wanted == Some(ctx.actor.user_id),
+        OwnerBefore::Existing(current) => wanted == current,
     };
-    if Some(wanted) == current || wanted == ctx.actor.user_id {
-        return Ok(Some(wanted));
+    if unchanged {
+        return Ok(wanted);
     }
     ctx.require(Action::Reassign)?;
-    if !active_user(db, ctx.org_id(), wanted).await? {
+    if let Some(w) = wanted
+        && w != ctx.actor.user_id
+        && !active_user(db, ctx.org_id(), w).await?
+    {
         errors.push(
             "/owner_id",
             "not_found",
             "is not an active user of this organization",
         );
     }
-    Ok(Some(wanted))
+    Ok(wanted)
 }
 
 /// Whether `id` is an active user of the organization.

@@ -1,7 +1,8 @@
 //! Companies: create, read, update, soft delete, restore, list, history.
 
 use super::common::{
-    self, COMPANY_FIELDS, check_unique, check_version, defs, list_defs, list_fields, owner,
+    self, COMPANY_FIELDS, OwnerBefore, check_unique, check_version, defs, list_defs, list_fields,
+    owner,
 };
 use crate::dto::{Address, Company, CompanyPatch, NewCompany, RecordType};
 use crate::error::{CustomersError, Result};
@@ -173,7 +174,7 @@ pub async fn create_company_in(
         tx,
         ctx,
         Some(input.owner_id.unwrap_or(ctx.actor.user_id)),
-        None,
+        OwnerBefore::New,
         &mut errors,
     )
     .await?;
@@ -263,7 +264,14 @@ pub async fn update_company(
     draft.lifecycle_stage = patch.lifecycle_stage.apply(draft.lifecycle_stage);
     draft.tags = patch.tags.apply(Some(draft.tags)).unwrap_or_default();
     let wanted_owner = patch.owner_id.apply(draft.owner_id);
-    draft.owner_id = owner(&tx, ctx, wanted_owner, before.owner_id, &mut errors).await?;
+    draft.owner_id = owner(
+        &tx,
+        ctx,
+        wanted_owner,
+        OwnerBefore::Existing(before.owner_id),
+        &mut errors,
+    )
+    .await?;
     let custom_patch = match patch.custom {
         crm_core::Patch::Set(v) => Some(v),
         crm_core::Patch::Null => Some(Value::Object(

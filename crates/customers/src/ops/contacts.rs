@@ -1,7 +1,8 @@
 //! Contacts: create, read, update, soft delete, restore, list, history.
 
 use super::common::{
-    self, CONTACT_FIELDS, check_unique, check_version, defs, list_defs, list_fields, owner,
+    self, CONTACT_FIELDS, OwnerBefore, check_unique, check_version, defs, list_defs, list_fields,
+    owner,
 };
 use crate::dto::{Address, Contact, ContactPatch, NewContact, RecordType};
 use crate::error::{CustomersError, Result};
@@ -249,7 +250,7 @@ pub async fn create_contact_in(
         tx,
         ctx,
         Some(input.owner_id.unwrap_or(ctx.actor.user_id)),
-        None,
+        OwnerBefore::New,
         &mut errors,
     )
     .await?;
@@ -345,7 +346,14 @@ pub async fn update_contact(
     draft.source_channel = patch.source_channel.apply(draft.source_channel);
     draft.tags = patch.tags.apply(Some(draft.tags)).unwrap_or_default();
     let wanted_owner = patch.owner_id.apply(draft.owner_id);
-    draft.owner_id = owner(&tx, ctx, wanted_owner, before.owner_id, &mut errors).await?;
+    draft.owner_id = owner(
+        &tx,
+        ctx,
+        wanted_owner,
+        OwnerBefore::Existing(before.owner_id),
+        &mut errors,
+    )
+    .await?;
     let consent_patch = custom_patch_of(patch.consent, &before.consent);
     let custom_patch = custom_patch_of(patch.custom, &before.custom);
     let mut c = validated(

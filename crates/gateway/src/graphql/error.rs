@@ -45,3 +45,69 @@ impl<T, E: Into<Error>> IntoGql<T> for Result<T, E> {
         self.map_err(gql)
     }
 }
+
+/// The code of an error async-graphql raised itself (parsing, validation, limits), which carries
+/// no `extensions.code` of ours.
+fn builtin_code(message: &str) -> Code {
+    if message == "Query is nested too deep."
+        || message.starts_with("The recursion depth of the query cannot be greater than")
+        || message.starts_with("recursion limit exceeded")
+    {
+        Code::QueryTooDeep
+    } else if message == "Query is too complex."
+        || message.starts_with("The number of directives on the field")
+    {
+        Code::QueryTooComplex
+    } else {
+        Code::GraphqlInvalid
+    }
+}
+
+/// Gives every error of `response` an `extensions.code` (and `status`, `requestId`): the errors
+/// our resolvers raise have them already; those async-graphql raises (syntax, validation,
+/// depth, complexity, recursion, directives) get one from the code table here.
+pub fn classify(response: &mut async_graphql::Response) {
+    let request_id = current_request_id();
+    for error in &mut response.errors {
+        let ext = error.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_some() {
+            continue;
+        }
+        let code = builtin_code(&error.message);
+        ext.set("code", code.as_str());
+        ext.set("status", code.status());
+        if let Some(id) = &request_id {
+            ext.set("requestId", id.as_str());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_errors_get_their_codes() {
+        assert_eq!(
+            builtin_code("Query is nested too deep."),
+            Code::QueryTooDeep
+        );
+        assert_eq!(
+            builtin_code("The recursion depth of the query cannot be greater than `64`"),
+            Code::QueryTooDeep
+        );
+        assert_eq!(
+            builtin_code("recursion limit exceeded."),
+            Code::QueryTooDeep
+        );
+        assert_eq!(builtin_code("Query is too complex."), Code::QueryTooComplex);
+        assert_eq!(
+            builtin_code("The number of directives on the field `a` cannot be greater than `16`"),
+            Code::QueryTooComplex
+        );
+        assert_eq!(
+            builtin_code("Unknown field \"nope\" on type \"Query\"."),
+            Code::GraphqlInvalid
+        );
+    }
+}

@@ -16,6 +16,11 @@ fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppState> {
         .map_err(|_| gql(Error::internal("application state missing")))
 }
 
+/// The client's address of this request (set by the HTTP handler).
+fn client_ip(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
+    ctx.data_opt::<super::http::ClientIp>().and_then(|c| c.0)
+}
+
 fn id_or_not_found(id: &ID, what: &str) -> async_graphql::Result<Uuid> {
     parse_id(id).ok_or_else(|| gql(Error::not_found(what)))
 }
@@ -33,7 +38,9 @@ impl IdentityMutation {
         input: SignupInput,
     ) -> async_graphql::Result<SignupResult> {
         let s = state(ctx)?;
-        ops::signup(&s.db, &s.auth, input).await.gql()
+        ops::signup(&s.db, &s.auth, input, client_ip(ctx))
+            .await
+            .gql()
     }
 
     /// Signs in with email and password.
@@ -43,7 +50,9 @@ impl IdentityMutation {
         input: LoginInput,
     ) -> async_graphql::Result<TokenPair> {
         let s = state(ctx)?;
-        ops::login(&s.db, &s.auth, input).await.gql()
+        ops::login(&s.db, &s.auth, input, client_ip(ctx))
+            .await
+            .gql()
     }
 
     /// Exchanges a refresh token for a new pair (each refresh token works once).
@@ -63,7 +72,7 @@ impl IdentityMutation {
         Ok(true)
     }
 
-    /// Changes the caller's own password; every session of the caller ends.
+    /// Changes the caller's own password; every session of the caller ends at once, this one too.
     async fn change_password(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,6 @@
 //! `/api/v1/auth/*`: signup, login, refresh, logout.
 
-use super::extract::{JsonBody, app_state};
+use super::extract::{JsonBody, app_state, client_ip};
 use super::openapi::{PublicWriteErrors, SignupErrors};
 use super::problem::ApiError;
 use actix_web::{HttpRequest, HttpResponse};
@@ -16,7 +16,7 @@ pub async fn signup(
     body: JsonBody<SignupInput>,
 ) -> Result<HttpResponse, ApiError> {
     let state = app_state(&req)?;
-    let out = ops::signup(&state.db, &state.auth, body.0).await?;
+    let out = ops::signup(&state.db, &state.auth, body.0, client_ip(&req)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/me"))
         .json(out))
@@ -28,7 +28,8 @@ pub async fn signup(
     responses((status = 200, description = "A new token pair", body = TokenPair), PublicWriteErrors))]
 pub async fn login(req: HttpRequest, body: JsonBody<LoginInput>) -> Result<HttpResponse, ApiError> {
     let state = app_state(&req)?;
-    Ok(HttpResponse::Ok().json(ops::login(&state.db, &state.auth, body.0).await?))
+    let pair = ops::login(&state.db, &state.auth, body.0, client_ip(&req)).await?;
+    Ok(HttpResponse::Ok().json(pair))
 }
 
 /// Exchanges a refresh token for a new pair; each refresh token works once, and reusing one ends

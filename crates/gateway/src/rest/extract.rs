@@ -5,6 +5,7 @@ use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use crm_core::input::JsonInputError;
 use crm_core::{Code, Ctx, Error, FieldError, PageRequest};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
@@ -75,15 +76,23 @@ where
     Ok(body)
 }
 
-/// Parses JSON into `T`: malformed JSON is a 400; well-formed JSON of the wrong shape (unknown
-/// field, missing field, wrong type) is a 422 with a pointer to the field.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(
+/// Reads a JSON document by the input rules of [`crm_core::input`]: malformed JSON is a 400; a
+/// duplicate key, a NUL character or an out-of-range year is a 422 naming the value.
+pub fn parse_json_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    crm_core::input::parse_json(bytes).map_err(|e| match e {
+        JsonInputError::Malformed(m) => ApiError::new(
             Code::MalformedRequest,
-            format!("The body is not valid JSON: {e}"),
-        )
-    })?;
+            format!("The body is not valid JSON: {m}"),
+        ),
+        JsonInputError::Invalid(fields) => ApiError(Error::validation(fields)),
+    })
+}
+
+/// Parses JSON into `T`: malformed JSON is a 400; well-formed JSON that breaks the input rules
+/// (duplicate key, NUL character, impossible year) or has the wrong shape (unknown field,
+/// missing field, wrong type) is a 422 with a pointer to the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value = parse_json_value(bytes)?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let mut pointer = String::new();
         for segment in e.path().iter() {
@@ -150,6 +159,38 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             parse_json(&bytes).map(JsonBody)
         })
     }
+}
+
+/// The client's address: the TCP peer, or with `trust_forwarded_for` the first address of
+/// `Forwarded` / `X-Forwarded-For` (set by the proxy in front).
+pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    let trust = app_state(req)
+        .map(|s| s.config.trust_forwarded_for)
+        .unwrap_or(false);
+    if trust
+        && let Some(ip) = req
+            .connection_info()
+            .realip_remote_addr()
+            .and_then(parse_ip)
+    {
+        return Some(ip);
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+/// An address as `Forwarded`/`X-Forwarded-For` carry it: bare, with a port, or bracketed IPv6.
+fn parse_ip(s: &str) -> Option<std::net::IpAddr> {
+    let s = s.trim();
+    if let Ok(ip) = s.parse() {
+        return Some(ip);
+    }
+    if let Ok(addr) = s.parse::<std::net::SocketAddr>() {
+        return Some(addr.ip());
+    }
+    s.trim_start_matches('[')
+        .split(']')
+        .next()
+        .and_then(|v| v.parse().ok())
 }
 
 /// The bearer credential of a request, if any.
@@ -251,4 +292,39 @@ pub fn query_error(
 /// The error of an unparsable path segment (an id that is not a UUID): no such record.
 pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
     ApiError(Error::not_found("Record")).into()
+}
+
+/// Checks the path (no encoded NUL) and every query parameter (name and value) by the input
+/// rules of [`crm_core::input`] (no NUL character, no out-of-range year), before any handler
+/// reads them: a 422 naming each parameter, as `/<name>`.
+pub fn check_query(req: &HttpRequest) -> Result<(), ApiError> {
+    if req.path().to_ascii_lowercase().contains("%00") {
+        return Err(ApiError(Error::invalid_field(
+            "/path",
+            "invalid_character",
+            "the path must not contain the NUL character (U+0000)",
+        )));
+    }
+    let query = req.query_string();
+    if query.is_empty() {
+        return Ok(());
+    }
+    let Ok(pairs) = web::Query::<Vec<(String, String)>>::from_query(query) else {
+        // Undecodable: the endpoint's own query extractor answers it.
+        return Ok(());
+    };
+    let mut errors = Vec::new();
+    for (name, value) in pairs.iter() {
+        let pointer = format!("/{}", name.replace('~', "~0").replace('/', "~1"));
+        if let Some(e) = crm_core::input::check_text(name, &pointer)
+            .or_else(|| crm_core::input::check_text(value, &pointer))
+        {
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError(Error::validation(errors)))
+    }
 }

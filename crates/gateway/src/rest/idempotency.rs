@@ -12,9 +12,10 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
 use crm_core::Code;
 use crm_core::idempotency::{self, Begin, StoredResponse};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 const HEADER: &str = "idempotency-key";
@@ -122,7 +123,17 @@ pub async fn idempotency(
         }
     }
 
-    let res = next.call(req).await?;
+    // A panic below answers 500 and releases the key, so that the client can retry.
+    let res = match AssertUnwindSafe(async move { next.call(req).await })
+        .catch_unwind()
+        .await
+    {
+        Ok(res) => res?,
+        Err(panic) => {
+            let _ = idempotency::release(&state.db, actor.org_id, &principal, &key).await;
+            return Err(super::middleware::panicked(&*panic));
+        }
+    };
     let status = res.status();
     if status.is_server_error() {
         // A failure may be retried with the same key.

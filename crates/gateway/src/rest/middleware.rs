@@ -1,4 +1,5 @@
-//! The request middleware: request id, access log, and problem bodies for bare error responses.
+//! The request middleware: request id, access log, problem bodies for bare error responses, and
+//! a panic anywhere below it answered as a 500 problem document instead of a dropped connection.
 
 use super::problem::{REQUEST_ID, render};
 use actix_web::body::{BoxBody, MessageBody};
@@ -6,6 +7,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use crm_core::{Code, Error};
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -45,8 +48,32 @@ pub async fn request_context(
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
-    let res = REQUEST_ID.scope(id.clone(), next.call(req)).await?;
-    let mut res = res.map_into_boxed_body();
+    if let Err(err) = super::extract::check_query(req.request()) {
+        let problem = render(&err.0, Some(id.clone()));
+        let mut res = req.into_response(problem);
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            res.headers_mut().insert(X_REQUEST_ID, value);
+        }
+        return Ok(res);
+    }
+    let state = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .cloned();
+    let called =
+        AssertUnwindSafe(REQUEST_ID.scope(id.clone(), async move { next.call(req).await }))
+            .catch_unwind()
+            .await;
+    let mut res = match called {
+        Ok(res) => res?.map_into_boxed_body(),
+        Err(panic) => {
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            tracing::warn!(request_id = %id, %method, %path, status = 500, elapsed_ms, "request");
+            if let Some(state) = &state {
+                state.metrics.response(500);
+            }
+            return Err(REQUEST_ID.sync_scope(id.clone(), || panicked(&*panic)));
+        }
+    };
     let status = res.status();
     if status.as_u16() >= 400 && !res.headers().contains_key(header::CONTENT_TYPE) {
         let code = code_for_status(status.as_u16());
@@ -62,10 +89,7 @@ pub async fn request_context(
         res.headers_mut().insert(X_REQUEST_ID, value);
     }
     let status = res.status().as_u16();
-    if let Some(state) = res
-        .request()
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
-    {
+    if let Some(state) = &state {
         state.metrics.response(status);
     }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -75,4 +99,57 @@ pub async fn request_context(
         tracing::info!(request_id = %id, %method, %path, status, elapsed_ms, "request");
     }
     Ok(res)
+}
+
+/// What a panic carried, when it is text.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+/// A request whose handling panicked: answered as a 500 problem document that tells nothing
+/// internal (the panic is logged with the request id).
+#[derive(Debug)]
+pub struct Panicked {
+    request_id: Option<String>,
+}
+
+impl std::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request handler panicked")
+    }
+}
+
+impl actix_web::ResponseError for Panicked {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        let err = Error::new(Code::Internal, "An unexpected error occurred");
+        let mut res = render(&err, self.request_id.clone());
+        if let Some(value) = self
+            .request_id
+            .as_deref()
+            .and_then(|id| HeaderValue::from_str(id).ok())
+        {
+            res.headers_mut().insert(X_REQUEST_ID, value);
+        }
+        res
+    }
+}
+
+/// Logs a caught panic (with the request id, when called while serving one) and makes it the
+/// request's answer.
+pub fn panicked(panic: &(dyn std::any::Any + Send)) -> actix_web::Error {
+    let request_id = super::problem::current_request_id();
+    tracing::error!(
+        request_id = request_id.as_deref().unwrap_or("-"),
+        panic = panic_message(panic),
+        "a request handler panicked"
+    );
+    Panicked { request_id }.into()
 }

@@ -58,8 +58,12 @@ async fn not_found(_req: HttpRequest) -> HttpResponse {
     problem::render(&Error::not_found("Resource"), problem::current_request_id())
 }
 
-/// Registers every route of the app; `development` adds the interactive docs at `/docs`.
-pub fn configure(development: bool) -> impl Fn(&mut web::ServiceConfig) + Clone {
+/// Registers every route of the app; `development` adds the interactive docs at `/docs`;
+/// `extra` adds routes under `/api/v1` (see [`crate::config::Config::extra_api_routes`]).
+pub fn configure(
+    development: bool,
+    extra: Option<fn(&mut web::ServiceConfig)>,
+) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg: &mut web::ServiceConfig| {
         let mut root = web::scope("")
             .wrap(from_fn(middleware::request_context))
@@ -75,7 +79,7 @@ pub fn configure(development: bool) -> impl Fn(&mut web::ServiceConfig) + Clone 
                     .route(web::post().to(graphql::http::post))
                     .route(web::get().to(graphql::http::get)),
             )
-            .service(api_v1());
+            .service(api_v1(extra));
         if development {
             root = root.service(
                 SwaggerUi::new("/docs/{_:.*}")
@@ -86,9 +90,14 @@ pub fn configure(development: bool) -> impl Fn(&mut web::ServiceConfig) + Clone 
     }
 }
 
-fn api_v1() -> impl actix_web::dev::HttpServiceFactory {
+fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::HttpServiceFactory {
     web::scope("/api/v1")
         .wrap(from_fn(idempotency::idempotency))
+        .configure(|cfg| {
+            if let Some(extra) = extra {
+                extra(cfg);
+            }
+        })
         .service(web::resource("/auth/signup").route(web::post().to(auth::signup)))
         .service(web::resource("/auth/login").route(web::post().to(auth::login)))
         .service(web::resource("/auth/refresh").route(web::post().to(auth::refresh)))

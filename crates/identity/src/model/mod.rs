@@ -3,4 +3,5 @@
 pub mod api_key;
 pub mod organization;
 pub mod refresh_token;
+pub mod session;
 pub mod user;

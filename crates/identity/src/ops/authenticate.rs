@@ -3,44 +3,37 @@
 use super::convert;
 use crate::error::{IdentityError, Result};
 use crate::jwt::Auth;
-use crate::model::{api_key, user};
+use crate::model::api_key;
 use crate::principal_cache::CachedUser;
 use crate::secret;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use crm_core::{Actor, ApiKeyScope, PrincipalKind};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    Statement,
+};
+use uuid::Uuid;
 
 /// How stale `last_used_at` of an API key may get before a request refreshes it.
 const LAST_USED_RESOLUTION_SECS: i64 = 60;
 
 /// Authenticates `Authorization: Bearer <credential>`: an API key (`crm_<prefix>_<secret>`) or an
-/// access token. A deactivation or a role change takes effect at once: the user of an access
-/// token is read on every request, or, on PostgreSQL, kept by [`crate::principal_cache`], which every
-/// such change invalidates.
+/// access token. A deactivation, a role change or the end of the token's session takes effect
+/// at once: the user and session of an access token are read on every request (one statement),
+/// or, on PostgreSQL, kept by [`crate::principal_cache`], which every such change invalidates.
 pub async fn authenticate(db: &DatabaseConnection, auth: &Auth, credential: &str) -> Result<Actor> {
     if let Some(rest) = credential.strip_prefix("crm_") {
         return authenticate_key(db, rest).await;
     }
     let claims = auth.verify_access(credential)?;
     let cache = &auth.principals;
-    let user = match cache.get(db, claims.sub) {
+    let user = match cache.get(db, claims.sub, claims.sid) {
         Some(user) if user.org_id == claims.org => user,
         _ => {
             let generation = cache.generation();
-            let row = user::Entity::find_by_id(claims.sub)
-                .filter(user::Column::OrgId.eq(claims.org))
-                .one(db)
-                .await?
-                .ok_or(IdentityError::InvalidToken(
-                    "the access token's user does not exist",
-                ))?;
-            let user = CachedUser {
-                org_id: row.org_id,
-                active: row.active,
-                role: convert::role(&row.role),
-            };
-            cache.remember(db, row.id, user, generation);
+            let user = read_principal(db, claims.sub, claims.org, claims.sid).await?;
+            cache.remember(db, claims.sub, claims.sid, user, generation);
             user
         }
     };
@@ -51,8 +44,52 @@ pub async fn authenticate(db: &DatabaseConnection, auth: &Auth, credential: &str
         org_id: user.org_id,
         user_id: claims.sub,
         api_key_id: None,
+        session_id: Some(claims.sid),
         kind: PrincipalKind::User,
         role: user.role,
+    })
+}
+
+/// The user of a token with its session, in one statement; a missing user or an ended session
+/// is a 401.
+async fn read_principal(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    org_id: Uuid,
+    session_id: Uuid,
+) -> Result<CachedUser> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT u.org_id, u.active, u.role, s.revoked_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2 AND u.org_id = $3"
+        }
+        _ => {
+            "SELECT u.org_id, u.active, u.role, s.revoked_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ? AND u.org_id = ?"
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [session_id.into(), user_id.into(), org_id.into()],
+        ))
+        .await?
+        .ok_or(IdentityError::InvalidToken(
+            "the access token's session or user does not exist",
+        ))?;
+    let revoked: Option<DateTime<Utc>> = row.try_get_by_index(3)?;
+    if revoked.is_some() {
+        return Err(IdentityError::InvalidToken(
+            "the session has ended; sign in again",
+        ));
+    }
+    let role: String = row.try_get_by_index(2)?;
+    Ok(CachedUser {
+        org_id: row.try_get_by_index(0)?,
+        active: row.try_get_by_index(1)?,
+        role: convert::role(&role),
     })
 }
 
@@ -85,6 +122,7 @@ async fn authenticate_key(db: &DatabaseConnection, rest: &str) -> Result<Actor> 
         org_id: key.org_id,
         user_id: key.created_by,
         api_key_id: Some(key.id),
+        session_id: None,
         kind: PrincipalKind::ApiKey(ApiKeyScope::parse(&key.scope).unwrap_or(ApiKeyScope::Read)),
         role: convert::role(&key.role),
     })

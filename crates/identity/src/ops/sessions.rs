@@ -4,7 +4,7 @@ use super::convert::{self, normalize_email};
 use crate::dto::{LoginInput, LogoutInput, RefreshInput, SignupInput, SignupResult, TokenPair};
 use crate::error::{IdentityError, Result};
 use crate::jwt::Auth;
-use crate::model::{organization, refresh_token, user};
+use crate::model::{organization, refresh_token, session, user};
 use crate::{password, secret};
 use chrono::{DateTime, Duration, Utc};
 use crm_core::db::begin_write;
@@ -15,21 +15,36 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
 };
+use std::net::IpAddr;
 use uuid::Uuid;
 
 /// Creates an organization and its first admin, and signs the admin in.
+///
+/// Sign-ups are limited per client address (`client` is its rate-limit bucket, see
+/// [`client_bucket`]), shared by every replica through the database.
 pub async fn signup(
     db: &DatabaseConnection,
     auth: &Auth,
     input: SignupInput,
+    client: Option<IpAddr>,
 ) -> Result<SignupResult> {
     if !auth.settings.signup_enabled {
         return Err(IdentityError::SignupDisabled);
     }
     validate(&input)?;
+    let now = Utc::now();
+    if let Some(ip) = client {
+        rate_limit::hit(
+            db,
+            &format!("signup-ip:{}", client_bucket(ip)),
+            auth.settings.signups_per_ip_per_hour,
+            3600,
+            now,
+        )
+        .await?;
+    }
     let email = normalize_email(&input.email);
     let password_hash = password::hash(input.password).await?;
-    let now = Utc::now();
 
     let tx = begin_write(db).await?;
     if user::Entity::find()
@@ -60,7 +75,7 @@ pub async fn signup(
     )
     .await
     .map_err(email_conflict)?;
-    let tokens = issue_pair(&tx, auth, &admin, new_id(), now).await?;
+    let tokens = start_session(&tx, auth, &admin, now).await?;
     tx.commit().await?;
     Ok(SignupResult {
         organization: convert::org(org),
@@ -71,12 +86,29 @@ pub async fn signup(
 
 /// Signs a user in with email and password.
 ///
-/// Unknown email, wrong password and deactivated user answer alike; attempts per email are
-/// rate limited (shared by every replica through the database).
-pub async fn login(db: &DatabaseConnection, auth: &Auth, input: LoginInput) -> Result<TokenPair> {
+/// Unknown email, wrong password and deactivated user answer alike, and cost the same (a dummy
+/// hash for unknown emails). Attempts are rate limited per client address and per email before
+/// any hashing (shared by every replica through the database), and hashing runs on a bounded
+/// pool (see [`crate::password`]).
+pub async fn login(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    input: LoginInput,
+    client: Option<IpAddr>,
+) -> Result<TokenPair> {
     validate(&input)?;
     let email = normalize_email(&input.email);
     let now = Utc::now();
+    if let Some(ip) = client {
+        rate_limit::hit(
+            db,
+            &format!("login-ip:{}", client_bucket(ip)),
+            auth.settings.login_attempts_per_ip_per_minute,
+            60,
+            now,
+        )
+        .await?;
+    }
     rate_limit::hit(
         db,
         &format!("login:{email}"),
@@ -101,9 +133,24 @@ pub async fn login(db: &DatabaseConnection, auth: &Auth, input: LoginInput) -> R
         .filter(user::Column::Id.eq(user.id))
         .exec(&tx)
         .await?;
-    let pair = issue_pair(&tx, auth, &user, new_id(), now).await?;
+    let pair = start_session(&tx, auth, &user, now).await?;
     tx.commit().await?;
     Ok(pair)
+}
+
+/// The rate-limit bucket of a client address: the address itself for IPv4, its /64 network for
+/// IPv6 (one subscriber usually holds a whole /64).
+pub fn client_bucket(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// Exchanges a refresh token for a new pair. A refresh token works once: presenting a used one
@@ -141,12 +188,22 @@ pub async fn refresh(
     if claimed.rows_affected != 1 {
         revoke_family(&tx, token.family_id, now).await?;
         tx.commit().await?;
+        crate::principal_cache::forget(token.family_id);
         return Err(IdentityError::InvalidToken(
             "the refresh token was already used; the session has been ended",
         ));
     }
     if token.expires_at <= now {
         return Err(IdentityError::InvalidToken("the refresh token has expired"));
+    }
+    let live = session::Entity::find_by_id(token.family_id)
+        .filter(session::Column::RevokedAt.is_null())
+        .one(&tx)
+        .await?;
+    if live.is_none() {
+        return Err(IdentityError::InvalidToken(
+            "the refresh token's session has ended",
+        ));
     }
     let user = user::Entity::find_by_id(token.user_id)
         .filter(user::Column::OrgId.eq(token.org_id))
@@ -166,11 +223,11 @@ pub async fn logout(db: &DatabaseConnection, input: LogoutInput) -> Result<()> {
     let hash = secret::sha256_hex(&input.refresh_token);
     let now = Utc::now();
     let tx = begin_write(db).await?;
-    if let Some(token) = refresh_token::Entity::find()
+    let token = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(&hash))
         .one(&tx)
-        .await?
-    {
+        .await?;
+    if let Some(token) = &token {
         if input.all_sessions {
             revoke_user_sessions(&tx, token.user_id, now).await?;
         } else {
@@ -178,6 +235,12 @@ pub async fn logout(db: &DatabaseConnection, input: LogoutInput) -> Result<()> {
         }
     }
     tx.commit().await?;
+    if let Some(token) = token {
+        crate::principal_cache::forget(token.family_id);
+        if input.all_sessions {
+            crate::principal_cache::forget(token.user_id);
+        }
+    }
     Ok(())
 }
 
@@ -219,7 +282,9 @@ pub(crate) fn email_conflict(err: sea_orm::DbErr) -> IdentityError {
     }
 }
 
-/// Ends every session of a user (deactivation, password change, logout everywhere).
+/// Ends every session of a user (deactivation, password change, logout everywhere): their
+/// refresh tokens stop working and so do their access tokens. Call
+/// [`crate::principal_cache::forget`] with the user's id after the commit.
 pub(crate) async fn revoke_user_sessions(
     db: &impl ConnectionTrait,
     user_id: Uuid,
@@ -231,9 +296,16 @@ pub(crate) async fn revoke_user_sessions(
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
+/// Ends one session: its refresh tokens and its access tokens stop working.
 async fn revoke_family(
     db: &impl ConnectionTrait,
     family_id: Uuid,
@@ -245,7 +317,33 @@ async fn revoke_family(
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::Id.eq(family_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
     Ok(())
+}
+
+/// Opens a session for `user` and issues its first token pair.
+async fn start_session(
+    db: &impl ConnectionTrait,
+    auth: &Auth,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<TokenPair> {
+    let id = new_id();
+    session::ActiveModel {
+        id: Set(id),
+        org_id: Set(user.org_id),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    issue_pair(db, auth, user, id, now).await
 }
 
 async fn issue_pair(
@@ -270,7 +368,7 @@ async fn issue_pair(
     .insert(db)
     .await?;
     Ok(TokenPair {
-        access_token: auth.issue_access(user.id, user.org_id, now)?,
+        access_token: auth.issue_access(user.id, user.org_id, family_id, now)?,
         refresh_token: refresh,
         token_type: "Bearer".to_owned(),
         expires_in: auth.settings.access_ttl_secs,

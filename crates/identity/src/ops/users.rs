@@ -148,7 +148,8 @@ pub async fn update_user(ctx: &Ctx, id: Uuid, patch: UserPatch) -> Result<User> 
     Ok(convert::user(updated))
 }
 
-/// Changes the caller's own password and ends every other session.
+/// Changes the caller's own password and ends every session of the user at once, this one
+/// included: their refresh and access tokens stop working, and the user signs in again.
 pub async fn change_password(ctx: &Ctx, input: ChangePasswordInput) -> Result<User> {
     if ctx.actor.kind != PrincipalKind::User {
         return Err(Error::forbidden("An API key cannot change a password").into());
@@ -168,6 +169,7 @@ pub async fn change_password(ctx: &Ctx, input: ChangePasswordInput) -> Result<Us
     let updated = row.update(&tx).await?;
     revoke_user_sessions(&tx, updated.id, now).await?;
     tx.commit().await?;
+    crate::principal_cache::forget(updated.id);
     Ok(convert::user(updated))
 }
 

@@ -55,6 +55,8 @@ pub async fn overdue_tasks(ctx: &Ctx, params: ListParams) -> Result<Page<Activit
 
 /// Marks a task done, recording who completed it and when.
 pub async fn complete_task(ctx: &Ctx, id: Uuid) -> Result<Activity> {
+    // Authorisation before the lookup: a viewer is refused, whether the task exists or not.
+    ctx.require(Action::Write)?;
     let current = get_activity(ctx, id).await?;
     if current.kind != ActivityKind::Task {
         return Err(

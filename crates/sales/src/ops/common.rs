@@ -1,9 +1,9 @@
 //! Helpers shared by sales operations.
 
 use crate::error::{Result, SalesError};
+use crm_core::money::{MAX_FRACTION_DIGITS, Sign, parse_decimal};
 use crm_core::{Error, FieldError};
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 /// Fails with 412 when the client's version is not the current one.
 pub fn check_version(if_version: Option<i64>, current: i64) -> Result<()> {
@@ -44,7 +44,8 @@ pub fn required(v: String, pointer: &str, max: usize, errors: &mut Vec<FieldErro
     }
 }
 
-/// A decimal within `min..=max`.
+/// A decimal within `min..=max`, by the rules of [`crm_core::money`] (no exponent, at most 15
+/// digits before and 6 after the point: too many digits are refused, never rounded).
 pub fn decimal(
     raw: &str,
     pointer: &str,
@@ -52,7 +53,7 @@ pub fn decimal(
     max: Option<Decimal>,
     errors: &mut Vec<FieldError>,
 ) -> Decimal {
-    match Decimal::from_str(raw.trim()) {
+    match parse_decimal(raw, pointer, Sign::Any, MAX_FRACTION_DIGITS) {
         Ok(d) if d < min || max.is_some_and(|m| d > m) => {
             let range = match max {
                 Some(m) => format!("between {min} and {m}"),
@@ -66,12 +67,8 @@ pub fn decimal(
             d
         }
         Ok(d) => d,
-        Err(_) => {
-            errors.push(FieldError::new(
-                pointer,
-                "invalid_decimal",
-                "must be a decimal number such as 12.50",
-            ));
+        Err(e) => {
+            errors.push(e);
             Decimal::ZERO
         }
     }

@@ -11,6 +11,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use crm_core::audit;
 use crm_core::db::begin_write;
 use crm_core::list::{self, Field, Kind, ListParams, Resource};
+use crm_core::money::{Sign, parse_decimal};
 use crm_core::{Action, Code, Ctx, Error, FieldError, Page, new_id};
 use crm_customers::ops as customers;
 use rust_decimal::Decimal;
@@ -169,10 +170,10 @@ pub(crate) async fn find(
         .one(db)
         .await?
         .ok_or_else(|| {
-            Error::not_found(if t == DocType::Order {
-                "Order"
-            } else {
-                "Invoice"
+            Error::not_found(match t {
+                DocType::Order => "Order",
+                DocType::Invoice => "Invoice",
+                DocType::Quote => "Quote",
             })
             .into()
         })
@@ -282,7 +283,13 @@ async fn price_lines(
                 "a line needs a product or a description",
             ));
         }
-        let totals = totals::line(quantity, unit_price, discount, tax_rate, scale);
+        let totals = match totals::line(quantity, unit_price, discount, tax_rate, scale) {
+            Ok(t) => t,
+            Err(totals::Overflow) => {
+                errors.push(overflow(&p("quantity")));
+                zero_totals()
+            }
+        };
         out.push(PricedLine {
             product_id: l.product_id,
             description,
@@ -293,14 +300,38 @@ async fn price_lines(
             totals,
         });
     }
+    if totals::document(&out.iter().map(|l| l.totals.clone()).collect::<Vec<_>>()).is_err() {
+        errors.push(overflow("/lines"));
+    }
     Ok(out)
 }
 
+fn overflow(pointer: &str) -> FieldError {
+    FieldError::new(
+        pointer,
+        "overflow",
+        format!(
+            "the amounts of this line or document pass the largest supported amount ({})",
+            crm_core::money::max_amount()
+        ),
+    )
+}
+
+fn zero_totals() -> LineTotals {
+    LineTotals {
+        gross: Decimal::ZERO,
+        net: Decimal::ZERO,
+        tax: Decimal::ZERO,
+        total: Decimal::ZERO,
+    }
+}
+
 /// Stored lines priced again (to copy an order's or quote's lines onto another document).
-fn reprice(lines: Vec<line::Model>, scale: u32) -> Vec<PricedLine> {
+fn reprice(lines: Vec<line::Model>, scale: u32) -> Result<Vec<PricedLine>> {
     lines
         .into_iter()
-        .map(|l| {
+        .enumerate()
+        .map(|(i, l)| {
             let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
             let (q, p, disc, tax) = (
                 d(&l.quantity),
@@ -308,15 +339,17 @@ fn reprice(lines: Vec<line::Model>, scale: u32) -> Vec<PricedLine> {
                 d(&l.discount_percent),
                 d(&l.tax_rate),
             );
-            PricedLine {
+            let totals = totals::line(q, p, disc, tax, scale)
+                .map_err(|_| Error::validation(vec![overflow(&format!("/lines/{i}"))]))?;
+            Ok(PricedLine {
                 product_id: l.product_id,
                 description: l.description,
                 quantity: q,
                 unit_price: p,
                 discount: disc,
                 tax_rate: tax,
-                totals: totals::line(q, p, disc, tax, scale),
-            }
+                totals,
+            })
         })
         .collect()
 }
@@ -355,12 +388,14 @@ async fn write_lines(
     Ok(())
 }
 
-fn set_totals(row: &mut document::ActiveModel, lines: &[PricedLine], scale: u32) {
-    let t = totals::document(&lines.iter().map(|l| l.totals.clone()).collect::<Vec<_>>());
+fn set_totals(row: &mut document::ActiveModel, lines: &[PricedLine], scale: u32) -> Result<()> {
+    let t = totals::document(&lines.iter().map(|l| l.totals.clone()).collect::<Vec<_>>())
+        .map_err(|_| Error::validation(vec![overflow("/lines")]))?;
     row.subtotal = Set(money(t.subtotal, scale));
     row.discount_total = Set(money(t.discount_total, scale));
     row.tax_total = Set(money(t.tax_total, scale));
     row.total = Set(money(t.total, scale));
+    Ok(())
 }
 
 async fn check_customer(
@@ -492,7 +527,7 @@ async fn insert_document(
         deleted_at: Set(None),
         ..Default::default()
     };
-    set_totals(&mut row, &o.lines, o.scale);
+    set_totals(&mut row, &o.lines, o.scale)?;
     let saved = row.insert(tx).await?;
     write_lines(tx, ctx, saved.id, &o.lines, o.scale).await?;
     Ok(saved)
@@ -566,7 +601,7 @@ pub async fn upsert_order(
             a.company_id = Set(o.company_id);
             a.contact_id = Set(o.contact_id);
             a.deleted_at = Set(None);
-            set_totals(&mut a, &o.lines, o.scale);
+            set_totals(&mut a, &o.lines, o.scale)?;
             a.version = Set(version + 1);
             a.updated_at = Set(Utc::now());
             let saved = a.update(&tx).await?;
@@ -787,7 +822,7 @@ async fn prepare_invoice(
                 .all(tx)
                 .await?;
             let scale = totals::scale_of(&order.currency);
-            let priced = reprice(lines, scale);
+            let priced = reprice(lines, scale)?;
             (
                 PreparedOrder {
                     currency: order.currency,
@@ -880,7 +915,8 @@ pub async fn upsert_invoice(
                     .iter()
                     .map(|l| l.totals.clone())
                     .collect::<Vec<_>>(),
-            );
+            )
+            .map_err(|_| Error::validation(vec![overflow("/lines")]))?;
             if row.status != "draft" {
                 if money(t.total, prepared.scale) != row.total || prepared.currency != row.currency
                 {
@@ -898,7 +934,7 @@ pub async fn upsert_invoice(
                 a.currency = Set(prepared.currency.clone());
                 a.company_id = Set(prepared.company_id);
                 a.contact_id = Set(prepared.contact_id);
-                set_totals(&mut a, &prepared.lines, prepared.scale);
+                set_totals(&mut a, &prepared.lines, prepared.scale)?;
                 a.version = Set(version + 1);
                 a.updated_at = Set(Utc::now());
                 let mut saved = a.update(&tx).await?;
@@ -923,17 +959,17 @@ pub async fn add_payment(ctx: &Ctx, id: Uuid, input: NewPayment) -> Result<Sales
         return Err(Error::conflict(format!("A {} invoice takes no payment", row.status)).into());
     }
     let mut errors = Vec::new();
-    let amount = decimal(&input.amount, "/amount", Decimal::ZERO, None, &mut errors);
-    if amount <= Decimal::ZERO {
-        errors.push(FieldError::new(
-            "/amount",
-            "range",
-            "must be greater than 0",
-        ));
-    }
+    let scale = totals::scale_of(&row.currency);
+    let amount = match parse_decimal(&input.amount, "/amount", Sign::Positive, scale) {
+        Ok(a) => a,
+        Err(e) => {
+            errors.push(e);
+            Decimal::ZERO
+        }
+    };
     let total = Decimal::from_str(&row.total).unwrap_or_default();
     let paid = Decimal::from_str(&row.amount_paid).unwrap_or_default();
-    if paid + amount > total {
+    if paid.checked_add(amount).is_none_or(|sum| sum > total) {
         errors.push(FieldError::new(
             "/amount",
             "overpaid",
@@ -944,7 +980,6 @@ pub async fn add_payment(ctx: &Ctx, id: Uuid, input: NewPayment) -> Result<Sales
     let reference = text(input.reference, "/reference", 200, &mut errors);
     finish(errors)?;
     let now = Utc::now();
-    let scale = totals::scale_of(&row.currency);
     payment::ActiveModel {
         id: Set(new_id()),
         org_id: Set(ctx.org_id()),
@@ -1046,7 +1081,7 @@ pub async fn accept_quote(ctx: &Ctx, id: Uuid) -> Result<SalesDocument> {
         .all(&tx)
         .await?;
     let scale = totals::scale_of(&quote.currency);
-    let priced = reprice(lines, scale);
+    let priced = reprice(lines, scale)?;
     let prepared = PreparedOrder {
         currency: quote.currency.clone(),
         scale,

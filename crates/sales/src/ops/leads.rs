@@ -81,6 +81,10 @@ pub async fn create_lead(ctx: &Ctx, input: NewLead) -> Result<Lead> {
     let company_domain = text(input.company_domain, "/company_domain", 255, &mut errors);
     let title = text(input.title, "/title", 200, &mut errors);
     let owner = input.owner_id.unwrap_or(ctx.actor.user_id);
+    if owner != ctx.actor.user_id {
+        // Giving a new lead to someone else is a reassignment (managers and admins).
+        ctx.require(Action::Reassign)?;
+    }
     if owner != ctx.actor.user_id && !customers::active_user(&ctx.db, ctx.org_id(), owner).await? {
         errors.push(FieldError::new(
             "/owner_id",
@@ -186,6 +190,7 @@ pub async fn qualify_lead(ctx: &Ctx, id: Uuid) -> Result<Lead> {
 
 /// Marks a lead disqualified, with a reason.
 pub async fn disqualify_lead(ctx: &Ctx, id: Uuid, input: DisqualifyLead) -> Result<Lead> {
+    ctx.require(Action::Write)?;
     let mut errors = Vec::new();
     let reason = required(input.reason, "/reason", 300, &mut errors);
     finish(errors)?;
