@@ -14,6 +14,10 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use std::time::Duration;
 
+pub mod bad_input;
+pub mod fixtures;
+pub mod openapi_walk;
+
 pub use crm_gateway;
 pub use serde_json;
 
