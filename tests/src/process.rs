@@ -6,8 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The `crm` binary of this build, built now if it is not there yet.
+/// The `crm` binary of this build (or `CRM_BIN`), built now if it is not there yet.
 pub fn crm_binary() -> PathBuf {
+    if let Ok(bin) = std::env::var("CRM_BIN") {
+        return bin.into();
+    }
     let exe = std::env::current_exe().expect("test executable");
     // target/<profile>/deps/<test>-<hash> -> target/<profile>/crm
     let profile_dir = exe
@@ -17,8 +20,11 @@ pub fn crm_binary() -> PathBuf {
     let bin = profile_dir.join(format!("crm{}", std::env::consts::EXE_SUFFIX));
     if !bin.is_file() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let target = profile_dir.parent().expect("target dir");
         let status = Command::new(cargo)
             .args(["build", "-q", "-p", "crm-gateway", "--bin", "crm"])
+            .env("CARGO_TARGET_DIR", target)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the crm binary failed");
@@ -57,7 +63,7 @@ impl ServerProcess {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("crm starts");
-        let server = ServerProcess {
+        let mut server = ServerProcess {
             child,
             base: format!("http://127.0.0.1:{port}"),
         };
@@ -68,6 +74,9 @@ impl ServerProcess {
                 && res.status().is_success()
             {
                 return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server exited while starting: {status}");
             }
             assert!(
                 started.elapsed() < Duration::from_secs(60),
@@ -98,7 +107,7 @@ impl ServerProcess {
     }
 
     /// `kill -9`: the process ends at once, with no chance to flush or drain.
-    pub fn kill9(mut self) {
+    pub fn kill9(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -4,103 +4,23 @@
 //! are in flight, and after a restart on the same database every record answered 201 is there
 //! with the content it was acknowledged with. Twice in a row.
 //!
-//! The binary is `target/<profile>/crm` next to this test (built with
-//! `cargo build -p crm-gateway --bin crm` when it is missing), or `CRM_BIN`.
+//! The binary is found (or built) by [`crm_tests::process::crm_binary`].
 
-use crm_tests::PASSWORD;
 use crm_tests::openapi_walk::try_send;
-use sea_orm::{ConnectionTrait, Database};
+use crm_tests::process::ServerProcess;
+use crm_tests::{Backend, PASSWORD, drop_database, fresh_database};
 use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-const ADMIN: &str = "admin@crash.test";
-const SECRET: &str = "crash-secret-crash-secret-crash-secret-0123456789";
+const ADMIN: &str = "admin@localhost";
 const WRITERS: usize = 8;
 const ROUNDS: usize = 2;
 
-fn binary() -> PathBuf {
-    if let Ok(bin) = std::env::var("CRM_BIN") {
-        return bin.into();
-    }
-    let exe = std::env::current_exe().expect("test executable");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let bin = profile_dir.join(format!("crm{}", std::env::consts::EXE_SUFFIX));
-    if !bin.is_file() {
-        let target = profile_dir.parent().expect("target dir");
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "-p", "crm-gateway", "--bin", "crm"])
-            .env("CARGO_TARGET_DIR", target)
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-            .status()
-            .expect("cargo runs");
-        assert!(
-            status.success() && bin.is_file(),
-            "{} is missing: run `cargo build -p crm-gateway --bin crm`",
-            bin.display()
-        );
-    }
-    bin
-}
-
-/// The server process; killed when dropped, so that a failing test leaves nothing running.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start(bin: &Path, url: &str, dir: &Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new(bin)
-        .arg("serve")
-        .env("CRM_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CRM_DATABASE_URL", url)
-        .env("CRM_DATA_DIR", dir)
-        .env("CRM_JWT_SECRET", SECRET)
-        .env("CRM_BOOTSTRAP_ADMIN_EMAIL", ADMIN)
-        .env("CRM_BOOTSTRAP_ADMIN_PASSWORD", PASSWORD)
-        .env("CRM_LOGIN_ATTEMPTS_PER_MINUTE", "1000")
-        .env("CRM_LOG_LEVEL", "error")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let mut server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    loop {
-        if let Ok(res) = try_send(&server.base, "GET", "/readyz", &[], Vec::new()).await
-            && res.status == 200
-        {
-            return server;
-        }
-        if let Ok(Some(status)) = server.child.try_wait() {
-            panic!("the server exited while starting: {status}");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "not ready in 30 s"
-        );
-        actix_rt::time::sleep(Duration::from_millis(50)).await;
-    }
+async fn start(url: &str, dir: &Path) -> ServerProcess {
+    ServerProcess::start(url, dir, &[("CRM_LOGIN_ATTEMPTS_PER_MINUTE", "1000")]).await
 }
 
 async fn login(base: &str) -> String {
@@ -249,8 +169,7 @@ async fn verify(base: &str, acked: &Acked) -> Vec<String> {
 }
 
 async fn crash_and_restart(url: &str, dir: &Path) {
-    let bin = binary();
-    let mut server = start(&bin, url, dir).await;
+    let mut server = start(url, dir).await;
     let acked = RefCell::new(Acked::new());
     let errors = RefCell::new(Vec::new());
     for round in 0..ROUNDS {
@@ -263,12 +182,11 @@ async fn crash_and_restart(url: &str, dir: &Path) {
             (0..WRITERS).map(|w| writer(&base, &token, round, w, &killed, &acked, &errors));
         let killer = async {
             actix_rt::time::sleep(Duration::from_secs(2)).await;
-            cell.borrow_mut().child.kill().expect("SIGKILL");
+            cell.borrow_mut().kill9();
             killed.set(true);
         };
         futures_util::future::join(futures_util::future::join_all(writers), killer).await;
-        let mut dead = cell.into_inner();
-        let _ = dead.child.wait();
+        let dead = cell.into_inner();
         let written = acked.borrow().len() - before;
         assert!(
             errors.borrow().is_empty(),
@@ -280,7 +198,7 @@ async fn crash_and_restart(url: &str, dir: &Path) {
             "round {round}: only {written} acknowledged writes in 2 s"
         );
         drop(dead);
-        server = start(&bin, url, dir).await;
+        server = start(url, dir).await;
         let so_far = acked.borrow().clone();
         let lost = verify(&server.base, &so_far).await;
         eprintln!(
@@ -298,54 +216,29 @@ async fn crash_and_restart(url: &str, dir: &Path) {
     }
 }
 
-#[actix_rt::test]
-async fn sqlite_keeps_every_acknowledged_write_through_kill_9() {
+async fn run(backend: Backend) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("crm.db").display());
-    crash_and_restart(&url, dir.path()).await;
-}
-
-#[actix_rt::test]
-async fn postgres_keeps_every_acknowledged_write_through_kill_9() {
-    let admin = std::env::var("CRM_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let required =
-        std::env::var("CRM_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true");
-    let name = format!("crm_test_{}", uuid::Uuid::now_v7().simple());
-    let db = match tokio::time::timeout(Duration::from_secs(5), Database::connect(&admin)).await {
-        Ok(Ok(db)) => db,
-        other => {
-            assert!(
-                !required,
-                "PostgreSQL is required but unreachable at {admin}: {:?}",
-                other.map(|r| r.err())
-            );
-            eprintln!("skipped: PostgreSQL unreachable at {admin}");
-            return;
-        }
+    let Some((url, pg)) = fresh_database(backend, dir.path()).await else {
+        return;
     };
-    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create database");
-    let (root, query) = match admin.split_once('?') {
-        Some((b, q)) => (b.to_owned(), format!("?{q}")),
-        None => (admin.clone(), String::new()),
-    };
-    let root = root
-        .rsplit_once('/')
-        .map_or(root.as_str(), |(r, _)| r)
-        .to_owned();
-    let url = format!("{root}/{name}{query}");
-    let dir = tempfile::tempdir().expect("tempdir");
     let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(
         crash_and_restart(&url, dir.path()),
     ))
     .await;
-    let _ = db
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await;
-    let _ = db.close().await;
+    if let Some(pg) = pg {
+        drop_database(pg).await;
+    }
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+#[actix_rt::test]
+async fn sqlite_keeps_every_acknowledged_write_through_kill_9() {
+    run(Backend::Sqlite).await;
+}
+
+#[actix_rt::test]
+async fn postgres_keeps_every_acknowledged_write_through_kill_9() {
+    run(Backend::Postgres).await;
 }

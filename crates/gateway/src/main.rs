@@ -6,11 +6,6 @@ use crm_gateway::{contracts, server, telemetry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// mimalloc gives freed memory back to the system: with glibc's allocator a burst of requests
-/// left the server at its peak RSS for good (per-thread arenas keep what they once held).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn write_out(out: Option<PathBuf>, content: &str) -> ExitCode {
     match out {
         Some(path) => match std::fs::write(&path, content) {

@@ -29,9 +29,10 @@ pub fn concurrency() -> usize {
         .unwrap_or(1)
 }
 
-/// Callers that may wait for a slot: four per core.
+/// Callers that may wait for a slot: 32 per core (a waiting caller holds no hashing memory; a
+/// hash takes tens of milliseconds, so a full queue drains in about a second).
 pub fn queue() -> usize {
-    4 * concurrency()
+    32 * concurrency()
 }
 
 struct Pool {
