@@ -30,7 +30,7 @@ fn with_etag(status: StatusCode, a: &Activity) -> HttpResponse {
 /// contact_id, company_id, assignee_id, status, priority, feedback_type, feedback_state,
 /// feedback_category, created_by, occurred_at, due_at, created_at, updated_at`; sort on
 /// `occurred_at, due_at, created_at, updated_at` (default `-occurred_at`).
-#[utoipa::path(get, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listActivities", path = "/api/v1/activities", tag = "activities", security(("bearer" = [])),
     params(ListQueryDoc),
     responses((status = 200, description = "A page of activities", body = Page<Activity>), ReadErrors))]
 pub async fn list(auth: Authenticated, req: HttpRequest) -> Result<Json<Page<Activity>>, ApiError> {
@@ -40,7 +40,7 @@ pub async fn list(auth: Authenticated, req: HttpRequest) -> Result<Json<Page<Act
 
 /// Logs an activity on any channel; a task, or feedback. Integrations may name the contact by
 /// `contact_email` or `contact_phone` instead of `contact_id` (no match: 422).
-#[utoipa::path(post, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createActivity", path = "/api/v1/activities", tag = "activities", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same key and body")),
     request_body = NewActivity,
     responses((status = 201, description = "The activity", body = Activity, headers(("Location" = String), ("ETag" = String))), WriteErrors))]
@@ -56,7 +56,7 @@ pub async fn create(
 }
 
 /// One activity.
-#[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getActivity", path = "/api/v1/activities/{id}", tag = "activities", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The activity's id")),
     responses((status = 200, description = "The activity", body = Activity, headers(("ETag" = String))), ReadErrors))]
 pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -67,7 +67,7 @@ pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, Ap
 }
 
 /// Changes an activity (JSON Merge Patch; `If-Match` for a conditional change).
-#[utoipa::path(patch, path = "/api/v1/activities/{id}", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "updateActivity", path = "/api/v1/activities/{id}", tag = "activities", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The activity's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     request_body(content = ActivityPatch, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "The activity, changed", body = Activity), WriteErrors))]
@@ -85,7 +85,7 @@ pub async fn update(
 }
 
 /// Deletes an activity (soft; managers and admins).
-#[utoipa::path(delete, path = "/api/v1/activities/{id}", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "deleteActivity", path = "/api/v1/activities/{id}", tag = "activities", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The activity's id"), ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on")),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 pub async fn delete(
@@ -99,7 +99,7 @@ pub async fn delete(
 }
 
 /// Restores a deleted activity (managers and admins).
-#[utoipa::path(post, path = "/api/v1/activities/{id}/restore", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "restoreActivity", path = "/api/v1/activities/{id}/restore", tag = "activities", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The activity's id")),
     responses((status = 200, description = "The activity, restored", body = Activity), WriteErrors))]
 pub async fn restore(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -110,7 +110,7 @@ pub async fn restore(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse
 }
 
 /// Marks a task done, recording who completed it and when.
-#[utoipa::path(post, path = "/api/v1/activities/{id}/complete", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "completeTask", path = "/api/v1/activities/{id}/complete", tag = "activities", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The task's id")),
     responses((status = 200, description = "The task, done", body = Activity), WriteErrors))]
 pub async fn complete(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -121,7 +121,7 @@ pub async fn complete(auth: Authenticated, id: Path<Uuid>) -> Result<HttpRespons
 }
 
 /// Who changed what and when, newest first.
-#[utoipa::path(get, path = "/api/v1/activities/{id}/history", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listActivityHistory", path = "/api/v1/activities/{id}/history", tag = "activities", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The activity's id"), PageQuery),
     responses((status = 200, description = "A page of history entries", body = Page<HistoryEntry>), ReadErrors))]
 pub async fn history(
@@ -136,7 +136,7 @@ pub async fn history(
 }
 
 /// The caller's open tasks, by due date; accepts the activity filters.
-#[utoipa::path(get, path = "/api/v1/tasks/mine", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listMyTasks", path = "/api/v1/tasks/mine", tag = "activities", security(("bearer" = [])),
     params(ListQueryDoc),
     responses((status = 200, description = "A page of tasks", body = Page<Activity>), ReadErrors))]
 pub async fn my_tasks(
@@ -147,7 +147,7 @@ pub async fn my_tasks(
 }
 
 /// Open tasks past their due date, oldest first; accepts the activity filters.
-#[utoipa::path(get, path = "/api/v1/tasks/overdue", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listOverdueTasks", path = "/api/v1/tasks/overdue", tag = "activities", security(("bearer" = [])),
     params(ListQueryDoc),
     responses((status = 200, description = "A page of tasks", body = Page<Activity>), ReadErrors))]
 pub async fn overdue(
@@ -158,7 +158,7 @@ pub async fn overdue(
 }
 
 /// Complaints and suggestions counted by type, state and category.
-#[utoipa::path(get, path = "/api/v1/feedback/summary", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getFeedbackSummary", path = "/api/v1/feedback/summary", tag = "activities", security(("bearer" = [])),
     responses((status = 200, description = "Counts", body = Vec<FeedbackCount>), ReadErrors))]
 pub async fn feedback_summary(auth: Authenticated) -> Result<Json<Vec<FeedbackCount>>, ApiError> {
     Ok(Json(ops::feedback_summary(&auth.0).await?))
@@ -224,7 +224,7 @@ fn timeline_args(q: TimelineQuery) -> Result<(TimelineFilter, PageRequest), ApiE
 }
 
 /// A contact's timeline: its activities and field changes, newest first.
-#[utoipa::path(get, path = "/api/v1/contacts/{id}/timeline", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getContactTimeline", path = "/api/v1/contacts/{id}/timeline", tag = "contacts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The contact's id"), TimelineQuery),
     responses((status = 200, description = "A page of timeline entries", body = Page<TimelineEntry>), ReadErrors))]
 pub async fn contact_timeline(
@@ -246,7 +246,7 @@ pub async fn contact_timeline(
 }
 
 /// A company's timeline: its activities (its contacts' included) and field changes, newest first.
-#[utoipa::path(get, path = "/api/v1/companies/{id}/timeline", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getCompanyTimeline", path = "/api/v1/companies/{id}/timeline", tag = "companies", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The company's id"), TimelineQuery),
     responses((status = 200, description = "A page of timeline entries", body = Page<TimelineEntry>), ReadErrors))]
 pub async fn company_timeline(

@@ -11,7 +11,7 @@ use crm_identity::{ApiKey, CreatedApiKey, NewApiKey};
 use uuid::Uuid;
 
 /// Lists the organization's API keys (admins only); secrets are never listed.
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listApiKeys", path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
     params(PageQuery),
     responses((status = 200, description = "A page of API keys", body = Page<ApiKey>), ReadErrors))]
 pub async fn list(
@@ -23,7 +23,7 @@ pub async fn list(
 }
 
 /// Creates an API key (admins only). The full key is in this response only: store it.
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createApiKey", path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
     request_body = NewApiKey,
     responses((status = 201, description = "The key, with its secret shown once", body = CreatedApiKey), WriteErrors))]
 pub async fn create(
@@ -40,7 +40,7 @@ pub async fn create(
 }
 
 /// Revokes an API key (admins only); it stops authenticating at once.
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "revokeApiKey", path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The key's id")),
     responses((status = 204, description = "Revoked"), WriteErrors))]
 pub async fn revoke(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {

@@ -8,7 +8,7 @@ use crm_identity::ops;
 use crm_identity::{LoginInput, LogoutInput, RefreshInput, SignupInput, SignupResult, TokenPair};
 
 /// Creates a new organization with this user as its admin, and signs them in.
-#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", security(()),
+#[utoipa::path(post, operation_id = "signup", path = "/api/v1/auth/signup", tag = "auth", security(()),
     request_body = SignupInput,
     responses((status = 201, description = "Organization, admin and tokens", body = SignupResult), SignupErrors))]
 pub async fn signup(
@@ -23,7 +23,7 @@ pub async fn signup(
 }
 
 /// Signs in with email and password.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()),
+#[utoipa::path(post, operation_id = "login", path = "/api/v1/auth/login", tag = "auth", security(()),
     request_body = LoginInput,
     responses((status = 200, description = "A new token pair", body = TokenPair), PublicWriteErrors))]
 pub async fn login(req: HttpRequest, body: JsonBody<LoginInput>) -> Result<HttpResponse, ApiError> {
@@ -34,7 +34,7 @@ pub async fn login(req: HttpRequest, body: JsonBody<LoginInput>) -> Result<HttpR
 
 /// Exchanges a refresh token for a new pair; each refresh token works once, and reusing one ends
 /// the whole session.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", security(()),
+#[utoipa::path(post, operation_id = "refresh", path = "/api/v1/auth/refresh", tag = "auth", security(()),
     request_body = RefreshInput,
     responses((status = 200, description = "A new token pair", body = TokenPair), PublicWriteErrors))]
 pub async fn refresh(
@@ -46,7 +46,7 @@ pub async fn refresh(
 }
 
 /// Ends the session of a refresh token (or, with `all_sessions`, every session of its user).
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(()),
+#[utoipa::path(post, operation_id = "logout", path = "/api/v1/auth/logout", tag = "auth", security(()),
     request_body = LogoutInput,
     responses((status = 204, description = "Signed out"), PublicWriteErrors))]
 pub async fn logout(

@@ -26,7 +26,7 @@ fn with_etag(status: actix_web::http::StatusCode, c: &Company) -> HttpResponse {
 /// region, country, owner_id, lifecycle_stage, tags, created_at, updated_at` and on custom
 /// fields as `custom.<key>`. Sort on `created_at, updated_at, name` and custom fields (default
 /// `-created_at`). `q` searches names, legal names, domains and cities.
-#[utoipa::path(get, path = "/api/v1/companies", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listCompanies", path = "/api/v1/companies", tag = "companies", security(("bearer" = [])),
     params(ListQueryDoc),
     responses((status = 200, description = "A page of companies", body = Page<Company>), ReadErrors))]
 pub async fn list(auth: Authenticated, req: HttpRequest) -> Result<Json<Page<Company>>, ApiError> {
@@ -35,7 +35,7 @@ pub async fn list(auth: Authenticated, req: HttpRequest) -> Result<Json<Page<Com
 }
 
 /// Creates a company.
-#[utoipa::path(post, path = "/api/v1/companies", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createCompany", path = "/api/v1/companies", tag = "companies", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same key and body")),
     request_body = NewCompany,
     responses((status = 201, description = "The new company", body = Company,
@@ -52,7 +52,7 @@ pub async fn create(
 }
 
 /// One company. A merged company answers 404 with `merged_into`.
-#[utoipa::path(get, path = "/api/v1/companies/{id}", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getCompany", path = "/api/v1/companies/{id}", tag = "companies", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The company's id")),
     responses((status = 200, description = "The company", body = Company, headers(("ETag" = String))), ReadErrors))]
 pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -62,7 +62,7 @@ pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, Ap
 
 /// Changes a company (JSON Merge Patch). With `If-Match`, a stale version answers 412 and
 /// changes nothing.
-#[utoipa::path(patch, path = "/api/v1/companies/{id}", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "updateCompany", path = "/api/v1/companies/{id}", tag = "companies", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The company's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     request_body(content = CompanyPatch, content_type = "application/merge-patch+json"),
@@ -81,7 +81,7 @@ pub async fn update(
 }
 
 /// Deletes a company (soft: `POST /restore` brings it back; managers and admins).
-#[utoipa::path(delete, path = "/api/v1/companies/{id}", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "deleteCompany", path = "/api/v1/companies/{id}", tag = "companies", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The company's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on")),
     responses((status = 204, description = "Deleted"),
@@ -98,7 +98,7 @@ pub async fn delete(
 }
 
 /// Restores a deleted company (managers and admins).
-#[utoipa::path(post, path = "/api/v1/companies/{id}/restore", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "restoreCompany", path = "/api/v1/companies/{id}/restore", tag = "companies", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The company's id")),
     responses((status = 200, description = "The company, restored", body = Company), WriteErrors))]
 pub async fn restore(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -107,7 +107,7 @@ pub async fn restore(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse
 }
 
 /// Deleted companies, for review and restore (managers and admins).
-#[utoipa::path(get, path = "/api/v1/companies/deleted", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listDeletedCompanies", path = "/api/v1/companies/deleted", tag = "companies", security(("bearer" = [])),
     params(PageQuery),
     responses((status = 200, description = "A page of deleted companies", body = Page<Company>), ReadErrors))]
 pub async fn deleted(
@@ -119,7 +119,7 @@ pub async fn deleted(
 }
 
 /// Who changed what and when, newest first.
-#[utoipa::path(get, path = "/api/v1/companies/{id}/history", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listCompanyHistory", path = "/api/v1/companies/{id}/history", tag = "companies", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The company's id"), PageQuery),
     responses((status = 200, description = "A page of history entries", body = Page<HistoryEntry>), ReadErrors))]
 pub async fn history(
@@ -134,7 +134,7 @@ pub async fn history(
 }
 
 /// Likely duplicates: same domain or a similar name.
-#[utoipa::path(get, path = "/api/v1/companies/{id}/duplicates", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listCompanyDuplicates", path = "/api/v1/companies/{id}/duplicates", tag = "companies", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The company's id")),
     responses((status = 200, description = "Likely duplicates", body = Vec<CompanyDuplicate>), ReadErrors))]
 pub async fn duplicates(
@@ -148,7 +148,7 @@ pub async fn duplicates(
 
 /// Merges another company into this one, in one transaction: its contacts move over
 /// (managers and admins).
-#[utoipa::path(post, path = "/api/v1/companies/{id}/merge", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "mergeCompany", path = "/api/v1/companies/{id}/merge", tag = "companies", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The surviving company's id")),
     request_body = MergeInput,
     responses((status = 200, description = "The surviving company", body = Company), WriteErrors))]

@@ -27,7 +27,7 @@ fn with_etag(status: actix_web::http::StatusCode, c: &Contact) -> HttpResponse {
 /// created_at, updated_at` and on custom fields as `custom.<key>`. Sort on `created_at,
 /// updated_at, last_name, first_name, email` and custom fields (default `-created_at`).
 /// `q` searches names, emails, phones and company names.
-#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listContacts", path = "/api/v1/contacts", tag = "contacts", security(("bearer" = [])),
     params(ListQueryDoc),
     responses((status = 200, description = "A page of contacts", body = Page<Contact>), ReadErrors))]
 pub async fn list(auth: Authenticated, req: HttpRequest) -> Result<Json<Page<Contact>>, ApiError> {
@@ -36,7 +36,7 @@ pub async fn list(auth: Authenticated, req: HttpRequest) -> Result<Json<Page<Con
 }
 
 /// Creates a contact.
-#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createContact", path = "/api/v1/contacts", tag = "contacts", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same key and body")),
     request_body = NewContact,
     responses((status = 201, description = "The new contact", body = Contact,
@@ -53,7 +53,7 @@ pub async fn create(
 }
 
 /// One contact. A merged contact answers 404 with `merged_into`.
-#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getContact", path = "/api/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The contact's id")),
     responses((status = 200, description = "The contact", body = Contact, headers(("ETag" = String))), ReadErrors))]
 pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -63,7 +63,7 @@ pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, Ap
 
 /// Changes a contact (JSON Merge Patch). With `If-Match`, a stale version answers 412 and
 /// changes nothing.
-#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "updateContact", path = "/api/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The contact's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     request_body(content = ContactPatch, content_type = "application/merge-patch+json"),
@@ -82,7 +82,7 @@ pub async fn update(
 }
 
 /// Deletes a contact (soft: `POST /restore` brings it back; managers and admins).
-#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "deleteContact", path = "/api/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The contact's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on")),
     responses((status = 204, description = "Deleted"),
@@ -99,7 +99,7 @@ pub async fn delete(
 }
 
 /// Restores a deleted contact (managers and admins).
-#[utoipa::path(post, path = "/api/v1/contacts/{id}/restore", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "restoreContact", path = "/api/v1/contacts/{id}/restore", tag = "contacts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The contact's id")),
     responses((status = 200, description = "The contact, restored", body = Contact), WriteErrors))]
 pub async fn restore(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -108,7 +108,7 @@ pub async fn restore(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse
 }
 
 /// Deleted contacts, for review and restore (managers and admins).
-#[utoipa::path(get, path = "/api/v1/contacts/deleted", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listDeletedContacts", path = "/api/v1/contacts/deleted", tag = "contacts", security(("bearer" = [])),
     params(PageQuery),
     responses((status = 200, description = "A page of deleted contacts", body = Page<Contact>), ReadErrors))]
 pub async fn deleted(
@@ -120,7 +120,7 @@ pub async fn deleted(
 }
 
 /// Who changed what and when, newest first.
-#[utoipa::path(get, path = "/api/v1/contacts/{id}/history", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listContactHistory", path = "/api/v1/contacts/{id}/history", tag = "contacts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The contact's id"), PageQuery),
     responses((status = 200, description = "A page of history entries", body = Page<HistoryEntry>), ReadErrors))]
 pub async fn history(
@@ -135,7 +135,7 @@ pub async fn history(
 }
 
 /// Likely duplicates: same email, same phone, or a similar name at the same company.
-#[utoipa::path(get, path = "/api/v1/contacts/{id}/duplicates", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listContactDuplicates", path = "/api/v1/contacts/{id}/duplicates", tag = "contacts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The contact's id")),
     responses((status = 200, description = "Likely duplicates", body = Vec<ContactDuplicate>), ReadErrors))]
 pub async fn duplicates(
@@ -148,7 +148,7 @@ pub async fn duplicates(
 }
 
 /// Merges another contact into this one, in one transaction (managers and admins).
-#[utoipa::path(post, path = "/api/v1/contacts/{id}/merge", tag = "contacts", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "mergeContact", path = "/api/v1/contacts/{id}/merge", tag = "contacts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The surviving contact's id")),
     request_body = MergeInput,
     responses((status = 200, description = "The surviving contact", body = Contact), WriteErrors))]

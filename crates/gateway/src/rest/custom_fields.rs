@@ -22,7 +22,7 @@ pub struct CustomFieldQuery {
 }
 
 /// The custom fields of the organization: their keys, types and rules.
-#[utoipa::path(get, path = "/api/v1/custom-fields", tag = "custom-fields", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listCustomFields", path = "/api/v1/custom-fields", tag = "custom-fields", security(("bearer" = [])),
     params(CustomFieldQuery),
     responses((status = 200, description = "Custom field definitions", body = Vec<CustomField>), ReadErrors))]
 pub async fn list(
@@ -36,7 +36,7 @@ pub async fn list(
 
 /// Defines a custom field (admins only). Its values are then validated on every write, returned
 /// in `custom`, and usable in filters and sorts as `custom.<key>`.
-#[utoipa::path(post, path = "/api/v1/custom-fields", tag = "custom-fields", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createCustomField", path = "/api/v1/custom-fields", tag = "custom-fields", security(("bearer" = [])),
     request_body = NewCustomField,
     responses((status = 201, description = "The definition", body = CustomField), WriteErrors))]
 pub async fn create(
@@ -50,7 +50,7 @@ pub async fn create(
 }
 
 /// Deletes a custom field and its values on every record (admins only).
-#[utoipa::path(delete, path = "/api/v1/custom-fields/{id}", tag = "custom-fields", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "deleteCustomField", path = "/api/v1/custom-fields/{id}", tag = "custom-fields", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The definition's id")),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 pub async fn delete(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -60,7 +60,7 @@ pub async fn delete(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse,
 
 /// Moves every record of one user (or the listed ones) to another, in one operation, each move
 /// recorded in the record's history (managers and admins).
-#[utoipa::path(post, path = "/api/v1/owner-transfers", tag = "owner-transfers", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "transferOwner", path = "/api/v1/owner-transfers", tag = "owner-transfers", security(("bearer" = [])),
     request_body = OwnerTransferInput,
     responses((status = 200, description = "How many records moved", body = OwnerTransferResult), WriteErrors))]
 pub async fn transfer(

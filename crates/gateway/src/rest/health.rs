@@ -7,14 +7,14 @@ use crm_core::{Code, Error};
 use serde::Serialize;
 
 /// Liveness: the process answers (no dependency is checked).
-#[utoipa::path(get, path = "/livez", tag = "operations", security(()),
+#[utoipa::path(get, operation_id = "livez", path = "/livez", tag = "operations", security(()),
     responses((status = 200, description = "The process is alive", body = Health)))]
 pub async fn livez() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers and the server is not draining.
-#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+#[utoipa::path(get, operation_id = "readyz", path = "/readyz", tag = "operations", security(()),
     responses(
         (status = 200, description = "Ready to serve", body = Health),
         (status = 503, description = "Draining or database unreachable", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -60,7 +60,7 @@ pub struct ErrorCodeInfo {
 }
 
 /// Describes one error code of the code table.
-#[utoipa::path(get, path = "/errors/{code}", tag = "operations", security(()),
+#[utoipa::path(get, operation_id = "getErrorCode", path = "/errors/{code}", tag = "operations", security(()),
     params(("code" = String, Path, description = "An error code such as `validation_failed`")),
     responses(
         (status = 200, description = "The code's description", body = ErrorCodeInfo),

@@ -28,14 +28,14 @@ fn ok<T: serde::Serialize>(version: i64, body: &T) -> HttpResponse {
 }
 
 /// The organization's pipelines with their stages.
-#[utoipa::path(get, path = "/api/v1/pipelines", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listPipelines", path = "/api/v1/pipelines", tag = "sales", security(("bearer" = [])),
     responses((status = 200, description = "Pipelines", body = Vec<Pipeline>), ReadErrors))]
 pub async fn list_pipelines(auth: Authenticated) -> Result<Json<Vec<Pipeline>>, ApiError> {
     Ok(Json(ops::list_pipelines(&auth.0).await?))
 }
 
 /// Creates a pipeline with ordered stages (admins).
-#[utoipa::path(post, path = "/api/v1/pipelines", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createPipeline", path = "/api/v1/pipelines", tag = "sales", security(("bearer" = [])),
     request_body = NewPipeline,
     responses((status = 201, description = "The pipeline", body = Pipeline), WriteErrors))]
 pub async fn create_pipeline(
@@ -51,7 +51,7 @@ pub async fn create_pipeline(
 }
 
 /// One pipeline.
-#[utoipa::path(get, path = "/api/v1/pipelines/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getPipeline", path = "/api/v1/pipelines/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The pipeline's id")),
     responses((status = 200, description = "The pipeline", body = Pipeline), ReadErrors))]
 pub async fn get_pipeline(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -61,7 +61,7 @@ pub async fn get_pipeline(auth: Authenticated, id: Path<Uuid>) -> Result<HttpRes
 
 /// Renames a pipeline or replaces its stage list: reorder and rename keep stage ids and
 /// history; a stage holding deals cannot be dropped (admins).
-#[utoipa::path(patch, path = "/api/v1/pipelines/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "updatePipeline", path = "/api/v1/pipelines/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The pipeline's id")),
     request_body = PipelinePatch,
     responses((status = 200, description = "The pipeline", body = Pipeline), WriteErrors))]
@@ -85,7 +85,7 @@ pub struct BoardQuery {
 }
 
 /// The pipeline as a board: per stage, its deals, their count and sums per currency.
-#[utoipa::path(get, path = "/api/v1/pipelines/{id}/board", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getPipelineBoard", path = "/api/v1/pipelines/{id}/board", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The pipeline's id"), BoardQuery),
     responses((status = 200, description = "Columns in stage order", body = Vec<BoardColumn>), ReadErrors))]
 pub async fn board(
@@ -100,7 +100,7 @@ pub async fn board(
 /// Lists deals. Filters on `id, pipeline_id, stage_id, status, owner_id, company_id, currency,
 /// created_at, updated_at, name, expected_close_date`; sort on `created_at, updated_at, name,
 /// expected_close_date`.
-#[utoipa::path(get, path = "/api/v1/deals", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listDeals", path = "/api/v1/deals", tag = "sales", security(("bearer" = [])),
     params(ListQueryDoc),
     responses((status = 200, description = "A page of deals", body = Page<Deal>), ReadErrors))]
 pub async fn list_deals(
@@ -111,7 +111,7 @@ pub async fn list_deals(
 }
 
 /// Creates a deal.
-#[utoipa::path(post, path = "/api/v1/deals", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createDeal", path = "/api/v1/deals", tag = "sales", security(("bearer" = [])),
     request_body = NewDeal,
     responses((status = 201, description = "The deal", body = Deal), WriteErrors))]
 pub async fn create_deal(
@@ -123,7 +123,7 @@ pub async fn create_deal(
 }
 
 /// One deal.
-#[utoipa::path(get, path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getDeal", path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The deal's id")),
     responses((status = 200, description = "The deal", body = Deal), ReadErrors))]
 pub async fn get_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -133,7 +133,7 @@ pub async fn get_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpRespons
 
 /// Changes a deal (JSON Merge Patch); moving `stage_id` is recorded in the stage history, and a
 /// won or lost stage closes the deal.
-#[utoipa::path(patch, path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "updateDeal", path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The deal's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     request_body(content = DealPatch, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "The deal", body = Deal), WriteErrors))]
@@ -148,7 +148,7 @@ pub async fn update_deal(
 }
 
 /// Deletes a deal (soft; managers and admins).
-#[utoipa::path(delete, path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "deleteDeal", path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The deal's id")),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 pub async fn delete_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -157,7 +157,7 @@ pub async fn delete_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResp
 }
 
 /// The stages a deal went through: entered and left at, by whom.
-#[utoipa::path(get, path = "/api/v1/deals/{id}/stage-history", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listDealStageHistory", path = "/api/v1/deals/{id}/stage-history", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The deal's id")),
     responses((status = 200, description = "Stage visits, oldest first", body = Vec<StageVisit>), ReadErrors))]
 pub async fn stage_history(
@@ -170,21 +170,21 @@ pub async fn stage_history(
 }
 
 /// The weighted pipeline: open deals by expected close month, owner and currency.
-#[utoipa::path(get, path = "/api/v1/analytics/forecast", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getForecast", path = "/api/v1/analytics/forecast", tag = "sales", security(("bearer" = [])),
     responses((status = 200, description = "Forecast rows", body = Vec<ForecastRow>), ReadErrors))]
 pub async fn forecast(auth: Authenticated) -> Result<Json<Vec<ForecastRow>>, ApiError> {
     Ok(Json(ops::forecast(&auth.0).await?))
 }
 
 /// The organization's price lists.
-#[utoipa::path(get, path = "/api/v1/price-lists", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listPriceLists", path = "/api/v1/price-lists", tag = "sales", security(("bearer" = [])),
     responses((status = 200, description = "Price lists", body = Vec<PriceList>), ReadErrors))]
 pub async fn list_price_lists(auth: Authenticated) -> Result<Json<Vec<PriceList>>, ApiError> {
     Ok(Json(ops::list_price_lists(&auth.0).await?))
 }
 
 /// Creates a price list (admins).
-#[utoipa::path(post, path = "/api/v1/price-lists", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createPriceList", path = "/api/v1/price-lists", tag = "sales", security(("bearer" = [])),
     request_body = NewPriceList,
     responses((status = 201, description = "The price list", body = PriceList), WriteErrors))]
 pub async fn create_price_list(
@@ -198,7 +198,7 @@ pub async fn create_price_list(
 }
 
 /// Lists products.
-#[utoipa::path(get, path = "/api/v1/products", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listProducts", path = "/api/v1/products", tag = "sales", security(("bearer" = [])),
     params(PageQuery),
     responses((status = 200, description = "A page of products", body = Page<Product>), ReadErrors))]
 pub async fn list_products(
@@ -211,7 +211,7 @@ pub async fn list_products(
 }
 
 /// Creates a product (SKU unique in the organization: 409 otherwise).
-#[utoipa::path(post, path = "/api/v1/products", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createProduct", path = "/api/v1/products", tag = "sales", security(("bearer" = [])),
     request_body = NewProduct,
     responses((status = 201, description = "The product", body = Product), WriteErrors))]
 pub async fn create_product(
@@ -223,7 +223,7 @@ pub async fn create_product(
 }
 
 /// One product.
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getProduct", path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The product's id")),
     responses((status = 200, description = "The product", body = Product), ReadErrors))]
 pub async fn get_product(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -233,7 +233,7 @@ pub async fn get_product(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResp
 
 /// Creates or replaces the product an ERP knows by `source` and `external_id` (201 created,
 /// 200 replaced): pushing the same product twice leaves one product.
-#[utoipa::path(put, path = "/api/v1/products/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(put, operation_id = "upsertProduct", path = "/api/v1/products/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
     params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
     request_body = NewProduct,
     responses((status = 200, description = "Replaced", body = Product), (status = 201, description = "Created", body = Product), WriteErrors))]
@@ -253,7 +253,7 @@ pub async fn upsert_product(
 
 /// Lists orders. Filters on `id, status, company_id, contact_id, currency, external_source,
 /// external_id, created_at, updated_at`.
-#[utoipa::path(get, path = "/api/v1/orders", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listOrders", path = "/api/v1/orders", tag = "sales", security(("bearer" = [])),
     params(ListQueryDoc),
     responses((status = 200, description = "A page of orders", body = Page<SalesDocument>), ReadErrors))]
 pub async fn list_orders(
@@ -267,7 +267,7 @@ pub async fn list_orders(
 
 /// Creates an order; the server computes every line and total from quantities, prices,
 /// discounts and tax rates, in decimals.
-#[utoipa::path(post, path = "/api/v1/orders", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createOrder", path = "/api/v1/orders", tag = "sales", security(("bearer" = [])),
     request_body = NewOrder,
     responses((status = 201, description = "The order", body = SalesDocument), WriteErrors))]
 pub async fn create_order(
@@ -279,7 +279,7 @@ pub async fn create_order(
 }
 
 /// One order.
-#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getOrder", path = "/api/v1/orders/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The order's id")),
     responses((status = 200, description = "The order", body = SalesDocument), ReadErrors))]
 pub async fn get_order(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -289,7 +289,7 @@ pub async fn get_order(auth: Authenticated, id: Path<Uuid>) -> Result<HttpRespon
 
 /// Creates or replaces the order an ERP knows by `source` and `external_id` (201 created, 200
 /// replaced): pushing the same order twice leaves one order.
-#[utoipa::path(put, path = "/api/v1/orders/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(put, operation_id = "upsertOrder", path = "/api/v1/orders/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
     params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
     request_body = NewOrder,
     responses((status = 200, description = "Replaced", body = SalesDocument), (status = 201, description = "Created", body = SalesDocument), WriteErrors))]
@@ -308,7 +308,7 @@ pub async fn upsert_order(
 }
 
 /// Moves an order: draft -> confirmed -> fulfilled, or cancelled (409 for other moves).
-#[utoipa::path(post, path = "/api/v1/orders/{id}/status", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "setOrderStatus", path = "/api/v1/orders/{id}/status", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The order's id")),
     request_body = StatusChange,
     responses((status = 200, description = "The order", body = SalesDocument), WriteErrors))]
@@ -322,7 +322,7 @@ pub async fn order_status(
 }
 
 /// Lists invoices (same filters as orders, and `due_date`).
-#[utoipa::path(get, path = "/api/v1/invoices", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listInvoices", path = "/api/v1/invoices", tag = "sales", security(("bearer" = [])),
     params(ListQueryDoc),
     responses((status = 200, description = "A page of invoices", body = Page<SalesDocument>), ReadErrors))]
 pub async fn list_invoices(
@@ -336,7 +336,7 @@ pub async fn list_invoices(
 
 /// Creates an invoice, for an order or with its own lines; issued invoices are numbered per
 /// organization with no gaps and no repeats.
-#[utoipa::path(post, path = "/api/v1/invoices", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createInvoice", path = "/api/v1/invoices", tag = "sales", security(("bearer" = [])),
     request_body = NewInvoice,
     responses((status = 201, description = "The invoice", body = SalesDocument), WriteErrors))]
 pub async fn create_invoice(
@@ -348,7 +348,7 @@ pub async fn create_invoice(
 }
 
 /// One invoice (an issued invoice past its due date reads `overdue`).
-#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getInvoice", path = "/api/v1/invoices/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The invoice's id")),
     responses((status = 200, description = "The invoice", body = SalesDocument), ReadErrors))]
 pub async fn get_invoice(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -357,7 +357,7 @@ pub async fn get_invoice(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResp
 }
 
 /// Moves an invoice: draft -> issued (numbered) -> paid, or void.
-#[utoipa::path(post, path = "/api/v1/invoices/{id}/status", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "setInvoiceStatus", path = "/api/v1/invoices/{id}/status", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The invoice's id")),
     request_body = StatusChange,
     responses((status = 200, description = "The invoice", body = SalesDocument), WriteErrors))]
@@ -371,7 +371,7 @@ pub async fn invoice_status(
 }
 
 /// Records a payment; paid in full, the invoice becomes `paid`.
-#[utoipa::path(post, path = "/api/v1/invoices/{id}/payments", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "addPayment", path = "/api/v1/invoices/{id}/payments", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The invoice's id")),
     request_body = NewPayment,
     responses((status = 200, description = "The invoice", body = SalesDocument), WriteErrors))]
@@ -385,7 +385,7 @@ pub async fn add_payment(
 }
 
 /// Lists leads, newest first.
-#[utoipa::path(get, path = "/api/v1/leads", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listLeads", path = "/api/v1/leads", tag = "sales", security(("bearer" = [])),
     params(PageQuery),
     responses((status = 200, description = "A page of leads", body = Page<Lead>), ReadErrors))]
 pub async fn list_leads(
@@ -398,7 +398,7 @@ pub async fn list_leads(
 }
 
 /// Captures a lead (with its source channel and campaign when known).
-#[utoipa::path(post, path = "/api/v1/leads", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createLead", path = "/api/v1/leads", tag = "sales", security(("bearer" = [])),
     request_body = NewLead,
     responses((status = 201, description = "The lead", body = Lead), WriteErrors))]
 pub async fn create_lead(
@@ -410,7 +410,7 @@ pub async fn create_lead(
 }
 
 /// One lead.
-#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getLead", path = "/api/v1/leads/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The lead's id")),
     responses((status = 200, description = "The lead", body = Lead), ReadErrors))]
 pub async fn get_lead(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -419,7 +419,7 @@ pub async fn get_lead(auth: Authenticated, id: Path<Uuid>) -> Result<HttpRespons
 }
 
 /// Marks a lead qualified.
-#[utoipa::path(post, path = "/api/v1/leads/{id}/qualify", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "qualifyLead", path = "/api/v1/leads/{id}/qualify", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The lead's id")),
     responses((status = 200, description = "The lead", body = Lead), WriteErrors))]
 pub async fn qualify_lead(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -428,7 +428,7 @@ pub async fn qualify_lead(auth: Authenticated, id: Path<Uuid>) -> Result<HttpRes
 }
 
 /// Marks a lead disqualified, with a reason.
-#[utoipa::path(post, path = "/api/v1/leads/{id}/disqualify", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "disqualifyLead", path = "/api/v1/leads/{id}/disqualify", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The lead's id")),
     request_body = DisqualifyLead,
     responses((status = 200, description = "The lead", body = Lead), WriteErrors))]
@@ -443,7 +443,7 @@ pub async fn disqualify_lead(
 
 /// Converts a lead in one transaction into a contact (an existing one with the same email is
 /// reused), a company (matched by domain or name, else created) and optionally a deal.
-#[utoipa::path(post, path = "/api/v1/leads/{id}/convert", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "convertLead", path = "/api/v1/leads/{id}/convert", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The lead's id")),
     request_body = ConvertLead,
     responses((status = 200, description = "What the lead became", body = LeadConversion), WriteErrors))]
@@ -458,7 +458,7 @@ pub async fn convert_lead(
 }
 
 /// Lists quotes (same filters as orders).
-#[utoipa::path(get, path = "/api/v1/quotes", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listQuotes", path = "/api/v1/quotes", tag = "sales", security(("bearer" = [])),
     params(ListQueryDoc),
     responses((status = 200, description = "A page of quotes", body = Page<SalesDocument>), ReadErrors))]
 pub async fn list_quotes(
@@ -471,7 +471,7 @@ pub async fn list_quotes(
 }
 
 /// Creates a quote (an offer with lines, discounts and a validity date).
-#[utoipa::path(post, path = "/api/v1/quotes", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createQuote", path = "/api/v1/quotes", tag = "sales", security(("bearer" = [])),
     request_body = NewQuote,
     responses((status = 201, description = "The quote", body = SalesDocument), WriteErrors))]
 pub async fn create_quote(
@@ -483,7 +483,7 @@ pub async fn create_quote(
 }
 
 /// One quote.
-#[utoipa::path(get, path = "/api/v1/quotes/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getQuote", path = "/api/v1/quotes/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The quote's id")),
     responses((status = 200, description = "The quote", body = SalesDocument), ReadErrors))]
 pub async fn get_quote(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -492,7 +492,7 @@ pub async fn get_quote(auth: Authenticated, id: Path<Uuid>) -> Result<HttpRespon
 }
 
 /// Moves a quote: draft -> sent, or rejected / expired.
-#[utoipa::path(post, path = "/api/v1/quotes/{id}/status", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "setQuoteStatus", path = "/api/v1/quotes/{id}/status", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The quote's id")),
     request_body = StatusChange,
     responses((status = 200, description = "The quote", body = SalesDocument), WriteErrors))]
@@ -506,7 +506,7 @@ pub async fn quote_status(
 }
 
 /// Accepts a quote into a confirmed order with the same lines (409 when expired or closed).
-#[utoipa::path(post, path = "/api/v1/quotes/{id}/accept", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "acceptQuote", path = "/api/v1/quotes/{id}/accept", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The quote's id")),
     responses((status = 201, description = "The new order", body = SalesDocument), WriteErrors))]
 pub async fn accept_quote(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -516,7 +516,7 @@ pub async fn accept_quote(auth: Authenticated, id: Path<Uuid>) -> Result<HttpRes
 
 /// Creates or replaces the invoice an ERP knows by `source` and `external_id` (201 created,
 /// 200 replaced or unchanged; an issued invoice with other amounts is a 409).
-#[utoipa::path(put, path = "/api/v1/invoices/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(put, operation_id = "upsertInvoice", path = "/api/v1/invoices/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
     params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
     request_body = NewInvoice,
     responses((status = 200, description = "Replaced or unchanged", body = SalesDocument), (status = 201, description = "Created", body = SalesDocument), WriteErrors))]
@@ -536,7 +536,7 @@ pub async fn upsert_invoice(
 
 /// Creates or replaces the company an ERP knows by `source` and `external_id` (201 created,
 /// 200 replaced): pushing the same company twice leaves one company.
-#[utoipa::path(put, path = "/api/v1/companies/by-external-id/{source}/{external_id}", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(put, operation_id = "upsertCompany", path = "/api/v1/companies/by-external-id/{source}/{external_id}", tag = "companies", security(("bearer" = [])),
     params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
     request_body = crm_customers::NewCompany,
     responses((status = 200, description = "Replaced", body = crm_customers::Company), (status = 201, description = "Created", body = crm_customers::Company), WriteErrors))]
@@ -557,7 +557,7 @@ pub async fn upsert_company(
 }
 
 /// Restores a deleted deal (managers and admins).
-#[utoipa::path(post, path = "/api/v1/deals/{id}/restore", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "restoreDeal", path = "/api/v1/deals/{id}/restore", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The deal's id")),
     responses((status = 200, description = "The deal", body = Deal), WriteErrors))]
 pub async fn restore_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -566,7 +566,7 @@ pub async fn restore_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpRes
 }
 
 /// Replaces a product's fields and prices (`If-Match` for a conditional write).
-#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(put, operation_id = "replaceProduct", path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The product's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     request_body = NewProduct,
     responses((status = 200, description = "The product", body = Product), WriteErrors))]
@@ -581,7 +581,7 @@ pub async fn replace_product(
 }
 
 /// Deletes a product (soft; past orders keep their lines; managers and admins).
-#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "deleteProduct", path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The product's id")),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 pub async fn delete_product(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -590,7 +590,7 @@ pub async fn delete_product(auth: Authenticated, id: Path<Uuid>) -> Result<HttpR
 }
 
 /// Restores a deleted product (managers and admins).
-#[utoipa::path(post, path = "/api/v1/products/{id}/restore", tag = "sales", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "restoreProduct", path = "/api/v1/products/{id}/restore", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The product's id")),
     responses((status = 200, description = "The product", body = Product), WriteErrors))]
 pub async fn restore_product(
@@ -602,9 +602,9 @@ pub async fn restore_product(
 }
 
 macro_rules! history_handler {
-    ($name:ident, $path:literal, $summary:literal, $call:expr) => {
+    ($name:ident, $op:literal, $path:literal, $summary:literal, $call:expr) => {
         #[doc = $summary]
-        #[utoipa::path(get, path = $path, tag = "sales", security(("bearer" = [])),
+        #[utoipa::path(get, operation_id = $op, path = $path, tag = "sales", security(("bearer" = [])),
             params(("id" = Uuid, Path, description = "The record's id"), PageQuery),
             responses((status = 200, description = "A page of history entries", body = Page<crm_core::audit::HistoryEntry>), ReadErrors))]
         pub async fn $name(auth: Authenticated, id: Path<Uuid>, q: Query<PageQuery>) -> Result<Json<Page<crm_core::audit::HistoryEntry>>, ApiError> {
@@ -617,36 +617,42 @@ macro_rules! history_handler {
 
 history_handler!(
     deal_history,
+    "listDealHistory",
     "/api/v1/deals/{id}/history",
     "Who changed what and when on a deal, newest first.",
     |c, id, p| async move { ops::deal_history(c, id, &p).await }
 );
 history_handler!(
     lead_history,
+    "listLeadHistory",
     "/api/v1/leads/{id}/history",
     "Who changed what and when on a lead, newest first.",
     |c, id, p| async move { ops::lead_history(c, id, &p).await }
 );
 history_handler!(
     product_history,
+    "listProductHistory",
     "/api/v1/products/{id}/history",
     "Who changed what and when on a product, newest first.",
     |c, id, p| async move { ops::product_history(c, id, &p).await }
 );
 history_handler!(
     order_history,
+    "listOrderHistory",
     "/api/v1/orders/{id}/history",
-    "Who changed what and when on a order, newest first.",
+    "Who changed what and when on an order, newest first.",
     |c, id, p| async move { ops::document_history(c, DocType::Order, id, &p).await }
 );
 history_handler!(
     invoice_history,
+    "listInvoiceHistory",
     "/api/v1/invoices/{id}/history",
-    "Who changed what and when on a invoice, newest first.",
+    "Who changed what and when on an invoice, newest first.",
     |c, id, p| async move { ops::document_history(c, DocType::Invoice, id, &p).await }
 );
 history_handler!(
     quote_history,
+    "listQuoteHistory",
     "/api/v1/quotes/{id}/history",
     "Who changed what and when on a quote, newest first.",
     |c, id, p| async move { ops::document_history(c, DocType::Quote, id, &p).await }

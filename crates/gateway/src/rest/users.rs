@@ -11,7 +11,7 @@ use crm_identity::{NewUser, User, UserPatch};
 use uuid::Uuid;
 
 /// Lists the users of the organization, oldest first.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "listUsers", path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(PageQuery),
     responses((status = 200, description = "A page of users", body = Page<User>), ReadErrors))]
 pub async fn list(
@@ -23,7 +23,7 @@ pub async fn list(
 }
 
 /// Adds a user to the organization (admins only).
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "createUser", path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     request_body = NewUser,
     responses((status = 201, description = "The new user", body = User), WriteErrors))]
 pub async fn create(
@@ -37,7 +37,7 @@ pub async fn create(
 }
 
 /// One user of the organization.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "getUser", path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
     responses((status = 200, description = "The user", body = User), ReadErrors))]
 pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<Json<User>, ApiError> {
@@ -46,7 +46,7 @@ pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<Json<User>, ApiE
 
 /// Changes a user's name, role or active flag (admins only; JSON Merge Patch). Setting
 /// `active: false` deactivates the user: every token of theirs stops working at once.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "updateUser", path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
     request_body(content = UserPatch, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "The user, updated", body = User), WriteErrors))]
@@ -61,7 +61,7 @@ pub async fn update(
 }
 
 /// Deactivates a user (admins only): same as `PATCH` with `active: false`.
-#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "deactivateUser", path = "/api/v1/users/{id}/deactivate", tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
     responses((status = 200, description = "The user, deactivated", body = User), WriteErrors))]
 pub async fn deactivate(auth: Authenticated, id: Path<Uuid>) -> Result<Json<User>, ApiError> {
