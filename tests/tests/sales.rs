@@ -330,4 +330,57 @@ dual! {
         }
         assert_eq!(counts[0], counts[1], "statements for 2 and 6 orders: {counts:?}");
     }
+
+    async fn overdue_invoices_are_found_by_their_status(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        let mk = |due: &str| json!({"currency": "EUR", "due_date": due, "lines": [{"description": "x", "quantity": "1", "unit_price": "10"}]});
+        let late = app.post("/api/v1/invoices", t, mk("2020-01-31")).await.ok(201);
+        let open = app.post("/api/v1/invoices", t, mk("2099-01-31")).await.ok(201);
+        assert_eq!(late["status"], "overdue");
+        let ids = |page: &Value| page["data"].as_array().unwrap().iter().map(|d| d["id"].clone()).collect::<Vec<_>>();
+        let overdue = app.get("/api/v1/invoices?status=overdue", t).await.ok(200);
+        assert_eq!(ids(&overdue), vec![late["id"].clone()]);
+        let issued = app.get("/api/v1/invoices?status=issued", t).await.ok(200);
+        assert_eq!(ids(&issued), vec![open["id"].clone()]);
+        let both = app.get("/api/v1/invoices?status[in]=issued,overdue", t).await.ok(200);
+        assert_eq!(ids(&both).len(), 2);
+    }
+
+    async fn an_inactive_product_cannot_be_sold(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        let p = app.post("/api/v1/products", t, json!({"sku": "OLD", "name": "Old", "active": false})).await.ok(201);
+        for path in ["/api/v1/quotes", "/api/v1/orders", "/api/v1/invoices"] {
+            let body = json!({"currency": "EUR", "lines": [{"product_id": p["id"], "quantity": "1", "unit_price": "5"}]});
+            let problem = app.post(path, t, body).await.problem(422, "validation_failed");
+            assert_eq!(problem["errors"][0]["pointer"], "/lines/0/product_id", "{problem}");
+            assert_eq!(problem["errors"][0]["code"], "inactive", "{problem}");
+        }
+        let order = json!({"currency": "EUR", "lines": [{"product_id": p["id"], "quantity": "1", "unit_price": "5"}]});
+        app.call("PUT", "/api/v1/orders/by-external-id/erp/1", t, Some(order)).await.problem(422, "validation_failed");
+    }
+
+    async fn concurrent_upserts_of_one_external_id_all_succeed_with_one_record(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        let cases = [
+            ("/api/v1/orders/by-external-id/sap/9001", json!({"currency": "EUR", "lines": [{"description": "x", "quantity": "1", "unit_price": "5"}]}), "SELECT COUNT(*) FROM sales_documents WHERE doc_type = 'order'"),
+            ("/api/v1/invoices/by-external-id/sap/9002", json!({"currency": "EUR", "lines": [{"description": "x", "quantity": "1", "unit_price": "5"}]}), "SELECT COUNT(*) FROM sales_documents WHERE doc_type = 'invoice'"),
+            ("/api/v1/products/by-external-id/sap/9003", json!({"sku": "P-9003", "name": "Pump"}), "SELECT COUNT(*) FROM products"),
+            ("/api/v1/companies/by-external-id/sap/9004", json!({"name": "Globex"}), "SELECT COUNT(*) FROM companies"),
+        ];
+        for (path, body, count_sql) in cases {
+            let pushes = (0..12).map(|_| app.call("PUT", path, t, Some(body.clone())));
+            let answers = futures_util::future::join_all(pushes).await;
+            let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+            assert!(statuses.iter().all(|s| *s == 200 || *s == 201), "{path}: {statuses:?} {}", answers.iter().map(|r| r.text()).collect::<Vec<_>>().join(" | "));
+            assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{path}: {statuses:?}");
+            let ids: std::collections::HashSet<_> = answers.iter().map(|r| r.json()["id"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(ids.len(), 1, "{path}");
+            use sea_orm::ConnectionTrait;
+            let row = app.db.query_one_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), count_sql)).await.unwrap().unwrap();
+            assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 1, "{path}");
+        }
+    }
 }

@@ -91,6 +91,43 @@ dual! {
         assert!(theirs.header("idempotent-replayed").is_none());
     }
 
+    async fn idempotency_keys_come_after_authentication_and_compare_json_values(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        // A bad key without credentials is a 401 (credentials first), not a 422.
+        app.raw("POST", "/api/v1/contacts", &[("content-type", "application/json"), ("idempotency-key", "")], b"{}".to_vec()).await.problem(401, "unauthenticated");
+        let auth = format!("Bearer {}", s.token);
+        let h = [("authorization", auth.as_str()), ("content-type", "application/json"), ("idempotency-key", "json-1")];
+        let first = app.raw("POST", "/api/v1/contacts", &h, br#"{"email":"a@b.test","last_name":"A"}"#.to_vec()).await;
+        assert_eq!(first.status, 201, "{}", first.text());
+        // Other whitespace and key order: the same request, replayed.
+        let again = app.raw("POST", "/api/v1/contacts", &h, b"{ \"last_name\" : \"A\",\n  \"email\": \"a@b.test\" }".to_vec()).await;
+        assert_eq!(again.status, 201);
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+        assert_eq!(count(app, "SELECT COUNT(*) FROM contacts").await, 1);
+        // A 403 is not stored: once the caller may, the same key and body run.
+        let viewer = app.member(&s, "viewer", "viewer@acme.test").await;
+        let vauth = format!("Bearer {}", viewer.token);
+        let vh = [("authorization", vauth.as_str()), ("content-type", "application/json"), ("idempotency-key", "v-1")];
+        app.raw("POST", "/api/v1/contacts", &vh, br#"{"last_name":"V"}"#.to_vec()).await.problem(403, "forbidden");
+        app.patch(&format!("/api/v1/users/{}", viewer.user_id), Some(&s.token), json!({"role": "agent"})).await.ok(200);
+        let now = app.raw("POST", "/api/v1/contacts", &vh, br#"{"last_name":"V"}"#.to_vec()).await;
+        assert_eq!(now.status, 201, "{}", now.text());
+        assert!(now.header("idempotent-replayed").is_none());
+    }
+
+    async fn concurrent_unconditional_updates_all_succeed(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let c = app.post("/api/v1/contacts", Some(&s.token), json!({"last_name": "Race"})).await.ok(201);
+        let path = format!("/api/v1/contacts/{}", c["id"].as_str().unwrap());
+        let patches = (0..10).map(|i| app.patch(&path, Some(&s.token), json!({"title": format!("t{i}")})));
+        let answers = futures_util::future::join_all(patches).await;
+        for a in &answers {
+            assert_eq!(a.status, 200, "without If-Match every write goes through: {}", a.text());
+        }
+        let now = app.get(&path, Some(&s.token)).await.ok(200);
+        assert_eq!(now["version"], 11, "each write made its own version: {now}");
+    }
+
     async fn twenty_concurrent_posts_with_one_key_create_one_record(app: &TestApp) {
         let s = app.signup("Acme", "admin@acme.test").await;
         let auth = format!("Bearer {}", s.token);

@@ -67,6 +67,46 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     db.begin_with_options(options).await
 }
 
+/// Serialises, until the end of the transaction `tx`, every writer that takes the same `key`
+/// (for example an upsert by external id: of two concurrent upserts the second then finds the
+/// record the first created, instead of failing on the unique index). PostgreSQL takes a
+/// transaction-scoped advisory lock on a hash of the key; SQLite needs nothing, since its
+/// write transactions begin IMMEDIATE and so run one at a time.
+pub async fn lock_key(tx: &impl sea_orm::ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    if tx.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        [key.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Locks row `id` of `table` until the end of the transaction `tx`, before a read-modify-write
+/// of it: concurrent writers of one record then take turns, so that an unconditional update
+/// (no `If-Match`) never fails because another one committed in between, and a conditional one
+/// sees the version it must compare with. PostgreSQL: `SELECT ... FOR UPDATE`; SQLite needs
+/// nothing (IMMEDIATE write transactions run one at a time). `table` is a name from the code.
+pub async fn lock_row(
+    tx: &impl sea_orm::ConnectionTrait,
+    table: &'static str,
+    id: uuid::Uuid,
+) -> Result<(), DbErr> {
+    if tx.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!("SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE"),
+        [id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,6 +244,7 @@ pub async fn update_company(
     ctx.require(Action::Write)?;
     let now = Utc::now();
     let tx = begin_write(&ctx.db).await?;
+    crm_core::db::lock_row(&tx, "companies", id).await?;
     let current = find_live(&tx, ctx, id).await?;
     check_version(if_version, current.version)?;
     let before = to_dto(current.clone());
@@ -464,15 +465,24 @@ pub async fn upsert_company(
     input: NewCompany,
 ) -> Result<(Company, bool)> {
     ctx.require(Action::Write)?;
-    let find_existing = || {
-        company::Entity::find()
-            .filter(company::Column::OrgId.eq(ctx.org_id()))
-            .filter(company::Column::ExternalSource.eq(source))
-            .filter(company::Column::ExternalId.eq(external_id))
-            .filter(company::Column::MergedInto.is_null())
-            .one(&ctx.db)
-    };
-    if let Some(existing) = find_existing().await? {
+    // Concurrent pushes of one company take turns (PostgreSQL; SQLite writes one at a time):
+    // the later one finds the company the earlier one created, instead of failing on the
+    // unique index.
+    let tx = begin_write(&ctx.db).await?;
+    crm_core::db::lock_key(
+        &tx,
+        &format!("upsert:{}:company:{source}:{external_id}", ctx.org_id()),
+    )
+    .await?;
+    let existing = company::Entity::find()
+        .filter(company::Column::OrgId.eq(ctx.org_id()))
+        .filter(company::Column::ExternalSource.eq(source))
+        .filter(company::Column::ExternalId.eq(external_id))
+        .filter(company::Column::MergedInto.is_null())
+        .one(&tx)
+        .await?;
+    if let Some(existing) = existing {
+        tx.rollback().await?;
         let patch = CompanyPatch {
             name: crm_core::Patch::Set(input.name),
             legal_name: input
@@ -511,7 +521,6 @@ pub async fn upsert_company(
         }
         return Ok((update_company(ctx, existing.id, patch, None).await?, false));
     }
-    let tx = begin_write(&ctx.db).await?;
     let created = create_company_in(&tx, ctx, input).await?;
     company::Entity::update_many()
         .col_expr(company::Column::ExternalSource, Expr::value(source))

@@ -326,6 +326,7 @@ pub async fn update_contact(
     ctx.require(Action::Write)?;
     let now = Utc::now();
     let tx = begin_write(&ctx.db).await?;
+    crm_core::db::lock_row(&tx, "contacts", id).await?;
     let current = find_live(&tx, ctx, id).await?;
     check_version(if_version, current.version)?;
     let before = to_dto(current.clone());

@@ -1,7 +1,9 @@
 //! `Idempotency-Key` on every POST: the first request with a key runs; a retry with the same key
 //! and body replays the stored response (`Idempotent-Replayed: true`) and creates nothing; the
 //! same key with another body is a 422. Concurrent duplicates wait for the first to finish.
-//! Keys are scoped to the caller (user or API key) and kept 24 hours, in the database.
+//! Keys are scoped to the caller (user or API key) and kept 24 hours, in the database. The key
+//! is looked at only after authentication (no credentials: the 401 of the handler), and bodies
+//! are compared as JSON values, so other whitespace or key order is the same request.
 
 use super::extract::{app_state, bearer};
 use super::problem::{ApiError, current_request_id, render};
@@ -40,21 +42,14 @@ pub async fn idempotency(
                 .map(ServiceResponse::map_into_boxed_body);
         }
     };
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        let err = crm_core::Error::invalid_field(
-            "/Idempotency-Key",
-            "invalid",
-            "must be 1 to 255 visible ASCII characters",
-        );
-        return Ok(problem(req, ApiError(err)));
-    }
     let Ok(state) = app_state(req.request()) else {
         return next
             .call(req)
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    // Keys belong to a caller; without valid credentials the handler answers 401 on its own.
+    // Authentication comes first: without valid credentials the handler answers 401 on its
+    // own, whatever the key looks like, and nothing is stored.
     let actor = match bearer(req.request()) {
         Ok(Some(token)) => crm_identity::ops::authenticate(&state.db, &state.auth, &token)
             .await
@@ -67,6 +62,14 @@ pub async fn idempotency(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        let err = crm_core::Error::invalid_field(
+            "/Idempotency-Key",
+            "invalid",
+            "must be 1 to 255 visible ASCII characters",
+        );
+        return Ok(problem(req, ApiError(err)));
+    }
     let principal = match actor.api_key_id {
         Some(k) => format!("key:{k}"),
         None => format!("user:{}", actor.user_id),
@@ -89,7 +92,7 @@ pub async fn idempotency(
     let mut hasher = Sha256::new();
     hasher.update(req.path().as_bytes());
     hasher.update([0]);
-    hasher.update(&body);
+    hasher.update(canonical(&body));
     let hash: String = hasher
         .finalize()
         .iter()
@@ -128,15 +131,20 @@ pub async fn idempotency(
         .catch_unwind()
         .await
     {
-        Ok(res) => res?,
+        Ok(Ok(res)) => res,
+        Ok(Err(e)) => {
+            let _ = idempotency::release(&state.db, actor.org_id, &principal, &key).await;
+            return Err(e);
+        }
         Err(panic) => {
             let _ = idempotency::release(&state.db, actor.org_id, &principal, &key).await;
             return Err(super::middleware::panicked(&*panic));
         }
     };
     let status = res.status();
-    if status.is_server_error() {
-        // A failure may be retried with the same key.
+    if !replayable(status) {
+        // Not the settled outcome of this body (refused, conflicting, limited or failed): a retry
+        // with the same key runs again.
         let _ = idempotency::release(&state.db, actor.org_id, &principal, &key).await;
         return Ok(res.map_into_boxed_body());
     }
@@ -161,6 +169,23 @@ pub async fn idempotency(
     }
     let response = head.set_body(bytes).map_into_boxed_body();
     Ok(ServiceResponse::new(http_req, response))
+}
+
+/// Whether an answer is kept for replays: successes, and refusals that depend only on the body
+/// (malformed, invalid). A 401 or 403 (the caller may gain the right), a 404 (the record may
+/// appear), a 409, 412 or 429 (the state may change) and every 5xx are not kept.
+fn replayable(status: StatusCode) -> bool {
+    status.is_success() || matches!(status.as_u16(), 400 | 413 | 415 | 422)
+}
+
+/// The body as compared between retries: JSON in a canonical form (keys sorted, no
+/// insignificant whitespace), so that the same request serialised another way is the same
+/// request; other bodies byte for byte.
+fn canonical(body: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v) => v.to_string().into_bytes(),
+        Err(_) => body.to_vec(),
+    }
 }
 
 fn replay(stored: StoredResponse) -> HttpResponse {

@@ -381,6 +381,7 @@ pub async fn update_activity(
     ctx.require(Action::Write)?;
     let now = Utc::now();
     let tx = begin_write(&ctx.db).await?;
+    crm_core::db::lock_row(&tx, "activities", id).await?;
     let current = find_live(&tx, ctx, id).await?;
     if let Some(expected) = if_version
         && expected != current.version

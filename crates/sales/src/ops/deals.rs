@@ -265,6 +265,7 @@ pub async fn update_deal(
     ctx.require(Action::Write)?;
     let now = Utc::now();
     let tx = begin_write(&ctx.db).await?;
+    crm_core::db::lock_row(&tx, "deals", id).await?;
     let current = find(&tx, ctx, id).await?;
     check_version(if_version, current.version)?;
     let before = to_dto(current.clone());

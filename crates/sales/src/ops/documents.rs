@@ -34,7 +34,14 @@ pub const DOCUMENT_FIELDS: Resource = Resource {
         Field::sort("updated_at", "updated_at", Kind::DateTime, false),
         Field::sort("due_date", "due_date", Kind::Date, true),
         Field::filter("id", "id", Kind::Uuid),
-        Field::filter("status", "status", Kind::Text),
+        // An issued invoice past its due date is `overdue` (as the read model shows it), so
+        // `status=overdue` finds it and `status=issued` does not.
+        Field::filter(
+            "status",
+            "(CASE WHEN doc_type = 'invoice' AND status = 'issued' \
+             AND due_date < CAST(CURRENT_DATE AS TEXT) THEN 'overdue' ELSE status END)",
+            Kind::Text,
+        ),
         Field::filter("company_id", "company_id", Kind::Uuid),
         Field::filter("contact_id", "contact_id", Kind::Uuid),
         Field::filter("currency", "currency", Kind::Text),
@@ -66,6 +73,24 @@ impl DocType {
 
 fn money(d: Decimal, scale: u32) -> String {
     format!("{:.*}", scale as usize, totals::round(d, scale))
+}
+
+/// Serialises the upserts of one record by external id within the transaction `tx` (see
+/// [`crm_core::db::lock_key`]): concurrent pushes of one ERP record all succeed, and leave one
+/// record.
+pub async fn lock_external(
+    tx: &impl ConnectionTrait,
+    ctx: &Ctx,
+    record_type: &str,
+    source: &str,
+    external_id: &str,
+) -> Result<()> {
+    let key = format!(
+        "upsert:{}:{record_type}:{source}:{external_id}",
+        ctx.org_id()
+    );
+    crm_core::db::lock_key(tx, &key).await?;
+    Ok(())
 }
 
 /// Checks an external reference: a source system name and the id there.
@@ -215,12 +240,18 @@ async fn price_lines(
                     .filter(product::Column::DeletedAt.is_null())
                     .one(db)
                     .await?;
-                if found.is_none() {
-                    errors.push(FieldError::new(
+                match &found {
+                    None => errors.push(FieldError::new(
                         p("product_id"),
                         "not_found",
                         "is not a product of this organization",
-                    ));
+                    )),
+                    Some(prod) if !prod.active => errors.push(FieldError::new(
+                        p("product_id"),
+                        "inactive",
+                        "is not active and cannot be sold; activate it first",
+                    )),
+                    Some(_) => {}
                 }
                 found
             }
@@ -565,6 +596,7 @@ pub async fn upsert_order(
     ctx.require(Action::Write)?;
     check_external(source, external_id)?;
     let tx = begin_write(&ctx.db).await?;
+    lock_external(&tx, ctx, "order", source, external_id).await?;
     let existing = document::Entity::find()
         .filter(document::Column::OrgId.eq(ctx.org_id()))
         .filter(document::Column::DocType.eq("order"))
@@ -895,6 +927,7 @@ pub async fn upsert_invoice(
     ctx.require(Action::Write)?;
     check_external(source, external_id)?;
     let tx = begin_write(&ctx.db).await?;
+    lock_external(&tx, ctx, "invoice", source, external_id).await?;
     let existing = document::Entity::find()
         .filter(document::Column::OrgId.eq(ctx.org_id()))
         .filter(document::Column::DocType.eq("invoice"))

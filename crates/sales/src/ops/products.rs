@@ -279,6 +279,7 @@ pub async fn upsert_product(
     ctx.require(Action::Write)?;
     super::documents::check_external(source, external_id)?;
     let tx = begin_write(&ctx.db).await?;
+    super::documents::lock_external(&tx, ctx, "product", source, external_id).await?;
     let existing = product::Entity::find()
         .filter(product::Column::OrgId.eq(ctx.org_id()))
         .filter(product::Column::ExternalSource.eq(source))
