@@ -108,6 +108,17 @@ dual! {
         let body = app.get("/errors/validation_failed", None).await.ok(200);
         assert_eq!(body["status"], 422);
         assert_eq!(body["title"], "Validation failed");
+        assert!(body["description"].as_str().unwrap().contains("JSON pointer"), "{body}");
+        assert!(body["resolution"].as_str().unwrap().len() > 20, "{body}");
+        // Every code a problem document can carry has its page, for programs and for people.
+        for code in ["unauthenticated", "forbidden", "rate_limited", "query_too_deep", "batch_too_large", "internal"] {
+            let info = app.get(&format!("/errors/{code}"), None).await.ok(200);
+            assert_eq!(info["code"], code);
+            let page = app.raw("GET", &format!("/errors/{code}"), &[("accept", "text/html")], vec![]).await;
+            assert_eq!(page.status, 200);
+            assert!(page.header("content-type").unwrap().starts_with("text/html"));
+            assert!(page.text().contains("What to do"), "{}", page.text());
+        }
         app.get("/errors/no_such_code", None).await.problem(404, "not_found");
     }
 }

@@ -139,6 +139,95 @@ impl Code {
     }
 }
 
+impl Code {
+    /// When the code is answered, and what a client does about it: the text of the code's
+    /// page (`GET /errors/{code}`).
+    pub fn help(self) -> (&'static str, &'static str) {
+        match self {
+            Code::MalformedRequest => (
+                "The request could not be read: the body is not JSON (or not the JSON of a GraphQL request), or a parameter or header is not in its format.",
+                "Send `Content-Type: application/json` with a well-formed JSON body; `detail` names what could not be read.",
+            ),
+            Code::Unauthenticated => (
+                "No credentials, or credentials that are not valid: unknown, expired, revoked, badly signed, or the session of the token has ended (logout, password change, deactivation).",
+                "Send `Authorization: Bearer <access token or API key>`; when an access token expired or its session ended, refresh it (`POST /api/v1/auth/refresh`) or sign in again.",
+            ),
+            Code::InvalidCredentials => (
+                "The email and password do not match an active user. Unknown emails, wrong passwords and deactivated users answer alike.",
+                "Check the email and password; after too many attempts the answer is `rate_limited`.",
+            ),
+            Code::Forbidden => (
+                "The caller is authenticated, but its role (viewer, agent, manager, admin) or its API key's scope does not allow this operation.",
+                "Ask an admin for a role that allows it (deleting and reassigning need manager, configuration and users need admin), or use a key with scope `read_write`.",
+            ),
+            Code::SignupDisabled => (
+                "Self-service sign-up is switched off on this server.",
+                "Ask an admin of an existing organization to create your user (`POST /api/v1/users`).",
+            ),
+            Code::NotFound => (
+                "The record does not exist, is deleted, belongs to another organization, or was merged into another (then `merged_into` names it).",
+                "Check the id; deleted records are listed at `/deleted` and brought back with `POST /{id}/restore`.",
+            ),
+            Code::MethodNotAllowed => (
+                "The path exists, but not with this HTTP method.",
+                "Use one of the methods the `Allow` header lists.",
+            ),
+            Code::Conflict => (
+                "The request conflicts with the current state: a unique value (email, SKU, external id) is taken, a state change is not allowed from the record's state, or the organization would lose its last admin.",
+                "Read `detail` (and `errors` for the field); fetch the record's current state and decide again.",
+            ),
+            Code::PreconditionFailed => (
+                "The record changed since the version the client holds (`If-Match` or `ifVersion`); nothing was changed.",
+                "Fetch the record again (its `ETag`/`version`), apply the change to it, and retry with the new version.",
+            ),
+            Code::PayloadTooLarge => (
+                "The request body is larger than the server accepts (1 MiB by default).",
+                "Send less at once: split the write, or use the batch and import endpoints for large sets.",
+            ),
+            Code::UnsupportedMediaType => (
+                "The request body has a content type the endpoint does not accept.",
+                "Send JSON with `Content-Type: application/json` (or `application/merge-patch+json` for PATCH).",
+            ),
+            Code::ValidationFailed => (
+                "The request is well-formed but breaks rules: `errors` lists every broken field with a JSON pointer, a rule code and a message (unknown fields, missing fields, wrong types, lengths, formats, ranges, too many digits, NUL characters, impossible dates, duplicate JSON keys).",
+                "Fix each field that `errors` names and send the request again.",
+            ),
+            Code::IdempotencyKeyReused => (
+                "An `Idempotency-Key` was used before with another request body (compared as JSON values).",
+                "Use a new key for a new request; reuse a key only to retry the very same request.",
+            ),
+            Code::RateLimited => (
+                "Too many requests: past a login, sign-up or request limit.",
+                "Wait the number of seconds in `Retry-After` and retry.",
+            ),
+            Code::Internal => (
+                "An unexpected failure on the server. Nothing internal is returned; the request id identifies the failure in the server's logs.",
+                "Retry later (with the same `Idempotency-Key` for a POST, which is released after a server error); report the `request_id` if it persists.",
+            ),
+            Code::Unavailable => (
+                "The server cannot serve now: it is starting or shutting down, its database is unreachable, or it is busy past its limits (for example checking passwords).",
+                "Retry after `Retry-After` seconds (or shortly), preferably on another replica.",
+            ),
+            Code::GraphqlInvalid => (
+                "The GraphQL document is not valid: a syntax error, or a field, argument, variable or type the schema does not have or of the wrong type.",
+                "Check the document against the schema (`schema/crm.graphql`, or introspection outside production).",
+            ),
+            Code::QueryTooDeep => (
+                "The GraphQL selection nests deeper than the server allows (`CRM_GRAPHQL_MAX_DEPTH`), or recurses too far through fragments.",
+                "Select fewer levels in one request, and page nested lists separately.",
+            ),
+            Code::QueryTooComplex => (
+                "The GraphQL query selects more than the server allows in one request (`CRM_GRAPHQL_MAX_COMPLEXITY`), or puts too many directives on a field.",
+                "Ask for fewer fields or smaller pages (`first`), or split the query.",
+            ),
+            Code::BatchTooLarge => (
+                "A GraphQL batch holds no operation, or more than the server allows (`CRM_GRAPHQL_MAX_BATCH`).",
+                "Send between one and the allowed number of operations per batch.",
+            ),
+        }
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -296,6 +385,8 @@ mod tests {
             assert!(seen.insert(code.as_str()), "duplicate {code}");
             assert_eq!(Code::parse(code.as_str()), Some(code));
             assert!((400..600).contains(&code.status()));
+            let (when, fix) = code.help();
+            assert!(when.len() > 20 && fix.len() > 20, "{code} is explained");
         }
     }
 

@@ -57,6 +57,10 @@ pub struct ErrorCodeInfo {
     pub status: u16,
     /// The summary used as a problem's `title`.
     pub title: &'static str,
+    /// When the code is answered.
+    pub description: &'static str,
+    /// What a client does about it.
+    pub resolution: &'static str,
 }
 
 /// Describes one error code of the code table.
@@ -66,11 +70,48 @@ pub struct ErrorCodeInfo {
         (status = 200, description = "The code's description", body = ErrorCodeInfo),
         (status = 404, description = "No such code", body = super::problem::Problem, content_type = "application/problem+json"),
     ))]
-pub async fn error_code(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn error_code(
+    req: actix_web::HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let code = Code::parse(&path).ok_or_else(|| ApiError(Error::not_found("Error code")))?;
-    Ok(HttpResponse::Ok().json(ErrorCodeInfo {
+    let (description, resolution) = code.help();
+    let info = ErrorCodeInfo {
         code: code.as_str(),
         status: code.status(),
         title: code.title(),
-    }))
+        description,
+        resolution,
+    };
+    let html = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if html {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(error_page(&info)));
+    }
+    Ok(HttpResponse::Ok().json(info))
+}
+
+/// The code's page for a browser (the problem `type` links here). The texts are the server's
+/// own constants; only `&`, `<` and `>` need escaping in them.
+fn error_page(info: &ErrorCodeInfo) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code}</title></head>\
+         <body><h1>{title}</h1><p><code>{code}</code> &middot; HTTP {status}</p>\
+         <h2>When</h2><p>{description}</p><h2>What to do</h2><p>{resolution}</p></body></html>",
+        code = esc(info.code),
+        title = esc(info.title),
+        status = info.status,
+        description = esc(info.description),
+        resolution = esc(info.resolution),
+    )
 }
