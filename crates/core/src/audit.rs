@@ -30,7 +30,7 @@ pub struct HistoryEntry {
     /// The API key used, if any.
     pub actor_api_key_id: Option<Uuid>,
     /// Changed fields: `{"field": {"before": ..., "after": ...}}`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub changes: Value,
     /// When it happened.
     pub at: DateTime<Utc>,

@@ -59,7 +59,7 @@ pub struct Company {
     /// Tags.
     pub tags: Vec<String>,
     /// Custom field values by key (see `/api/v1/custom-fields`).
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub custom: Value,
     /// Version, incremented by every change; the `ETag` is `"<version>"`.
     pub version: i64,
@@ -102,7 +102,7 @@ pub struct NewCompany {
     /// Tags (at most 50, each 1 to 50 characters).
     pub tags: Option<Vec<String>>,
     /// Custom field values by key.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Value>>))]
     pub custom: Option<Value>,
 }
 
@@ -153,7 +153,7 @@ pub struct CompanyPatch {
     pub tags: Patch<Vec<String>>,
     /// Custom values, merged key by key (`null` clears a key).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Value>>))]
     pub custom: Patch<Value>,
 }
 
@@ -186,12 +186,12 @@ pub struct Contact {
     /// The channel the contact came from.
     pub source_channel: Option<Channel>,
     /// Consent per channel: `{"email": true, "phone": false}`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, bool>))]
     pub consent: Value,
     /// Tags.
     pub tags: Vec<String>,
     /// Custom field values by key (see `/api/v1/custom-fields`).
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub custom: Value,
     /// Version, incremented by every change; the `ETag` is `"<version>"`.
     pub version: i64,
@@ -230,12 +230,12 @@ pub struct NewContact {
     /// The channel the contact came from.
     pub source_channel: Option<Channel>,
     /// Consent per channel: `{"email": true}`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Option<bool>>>))]
     pub consent: Option<Value>,
     /// Tags (at most 50, each 1 to 50 characters).
     pub tags: Option<Vec<String>>,
     /// Custom field values by key.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Value>>))]
     pub custom: Option<Value>,
 }
 
@@ -286,7 +286,7 @@ pub struct ContactPatch {
     pub source_channel: Patch<Channel>,
     /// Consent per channel, merged channel by channel.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Option<bool>>>))]
     pub consent: Patch<Value>,
     /// Tags (replaced as a whole).
     #[serde(default)]
@@ -294,7 +294,7 @@ pub struct ContactPatch {
     pub tags: Patch<Vec<String>>,
     /// Custom values, merged key by key (`null` clears a key).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Value>>))]
     pub custom: Patch<Value>,
 }
 

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document: every REST operation, its bodies, errors and security.
 
 use std::collections::BTreeMap;
+use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response};
 use utoipa::{IntoResponses, Modify, OpenApi};
@@ -101,6 +102,37 @@ impl Modify for BearerAuth {
     }
 }
 
+/// utoipa inlines the item schema of a generic `Page<T>` into each `Page_T`, so generated clients
+/// get a second, differently named type for the items (`PageContactDataItem` beside `Contact`).
+/// This points the items of every `Page_T` at the named schema `T` where the inlined copy is that
+/// very schema. (scripts/check-clients fails on any page left inlined.)
+struct PageItemRefs;
+
+impl Modify for PageItemRefs {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let named = components.schemas.clone();
+        for (name, page) in components.schemas.iter_mut() {
+            let Some(item) = name.strip_prefix("Page_") else {
+                continue;
+            };
+            let (Some(named_item), RefOr::T(Schema::Object(page))) = (named.get(item), page) else {
+                continue;
+            };
+            let Some(RefOr::T(Schema::Array(data))) = page.properties.get_mut("data") else {
+                continue;
+            };
+            if let ArrayItems::RefOrSchema(items) = &mut data.items
+                && **items == *named_item
+            {
+                **items = RefOr::Ref(Ref::from_schema_name(item));
+            }
+        }
+    }
+}
+
 /// The API document.
 #[derive(OpenApi)]
 #[openapi(
@@ -111,7 +143,7 @@ Errors are RFC 9457 problem documents whose `code` matches GraphQL's `extensions
 Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
         license(name = "Apache-2.0"),
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &PageItemRefs),
     security(("bearer" = [])),
     paths(
         super::health::livez,

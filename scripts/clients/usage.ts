@@ -1,0 +1,119 @@
+// Uses the TypeScript types that openapi-typescript generates from openapi/openapi.json the way
+// a frontend would. scripts/check-clients compiles it with `tsc --strict --noEmit`: when the
+// contract regresses (a body, a field, an operation or a page shape changes or goes), this file
+// stops compiling. `@ts-expect-error` lines must fail to typecheck: tsc reports an error when
+// one of them compiles, i.e. when the document got looser than the server.
+import type { components, operations, paths } from "./schema";
+
+type Schemas = components["schemas"];
+type JsonBody<T> = T extends { content: { "application/json": infer B } } ? B : never;
+type ProblemBody<T> = T extends { content: { "application/problem+json": infer B } } ? B : never;
+type RequestBody<Op> = Op extends { requestBody: infer R } ? JsonBody<NonNullable<R>> : never;
+type MergePatchBody<Op> = Op extends { requestBody: { content: { "application/merge-patch+json": infer B } } }
+  ? B
+  : never;
+type Ok<Op, Status extends number> = Op extends { responses: infer R }
+  ? Status extends keyof R
+    ? JsonBody<R[Status]>
+    : never
+  : never;
+
+// --- Contacts: creating one through the path, as a fetch wrapper keyed by path would.
+type CreateContactBody = RequestBody<paths["/api/v1/contacts"]["post"]>;
+export const newContact: CreateContactBody = {
+  first_name: "Ada",
+  last_name: "Lovelace",
+  email: "ada@example.com",
+  tags: ["vip"],
+  consent: { email: true, phone: false },
+  custom: { tier: "gold", seats: 12, beta: true },
+};
+// @ts-expect-error the contacts body is not the activities body (operations must not be mixed up)
+export const notAnActivity: CreateContactBody = { kind: "call", subject: "Intro" };
+// @ts-expect-error a contact has no `name`
+export const noName: CreateContactBody = { name: "Ada" };
+// @ts-expect-error consent is channel -> boolean
+export const badConsent: CreateContactBody = { consent: { email: "yes" } };
+export const sameBody: Schemas["NewContact"] = newContact;
+
+// --- The created contact and a page of contacts.
+type CreatedContact = Ok<operations["createContact"], 201>;
+export function greet(c: CreatedContact): string {
+  const name: string = [c.first_name, c.last_name].filter((p): p is string => !!p).join(" ");
+  const version: number = c.version;
+  const id: string = c.id;
+  const consented: boolean | undefined = c.consent["email"];
+  const custom: unknown = c.custom["tier"];
+  return `${id} v${version}: ${name} ${String(consented)} ${String(custom)}`;
+}
+
+type ContactPage = Ok<operations["listContacts"], 200>;
+export function emails(page: ContactPage): (string | null | undefined)[] {
+  const more: boolean = page.has_more;
+  const next: string | null | undefined = page.next_cursor;
+  void more;
+  void next;
+  return page.data.map((c) => c.email);
+}
+// A page's items are the named schema, both ways.
+export const pageItemIsContact: Schemas["Contact"] = {} as ContactPage["data"][number];
+export const contactIsPageItem: ContactPage["data"][number] = {} as Schemas["Contact"];
+export function noBodyOnList(page: ContactPage): void {
+  // @ts-expect-error page items are contacts, not activities
+  void page.data[0].kind;
+}
+type ListContactsQuery = NonNullable<operations["listContacts"]["parameters"]["query"]>;
+export const query: ListContactsQuery = { limit: 50, cursor: "abc", sort: "-updated_at", q: "ada" };
+
+// --- Changing a contact (merge patch: null clears).
+type PatchContactBody = MergePatchBody<operations["updateContact"]>;
+export const patch: PatchContactBody = { title: null, custom: { tier: null }, consent: { sms: null } };
+type UpdatedContact = Ok<operations["updateContact"], 200>;
+export const updatedIsContact: Schemas["Contact"] = {} as UpdatedContact;
+
+// --- Activities.
+type CreateActivityBody = RequestBody<paths["/api/v1/activities"]["post"]>;
+export const call: CreateActivityBody = { kind: "call", subject: "Intro", contact_email: "ada@example.com" };
+// @ts-expect-error an activity needs a kind
+export const noKind: CreateActivityBody = { subject: "Intro" };
+// @ts-expect-error kinds are an enum
+export const badKind: CreateActivityBody = { kind: "telepathy" };
+
+// --- Deals.
+type CreateDealBody = RequestBody<operations["createDeal"]>;
+export const deal: CreateDealBody = { name: "Big one", amount: { amount: "1200.50", currency: "EUR" } };
+// @ts-expect-error a deal needs a name
+export const noDealName: CreateDealBody = { amount: { amount: "1", currency: "EUR" } };
+type CreatedDeal = Ok<operations["createDeal"], 201>;
+export const dealName = (d: CreatedDeal): string => d.name;
+type DealPage = Ok<operations["listDeals"], 200>;
+export const dealNames = (p: DealPage): string[] => p.data.map((d) => d.name);
+
+// --- History entries and errors.
+type History = Ok<operations["listContactHistory"], 200>;
+export const changedFields = (h: History): string[] => h.data.flatMap((e) => Object.keys(e.changes));
+export const before = (e: Schemas["HistoryEntry"]): unknown => e.changes["email"];
+
+type CreateContactProblem = ProblemBody<operations["createContact"]["responses"][422]>;
+export function firstFieldError(p: CreateContactProblem): string {
+  const code: string = p.code;
+  const status: number = p.status;
+  return `${status} ${code} ${p.errors.map((e) => e.pointer).join(",")}`;
+}
+
+// --- Every operation a client needs is there under its id.
+export type Needed = [
+  operations["listContacts"],
+  operations["createContact"],
+  operations["getContact"],
+  operations["updateContact"],
+  operations["deleteContact"],
+  operations["listCompanies"],
+  operations["createCompany"],
+  operations["listActivities"],
+  operations["createActivity"],
+  operations["createDeal"],
+  operations["listDeals"],
+  operations["login"],
+  operations["getMe"],
+];
