@@ -25,7 +25,6 @@ from crm_api_client.models import (
     PageHistoryEntry,
     Problem,
 )
-from crm_api_client.types import UNSET
 
 # Every generated module imports (a syntax or name error anywhere fails here).
 modules = 0
@@ -85,8 +84,9 @@ assert history.next_cursor == "c1" and "HistoryEntry" in str(inspect.get_annotat
 assert Deal.__name__ == "Deal" and HistoryEntry.__name__ == "HistoryEntry"
 
 problem = Problem.from_dict(
-    {"type": "about:blank", "title": "Unprocessable", "status": 422, "detail": "bad", "code": "validation_failed", "errors": []}
+    {"type": "about:blank", "title": "Unprocessable", "status": 422, "detail": "bad", "code": "validation_failed", "errors": [], "request_id": "r-1"}
 )
-assert problem.status == 422 and problem.request_id is UNSET
+# Every field of a read model is always sent (null included), so none is `Unset`.
+assert problem.status == 422 and problem.request_id == "r-1"
 
 print(f"python client: {modules} modules import, models and operations behave")

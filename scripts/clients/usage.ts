@@ -117,3 +117,13 @@ export type Needed = [
   operations["login"],
   operations["getMe"],
 ];
+
+// --- Read models list every field as present (the server always sends them, null included):
+// `first_name` is `string | null`, not optional.
+type Contact = components["schemas"]["Contact"];
+type IsRequired<T, K extends keyof T> = {} extends Pick<T, K> ? false : true;
+export const contactFirstNameIsRequired: IsRequired<Contact, "first_name"> = true;
+export const contactEmailIsRequired: IsRequired<Contact, "email"> = true;
+// ...while create inputs keep optional fields optional.
+type NewContact = components["schemas"]["NewContact"];
+export const newContactFirstNameIsOptional: IsRequired<NewContact, "first_name"> = false;

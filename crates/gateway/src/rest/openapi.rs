@@ -1,5 +1,6 @@
 //! The OpenAPI 3.1 document: every REST operation, its bodies, errors and security.
 
+use super::openapi_fixups::ClientFixups;
 use std::collections::BTreeMap;
 use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -143,7 +144,7 @@ Errors are RFC 9457 problem documents whose `code` matches GraphQL's `extensions
 Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
         license(name = "Apache-2.0"),
     ),
-    modifiers(&BearerAuth, &PageItemRefs),
+    modifiers(&BearerAuth, &PageItemRefs, &ClientFixups),
     security(("bearer" = [])),
     paths(
         super::health::livez,

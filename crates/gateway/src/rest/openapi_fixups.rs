@@ -1,0 +1,130 @@
+//! Fix-ups of the generated OpenAPI document for the clients generated from it (a utoipa
+//! modifier).
+//!
+//! - **Response fields are required.** The server writes every field of a read model, `null`
+//!   included, but utoipa marks `Option` fields as optional, so generated clients typed them
+//!   `first_name?: string | null` (TypeScript) or `None | str | Unset` (Python). Every schema
+//!   that no request body uses, directly or through another schema, gets all its properties
+//!   listed as `required` (a nullable one stays nullable). Schemas shared with request bodies
+//!   (such as `Address`) are left as they are.
+//! - **Optional parameters are not nullable.** A parameter that may be left out is not also
+//!   `null`: `["string", "null"]` becomes `"string"`.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use utoipa::Modify;
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
+use utoipa::openapi::{RefOr, Required};
+
+/// The modifier applying both fix-ups.
+pub struct ClientFixups;
+
+impl Modify for ClientFixups {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let inputs = input_schemas(openapi);
+        if let Some(components) = openapi.components.as_mut() {
+            for (name, schema) in components.schemas.iter_mut() {
+                if let (false, RefOr::T(Schema::Object(obj))) = (inputs.contains(name), schema) {
+                    obj.required = obj.properties.keys().cloned().collect();
+                }
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+            ];
+            for op in ops.into_iter().flatten() {
+                for p in op.parameters.iter_mut().flatten() {
+                    if p.required == Required::True {
+                        continue;
+                    }
+                    if let Some(RefOr::T(Schema::Object(obj))) = p.schema.as_mut()
+                        && let SchemaType::Array(types) = &obj.schema_type
+                    {
+                        let kept: Vec<Type> = types
+                            .iter()
+                            .filter(|t| **t != Type::Null)
+                            .cloned()
+                            .collect();
+                        if let [only] = kept.as_slice() {
+                            obj.schema_type = SchemaType::Type(only.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The names of every `#/components/schemas/<name>` referenced inside `v`.
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref")
+                && let Some(name) = r.strip_prefix("#/components/schemas/")
+            {
+                out.push(name.to_owned());
+            }
+            for child in map.values() {
+                refs(child, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| refs(i, out)),
+        _ => {}
+    }
+}
+
+/// Every schema a request body reaches, directly or through other schemas.
+fn input_schemas(openapi: &utoipa::openapi::OpenApi) -> BTreeSet<String> {
+    let Ok(doc) = serde_json::to_value(openapi) else {
+        return BTreeSet::new();
+    };
+    let mut pending = Vec::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for item in paths.values() {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                refs(&op["requestBody"], &mut pending);
+            }
+        }
+    }
+    let schemas = &doc["components"]["schemas"];
+    let mut input = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if input.insert(name.clone()) {
+            refs(&schemas[&name], &mut pending);
+        }
+    }
+    input
+}
+
+#[cfg(test)]
+mod tests {
+
+    #[test]
+    fn response_fields_are_required_and_inputs_untouched() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&crate::contracts::openapi_json()).unwrap();
+        let contact = &doc["components"]["schemas"]["Contact"];
+        let required: Vec<&str> = contact["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(required.contains(&"first_name"), "{required:?}");
+        let new = &doc["components"]["schemas"]["NewContact"];
+        assert!(
+            new.get("required").is_none_or(|r| !r
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v == "first_name"))
+        );
+    }
+}
