@@ -30,7 +30,7 @@ dual! {
         assert_eq!(co["name"], "Globex GmbH");
         assert_eq!(co["domain"], "globex.de");
         assert_eq!(co["address"]["country"], "DE");
-        assert_eq!(co["annual_revenue"], json!({"amount": "1200000.5", "currency": "EUR"}));
+        assert_eq!(co["annual_revenue"], json!({"amount": "1200000.50", "currency": "EUR"}));
         assert_eq!(co["tags"], json!(["key", "b2b"]));
         assert_eq!(co["owner_id"], s.user_id.as_str(), "the owner defaults to the creator");
 

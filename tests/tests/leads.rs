@@ -68,12 +68,12 @@ dual! {
         let s = app.signup("Acme", "admin@acme.test").await;
         let q = app.post("/api/v1/quotes", Some(&s.token), json!({"currency": "EUR", "valid_until": "2099-12-31", "lines": [{"description": "Consulting", "quantity": "10", "unit_price": "120", "discount_percent": "5", "tax_rate": "19"}]})).await.ok(201);
         assert_eq!(q["status"], "draft");
-        assert_eq!(q["total"], "1356.60");
+        assert_eq!(q["total"]["amount"], "1356.60");
         let path = format!("/api/v1/quotes/{}", q["id"].as_str().unwrap());
         app.post(&format!("{path}/status"), Some(&s.token), json!({"status": "sent"})).await.ok(200);
         let order = app.post(&format!("{path}/accept"), Some(&s.token), json!({})).await.ok(201);
         assert_eq!(order["status"], "confirmed");
-        assert_eq!(order["total"], "1356.60");
+        assert_eq!(order["total"]["amount"], "1356.60");
         assert_eq!(order["order_id"], q["id"], "the order points at its quote");
         let accepted = app.get(&path, Some(&s.token)).await.ok(200);
         assert_eq!(accepted["status"], "accepted");
@@ -96,8 +96,8 @@ dual! {
         assert_eq!(moved["data"]["updateDeal"], json!({"status": "WON", "closeReason": "signed"}));
         let h = app.gql(t, "query($id: ID!) { dealStageHistory(id: $id) { stageId leftAt } forecast { deals } }", json!({"id": id})).await.ok(200);
         assert_eq!(h["data"]["dealStageHistory"].as_array().unwrap().len(), 2);
-        let o = app.gql(t, r#"mutation { createOrder(input: {currency: "EUR", lines: [{description: "x", quantity: "2", unitPrice: "9.99", taxRate: "19"}]}) { id total lines { netAmount taxAmount } } }"#, json!({})).await.ok(200);
-        assert_eq!(o["data"]["createOrder"]["total"], "23.78");
+        let o = app.gql(t, r#"mutation { createOrder(input: {currency: "EUR", lines: [{description: "x", quantity: "2", unitPrice: "9.99", taxRate: "19"}]}) { id total { amount currency } lines { netAmount { amount } taxAmount { amount } } } }"#, json!({})).await.ok(200);
+        assert_eq!(o["data"]["createOrder"]["total"]["amount"], "23.78");
         let bad = app.gql(t, r#"mutation { createOrder(input: {currency: "EUR", lines: [{description: "x", quantity: "-2", unitPrice: "9.99"}]}) { id } }"#, json!({})).await.ok(200);
         assert_eq!(bad["errors"][0]["extensions"]["code"], "validation_failed");
         assert_eq!(bad["errors"][0]["extensions"]["errors"][0]["pointer"], "/lines/0/quantity");
@@ -105,7 +105,7 @@ dual! {
         let lid = l["data"]["createLead"]["id"].as_str().unwrap().to_owned();
         let c = app.gql(t, "mutation($id: ID!) { convertLead(id: $id) { contactId companyId lead { status } } }", json!({"id": lid})).await.ok(200);
         assert_eq!(c["data"]["convertLead"]["lead"]["status"], "CONVERTED");
-        let docs = app.gql(t, "{ salesDocuments(kind: ORDER) { edges { node { total } } } }", json!({})).await.ok(200);
+        let docs = app.gql(t, "{ salesDocuments(kind: ORDER) { edges { node { total { amount currency } } } } }", json!({})).await.ok(200);
         assert_eq!(docs["data"]["salesDocuments"]["edges"].as_array().unwrap().len(), 1);
     }
 }

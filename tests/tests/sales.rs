@@ -101,18 +101,18 @@ dual! {
         let board = app.get(&format!("/api/v1/pipelines/{}/board", p["id"].as_str().unwrap()), Some(&s.token)).await.ok(200);
         let col = |name: &str| board.as_array().unwrap().iter().find(|c| c["stage"]["name"] == name).unwrap().clone();
         assert_eq!(col("Qualify")["count"], 1);
-        assert_eq!(col("Propose")["totals"], json!([{"amount": "3000", "currency": "EUR"}]));
+        assert_eq!(col("Propose")["totals"], json!([{"amount": "3000.00", "currency": "EUR"}]));
         assert_eq!(col("Won")["deals"][0]["name"], "d");
         assert_eq!(board.as_array().unwrap().len(), 5, "every stage, empty ones too");
         let forecast = app.get("/api/v1/analytics/forecast", Some(&s.token)).await.ok(200);
         let rows = forecast.as_array().unwrap();
         let dec = rows.iter().find(|r| r["month"] == "2026-12" && r["currency"] == "EUR").unwrap();
         assert_eq!(dec["deals"], 2, "won deals are not forecast");
-        assert_eq!(dec["amount"], "4000");
-        assert_eq!(dec["weighted_amount"], "1600", "1000 x 10 % + 3000 x 50 %");
+        assert_eq!(dec["amount"], json!({"amount": "4000.00", "currency": "EUR"}));
+        assert_eq!(dec["weighted_amount"]["amount"], "1600.00", "1000 x 10 % + 3000 x 50 %");
         let jan = rows.iter().find(|r| r["month"] == "2027-01").unwrap();
         assert_eq!(jan["owner_id"], agent.user_id.as_str());
-        assert_eq!(jan["weighted_amount"], "400.4");
+        assert_eq!(jan["weighted_amount"]["amount"], "400.40");
     }
 
     async fn order_totals_with_discounts_and_two_tax_rates(app: &TestApp) {
@@ -127,14 +127,14 @@ dual! {
             // Client-sent totals do not exist in the input: every amount is the server's.
         ]})).await.ok(201);
         assert_eq!(order["currency"], "EUR");
-        assert_eq!(order["lines"][0]["net_amount"], "53.97");
-        assert_eq!(order["lines"][0]["tax_amount"], "10.25");
-        assert_eq!(order["lines"][0]["total_amount"], "64.22");
-        assert_eq!(order["lines"][1]["total_amount"], "17.60");
-        assert_eq!(order["subtotal"], "70.42");
-        assert_eq!(order["discount_total"], "6.00");
-        assert_eq!(order["tax_total"], "11.40");
-        assert_eq!(order["total"], "81.82");
+        assert_eq!(order["lines"][0]["net_amount"]["amount"], "53.97");
+        assert_eq!(order["lines"][0]["tax_amount"]["amount"], "10.25");
+        assert_eq!(order["lines"][0]["total_amount"]["amount"], "64.22");
+        assert_eq!(order["lines"][1]["total_amount"]["amount"], "17.60");
+        assert_eq!(order["subtotal"]["amount"], "70.42");
+        assert_eq!(order["discount_total"]["amount"], "6.00");
+        assert_eq!(order["tax_total"]["amount"], "11.40");
+        assert_eq!(order["total"]["amount"], "81.82");
         assert_eq!(order["lines"][0]["description"], "Widget");
         // Negative quantity, unknown currency, totals sent by the client: 422.
         let bad = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [{"product_id": widget["id"], "quantity": "-1"}]})).await.problem(422, "validation_failed");
@@ -153,23 +153,23 @@ dual! {
         let inv = app.post("/api/v1/invoices", Some(&s.token), json!({"order_id": order["id"], "due_date": "2099-01-31"})).await.ok(201);
         assert_eq!(inv["number"], 1);
         assert_eq!(inv["status"], "issued");
-        assert_eq!(inv["total"], "81.82");
+        assert_eq!(inv["total"]["amount"], "81.82");
         assert_eq!(inv["order_id"], order["id"]);
         let ipath = format!("/api/v1/invoices/{}", inv["id"].as_str().unwrap());
         app.post(&format!("{ipath}/payments"), Some(&s.token), json!({"amount": "100"})).await.problem(422, "validation_failed");
         let part = app.post(&format!("{ipath}/payments"), Some(&s.token), json!({"amount": "50", "method": "bank_transfer"})).await.ok(200);
-        assert_eq!(part["amount_paid"], "50.00");
+        assert_eq!(part["amount_paid"]["amount"], "50.00");
         assert_eq!(part["status"], "issued");
         let paid = app.post(&format!("{ipath}/payments"), Some(&s.token), json!({"amount": "31.82"})).await.ok(200);
         assert_eq!(paid["status"], "paid");
         // An issued invoice past due reads overdue.
         let late = app.post("/api/v1/invoices", Some(&s.token), json!({"currency": "EUR", "due_date": "2020-01-01", "lines": [{"description": "x", "quantity": "1", "unit_price": "10", "tax_rate": "19"}]})).await.ok(201);
         assert_eq!(late["status"], "overdue");
-        assert_eq!(late["total"], "11.90");
+        assert_eq!(late["total"]["amount"], "11.90");
         assert_eq!(late["number"], 2);
         // Yen have no minor unit.
         let yen = app.post("/api/v1/orders", Some(&s.token), json!({"currency": "JPY", "lines": [{"description": "x", "quantity": "3", "unit_price": "333", "discount_percent": "10", "tax_rate": "10"}]})).await.ok(201);
-        assert_eq!(yen["total"], "989");
+        assert_eq!(yen["total"]["amount"], "989");
     }
 
     async fn fifty_concurrent_invoices_are_numbered_1_to_50(app: &TestApp) {
@@ -199,10 +199,10 @@ dual! {
         let again = app.call("PUT", "/api/v1/orders/by-external-id/sap/4500012345", Some(&s.token), Some(order.clone())).await.ok(200);
         assert_eq!(again["id"], first.json()["id"]);
         assert_eq!(again["external_source"], "sap");
-        assert_eq!(again["total"], "1071.00");
+        assert_eq!(again["total"]["amount"], "1071.00");
         let changed = json!({"currency": "EUR", "lines": [{"description": "Pump", "quantity": "3", "unit_price": "450", "tax_rate": "19"}]});
         let replaced = app.call("PUT", "/api/v1/orders/by-external-id/sap/4500012345", Some(&s.token), Some(changed)).await.ok(200);
-        assert_eq!(replaced["total"], "1606.50");
+        assert_eq!(replaced["total"]["amount"], "1606.50");
         let listed = app.get("/api/v1/orders?external_id=4500012345", Some(&s.token)).await.ok(200);
         assert_eq!(listed["data"].as_array().unwrap().len(), 1);
         // Another source system with the same id is another order.

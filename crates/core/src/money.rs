@@ -135,6 +135,26 @@ pub struct Money {
 }
 
 impl Money {
+    /// `amount` in `currency`, written with at least the currency's minor units (`"1000.00"`
+    /// EUR, `"1000"` JPY) and never fewer digits than it has (a unit price of `"0.0045"` stays).
+    pub fn of(amount: Decimal, currency: &str) -> Money {
+        let mut d = amount.normalize();
+        let scale = scale_of(currency);
+        if d.scale() < scale {
+            d.rescale(scale);
+        }
+        Money {
+            amount: d.to_string(),
+            currency: currency.to_owned(),
+        }
+    }
+
+    /// A stored decimal string as money in `currency` (see [`Money::of`]); a stored value that
+    /// is not a decimal (none is written) reads as zero.
+    pub fn stored(amount: &str, currency: &str) -> Money {
+        Money::of(Decimal::from_str(amount).unwrap_or_default(), currency)
+    }
+
     /// Checks the amount (the rules of this module, not negative, at most the currency's minor
     /// units) and the currency; `pointer` names the field for errors.
     pub fn validated(self, pointer: &str, errors: &mut Vec<FieldError>) -> Option<Money> {
@@ -221,6 +241,18 @@ mod tests {
             check("-1", "EUR"),
             Some(("/m/amount".into(), "range".into()))
         );
+    }
+
+    #[test]
+    fn money_is_written_in_its_minor_units() {
+        let m = |a: &str, c: &str| Money::stored(a, c).amount;
+        assert_eq!(m("1000", "EUR"), "1000.00");
+        assert_eq!(m("1000.5", "EUR"), "1000.50");
+        assert_eq!(m("1000.000", "EUR"), "1000.00");
+        assert_eq!(m("0.0045", "EUR"), "0.0045");
+        assert_eq!(m("1000", "JPY"), "1000");
+        assert_eq!(m("12.5", "BHD"), "12.500");
+        assert_eq!(Money::stored("3", "EUR").currency, "EUR");
     }
 
     #[test]

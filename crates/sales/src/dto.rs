@@ -289,9 +289,9 @@ pub struct ForecastRow {
     /// Open deals.
     pub deals: i64,
     /// Sum of amounts.
-    pub amount: String,
-    /// Sum of amount x stage probability.
-    pub weighted_amount: String,
+    pub amount: Money,
+    /// Sum of amount x stage probability, rounded to the currency's minor unit.
+    pub weighted_amount: Money,
 }
 
 /// A product.
@@ -407,18 +407,18 @@ pub struct Line {
     pub description: Option<String>,
     /// Quantity.
     pub quantity: String,
-    /// Unit price.
-    pub unit_price: String,
+    /// Unit price (as many decimals as it was given, at least the currency's minor units).
+    pub unit_price: Money,
     /// Discount in percent.
     pub discount_percent: String,
     /// Tax rate in percent.
     pub tax_rate: String,
     /// Quantity x unit price less the discount, rounded to the currency's minor unit.
-    pub net_amount: String,
+    pub net_amount: Money,
     /// Tax on the net amount.
-    pub tax_amount: String,
+    pub tax_amount: Money,
     /// Net plus tax.
-    pub total_amount: String,
+    pub total_amount: Money,
 }
 
 /// A line to put on an order or invoice; the server computes every amount.
@@ -465,15 +465,15 @@ pub struct SalesDocument {
     /// Lines.
     pub lines: Vec<Line>,
     /// Sum of line nets.
-    pub subtotal: String,
+    pub subtotal: Money,
     /// Sum of line discounts.
-    pub discount_total: String,
+    pub discount_total: Money,
     /// Sum of line taxes.
-    pub tax_total: String,
+    pub tax_total: Money,
     /// Subtotal plus taxes.
-    pub total: String,
+    pub total: Money,
     /// Invoices: paid so far.
-    pub amount_paid: String,
+    pub amount_paid: Money,
     /// Invoices: when payment is due.
     pub due_date: Option<NaiveDate>,
     /// Invoices: when it was issued.

@@ -35,7 +35,7 @@ pub(crate) fn to_dto(m: company::Model) -> Company {
         industry: m.industry,
         size_band: m.size_band.as_deref().and_then(SizeBand::parse),
         annual_revenue: match (m.annual_revenue_amount, m.annual_revenue_currency) {
-            (Some(amount), Some(currency)) => Some(Money { amount, currency }),
+            (Some(amount), Some(currency)) => Some(Money::stored(&amount, &currency)),
             _ => None,
         },
         address: Address {

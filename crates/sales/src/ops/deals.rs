@@ -53,7 +53,7 @@ pub(crate) fn to_dto(m: deal::Model) -> Deal {
         id: m.id,
         name: m.name,
         amount: match (m.amount, m.currency) {
-            (Some(amount), Some(currency)) => Some(Money { amount, currency }),
+            (Some(amount), Some(currency)) => Some(Money::stored(&amount, &currency)),
             _ => None,
         },
         expected_close_date: m
@@ -494,10 +494,7 @@ pub async fn board(ctx: &Ctx, pipeline_id: Uuid, per_stage: u64) -> Result<Vec<B
             count,
             totals: totals
                 .into_iter()
-                .map(|(currency, a)| Money {
-                    amount: a.normalize().to_string(),
-                    currency,
-                })
+                .map(|(currency, a)| Money::of(a, &currency))
                 .collect(),
             deals: list,
         });
@@ -544,16 +541,17 @@ pub async fn forecast(ctx: &Ctx) -> Result<Vec<ForecastRow>> {
     }
     Ok(rows
         .into_iter()
-        .map(
-            |((month, owner_id, currency), (deals, amount, weighted))| ForecastRow {
+        .map(|((month, owner_id, currency), (deals, amount, weighted))| {
+            let scale = crate::totals::scale_of(&currency);
+            ForecastRow {
                 month,
                 owner_id,
-                currency,
                 deals,
-                amount: amount.normalize().to_string(),
-                weighted_amount: crate::totals::round(weighted, 2).normalize().to_string(),
-            },
-        )
+                amount: Money::of(amount, &currency),
+                weighted_amount: Money::of(crate::totals::round(weighted, scale), &currency),
+                currency,
+            }
+        })
         .collect())
 }
 

@@ -12,7 +12,7 @@ use crm_core::audit;
 use crm_core::db::begin_write;
 use crm_core::list::{self, Field, Kind, ListParams, Resource};
 use crm_core::money::{Sign, parse_decimal};
-use crm_core::{Action, Code, Ctx, Error, FieldError, Page, new_id};
+use crm_core::{Action, Code, Ctx, Error, FieldError, Money, Page, new_id};
 use crm_customers::ops as customers;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
@@ -126,6 +126,8 @@ async fn to_dto(db: &impl ConnectionTrait, m: document::Model) -> Result<SalesDo
 
 /// The DTO of a document and its lines (in position order).
 fn with_lines(m: document::Model, lines: Vec<line::Model>) -> SalesDocument {
+    let cur = m.currency.clone();
+    let money = |stored: &str| Money::stored(stored, &cur);
     let lines = lines
         .into_iter()
         .map(|l| Line {
@@ -133,12 +135,12 @@ fn with_lines(m: document::Model, lines: Vec<line::Model>) -> SalesDocument {
             product_id: l.product_id,
             description: l.description,
             quantity: l.quantity,
-            unit_price: l.unit_price,
+            unit_price: money(&l.unit_price),
             discount_percent: l.discount_percent,
             tax_rate: l.tax_rate,
-            net_amount: l.net_amount,
-            tax_amount: l.tax_amount,
-            total_amount: l.total_amount,
+            net_amount: money(&l.net_amount),
+            tax_amount: money(&l.tax_amount),
+            total_amount: money(&l.total_amount),
         })
         .collect();
     let due_date = m
@@ -165,13 +167,13 @@ fn with_lines(m: document::Model, lines: Vec<line::Model>) -> SalesDocument {
             .valid_until
             .as_deref()
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+        subtotal: money(&m.subtotal),
+        discount_total: money(&m.discount_total),
+        tax_total: money(&m.tax_total),
+        total: money(&m.total),
+        amount_paid: money(&m.amount_paid),
         currency: m.currency,
         lines,
-        subtotal: m.subtotal,
-        discount_total: m.discount_total,
-        tax_total: m.tax_total,
-        total: m.total,
-        amount_paid: m.amount_paid,
         due_date,
         issued_at: m.issued_at,
         external_source: m.external_source,
