@@ -90,6 +90,12 @@ pub struct Config {
     pub graphql_max_complexity: usize,
     /// Most GraphQL operations in one batch request (`CRM_GRAPHQL_MAX_BATCH`).
     pub graphql_max_batch: usize,
+    /// Origins a browser front end may call the API from (`CRM_CORS_ORIGINS`, comma-separated,
+    /// such as `https://app.example.com,http://localhost:5173`); `*` alone allows any origin
+    /// (credentials are never allowed, so bearer tokens still travel only in headers). Empty:
+    /// no CORS headers at all.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub cors_origins: Vec<String>,
     /// Organization created on first start (`CRM_BOOTSTRAP_ORG`).
     pub bootstrap_org: Option<String>,
     /// Admin created on first start (`CRM_BOOTSTRAP_ADMIN_EMAIL`).
@@ -127,12 +133,58 @@ impl Default for Config {
             graphql_max_depth: 12,
             graphql_max_complexity: 2000,
             graphql_max_batch: 10,
+            cors_origins: Vec::new(),
             bootstrap_org: None,
             bootstrap_admin_email: None,
             bootstrap_admin_password: None,
             extra_api_routes: None,
         }
     }
+}
+
+/// A list given as a list (TOML) or as one comma-separated string (an environment variable:
+/// figment reads `a,b` as a string), without empty items or surrounding spaces.
+fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<String>),
+        String(String),
+    }
+    let items = match ListOrString::deserialize(deserializer)? {
+        ListOrString::List(items) => items,
+        ListOrString::String(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items
+        .into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect())
+}
+
+/// Why `origin` cannot be an allowed CORS origin: it must be what browsers send in `Origin`,
+/// `scheme://host[:port]`, with no path, not even a trailing `/` (it would never match).
+fn origin_problem(origin: &str) -> Option<&'static str> {
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return Some("must be scheme://host[:port], such as https://app.example.com");
+    };
+    if scheme != "http" && scheme != "https" {
+        return Some("must start with http:// or https://");
+    }
+    if authority.is_empty()
+        || authority
+            .chars()
+            .any(|c| matches!(c, '/' | '?' | '#' | '@' | '*') || !c.is_ascii_graphic())
+    {
+        return Some("must be scheme://host[:port] with no path, not even a trailing /");
+    }
+    if origin.parse::<actix_web::http::Uri>().is_err() {
+        return Some("is not a valid origin");
+    }
+    None
 }
 
 /// A configuration that cannot be used.
@@ -212,6 +264,17 @@ impl Config {
         if self.db_max_connections == 0 {
             return invalid("db_max_connections", "must be positive");
         }
+        if self.cors_origins.len() > 1 && self.cors_origins.iter().any(|o| o == "*") {
+            return invalid("cors_origins", "`*` allows every origin and stands alone");
+        }
+        for origin in self.cors_origins.iter().filter(|o| *o != "*") {
+            if let Some(reason) = origin_problem(origin) {
+                return Err(ConfigError::Invalid {
+                    field: "cors_origins",
+                    reason: format!("`{origin}` {reason}"),
+                });
+            }
+        }
         if self.workers == Some(0) {
             return invalid("workers", "must be positive");
         }
@@ -263,5 +326,66 @@ mod tests {
         let c = Config::load(Some(&file), &overrides).unwrap();
         assert_eq!(c.listen, "127.0.0.1:9100");
         assert!(!c.signup_enabled);
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closures return figment::Error.
+    fn cors_origins_from_a_comma_separated_variable_or_a_list() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "CRM_CORS_ORIGINS",
+                "https://app.example.com, http://localhost:5173,",
+            );
+            let c = Config::load(None, &serde_json::json!({})).unwrap();
+            assert_eq!(
+                c.cors_origins,
+                ["https://app.example.com", "http://localhost:5173"]
+            );
+            jail.set_env("CRM_CORS_ORIGINS", "*");
+            assert_eq!(
+                Config::load(None, &serde_json::json!({}))
+                    .unwrap()
+                    .cors_origins,
+                ["*"]
+            );
+            jail.set_env("CRM_CORS_ORIGINS", "");
+            assert!(
+                Config::load(None, &serde_json::json!({}))
+                    .unwrap()
+                    .cors_origins
+                    .is_empty()
+            );
+            jail.create_file("crm.toml", "cors_origins = [\"http://a.test:8000\"]\n")?;
+            jail.set_env("CRM_CORS_ORIGINS", "http://a.test:8000");
+            let c = Config::load(Some(Path::new("crm.toml")), &serde_json::json!({})).unwrap();
+            assert_eq!(c.cors_origins, ["http://a.test:8000"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        let with = |origins: &[&str]| Config {
+            cors_origins: origins.iter().map(|o| (*o).to_owned()).collect(),
+            ..Config::default()
+        };
+        assert!(
+            with(&["https://app.example.com", "http://127.0.0.1:5173"])
+                .validate()
+                .is_ok()
+        );
+        assert!(with(&["*"]).validate().is_ok());
+        for bad in [
+            "*,https://a.test",
+            "https://app.example.com/",
+            "app.example.com",
+            "ftp://a.test",
+            "https://a.test/path",
+            "https://",
+            "https://a b.test",
+        ] {
+            let origins: Vec<&str> = bad.split(',').collect();
+            assert!(with(&origins).validate().is_err(), "{bad}");
+        }
     }
 }

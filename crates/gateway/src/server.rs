@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::state::AppState;
 use crate::{contracts, graphql, rest};
 use actix_web::dev::ServerHandle;
+use actix_web::middleware::Compress;
 use actix_web::{App, HttpServer, web};
 use crm_core::db::{DbSettings, connect};
 use crm_identity::ops::BootstrapInput;
@@ -203,9 +204,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .local_addr()
         .map_err(io("reading the bound address"))?;
     let app_state = state.clone();
-    let routes = rest::configure(config.is_development(), config.extra_api_routes);
+    let routes = rest::configure(&config);
     let mut server = HttpServer::new(move || {
         App::new()
+            // Outermost: bodies are compressed as `Accept-Encoding` asks (gzip, br, zstd).
+            .wrap(Compress::default())
             .app_data(web::Data::new(app_state.clone()))
             .configure(routes.clone())
     })

@@ -1,10 +1,9 @@
-//! `POST /graphql` (with body-size and batch limits) and `GET /graphql` (GraphiQL, development).
+//! `POST /graphql`, with body-size and batch limits (`GET /graphql` is GraphiQL: [`super::graphiql`]).
 
 use crate::rest::extract::{app_state, bearer, client_ip, parse_json_value, read_body};
 use crate::rest::problem::{ApiError, current_request_id};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse};
 use crm_core::{Code, Ctx, Error};
 use futures_util::FutureExt;
@@ -177,17 +176,4 @@ async fn execute(req: &HttpRequest, payload: &mut web::Payload) -> Result<HttpRe
         BatchResponse::Single(responses.remove(0))
     };
     Ok(HttpResponse::Ok().json(response))
-}
-
-/// GraphiQL, outside production.
-pub async fn get(req: HttpRequest) -> HttpResponse {
-    let development = app_state(&req)
-        .map(|s| s.config.is_development())
-        .unwrap_or(false);
-    if !development {
-        return crate::rest::problem::render(&Error::not_found("Resource"), current_request_id());
-    }
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").finish())
 }

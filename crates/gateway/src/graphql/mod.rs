@@ -4,6 +4,7 @@
 mod connection;
 mod customers;
 pub mod error;
+pub mod graphiql;
 pub mod http;
 mod inputs;
 mod interactions;

@@ -1,10 +1,12 @@
-//! The request middleware: request id, access log, problem bodies for bare error responses, and
-//! a panic anywhere below it answered as a 500 problem document instead of a dropped connection.
+//! The request middleware: request id, access log, `HEAD` served by the `GET` routes, problem
+//! bodies for bare error responses, and a panic anywhere below it answered as a 500 problem
+//! document instead of a dropped connection.
 
 use super::problem::{REQUEST_ID, render};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use crm_core::{Code, Error};
 use futures_util::FutureExt;
@@ -38,16 +40,62 @@ fn code_for_status(status: u16) -> Code {
     }
 }
 
+/// Whether the request is a CORS preflight (which the CORS middleware answers).
+fn is_preflight(req: &ServiceRequest) -> bool {
+    req.method() == Method::OPTIONS
+        && req.headers().contains_key(header::ORIGIN)
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// The headers of a bare error response a problem document replaces that still apply to it:
+/// `Allow` of a 405 (with `HEAD` wherever `GET` is allowed, since `HEAD` runs the `GET` route),
+/// CORS headers, `Vary`, ...; everything but the description of the empty body.
+fn kept_headers(bare: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
+    let mut kept = Vec::new();
+    for (name, value) in bare {
+        if *name == header::CONTENT_LENGTH || *name == header::CONTENT_TYPE {
+            continue;
+        }
+        if *name == header::ALLOW
+            && let Ok(methods) = value.to_str()
+        {
+            let mut methods: Vec<&str> = methods.split(',').map(str::trim).collect();
+            if methods.contains(&"GET") && !methods.contains(&"HEAD") {
+                let at = methods
+                    .iter()
+                    .position(|m| *m == "GET")
+                    .map_or(0, |i| i + 1);
+                methods.insert(at, "HEAD");
+            }
+            if let Ok(value) = HeaderValue::from_str(&methods.join(", ")) {
+                kept.push((name.clone(), value));
+            }
+            continue;
+        }
+        kept.push((name.clone(), value.clone()));
+    }
+    kept
+}
+
 /// Assigns the request id (echoed or new), runs the request inside its scope, logs it, and turns
 /// any error response without a body type (a 405 from routing, say) into a problem document.
+///
+/// A `HEAD` request is routed as a `GET` (so every `GET` route answers `HEAD` with the same
+/// status and headers); the connection still knows it is a `HEAD` and sends no body.
 pub async fn request_context(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = client_request_id(&req).unwrap_or_else(|| crm_core::new_id().to_string());
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
+    let preflight = is_preflight(&req);
+    if method == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
     if let Err(err) = super::extract::check_query(req.request()) {
         let problem = render(&err.0, Some(id.clone()));
         let mut res = req.into_response(problem);
@@ -80,9 +128,17 @@ pub async fn request_context(
         let detail = match code {
             Code::NotFound => "No resource at this path".to_owned(),
             Code::MethodNotAllowed => format!("{method} is not allowed on this path"),
+            Code::MalformedRequest if preflight => {
+                "CORS preflight refused: this origin, method or request header is not allowed"
+                    .to_owned()
+            }
             _ => code.title().to_owned(),
         };
-        let problem = render(&Error::new(code, detail), Some(id.clone()));
+        let kept = kept_headers(res.headers());
+        let mut problem = render(&Error::new(code, detail), Some(id.clone()));
+        for (name, value) in kept {
+            problem.headers_mut().append(name, value);
+        }
         res = res.into_response(problem);
     }
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -5,6 +5,7 @@ mod api_keys;
 mod auth;
 mod companies;
 mod contacts;
+pub mod cors;
 mod custom_fields;
 pub mod etag;
 pub mod extract;
@@ -19,6 +20,7 @@ pub mod problem;
 mod sales;
 mod users;
 
+use crate::config::Config;
 use crate::graphql;
 use actix_web::{HttpRequest, HttpResponse, middleware::from_fn, web};
 use crm_core::Error;
@@ -59,14 +61,25 @@ async fn not_found(_req: HttpRequest) -> HttpResponse {
     problem::render(&Error::not_found("Resource"), problem::current_request_id())
 }
 
-/// Registers every route of the app; `development` adds the interactive docs at `/docs`;
-/// `extra` adds routes under `/api/v1` (see [`crate::config::Config::extra_api_routes`]).
-pub fn configure(
-    development: bool,
-    extra: Option<fn(&mut web::ServiceConfig)>,
-) -> impl Fn(&mut web::ServiceConfig) + Clone {
+/// `GET /docs` sends browsers on to the docs themselves, at `/docs/`.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// Registers every route of the app, behind the request middleware, CORS (`cors_origins`) and
+/// conditional GETs; development adds the interactive docs at `/docs` and GraphiQL;
+/// `extra_api_routes` adds routes under `/api/v1`.
+pub fn configure(config: &Config) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
+    let development = config.is_development();
+    let extra = config.extra_api_routes;
+    let cors_origins = config.cors_origins.clone();
     move |cfg: &mut web::ServiceConfig| {
+        // The last `wrap` runs first: request context, then CORS, then conditional GETs.
         let mut root = web::scope("")
+            .wrap(from_fn(etag::not_modified))
+            .wrap(cors::middleware(&cors_origins))
             .wrap(from_fn(middleware::request_context))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
@@ -78,14 +91,20 @@ pub fn configure(
             .service(
                 web::resource("/graphql")
                     .route(web::post().to(graphql::http::post))
-                    .route(web::get().to(graphql::http::get)),
+                    .route(web::get().to(graphql::graphiql::get)),
+            )
+            .service(
+                web::resource("/graphql/assets/{file}")
+                    .route(web::get().to(graphql::graphiql::asset)),
             )
             .service(api_v1(extra));
         if development {
-            root = root.service(
-                SwaggerUi::new("/docs/{_:.*}")
-                    .config(utoipa_swagger_ui::Config::from("/openapi.json")),
-            );
+            root = root
+                .service(web::resource("/docs").route(web::get().to(docs_redirect)))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+                );
         }
         cfg.service(root.default_service(web::to(not_found)));
     }
