@@ -143,4 +143,13 @@ dual! {
         let rec = app.gql(Some(&s.token), &nested, json!({})).await.json();
         assert_eq!(code(&rec), "query_too_deep", "{rec}");
     }
+
+    async fn standard_introspection_passes_the_default_limits(app: &TestApp) {
+        // graphql-js `getIntrospectionQuery()`, as codegen tools and GraphQL inspectors send it.
+        let query = include_str!("../fixtures/introspection.graphql");
+        let res = app.gql(None, query, json!({})).await.ok(200);
+        assert!(res.get("errors").is_none(), "{res}");
+        let types = res["data"]["__schema"]["types"].as_array().unwrap();
+        assert!(types.iter().any(|t| t["name"] == "Contact"), "{} types", types.len());
+    }
 }

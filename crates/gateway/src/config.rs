@@ -130,7 +130,7 @@ impl Default for Config {
             signups_per_ip_per_hour: 20,
             trust_forwarded_for: false,
             max_body_bytes: 1024 * 1024,
-            graphql_max_depth: 12,
+            graphql_max_depth: 15,
             graphql_max_complexity: 2000,
             graphql_max_batch: 10,
             cors_origins: Vec::new(),
