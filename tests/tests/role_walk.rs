@@ -111,6 +111,7 @@ const WRITES: &[(&str, Need)] = &[
 /// Reads that need more than `Read`; every other `GET` under `/api/v1/` needs `Read`.
 const READS: &[(&str, Need)] = &[
     ("GET /api/v1/api-keys", ManageKeys),
+    ("GET /api/v1/api-keys/{id}", ManageKeys),
     ("GET /api/v1/companies/deleted", Delete),
     ("GET /api/v1/contacts/deleted", Delete),
 ];

@@ -145,6 +145,17 @@ pub async fn list_custom_fields(
         .collect())
 }
 
+/// One custom field definition of the organization.
+pub async fn get_custom_field(ctx: &Ctx, id: Uuid) -> Result<CustomField> {
+    ctx.require(Action::Read)?;
+    custom_field_def::Entity::find_by_id(id)
+        .filter(custom_field_def::Column::OrgId.eq(ctx.org_id()))
+        .one(&ctx.db)
+        .await?
+        .and_then(to_dto)
+        .ok_or_else(|| Error::not_found("Custom field").into())
+}
+
 /// Deletes a custom field definition and removes its values from every record (admins only).
 pub async fn delete_custom_field(ctx: &Ctx, id: Uuid) -> Result<()> {
     ctx.require(Action::Configure)?;

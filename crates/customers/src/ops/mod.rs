@@ -19,7 +19,9 @@ pub use contacts::{
     contact_history, contact_list_sql, create_contact, create_contact_in, delete_contact,
     get_contact, list_contacts, list_deleted_contacts, restore_contact, update_contact,
 };
-pub use custom_fields::{create_custom_field, delete_custom_field, list_custom_fields};
+pub use custom_fields::{
+    create_custom_field, delete_custom_field, get_custom_field, list_custom_fields,
+};
 pub use duplicates::{company_duplicates, contact_duplicates};
 pub use loaders::{companies_by_ids, contacts_by_company};
 pub use lookup::{

@@ -39,6 +39,14 @@ pub async fn create(
         .json(created))
 }
 
+/// One API key (admins only); its secret is never shown again.
+#[utoipa::path(get, operation_id = "getApiKey", path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The key's id")),
+    responses((status = 200, description = "The key", body = ApiKey), ReadErrors))]
+pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<Json<ApiKey>, ApiError> {
+    Ok(Json(ops::get_api_key(&auth.0, id.into_inner()).await?))
+}
+
 /// Revokes an API key (admins only); it stops authenticating at once.
 #[utoipa::path(delete, operation_id = "revokeApiKey", path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The key's id")),

@@ -49,6 +49,14 @@ pub async fn create(
         .json(f))
 }
 
+/// One custom field definition.
+#[utoipa::path(get, operation_id = "getCustomField", path = "/api/v1/custom-fields/{id}", tag = "custom-fields", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The definition's id")),
+    responses((status = 200, description = "The definition", body = CustomField), ReadErrors))]
+pub async fn get(auth: Authenticated, id: Path<Uuid>) -> Result<Json<CustomField>, ApiError> {
+    Ok(Json(ops::get_custom_field(&auth.0, id.into_inner()).await?))
+}
+
 /// Deletes a custom field and its values on every record (admins only).
 #[utoipa::path(delete, operation_id = "deleteCustomField", path = "/api/v1/custom-fields/{id}", tag = "custom-fields", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The definition's id")),

@@ -140,7 +140,11 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
                 .route(web::get().to(api_keys::list))
                 .route(web::post().to(api_keys::create)),
         )
-        .service(web::resource("/api-keys/{id}").route(web::delete().to(api_keys::revoke)))
+        .service(
+            web::resource("/api-keys/{id}")
+                .route(web::get().to(api_keys::get))
+                .route(web::delete().to(api_keys::revoke)),
+        )
         .service(
             web::resource("/contacts/{id}/timeline")
                 .route(web::get().to(activities::contact_timeline)),
@@ -161,7 +165,9 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
                 .route(web::post().to(custom_fields::create)),
         )
         .service(
-            web::resource("/custom-fields/{id}").route(web::delete().to(custom_fields::delete)),
+            web::resource("/custom-fields/{id}")
+                .route(web::get().to(custom_fields::get))
+                .route(web::delete().to(custom_fields::delete)),
         )
         .service(web::resource("/owner-transfers").route(web::post().to(custom_fields::transfer)))
         .service(
@@ -222,6 +228,7 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(sales::list_price_lists))
             .route(web::post().to(sales::create_price_list)),
     )
+    .service(web::resource("/price-lists/{id}").route(web::get().to(sales::get_price_list)))
     .service(
         web::resource("/products")
             .route(web::get().to(sales::list_products))

@@ -183,6 +183,17 @@ pub async fn list_price_lists(auth: Authenticated) -> Result<Json<Vec<PriceList>
     Ok(Json(ops::list_price_lists(&auth.0).await?))
 }
 
+/// One price list.
+#[utoipa::path(get, operation_id = "getPriceList", path = "/api/v1/price-lists/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The price list's id")),
+    responses((status = 200, description = "The price list", body = PriceList), ReadErrors))]
+pub async fn get_price_list(
+    auth: Authenticated,
+    id: Path<Uuid>,
+) -> Result<Json<PriceList>, ApiError> {
+    Ok(Json(ops::get_price_list(&auth.0, id.into_inner()).await?))
+}
+
 /// Creates a price list (admins).
 #[utoipa::path(post, operation_id = "createPriceList", path = "/api/v1/price-lists", tag = "sales", security(("bearer" = [])),
     request_body = NewPriceList,

@@ -65,6 +65,17 @@ pub async fn list_api_keys(ctx: &Ctx, page: &PageRequest) -> Result<Page<ApiKey>
     Ok(Page::from_overfetch(rows, limit, |k| cursor::encode(&k.id)).map(convert::api_key))
 }
 
+/// One API key of the caller's organization (never its secret).
+pub async fn get_api_key(ctx: &Ctx, id: Uuid) -> Result<ApiKey> {
+    ctx.require(Action::ManageKeys)?;
+    api_key::Entity::find_by_id(id)
+        .filter(api_key::Column::OrgId.eq(ctx.org_id()))
+        .one(&ctx.db)
+        .await?
+        .map(convert::api_key)
+        .ok_or_else(|| Error::not_found("API key").into())
+}
+
 /// Revokes an API key; it stops authenticating at once. Revoking twice is harmless.
 pub async fn revoke_api_key(ctx: &Ctx, id: Uuid) -> Result<ApiKey> {
     ctx.require(Action::ManageKeys)?;

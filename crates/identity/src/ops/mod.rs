@@ -7,7 +7,7 @@ mod convert;
 mod sessions;
 mod users;
 
-pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
+pub use api_keys::{create_api_key, get_api_key, list_api_keys, revoke_api_key};
 pub use authenticate::authenticate;
 pub use bootstrap::{BootstrapInput, BootstrapOutcome, bootstrap};
 pub use sessions::{login, logout, refresh, signup};

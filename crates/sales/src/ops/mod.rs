@@ -21,6 +21,6 @@ pub use leads::{
 };
 pub use pipelines::{create_pipeline, get_pipeline, list_pipelines, update_pipeline};
 pub use products::{
-    create_price_list, create_product, get_product, list_price_lists, list_products,
-    product_history, replace_product, set_product_deleted, upsert_product,
+    create_price_list, create_product, get_price_list, get_product, list_price_lists,
+    list_products, product_history, replace_product, set_product_deleted, upsert_product,
 };

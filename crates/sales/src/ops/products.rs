@@ -99,6 +99,15 @@ pub async fn list_price_lists(ctx: &Ctx) -> Result<Vec<PriceList>> {
         .collect())
 }
 
+/// One price list of the organization.
+pub async fn get_price_list(ctx: &Ctx, id: Uuid) -> Result<PriceList> {
+    ctx.require(Action::Read)?;
+    find_price_list(&ctx.db, ctx, Some(id))
+        .await?
+        .map(list_dto)
+        .ok_or_else(|| Error::not_found("Price list").into())
+}
+
 /// A price list of the organization.
 pub(crate) async fn find_price_list(
     db: &impl ConnectionTrait,
