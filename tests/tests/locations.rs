@@ -3,7 +3,7 @@
 //! served OpenAPI document, so a new one fails this test until it is added here.
 
 use crm_tests::fixtures::{document_body, pipeline_body};
-use crm_tests::{PASSWORD, TestApp, dual};
+use crm_tests::{PASSWORD, dual};
 use serde_json::{Value, json};
 
 dual! {
