@@ -144,6 +144,7 @@ Errors are RFC 9457 problem documents whose `code` matches GraphQL's `extensions
 Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
         license(name = "Apache-2.0"),
     ),
+    servers((url = "/", description = "This server (the document is served at /openapi.json)")),
     modifiers(&BearerAuth, &PageItemRefs, &ClientFixups),
     security(("bearer" = [])),
     paths(

@@ -9,12 +9,23 @@
 //!   (such as `Address`) are left as they are.
 //! - **Optional parameters are not nullable.** A parameter that may be left out is not also
 //!   `null`: `["string", "null"]` becomes `"string"`.
+//! - **Headers every response carries are declared**: `X-Request-Id` on every response,
+//!   `Retry-After` on every 429 and 503, and `RateLimit` on every 429 (the operations declare
+//!   their own `ETag` and `Location`).
 
 use serde_json::Value;
 use std::collections::BTreeSet;
 use utoipa::Modify;
-use utoipa::openapi::schema::{Schema, SchemaType, Type};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
 use utoipa::openapi::{RefOr, Required};
+
+/// A response header of `ty` described by `description`.
+fn header(ty: Type, description: &str) -> Header {
+    let mut h = Header::new(Object::with_type(ty));
+    h.description = Some(description.to_owned());
+    h
+}
 
 /// The modifier applying both fix-ups.
 pub struct ClientFixups;
@@ -40,6 +51,36 @@ impl Modify for ClientFixups {
                 &mut item.options,
             ];
             for op in ops.into_iter().flatten() {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    response
+                        .headers
+                        .entry("X-Request-Id".to_owned())
+                        .or_insert_with(|| {
+                            header(
+                                Type::String,
+                                "The request's id (the client's own when it sent a valid one); \
+                             quote it when reporting a problem",
+                            )
+                        });
+                    if status == "429" || status == "503" {
+                        response.headers.insert(
+                            "Retry-After".to_owned(),
+                            header(Type::Integer, "Seconds after which a retry may succeed"),
+                        );
+                    }
+                    if status == "429" {
+                        response.headers.insert(
+                            "RateLimit".to_owned(),
+                            header(
+                                Type::String,
+                                "The limit's state, such as `remaining=0, reset=30`",
+                            ),
+                        );
+                    }
+                }
                 for p in op.parameters.iter_mut().flatten() {
                     if p.required == Required::True {
                         continue;
