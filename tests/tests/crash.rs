@@ -65,6 +65,36 @@ async fn post(
 /// The acknowledged records: `(resource, id)` -> the fields the 201 answered.
 type Acked = BTreeMap<(String, String), Value>;
 
+/// The body of a 201 to `POST path`; `None` once the server is gone (after the kill) or on any
+/// other answer (recorded in `errors`).
+async fn acknowledged(
+    base: &str,
+    token: &str,
+    path: &str,
+    body: &Value,
+    w: usize,
+    killed: &Cell<bool>,
+    errors: &RefCell<Vec<String>>,
+) -> Option<Value> {
+    let res = match post(base, token, path, body).await {
+        Ok(r) => r,
+        Err(_) if killed.get() => return None,
+        Err(e) => {
+            errors
+                .borrow_mut()
+                .push(format!("writer {w} before the kill: {e}"));
+            return None;
+        }
+    };
+    if res.status != 201 {
+        errors
+            .borrow_mut()
+            .push(format!("writer {w}: {path} {} {}", res.status, res.text()));
+        return None;
+    }
+    Some(res.json())
+}
+
 /// One writer: contacts, each with an activity, until the server dies.
 async fn writer(
     base: &str,
@@ -77,43 +107,27 @@ async fn writer(
 ) {
     for i in 0.. {
         let contact = json!({"first_name": format!("W{w}"), "last_name": format!("R{round}-{i}"), "email": format!("w{w}-r{round}-{i}@crash.test")});
-        let res = match post(base, token, "/api/v1/contacts", &contact).await {
-            Ok(r) => r,
-            Err(_) if killed.get() => return,
-            Err(e) => {
-                return errors
-                    .borrow_mut()
-                    .push(format!("writer {w} before the kill: {e}"));
-            }
+        let Some(c) =
+            acknowledged(base, token, "/api/v1/contacts", &contact, w, killed, errors).await
+        else {
+            return;
         };
-        if res.status != 201 {
-            return errors.borrow_mut().push(format!(
-                "writer {w}: contact {} {}",
-                res.status,
-                res.text()
-            ));
-        }
-        let c = res.json();
         let id = c["id"].as_str().expect("id").to_owned();
         acked.borrow_mut().insert(("contacts".into(), id.clone()), json!({"first_name": c["first_name"], "last_name": c["last_name"], "email": c["email"], "version": c["version"]}));
         let activity = json!({"kind": "note", "subject": format!("note {w}-{round}-{i}"), "body": "acknowledged", "contact_id": id});
-        let res = match post(base, token, "/api/v1/activities", &activity).await {
-            Ok(r) => r,
-            Err(_) if killed.get() => return,
-            Err(e) => {
-                return errors
-                    .borrow_mut()
-                    .push(format!("writer {w} before the kill: {e}"));
-            }
+        let Some(a) = acknowledged(
+            base,
+            token,
+            "/api/v1/activities",
+            &activity,
+            w,
+            killed,
+            errors,
+        )
+        .await
+        else {
+            return;
         };
-        if res.status != 201 {
-            return errors.borrow_mut().push(format!(
-                "writer {w}: activity {} {}",
-                res.status,
-                res.text()
-            ));
-        }
-        let a = res.json();
         acked.borrow_mut().insert(("activities".into(), a["id"].as_str().expect("id").to_owned()), json!({"subject": a["subject"], "body": a["body"], "contact_id": a["contact_id"], "kind": a["kind"]}));
     }
 }
