@@ -37,6 +37,29 @@ pub enum Kind {
     Number,
 }
 
+impl Kind {
+    /// The filter operators a field of this kind takes (`eq` is also written `field=value`):
+    /// the one list the planner checks and the OpenAPI document declares.
+    pub fn operators(self) -> &'static [&'static str] {
+        match self {
+            Kind::Text | Kind::Email => &[
+                "eq",
+                "ne",
+                "gt",
+                "gte",
+                "lt",
+                "lte",
+                "in",
+                "contains",
+                "starts_with",
+                "is_null",
+            ],
+            Kind::Tags => &["eq", "contains", "in", "is_null"],
+            _ => &["eq", "ne", "gt", "gte", "lt", "lte", "in", "is_null"],
+        }
+    }
+}
+
 /// A documented field of a resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
@@ -306,6 +329,13 @@ fn filter(
     raw: &str,
     pointer: &str,
 ) -> Result<SimpleExpr> {
+    if !kind.operators().contains(&op) {
+        return Err(bad(
+            pointer,
+            "unknown_operator",
+            format!("operators of this field: {}", kind.operators().join(", ")),
+        ));
+    }
     let lhs = if kind == Kind::Email {
         format!("LOWER({expr})")
     } else {

@@ -202,8 +202,12 @@ mod tests {
     use super::*;
     use argon2::PasswordVerifier;
 
+    /// The pool is process-wide: the flood test must not run beside the others.
+    static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
     #[tokio::test]
     async fn hash_and_verify() {
+        let _serial = SERIAL.lock().await;
         let h = hash("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(
@@ -230,6 +234,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_flood_is_refused_not_queued_without_bound() {
+        let _serial = SERIAL.lock().await;
         let tasks: Vec<_> = (0..(concurrency() + queue() + 40))
             .map(|i| tokio::spawn(verify(format!("pw{i}"), None)))
             .collect();

@@ -11,6 +11,7 @@ pub mod etag;
 pub mod extract;
 mod health;
 pub mod idempotency;
+pub mod list_params;
 pub mod list_query;
 mod me;
 pub mod middleware;

@@ -1,0 +1,148 @@
+//! The query parameters of every list operation, declared in the OpenAPI document from the
+//! resource's one field declaration (`crm_core::list::Resource`): each filterable field as
+//! `field` (equality) and `field[op]` for every operator its kind takes, `sort` with the
+//! sortable fields, and `q` only where the resource has full-text search. Generated clients
+//! then offer typed filter arguments; a new field or operator appears here by itself.
+
+use crm_core::list::{Kind, Resource};
+use utoipa::Modify;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{Required, Schema};
+
+/// Which resource declaration each list operation reads.
+const LISTS: &[(&str, &Resource)] = &[
+    ("listContacts", &crm_customers::ops::CONTACT_FIELDS),
+    ("listCompanies", &crm_customers::ops::COMPANY_FIELDS),
+    ("listActivities", &crm_interactions::ops::ACTIVITY_FIELDS),
+    ("listMyTasks", &crm_interactions::ops::ACTIVITY_FIELDS),
+    ("listOverdueTasks", &crm_interactions::ops::ACTIVITY_FIELDS),
+    ("listDeals", &crm_sales::ops::DEAL_FIELDS),
+    ("listOrders", &crm_sales::ops::DOCUMENT_FIELDS),
+    ("listQuotes", &crm_sales::ops::DOCUMENT_FIELDS),
+    ("listInvoices", &crm_sales::ops::DOCUMENT_FIELDS),
+];
+
+/// The modifier.
+pub struct ListParams;
+
+fn value_schema(kind: Kind, op: &str) -> Schema {
+    let b = ObjectBuilder::new();
+    let b = match (op, kind) {
+        ("is_null", _) => b.schema_type(Type::Boolean),
+        ("in", _) => b
+            .schema_type(Type::String)
+            .description(Some("Comma-separated values")),
+        (_, Kind::Bool) => b.schema_type(Type::Boolean),
+        (_, Kind::Number) => b.schema_type(Type::Number),
+        (_, Kind::Uuid) => b
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+        (_, Kind::DateTime) => b
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+        (_, Kind::Date) => b
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+        (_, Kind::Enum(values)) => b
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied())),
+        _ => b.schema_type(Type::String),
+    };
+    Schema::Object(b.build())
+}
+
+fn param(name: String, description: String, schema: Schema) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
+/// The declared parameters of a list over `resource`.
+fn parameters(resource: &Resource) -> Vec<Parameter> {
+    let string = || Schema::Object(ObjectBuilder::new().schema_type(Type::String).build());
+    let mut out = vec![
+        param(
+            "limit".into(),
+            "Items per page, 1 to 100 (default 25).".into(),
+            Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .maximum(Some(100))
+                    .build(),
+            ),
+        ),
+        param(
+            "cursor".into(),
+            "The `next_cursor` of the previous page.".into(),
+            string(),
+        ),
+    ];
+    let sortable: Vec<&str> = resource
+        .fields
+        .iter()
+        .filter(|f| f.sortable)
+        .map(|f| f.name)
+        .collect();
+    out.push(param(
+        "sort".into(),
+        format!(
+            "Sort keys separated by commas, `-` for descending (default `{}`); sortable: {}, \
+             and custom fields as `custom.<key>`.",
+            resource.default_sort,
+            sortable.join(", ")
+        ),
+        string(),
+    ));
+    if !resource.fts_table.is_empty() {
+        out.push(param(
+            "q".into(),
+            "Full-text search: every word must prefix-match a word of the record.".into(),
+            string(),
+        ));
+    }
+    for field in resource.fields {
+        for op in field.kind.operators() {
+            let (name, description) = if *op == "eq" {
+                (field.name.to_owned(), format!("`{}` equals", field.name))
+            } else {
+                (
+                    format!("{}[{op}]", field.name),
+                    format!("`{}` filter with operator `{op}`", field.name),
+                )
+            };
+            out.push(param(name, description, value_schema(field.kind, op)));
+        }
+    }
+    out
+}
+
+impl Modify for ListParams {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let Some(op) = item.get.as_mut() else {
+                continue;
+            };
+            let Some((_, resource)) = LISTS
+                .iter()
+                .find(|(id, _)| op.operation_id.as_deref() == Some(*id))
+            else {
+                continue;
+            };
+            let mut params: Vec<Parameter> = op
+                .parameters
+                .take()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| p.parameter_in != ParameterIn::Query)
+                .collect();
+            params.extend(parameters(resource));
+            op.parameters = Some(params);
+        }
+    }
+}
