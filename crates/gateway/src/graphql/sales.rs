@@ -17,6 +17,16 @@ fn id_of(id: &ID, what: &str) -> async_graphql::Result<Uuid> {
     parse_id(id).ok_or_else(|| gql(Error::not_found(what)))
 }
 
+/// A single read: `null` when the record is absent or not the caller's (as for contacts),
+/// other errors as errors.
+fn optional<T>(r: Result<T, SalesError>) -> async_graphql::Result<Option<T>> {
+    match r.map_err(Error::from) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.code == crm_core::Code::NotFound => Ok(None),
+        Err(e) => Err(gql(e)),
+    }
+}
+
 /// Changes to a deal: omitted fields stay, `null` clears.
 #[derive(InputObject, Default)]
 pub struct DealPatchInput {
@@ -140,8 +150,12 @@ impl SalesQuery {
     }
 
     /// One deal.
-    async fn deal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deal> {
-        ops::get_deal(caller(ctx)?, id_of(&id, "Deal")?).await.gql()
+    async fn deal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Deal>> {
+        let c = caller(ctx)?;
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        optional(ops::get_deal(c, id).await)
     }
 
     /// The stages a deal went through.
@@ -219,10 +233,12 @@ impl SalesQuery {
         ctx: &Context<'_>,
         kind: DocumentKind,
         id: ID,
-    ) -> async_graphql::Result<SalesDocument> {
-        ops::get_document(caller(ctx)?, kind.into(), id_of(&id, "Document")?)
-            .await
-            .gql()
+    ) -> async_graphql::Result<Option<SalesDocument>> {
+        let c = caller(ctx)?;
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        optional(ops::get_document(c, kind.into(), id).await)
     }
 }
 
