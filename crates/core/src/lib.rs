@@ -18,7 +18,9 @@ pub mod money;
 pub mod page;
 pub mod patch;
 pub mod rate_limit;
+pub mod resource;
 pub mod role;
+pub mod search;
 pub mod validation;
 pub mod vocab;
 

@@ -14,106 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// How a field's values are compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Text; `contains`/`starts_with` ignore case.
-    Text,
-    /// Text compared without regard to case.
-    Email,
-    /// A UUID.
-    Uuid,
-    /// An RFC 3339 timestamp.
-    DateTime,
-    /// A date `YYYY-MM-DD` (stored as text).
-    Date,
-    /// One of the listed values.
-    Enum(&'static [&'static str]),
-    /// A JSON array of strings; `eq`/`contains` test membership, `in` any of several.
-    Tags,
-    /// `true` or `false`.
-    Bool,
-    /// A number.
-    Number,
-}
+use crate::search::search;
+pub use crate::search::{search_text, tokens};
 
-impl Kind {
-    /// The filter operators a field of this kind takes (`eq` is also written `field=value`):
-    /// the one list the planner checks and the OpenAPI document declares.
-    pub fn operators(self) -> &'static [&'static str] {
-        match self {
-            Kind::Text | Kind::Email => &[
-                "eq",
-                "ne",
-                "gt",
-                "gte",
-                "lt",
-                "lte",
-                "in",
-                "contains",
-                "starts_with",
-                "is_null",
-            ],
-            Kind::Tags => &["eq", "contains", "in", "is_null"],
-            _ => &["eq", "ne", "gt", "gte", "lt", "lte", "in", "is_null"],
-        }
-    }
-}
-
-/// A documented field of a resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Field {
-    /// The name in the API.
-    pub name: &'static str,
-    /// The SQL column.
-    pub column: &'static str,
-    /// How it compares.
-    pub kind: Kind,
-    /// Whether `sort` may use it.
-    pub sortable: bool,
-    /// Whether it can be NULL.
-    pub nullable: bool,
-}
-
-impl Field {
-    /// A filterable, non-sortable, nullable field.
-    pub const fn filter(name: &'static str, column: &'static str, kind: Kind) -> Self {
-        Self {
-            name,
-            column,
-            kind,
-            sortable: false,
-            nullable: true,
-        }
-    }
-
-    /// A filterable and sortable field.
-    pub const fn sort(
-        name: &'static str,
-        column: &'static str,
-        kind: Kind,
-        nullable: bool,
-    ) -> Self {
-        Self {
-            name,
-            column,
-            kind,
-            sortable: true,
-            nullable,
-        }
-    }
-}
-
-/// What the engine needs to know of a resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Resource {
-    /// The SQLite FTS5 table mirroring `search_text`; empty when the resource has no `q` search.
-    pub fts_table: &'static str,
-    /// Documented fields.
-    pub fields: &'static [Field],
-    /// The sort used when none is given.
-    pub default_sort: &'static str,
-}
+pub use crate::resource::{Field, Kind, Resource};
 
 /// A custom field, usable as `custom.<key>`.
 #[derive(Debug, Clone)]
@@ -443,59 +347,6 @@ pub fn custom_equals(backend: DbBackend, key: &str, kind: Kind, raw: &str) -> Re
         raw,
         &format!("/custom/{key}"),
     )
-}
-
-/// Search tokens of `text`: lowercase runs of letters and digits.
-pub fn tokens(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// The normalised text a record is searched by (tokens joined by spaces).
-pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
-    parts
-        .into_iter()
-        .flat_map(tokens)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The search condition of `q`: every token must prefix-match. A blank `q` searches nothing
-/// (no condition); a `q` of punctuation only (no token, such as `%_`) matches no record, since
-/// no record's search text contains such characters.
-fn search(backend: DbBackend, fts_table: &str, q: &str) -> Result<Option<SimpleExpr>> {
-    let toks: Vec<String> = tokens(q).into_iter().take(8).collect();
-    if toks.is_empty() {
-        return Ok((!q.trim().is_empty()).then(|| Expr::cust("1 = 0")));
-    }
-    Ok(Some(match backend {
-        DbBackend::Postgres => {
-            let query = toks
-                .iter()
-                .map(|t| format!("{t}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
-            bind(
-                backend,
-                "to_tsvector('simple', search_text) @@ to_tsquery('simple', ?)",
-                [DbValue::from(query)],
-            )
-        }
-        _ => {
-            let query = toks
-                .iter()
-                .map(|t| format!("\"{t}\"*"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            bind(
-                backend,
-                &format!("rowid IN (SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"),
-                [DbValue::from(query)],
-            )
-        }
-    }))
 }
 
 /// Resolves a field name (documented or `custom.<key>`) to its expression and kind.
@@ -839,15 +690,6 @@ mod tests {
             )
             .is_ok()
         );
-    }
-
-    #[test]
-    fn tokens_and_search_text() {
-        assert_eq!(
-            tokens("Ann@Acme.test +49 151"),
-            vec!["ann", "acme", "test", "49", "151"]
-        );
-        assert_eq!(search_text(["Jörg Müller", "j@x.de"]), "jörg müller j x de");
     }
 
     #[test]

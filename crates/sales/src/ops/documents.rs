@@ -1,18 +1,21 @@
 //! Orders and invoices: lines priced and totalled by the server, status workflows, invoice
 //! numbers per organization with no gaps, payments, and upserts by an ERP's external id.
 
-use super::common::{currency, decimal, finish, text};
+use super::common::{currency, finish};
+use super::document_lines::{
+    PricedLine, overflow, price_lines, reprice, set_totals, to_dto, with_lines, write_lines,
+};
+use super::external::{check_external, lock_external};
 use super::products::find_price_list;
 use crate::dto::*;
 use crate::error::Result;
-use crate::model::{document, line, payment, price_list, product, product_price};
-use crate::totals::{self, LineTotals};
+use crate::model::{document, line};
+use crate::totals;
 use chrono::{Duration, NaiveDate, Utc};
 use crm_core::audit;
 use crm_core::db::begin_write;
 use crm_core::list::{self, Field, Kind, ListParams, Resource};
-use crm_core::money::{Sign, parse_decimal};
-use crm_core::{Action, Code, Ctx, Error, FieldError, Money, Page, new_id};
+use crm_core::{Action, Code, Ctx, Error, FieldError, Page, new_id};
 use crm_customers::ops as customers;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
@@ -22,7 +25,6 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::str::FromStr;
 use uuid::Uuid;
 
 /// Filterable and sortable fields of orders and invoices.
@@ -71,117 +73,9 @@ impl DocType {
     }
 }
 
-fn money(d: Decimal, scale: u32) -> String {
+/// An amount as stored: a decimal string with exactly the currency's minor units.
+pub(super) fn money(d: Decimal, scale: u32) -> String {
     format!("{:.*}", scale as usize, totals::round(d, scale))
-}
-
-/// Serialises the upserts of one record by external id within the transaction `tx` (see
-/// [`crm_core::db::lock_key`]): concurrent pushes of one ERP record all succeed, and leave one
-/// record.
-pub async fn lock_external(
-    tx: &impl ConnectionTrait,
-    ctx: &Ctx,
-    record_type: &str,
-    source: &str,
-    external_id: &str,
-) -> Result<()> {
-    let key = format!(
-        "upsert:{}:{record_type}:{source}:{external_id}",
-        ctx.org_id()
-    );
-    crm_core::db::lock_key(tx, &key).await?;
-    Ok(())
-}
-
-/// Checks an external reference: a source system name and the id there.
-pub fn check_external(source: &str, id: &str) -> Result<()> {
-    let mut errors = Vec::new();
-    if source.is_empty() || source.len() > 60 {
-        errors.push(FieldError::new(
-            "/external_source",
-            "length",
-            "must be 1 to 60 characters",
-        ));
-    }
-    if id.is_empty() || id.len() > 200 {
-        errors.push(FieldError::new(
-            "/external_id",
-            "length",
-            "must be 1 to 200 characters",
-        ));
-    }
-    finish(errors)
-}
-
-async fn to_dto(db: &impl ConnectionTrait, m: document::Model) -> Result<SalesDocument> {
-    // `org_id` first: the lines index leads with it.
-    let lines = line::Entity::find()
-        .filter(line::Column::OrgId.eq(m.org_id))
-        .filter(line::Column::DocumentId.eq(m.id))
-        .order_by_asc(line::Column::Position)
-        .all(db)
-        .await?;
-    Ok(with_lines(m, lines))
-}
-
-/// The DTO of a document and its lines (in position order).
-fn with_lines(m: document::Model, lines: Vec<line::Model>) -> SalesDocument {
-    let cur = m.currency.clone();
-    let money = |stored: &str| Money::stored(stored, &cur);
-    let lines = lines
-        .into_iter()
-        .map(|l| Line {
-            position: l.position,
-            product_id: l.product_id,
-            description: l.description,
-            quantity: l.quantity,
-            unit_price: money(&l.unit_price),
-            discount_percent: l.discount_percent,
-            tax_rate: l.tax_rate,
-            net_amount: money(&l.net_amount),
-            tax_amount: money(&l.tax_amount),
-            total_amount: money(&l.total_amount),
-        })
-        .collect();
-    let due_date = m
-        .due_date
-        .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-    // An issued invoice past its due date reads as overdue.
-    let status = if m.doc_type == "invoice"
-        && m.status == "issued"
-        && due_date.is_some_and(|d| d < Utc::now().date_naive())
-    {
-        "overdue".to_owned()
-    } else {
-        m.status
-    };
-    SalesDocument {
-        id: m.id,
-        number: m.number,
-        status,
-        company_id: m.company_id,
-        contact_id: m.contact_id,
-        order_id: m.source_id,
-        valid_until: m
-            .valid_until
-            .as_deref()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
-        subtotal: money(&m.subtotal),
-        discount_total: money(&m.discount_total),
-        tax_total: money(&m.tax_total),
-        total: money(&m.total),
-        amount_paid: money(&m.amount_paid),
-        currency: m.currency,
-        lines,
-        due_date,
-        issued_at: m.issued_at,
-        external_source: m.external_source,
-        external_id: m.external_id,
-        version: m.version,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
-    }
 }
 
 pub(crate) async fn find(
@@ -204,231 +98,6 @@ pub(crate) async fn find(
             })
             .into()
         })
-}
-
-struct PricedLine {
-    product_id: Option<Uuid>,
-    description: Option<String>,
-    quantity: Decimal,
-    unit_price: Decimal,
-    discount: Decimal,
-    tax_rate: Decimal,
-    totals: LineTotals,
-}
-
-/// Prices and totals lines: product defaults from the price list, every amount computed here.
-async fn price_lines(
-    db: &impl ConnectionTrait,
-    ctx: &Ctx,
-    inputs: Vec<LineInput>,
-    list: Option<&price_list::Model>,
-    scale: u32,
-    errors: &mut Vec<FieldError>,
-) -> Result<Vec<PricedLine>> {
-    if inputs.is_empty() || inputs.len() > 1000 {
-        errors.push(FieldError::new(
-            "/lines",
-            "length",
-            "must hold 1 to 1000 lines",
-        ));
-    }
-    let mut out = Vec::new();
-    for (i, l) in inputs.into_iter().enumerate() {
-        let p = |f: &str| format!("/lines/{i}/{f}");
-        let product = match l.product_id {
-            Some(id) => {
-                let found = product::Entity::find_by_id(id)
-                    .filter(product::Column::OrgId.eq(ctx.org_id()))
-                    .filter(product::Column::DeletedAt.is_null())
-                    .one(db)
-                    .await?;
-                match &found {
-                    None => errors.push(FieldError::new(
-                        p("product_id"),
-                        "not_found",
-                        "is not a product of this organization",
-                    )),
-                    Some(prod) if !prod.active => errors.push(FieldError::new(
-                        p("product_id"),
-                        "inactive",
-                        "is not active and cannot be sold; activate it first",
-                    )),
-                    Some(_) => {}
-                }
-                found
-            }
-            None => None,
-        };
-        let quantity = decimal(&l.quantity, &p("quantity"), Decimal::ZERO, None, errors);
-        if quantity <= Decimal::ZERO {
-            errors.push(FieldError::new(
-                p("quantity"),
-                "range",
-                "must be greater than 0",
-            ));
-        }
-        let list_price = match (&product, list) {
-            (Some(prod), Some(list)) => product_price::Entity::find()
-                .filter(product_price::Column::PriceListId.eq(list.id))
-                .filter(product_price::Column::ProductId.eq(prod.id))
-                .one(db)
-                .await?
-                .map(|pp| pp.unit_price),
-            _ => None,
-        };
-        let unit_price = match (l.unit_price.as_deref(), list_price.as_deref()) {
-            (Some(raw), _) | (None, Some(raw)) => {
-                decimal(raw, &p("unit_price"), Decimal::ZERO, None, errors)
-            }
-            (None, None) => {
-                errors.push(FieldError::new(
-                    p("unit_price"),
-                    "required",
-                    "is required (the product has no price in this price list)",
-                ));
-                Decimal::ZERO
-            }
-        };
-        let discount = decimal(
-            l.discount_percent.as_deref().unwrap_or("0"),
-            &p("discount_percent"),
-            Decimal::ZERO,
-            Some(Decimal::ONE_HUNDRED),
-            errors,
-        );
-        let default_tax = product
-            .as_ref()
-            .map(|p| p.tax_rate.clone())
-            .unwrap_or_else(|| "0".to_owned());
-        let tax_rate = decimal(
-            l.tax_rate.as_deref().unwrap_or(&default_tax),
-            &p("tax_rate"),
-            Decimal::ZERO,
-            Some(Decimal::ONE_HUNDRED),
-            errors,
-        );
-        let description = text(l.description, &p("description"), 500, errors)
-            .or(product.as_ref().map(|p| p.name.clone()));
-        if description.is_none() && product.is_none() && l.product_id.is_none() {
-            errors.push(FieldError::new(
-                p("description"),
-                "required",
-                "a line needs a product or a description",
-            ));
-        }
-        let totals = match totals::line(quantity, unit_price, discount, tax_rate, scale) {
-            Ok(t) => t,
-            Err(totals::Overflow) => {
-                errors.push(overflow(&p("quantity")));
-                zero_totals()
-            }
-        };
-        out.push(PricedLine {
-            product_id: l.product_id,
-            description,
-            quantity,
-            unit_price,
-            discount,
-            tax_rate,
-            totals,
-        });
-    }
-    if totals::document(&out.iter().map(|l| l.totals.clone()).collect::<Vec<_>>()).is_err() {
-        errors.push(overflow("/lines"));
-    }
-    Ok(out)
-}
-
-fn overflow(pointer: &str) -> FieldError {
-    FieldError::new(
-        pointer,
-        "overflow",
-        format!(
-            "the amounts of this line or document pass the largest supported amount ({})",
-            crm_core::money::max_amount()
-        ),
-    )
-}
-
-fn zero_totals() -> LineTotals {
-    LineTotals {
-        gross: Decimal::ZERO,
-        net: Decimal::ZERO,
-        tax: Decimal::ZERO,
-        total: Decimal::ZERO,
-    }
-}
-
-/// Stored lines priced again (to copy an order's or quote's lines onto another document).
-fn reprice(lines: Vec<line::Model>, scale: u32) -> Result<Vec<PricedLine>> {
-    lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
-            let (q, p, disc, tax) = (
-                d(&l.quantity),
-                d(&l.unit_price),
-                d(&l.discount_percent),
-                d(&l.tax_rate),
-            );
-            let totals = totals::line(q, p, disc, tax, scale)
-                .map_err(|_| Error::validation(vec![overflow(&format!("/lines/{i}"))]))?;
-            Ok(PricedLine {
-                product_id: l.product_id,
-                description: l.description,
-                quantity: q,
-                unit_price: p,
-                discount: disc,
-                tax_rate: tax,
-                totals,
-            })
-        })
-        .collect()
-}
-
-async fn write_lines(
-    db: &impl ConnectionTrait,
-    ctx: &Ctx,
-    document_id: Uuid,
-    lines: &[PricedLine],
-    scale: u32,
-) -> Result<()> {
-    line::Entity::delete_many()
-        .filter(line::Column::OrgId.eq(ctx.org_id()))
-        .filter(line::Column::DocumentId.eq(document_id))
-        .exec(db)
-        .await?;
-    for (i, l) in lines.iter().enumerate() {
-        line::ActiveModel {
-            id: Set(new_id()),
-            org_id: Set(ctx.org_id()),
-            document_id: Set(document_id),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            product_id: Set(l.product_id),
-            description: Set(l.description.clone()),
-            quantity: Set(l.quantity.normalize().to_string()),
-            unit_price: Set(l.unit_price.normalize().to_string()),
-            discount_percent: Set(l.discount.normalize().to_string()),
-            tax_rate: Set(l.tax_rate.normalize().to_string()),
-            net_amount: Set(money(l.totals.net, scale)),
-            tax_amount: Set(money(l.totals.tax, scale)),
-            total_amount: Set(money(l.totals.total, scale)),
-        }
-        .insert(db)
-        .await?;
-    }
-    Ok(())
-}
-
-fn set_totals(row: &mut document::ActiveModel, lines: &[PricedLine], scale: u32) -> Result<()> {
-    let t = totals::document(&lines.iter().map(|l| l.totals.clone()).collect::<Vec<_>>())
-        .map_err(|_| Error::validation(vec![overflow("/lines")]))?;
-    row.subtotal = Set(money(t.subtotal, scale));
-    row.discount_total = Set(money(t.discount_total, scale));
-    row.tax_total = Set(money(t.tax_total, scale));
-    row.total = Set(money(t.total, scale));
-    Ok(())
 }
 
 async fn check_customer(
@@ -981,72 +650,6 @@ pub async fn upsert_invoice(
             }
         }
     };
-    tx.commit().await?;
-    Ok(out)
-}
-
-/// Records a payment; an invoice paid in full becomes `paid`. Overpaying is a 422.
-pub async fn add_payment(ctx: &Ctx, id: Uuid, input: NewPayment) -> Result<SalesDocument> {
-    ctx.require(Action::Write)?;
-    let tx = begin_write(&ctx.db).await?;
-    let row = find(&tx, ctx, DocType::Invoice, id).await?;
-    if row.status != "issued" {
-        return Err(Error::conflict(format!("A {} invoice takes no payment", row.status)).into());
-    }
-    let mut errors = Vec::new();
-    let scale = totals::scale_of(&row.currency);
-    let amount = match parse_decimal(&input.amount, "/amount", Sign::Positive, scale) {
-        Ok(a) => a,
-        Err(e) => {
-            errors.push(e);
-            Decimal::ZERO
-        }
-    };
-    let total = Decimal::from_str(&row.total).unwrap_or_default();
-    let paid = Decimal::from_str(&row.amount_paid).unwrap_or_default();
-    if paid.checked_add(amount).is_none_or(|sum| sum > total) {
-        errors.push(FieldError::new(
-            "/amount",
-            "overpaid",
-            format!("exceeds the {} still due", total - paid),
-        ));
-    }
-    let method = text(input.method, "/method", 40, &mut errors);
-    let reference = text(input.reference, "/reference", 200, &mut errors);
-    finish(errors)?;
-    let now = Utc::now();
-    payment::ActiveModel {
-        id: Set(new_id()),
-        org_id: Set(ctx.org_id()),
-        document_id: Set(id),
-        amount: Set(money(amount, scale)),
-        paid_at: Set(input.paid_at.unwrap_or(now)),
-        method: Set(method),
-        reference: Set(reference),
-        created_at: Set(now),
-    }
-    .insert(&tx)
-    .await?;
-    let version = row.version;
-    let mut a = row.into_active_model();
-    a.amount_paid = Set(money(paid + amount, scale));
-    if paid + amount == total {
-        a.status = Set("paid".to_owned());
-    }
-    a.version = Set(version + 1);
-    a.updated_at = Set(now);
-    let saved = a.update(&tx).await?;
-    let out = to_dto(&tx, saved).await?;
-    audit::append(
-        &tx,
-        ctx,
-        "invoice",
-        id,
-        "payment",
-        json!({ "amount_paid": { "before": paid.to_string(), "after": out.amount_paid } }),
-        json!(out),
-    )
-    .await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -2,8 +2,11 @@
 
 mod common;
 mod deals;
+mod document_lines;
 mod documents;
+mod external;
 mod leads;
+mod payments;
 mod pipelines;
 mod products;
 
@@ -12,13 +15,14 @@ pub use deals::{
     get_deal, list_deals, restore_deal, update_deal,
 };
 pub use documents::{
-    DOCUMENT_FIELDS, DocType, accept_quote, add_payment, change_status, check_external,
-    create_invoice, create_order, create_quote, document_history, get_document, list_documents,
-    upsert_invoice, upsert_order,
+    DOCUMENT_FIELDS, DocType, accept_quote, change_status, create_invoice, create_order,
+    create_quote, document_history, get_document, list_documents, upsert_invoice, upsert_order,
 };
+pub use external::{check_external, lock_external};
 pub use leads::{
     convert_lead, create_lead, disqualify_lead, get_lead, lead_history, list_leads, qualify_lead,
 };
+pub use payments::add_payment;
 pub use pipelines::{create_pipeline, get_pipeline, list_pipelines, update_pipeline};
 pub use products::{
     create_price_list, create_product, get_price_list, get_product, list_price_lists,

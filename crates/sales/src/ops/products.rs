@@ -286,9 +286,9 @@ pub async fn upsert_product(
     input: NewProduct,
 ) -> Result<(Product, bool)> {
     ctx.require(Action::Write)?;
-    super::documents::check_external(source, external_id)?;
+    super::external::check_external(source, external_id)?;
     let tx = begin_write(&ctx.db).await?;
-    super::documents::lock_external(&tx, ctx, "product", source, external_id).await?;
+    super::external::lock_external(&tx, ctx, "product", source, external_id).await?;
     let existing = product::Entity::find()
         .filter(product::Column::OrgId.eq(ctx.org_id()))
         .filter(product::Column::ExternalSource.eq(source))
