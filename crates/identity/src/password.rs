@@ -10,7 +10,7 @@
 //! hash through the same pool, so an unknown email costs what a known one costs.
 
 use crate::error::{IdentityError, Result};
-use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use crm_core::Error;
 use rand::rngs::OsRng;
@@ -96,37 +96,38 @@ fn internal(e: impl std::fmt::Display) -> IdentityError {
     IdentityError::Core(Error::internal(e.to_string()))
 }
 
-/// Fills `out` with the argon2 hash of `password`, using `buffer` as working memory (grown to the
-/// parameters' size once, then reused).
-fn hash_into(
+/// The argon2 hash (`len` bytes) of `password` with `salt`, using `buffer` as working memory
+/// (grown to the parameters' size once, then reused).
+fn compute(
     argon: &Argon2<'_>,
     params: &Params,
-    password: &[u8],
-    salt: &[u8],
-    out: &mut [u8],
+    password: &str,
+    salt: Salt<'_>,
+    len: usize,
     buffer: &mut Vec<Block>,
-) -> Result<()> {
+) -> Result<Vec<u8>> {
     if buffer.len() < params.block_count() {
         buffer.resize(params.block_count(), Block::default());
     }
+    let mut salt_bytes = [0u8; 64];
+    let salt = salt.decode_b64(&mut salt_bytes).map_err(internal)?;
+    let mut out = vec![0u8; len];
     argon
-        .hash_password_into_with_memory(password, salt, out, &mut buffer[..])
-        .map_err(internal)
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut buffer[..])
+        .map_err(internal)?;
+    Ok(out)
 }
 
 fn hash_blocking(password: &str, buffer: &mut Vec<Block>) -> Result<String> {
     let params = Params::default();
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let salt = SaltString::generate(&mut OsRng);
-    let mut salt_bytes = [0u8; 64];
-    let salt_raw = salt.decode_b64(&mut salt_bytes).map_err(internal)?;
-    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    hash_into(
+    let out = compute(
         &argon,
         &params,
-        password.as_bytes(),
-        salt_raw,
-        &mut out,
+        password,
+        salt.as_salt(),
+        Params::DEFAULT_OUTPUT_LEN,
         buffer,
     )?;
     let phc = PasswordHash {
@@ -153,17 +154,7 @@ fn verify_blocking(password: &str, phc: &str, buffer: &mut Vec<Block>) -> Result
         .unwrap_or_default();
     let params = Params::try_from(&parsed).map_err(internal)?;
     let argon = Argon2::new(algorithm, version, params.clone());
-    let mut salt_bytes = [0u8; 64];
-    let salt_raw = salt.decode_b64(&mut salt_bytes).map_err(internal)?;
-    let mut out = vec![0u8; expected.len()];
-    hash_into(
-        &argon,
-        &params,
-        password.as_bytes(),
-        salt_raw,
-        &mut out,
-        buffer,
-    )?;
+    let out = compute(&argon, &params, password, salt, expected.len(), buffer)?;
     // `Output` compares in constant time.
     Ok(Output::new(&out).map_err(internal)? == expected)
 }

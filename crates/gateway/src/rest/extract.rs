@@ -4,7 +4,7 @@ use super::problem::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use crm_core::input::JsonInputError;
 use crm_core::{Code, Ctx, Error, FieldError, PageRequest};
 use futures_util::StreamExt;
@@ -226,6 +226,11 @@ impl FromRequest for Authenticated {
         let req = req.clone();
         Box::pin(async move {
             let state = app_state(&req)?;
+            // Already authenticated for this request (by the idempotency middleware).
+            let known = req.extensions().get::<crm_core::Actor>().cloned();
+            if let Some(actor) = known {
+                return Ok(Authenticated(Ctx::new(state.db.clone(), actor)));
+            }
             let token = bearer(&req)?.ok_or_else(|| {
                 ApiError(Error::unauthenticated(
                     "Send `Authorization: Bearer <access token or API key>`",

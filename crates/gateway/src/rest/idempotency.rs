@@ -70,6 +70,8 @@ pub async fn idempotency(
         );
         return Ok(problem(req, ApiError(err)));
     }
+    // The handler's `Authenticated` extractor takes this caller instead of authenticating again.
+    req.extensions_mut().insert(actor.clone());
     let principal = match actor.api_key_id {
         Some(k) => format!("key:{k}"),
         None => format!("user:{}", actor.user_id),
