@@ -70,7 +70,7 @@ dual! {
         app.patch(&format!("/api/v1/contacts/{id}"), Some(&s.token), json!({"custom": {"tier": null}})).await.problem(422, "validation_failed");
 
         // GraphQL: definitions and values.
-        let g = app.gql(Some(&s.token), "{ customFields(recordType: CONTACT) { key fieldType required options } contacts(filter: [{field: \"custom.tier\", value: \"silver\"}]) { edges { node { email custom } } } }", json!({})).await.ok(200);
+        let g = app.gql(Some(&s.token), "{ customFields(recordType: CONTACT) { key fieldType required options } contacts(filter: {custom: [{key: \"tier\", value: \"silver\"}]}) { edges { node { email custom } } } }", json!({})).await.ok(200);
         assert_eq!(g["data"]["customFields"].as_array().unwrap().len(), 7);
         assert_eq!(g["data"]["contacts"]["edges"][0]["node"]["custom"]["tier"], "silver");
 

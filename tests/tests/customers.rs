@@ -187,12 +187,13 @@ dual! {
         for i in 0..3 {
             contact(app, &s, json!({"first_name": format!("P{i}"), "company_id": co["id"]})).await;
         }
-        let q = app.gql(Some(&s.token), "{ companies(first: 10) { edges { node { name owner { email } contacts(first: 2) { firstName company { name } owner { email } } } } } }", json!({})).await.ok(200);
+        let q = app.gql(Some(&s.token), "{ companies(first: 10) { edges { node { name owner { email } contacts(first: 2) { pageInfo { hasNextPage } nodes { firstName company { name } owner { email } } } } } } }", json!({})).await.ok(200);
         assert!(q.get("errors").is_none(), "{q}");
         let node = &q["data"]["companies"]["edges"][0]["node"];
         assert_eq!(node["owner"]["email"], "admin@acme.test");
-        let contacts = node["contacts"].as_array().unwrap();
+        let contacts = node["contacts"]["nodes"].as_array().unwrap();
         assert_eq!(contacts.len(), 2);
+        assert_eq!(node["contacts"]["pageInfo"]["hasNextPage"], true, "a third contact follows");
         assert_eq!(contacts[0]["firstName"], "P2", "newest first");
         assert_eq!(contacts[0]["company"]["name"], "Globex");
         assert_eq!(contacts[0]["owner"]["email"], "admin@acme.test");

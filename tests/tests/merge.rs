@@ -69,8 +69,8 @@ dual! {
         let found = app.get("/api/v1/contacts?q=initech", Some(&s.token)).await.ok(200);
         assert_eq!(found["data"][0]["id"], c["id"]);
         // GraphQL: the survivor lists the contact.
-        let g = app.gql(Some(&s.token), "query($id: ID!) { company(id: $id) { contacts { lastName } } }", json!({"id": a["id"]})).await.ok(200);
-        assert_eq!(g["data"]["company"]["contacts"][0]["lastName"], "Lumbergh");
+        let g = app.gql(Some(&s.token), "query($id: ID!) { company(id: $id) { contacts { nodes { lastName } } } }", json!({"id": a["id"]})).await.ok(200);
+        assert_eq!(g["data"]["company"]["contacts"]["nodes"][0]["lastName"], "Lumbergh");
     }
 
     async fn owner_transfer_moves_everything_and_is_audited(app: &TestApp) {

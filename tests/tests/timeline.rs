@@ -111,7 +111,7 @@ dual! {
                 }
             }
         }
-        let query = "query($n: Int) { companies(first: $n) { edges { node { name owner { email } contacts(first: 10) { lastName company { name } activities(first: 5) { subject } } } } } }";
+        let query = "query($n: Int) { companies(first: $n) { edges { node { name owner { email } contacts(first: 10) { nodes { lastName company { name } activities(first: 5) { nodes { subject } } } } } } } }";
         let mut counts = Vec::new();
         for n in [5, 50] {
             let before = app.server().state.metrics.statements();
@@ -121,10 +121,10 @@ dual! {
             let edges = res["data"]["companies"]["edges"].as_array().unwrap();
             assert_eq!(edges.len(), n);
             for e in edges {
-                let contacts = e["node"]["contacts"].as_array().unwrap();
+                let contacts = e["node"]["contacts"]["nodes"].as_array().unwrap();
                 assert_eq!(contacts.len(), 2);
                 for c in contacts {
-                    assert_eq!(c["activities"].as_array().unwrap().len(), 2);
+                    assert_eq!(c["activities"]["nodes"].as_array().unwrap().len(), 2);
                     assert_eq!(c["company"]["name"], e["node"]["name"]);
                 }
             }

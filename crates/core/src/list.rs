@@ -7,7 +7,6 @@
 
 use crate::error::{Error, FieldError, Result};
 use crate::{PageRequest, cursor};
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, NullOrdering, Order, SimpleExpr};
 use sea_orm::{DbBackend, Value as DbValue};
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,13 @@ use uuid::Uuid;
 use crate::search::search;
 pub use crate::search::{search_text, tokens};
 
-pub use crate::resource::{Field, Kind, Resource};
+pub use crate::resource::{Field, Kind, Relation, Resource, Search};
+
+mod conditions;
+mod tree;
+pub use conditions::custom_equals;
+use conditions::{bad, filter, json_to_db, resolve};
+pub use tree::FilterTree;
 
 /// A custom field, usable as `custom.<key>`.
 #[derive(Debug, Clone)]
@@ -37,6 +42,8 @@ pub struct ListParams {
     pub sort: Option<String>,
     /// Full-text search.
     pub q: Option<String>,
+    /// A boolean filter (GraphQL's typed `filter`), in addition to `filters`.
+    pub tree: Option<FilterTree>,
     /// Page size and cursor.
     pub page: PageRequest,
 }
@@ -46,6 +53,7 @@ impl ListParams {
     /// needs the custom field definitions at all.
     pub fn uses_custom_fields(&self) -> bool {
         self.filters.iter().any(|(k, _)| k.starts_with("custom."))
+            || self.tree.as_ref().is_some_and(FilterTree::names_custom)
             || self.sort.as_deref().is_some_and(|s| {
                 s.split(',').any(|k| {
                     k.trim_start_matches(['-', '+'])
@@ -136,271 +144,19 @@ where
     }
 }
 
-fn bad(pointer: &str, code: &str, message: impl Into<String>) -> Error {
-    Error::validation(vec![FieldError::new(pointer, code, message)])
-}
-
-fn is_valid_key(key: &str) -> bool {
-    let mut chars = key.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
-        && key.len() <= 64
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// The SQL expression of a custom field's value.
-fn custom_expr(backend: DbBackend, key: &str, kind: Kind) -> String {
-    match (backend, kind) {
-        (DbBackend::Postgres, Kind::Number) => format!("((custom->>'{key}')::numeric)"),
-        (DbBackend::Postgres, Kind::Bool) => format!("((custom->>'{key}')::boolean)"),
-        (DbBackend::Postgres, Kind::Tags) => format!("(custom->'{key}')"),
-        (DbBackend::Postgres, _) => format!("(custom->>'{key}')"),
-        (_, Kind::Number) => format!("CAST(json_extract(custom, '$.{key}') AS REAL)"),
-        (_, _) => format!("json_extract(custom, '$.{key}')"),
-    }
-}
-
-/// Parses a raw value for a field of `kind`.
-fn typed(kind: Kind, raw: &str, pointer: &str) -> Result<DbValue> {
-    let wrong = |what: &str| bad(pointer, "invalid_value", format!("must be {what}"));
-    Ok(match kind {
-        Kind::Text | Kind::Tags => raw.to_owned().into(),
-        Kind::Email => raw.to_lowercase().into(),
-        Kind::Uuid => Uuid::parse_str(raw).map_err(|_| wrong("a UUID"))?.into(),
-        Kind::DateTime => DateTime::parse_from_rfc3339(raw)
-            .map_err(|_| wrong("an RFC 3339 timestamp"))?
-            .with_timezone(&Utc)
-            .into(),
-        Kind::Date => {
-            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .map_err(|_| wrong("a date YYYY-MM-DD"))?;
-            raw.to_owned().into()
-        }
-        Kind::Enum(allowed) => {
-            if !allowed.contains(&raw) {
-                return Err(wrong(&format!("one of {}", allowed.join(", "))));
-            }
-            raw.to_owned().into()
-        }
-        Kind::Bool => match raw {
-            "true" => true.into(),
-            "false" => false.into(),
-            _ => return Err(wrong("true or false")),
-        },
-        Kind::Number => raw.parse::<f64>().map_err(|_| wrong("a number"))?.into(),
-    })
-}
-
-fn json_to_db(kind: Kind, v: &Value) -> Result<DbValue> {
-    let bad_cursor = || bad("/cursor", "invalid_cursor", "is not a valid cursor");
-    Ok(match (kind, v) {
-        (Kind::Number, Value::Number(n)) => n.as_f64().ok_or_else(bad_cursor)?.into(),
-        (Kind::Number, Value::String(s)) => s.parse::<f64>().map_err(|_| bad_cursor())?.into(),
-        (Kind::Bool, Value::Bool(b)) => (*b).into(),
-        (_, Value::String(s)) => typed(kind, s, "/cursor")?,
-        _ => return Err(bad_cursor()),
-    })
-}
-
-fn escape_like(s: &str) -> String {
-    s.to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
-/// Membership of `value` in the JSON array at `expr` (a column or a custom field).
-fn member(backend: DbBackend, expr: &str, sqlite_each: &str, value: DbValue) -> SimpleExpr {
-    match backend {
-        DbBackend::Postgres => bind(
-            backend,
-            &format!("{expr} @> jsonb_build_array(CAST(? AS text))"),
-            [value],
-        ),
-        _ => bind(
-            backend,
-            &format!("EXISTS (SELECT 1 FROM json_each({sqlite_each}) WHERE json_each.value = ?)"),
-            [value],
-        ),
-    }
-}
-
-fn filter(
-    backend: DbBackend,
-    expr: &str,
-    sqlite_each: &str,
-    kind: Kind,
-    op: &str,
-    raw: &str,
-    pointer: &str,
-) -> Result<SimpleExpr> {
-    if !kind.operators().contains(&op) {
-        return Err(bad(
-            pointer,
-            "unknown_operator",
-            format!("operators of this field: {}", kind.operators().join(", ")),
-        ));
-    }
-    let lhs = if kind == Kind::Email {
-        format!("LOWER({expr})")
-    } else {
-        expr.to_owned()
-    };
-    if op == "is_null" {
-        return match raw {
-            "true" => Ok(Expr::cust(format!("{expr} IS NULL"))),
-            "false" => Ok(Expr::cust(format!("{expr} IS NOT NULL"))),
-            _ => Err(bad(pointer, "invalid_value", "must be true or false")),
-        };
-    }
-    if kind == Kind::Tags {
-        return match op {
-            "eq" | "contains" => Ok(member(
-                backend,
-                expr,
-                sqlite_each,
-                typed(kind, raw, pointer)?,
-            )),
-            "in" => {
-                let mut any = Condition::any();
-                for part in raw.split(',').filter(|s| !s.is_empty()) {
-                    any = any.add(member(backend, expr, sqlite_each, part.to_owned().into()));
-                }
-                Ok(SimpleExpr::from(any))
-            }
-            _ => Err(bad(
-                pointer,
-                "unknown_operator",
-                "tags support eq, contains, in and is_null",
-            )),
-        };
-    }
-    let cmp = |sql_op: &str| -> Result<SimpleExpr> {
-        Ok(bind(
-            backend,
-            &format!("{lhs} {sql_op} ?"),
-            [typed(kind, raw, pointer)?],
-        ))
-    };
-    match op {
-        "eq" => cmp("="),
-        "ne" => Ok(bind(
-            backend,
-            &format!("({lhs} <> ? OR {expr} IS NULL)"),
-            [typed(kind, raw, pointer)?],
-        )),
-        "gt" => cmp(">"),
-        "gte" => cmp(">="),
-        "lt" => cmp("<"),
-        "lte" => cmp("<="),
-        "in" => {
-            let values = raw
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|s| typed(kind, s, pointer))
-                .collect::<Result<Vec<_>>>()?;
-            if values.is_empty() || values.len() > 100 {
-                return Err(bad(
-                    pointer,
-                    "invalid_value",
-                    "must list 1 to 100 comma-separated values",
-                ));
-            }
-            let marks = vec!["?"; values.len()].join(", ");
-            Ok(bind(backend, &format!("{lhs} IN ({marks})"), values))
-        }
-        "contains" | "starts_with" if matches!(kind, Kind::Text | Kind::Email) => {
-            let pattern = match op {
-                "contains" => format!("%{}%", escape_like(raw)),
-                _ => format!("{}%", escape_like(raw)),
-            };
-            Ok(bind(
-                backend,
-                &format!("LOWER({expr}) LIKE ? ESCAPE '\\'"),
-                [DbValue::from(pattern)],
-            ))
-        }
-        "contains" | "starts_with" => Err(bad(
-            pointer,
-            "unknown_operator",
-            "contains and starts_with apply to text fields",
-        )),
-        _ => Err(bad(
-            pointer,
-            "unknown_operator",
-            "operators: eq, ne, gt, gte, lt, lte, in, contains, starts_with, is_null",
-        )),
-    }
-}
-
-/// A condition `custom.<key> = raw` for uniqueness checks of custom values.
-pub fn custom_equals(backend: DbBackend, key: &str, kind: Kind, raw: &str) -> Result<SimpleExpr> {
-    if !is_valid_key(key) {
-        return Err(bad("/custom", "unknown_field", "invalid custom field key"));
-    }
-    let expr = custom_expr(backend, key, kind);
-    filter(
-        backend,
-        &expr,
-        &format!("custom, '$.{key}'"),
-        kind,
-        "eq",
-        raw,
-        &format!("/custom/{key}"),
-    )
-}
-
-/// Resolves a field name (documented or `custom.<key>`) to its expression and kind.
-fn resolve(
-    backend: DbBackend,
-    resource: &Resource,
-    custom: &[CustomField],
-    name: &str,
-    pointer: &str,
-) -> Result<(String, String, Kind, bool, bool)> {
-    if let Some(key) = name.strip_prefix("custom.") {
-        let def = custom
-            .iter()
-            .find(|c| c.key == key && is_valid_key(key))
-            .ok_or_else(|| {
-                bad(
-                    pointer,
-                    "unknown_field",
-                    format!("`{key}` is not a custom field of this resource"),
-                )
-            })?;
-        let expr = custom_expr(backend, key, def.kind);
-        let each = format!("custom, '$.{key}'");
-        return Ok((expr, each, def.kind, true, true));
-    }
-    let field = resource
-        .fields
-        .iter()
-        .find(|f| f.name == name)
-        .ok_or_else(|| {
-            bad(
-                pointer,
-                "unknown_field",
-                format!("`{name}` is not a filterable field of this resource"),
-            )
-        })?;
-    Ok((
-        field.column.to_owned(),
-        field.column.to_owned(),
-        field.kind,
-        field.sortable,
-        field.nullable,
-    ))
-}
-
-/// Plans a list query for `params`.
+/// Plans a list query for `params` in the organization `org_id`.
 pub fn plan(
     backend: DbBackend,
     resource: &Resource,
     custom: &[CustomField],
     params: &ListParams,
+    org_id: Uuid,
 ) -> Result<Plan> {
     let limit = params.page.limit()?;
     let mut condition = Condition::all();
+    if let Some(t) = &params.tree {
+        condition = condition.add(tree::condition(backend, resource, custom, t, org_id)?);
+    }
     let mut errors = Vec::new();
     for (param, raw) in &params.filters {
         let pointer = format!("/{param}");
@@ -419,7 +175,7 @@ pub fn plan(
             None => (param.as_str(), "eq"),
         };
         let built = resolve(backend, resource, custom, name, &pointer).and_then(
-            |(expr, each, kind, _, _)| filter(backend, &expr, &each, kind, op, raw, &pointer),
+            |(expr, each, kind, _, _)| filter(backend, &expr, &each, kind, op, raw, None, &pointer),
         );
         match built {
             Ok(e) => condition = condition.add(e),
@@ -429,17 +185,17 @@ pub fn plan(
     if !errors.is_empty() {
         return Err(Error::validation(errors));
     }
-    if params.q.is_some() && resource.fts_table.is_empty() {
-        return Err(bad(
-            "/q",
-            "unknown_field",
-            "this list has no full-text search; use filters",
-        ));
-    }
-    if let Some(q) = params.q.as_deref()
-        && let Some(e) = search(backend, resource.fts_table, q)?
-    {
-        condition = condition.add(e);
+    if let Some(q) = params.q.as_deref() {
+        let Some(how) = &resource.search else {
+            return Err(bad(
+                "/q",
+                "unknown_field",
+                "this list has no full-text search; use filters",
+            ));
+        };
+        if let Some(e) = search(backend, how, q)? {
+            condition = condition.add(e);
+        }
     }
 
     let sort = params
@@ -592,6 +348,17 @@ pub fn plan(
     })
 }
 
+/// The cursor of `row` (the record as JSON) in a list of `resource` sorted by `sort`, the same
+/// the list gives it: for pages of a relation loaded in one statement, continued by the list.
+pub fn cursor_of(resource: &Resource, sort: &str, row: &Value, id: Uuid) -> Result<String> {
+    let params = ListParams {
+        sort: Some(sort.to_owned()),
+        ..ListParams::default()
+    };
+    // The backend only shapes SQL, which is not used here.
+    Ok(plan(DbBackend::Sqlite, resource, &[], &params, Uuid::nil())?.cursor_for(row, id))
+}
+
 impl Plan {
     /// Applies the filters, the keyset predicate, the order and `limit + 1` (the extra row only
     /// tells that another page follows) to a select.
@@ -653,11 +420,118 @@ mod tests {
         Field::sort("last_name", "last_name", Kind::Text, true),
         Field::filter("tags", "tags", Kind::Tags),
     ];
+    const OTHER: Resource = Resource {
+        name: "Other",
+        relations: &[],
+        custom_fields: false,
+        search: None,
+        fields: &[Field::filter("industry", "industry", Kind::Text)],
+        default_sort: "-created_at",
+    };
     const RES: Resource = Resource {
-        fts_table: "t_fts",
+        name: "Test",
+        custom_fields: true,
+        relations: &[Relation {
+            name: "other",
+            column: "other_id",
+            table: "others",
+            resource: &OTHER,
+        }],
+        search: Some(Search {
+            fts_table: "t_fts",
+            pg_text: "search_text",
+        }),
         fields: FIELDS,
         default_sort: "-created_at",
     };
+
+    /// Plans in the nil organization.
+    fn plan(
+        backend: DbBackend,
+        resource: &Resource,
+        custom: &[CustomField],
+        params: &ListParams,
+    ) -> Result<Plan> {
+        super::plan(backend, resource, custom, params, Uuid::nil())
+    }
+
+    fn leaf(name: &str, op: &str, value: &str) -> FilterTree {
+        FilterTree::Field {
+            name: name.into(),
+            op: op.into(),
+            value: value.into(),
+            list: None,
+            pointer: format!("/filter/{name}"),
+        }
+    }
+
+    #[test]
+    fn filter_trees_combine_and_reach_through_relations() {
+        use sea_orm::sea_query::{PostgresQueryBuilder, Query};
+        let tree = FilterTree::Any(vec![
+            FilterTree::All(vec![
+                leaf("last_name", "starts_with", "Sm"),
+                FilterTree::Not(Box::new(leaf("tags", "eq", "vip"))),
+            ]),
+            FilterTree::Related {
+                relation: "other".into(),
+                tree: Box::new(leaf("industry", "eq", "retail")),
+                pointer: "/filter/other".into(),
+            },
+        ]);
+        let p = plan(
+            DbBackend::Postgres,
+            &RES,
+            &[],
+            &ListParams {
+                tree: Some(tree),
+                ..ListParams::default()
+            },
+        )
+        .unwrap();
+        let sql = Query::select()
+            .column(sea_orm::sea_query::Asterisk)
+            .from(sea_orm::sea_query::Alias::new("t"))
+            .cond_where(p.condition.clone())
+            .to_string(PostgresQueryBuilder);
+        assert!(sql.contains("LOWER(last_name) LIKE 'sm%'"), "{sql}");
+        assert!(sql.contains("NOT"), "{sql}");
+        assert!(
+            sql.contains(r#""other_id" IN (SELECT "id" FROM "others""#),
+            "{sql}"
+        );
+        assert!(sql.contains("industry = 'retail'"), "{sql}");
+        assert!(sql.contains(" OR "), "{sql}");
+
+        let unknown = FilterTree::Related {
+            relation: "nope".into(),
+            tree: Box::new(leaf("industry", "eq", "x")),
+            pointer: "/filter/nope".into(),
+        };
+        let e = plan(
+            DbBackend::Sqlite,
+            &RES,
+            &[],
+            &ListParams {
+                tree: Some(unknown),
+                ..ListParams::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.fields[0].pointer, "/filter/nope");
+        // Fields of the related resource are not fields of this one.
+        let e = plan(
+            DbBackend::Sqlite,
+            &RES,
+            &[],
+            &ListParams {
+                tree: Some(leaf("industry", "eq", "x")),
+                ..ListParams::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.fields[0].code, "unknown_field");
+    }
 
     fn params(pairs: &[(&str, &str)]) -> ListParams {
         ListParams::from_pairs(

@@ -92,11 +92,42 @@ impl Field {
     }
 }
 
+/// How a resource is searched by `q`: the same text on both engines, indexed by each.
+#[derive(Debug, Clone, Copy)]
+pub struct Search {
+    /// The SQLite FTS5 table (external content, kept by triggers) over the searched columns.
+    pub fts_table: &'static str,
+    /// The text PostgreSQL searches, as an SQL expression over the row's columns; a GIN index
+    /// on `to_tsvector('simple', <this expression>)` must exist, written identically.
+    pub pg_text: &'static str,
+}
+
+/// A record another resource points to, filterable through it (`company: {industry: ...}`
+/// on contacts): rows whose `column` holds the id of a live related record that matches.
+#[derive(Debug, Clone, Copy)]
+pub struct Relation {
+    /// The name in filters (`company`).
+    pub name: &'static str,
+    /// This resource's column holding the related record's id.
+    pub column: &'static str,
+    /// The related records' table (it has `id`, `org_id` and `deleted_at`).
+    pub table: &'static str,
+    /// The related resource's declaration.
+    pub resource: &'static Resource,
+}
+
 /// What the engine needs to know of a resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Resource {
-    /// The SQLite FTS5 table mirroring `search_text`; empty when the resource has no `q` search.
-    pub fts_table: &'static str,
+    /// The name of one record in schemas (`Contact`); generated GraphQL inputs are named after
+    /// it (`ContactFilter`, `ContactOrder`, `ContactSortField`).
+    pub name: &'static str,
+    /// Records this one points to, filterable through it.
+    pub relations: &'static [Relation],
+    /// Whether it has custom fields (`custom.<key>` in filters and sorts).
+    pub custom_fields: bool,
+    /// Full-text search by `q`; `None` when the resource has none (then `q` is a 422).
+    pub search: Option<Search>,
     /// Documented fields.
     pub fields: &'static [Field],
     /// The sort used when none is given.

@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::list::bind;
+use crate::resource::Search;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{DbBackend, Value as DbValue};
 
@@ -26,7 +27,7 @@ pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
 /// The search condition of `q`: every token must prefix-match. A blank `q` searches nothing
 /// (no condition); a `q` of punctuation only (no token, such as `%_`) matches no record, since
 /// no record's search text contains such characters.
-pub(crate) fn search(backend: DbBackend, fts_table: &str, q: &str) -> Result<Option<SimpleExpr>> {
+pub(crate) fn search(backend: DbBackend, how: &Search, q: &str) -> Result<Option<SimpleExpr>> {
     let toks: Vec<String> = tokens(q).into_iter().take(8).collect();
     if toks.is_empty() {
         return Ok((!q.trim().is_empty()).then(|| Expr::cust("1 = 0")));
@@ -40,11 +41,15 @@ pub(crate) fn search(backend: DbBackend, fts_table: &str, q: &str) -> Result<Opt
                 .join(" & ");
             bind(
                 backend,
-                "to_tsvector('simple', search_text) @@ to_tsquery('simple', ?)",
+                &format!(
+                    "to_tsvector('simple', {}) @@ to_tsquery('simple', ?)",
+                    how.pg_text
+                ),
                 [DbValue::from(query)],
             )
         }
         _ => {
+            let fts_table = how.fts_table;
             let query = toks
                 .iter()
                 .map(|t| format!("\"{t}\"*"))

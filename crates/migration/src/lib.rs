@@ -12,6 +12,7 @@ mod m20261123_000003_interactions;
 mod m20261123_000004_sales;
 mod m20261123_000005_principal_notifications;
 mod m20261202_000006_sessions;
+mod m20261202_000007_search;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_sales::Migration),
             Box::new(m20261123_000005_principal_notifications::Migration),
             Box::new(m20261202_000006_sessions::Migration),
+            Box::new(m20261202_000007_search::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@ use crate::dto::{CustomFieldType, RecordType};
 use crate::error::{CustomersError, Result};
 use crate::model::custom_field_def;
 use crate::validate::{self, Def, Errors};
-use crm_core::list::{self, CustomField, Field, Kind, Resource};
+use crm_core::list::{self, CustomField, Field, Kind, Relation, Resource, Search};
 use crm_core::{Action, Channel, Ctx, Error, LifecycleStage, SizeBand};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -13,7 +13,13 @@ use uuid::Uuid;
 
 /// Filterable and sortable fields of companies.
 pub const COMPANY_FIELDS: Resource = Resource {
-    fts_table: "companies_fts",
+    name: "Company",
+    custom_fields: true,
+    relations: &[],
+    search: Some(Search {
+        fts_table: "companies_fts",
+        pg_text: "search_text",
+    }),
     default_sort: "-created_at",
     fields: &[
         Field::sort("created_at", "created_at", Kind::DateTime, false),
@@ -39,7 +45,18 @@ pub const COMPANY_FIELDS: Resource = Resource {
 
 /// Filterable and sortable fields of contacts.
 pub const CONTACT_FIELDS: Resource = Resource {
-    fts_table: "contacts_fts",
+    name: "Contact",
+    custom_fields: true,
+    relations: &[Relation {
+        name: "company",
+        column: "company_id",
+        table: "companies",
+        resource: &COMPANY_FIELDS,
+    }],
+    search: Some(Search {
+        fts_table: "contacts_fts",
+        pg_text: "search_text",
+    }),
     default_sort: "-created_at",
     fields: &[
         Field::sort("created_at", "created_at", Kind::DateTime, false),

@@ -406,6 +406,7 @@ pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Compa
         &COMPANY_FIELDS,
         &list_fields(&custom_defs),
         params,
+        ctx.org_id(),
     )?;
     let query = company::Entity::find()
         .filter(company::Column::OrgId.eq(ctx.org_id()))

@@ -467,6 +467,7 @@ pub async fn list_contacts(ctx: &Ctx, params: &ListParams) -> Result<Page<Contac
         &CONTACT_FIELDS,
         &list_fields(&custom_defs),
         params,
+        ctx.org_id(),
     )?;
     let rows = list_select(ctx, &plan).all(&ctx.db).await?;
     let items: Vec<Contact> = rows.into_iter().map(to_dto).collect();
@@ -484,7 +485,13 @@ pub async fn contact_list_sql(ctx: &Ctx, params: &ListParams) -> Result<sea_orm:
     use sea_orm::QueryTrait;
     let custom_defs = list_defs(&ctx.db, ctx.org_id(), RecordType::Contact, params).await?;
     let backend = ctx.db.get_database_backend();
-    let plan = list::plan(backend, &CONTACT_FIELDS, &list_fields(&custom_defs), params)?;
+    let plan = list::plan(
+        backend,
+        &CONTACT_FIELDS,
+        &list_fields(&custom_defs),
+        params,
+        ctx.org_id(),
+    )?;
     Ok(list_select(ctx, &plan).build(backend))
 }
 

@@ -65,3 +65,40 @@ pub async fn contacts_by_company(
     }
     Ok(out)
 }
+
+/// How a company's contacts are ordered as a nested list: newest first, as the contact list's
+/// `sort=-created_at`, so its cursors and the list's are the same.
+const COMPANY_CONTACTS_SORT: &str = "-created_at";
+
+/// The cursor of a contact in its company's contacts (and in the contact list sorted by
+/// `-created_at`).
+pub fn company_contact_cursor(c: &Contact) -> Result<String> {
+    let row = serde_json::to_value(c).map_err(crm_core::Error::internal)?;
+    Ok(crm_core::list::cursor_of(
+        &super::CONTACT_FIELDS,
+        COMPANY_CONTACTS_SORT,
+        &row,
+        c.id,
+    )?)
+}
+
+/// The page of a company's live contacts after `cursor` (one from
+/// [`company_contact_cursor`]), newest first.
+pub async fn company_contacts_after(
+    ctx: &Ctx,
+    company_id: Uuid,
+    first: u64,
+    cursor: &str,
+) -> Result<crm_core::Page<Contact>> {
+    let params = crm_core::list::ListParams {
+        filters: vec![("company_id".into(), company_id.to_string())],
+        sort: Some(COMPANY_CONTACTS_SORT.into()),
+        page: crm_core::PageRequest {
+            limit: Some(first),
+            cursor: Some(cursor.to_owned()),
+            edge_cursors: true,
+        },
+        ..Default::default()
+    };
+    contacts::list_contacts(ctx, &params).await
+}

@@ -23,7 +23,9 @@ pub use custom_fields::{
     create_custom_field, delete_custom_field, get_custom_field, list_custom_fields,
 };
 pub use duplicates::{company_duplicates, contact_duplicates};
-pub use loaders::{companies_by_ids, contacts_by_company};
+pub use loaders::{
+    companies_by_ids, company_contact_cursor, company_contacts_after, contacts_by_company,
+};
 pub use lookup::{
     ContactRef, company_by_domain_or_name, company_is_live, contact_by_email_or_phone, contact_ref,
 };

@@ -2,7 +2,8 @@
 
 use super::connection::{connection, page_request};
 use super::error::{IntoGql, gql};
-use super::inputs::{CompanyPatchInput, ContactPatchInput, FieldFilter, list_params};
+use super::filters::{Companies, Contacts, Filter, Order};
+use super::inputs::{CompanyPatchInput, ContactPatchInput, list_params};
 use super::nodes::{CompanyDuplicate, CompanyNode, ContactDuplicate, ContactNode};
 use super::query::{caller, parse_id};
 use async_graphql::connection::Connection;
@@ -74,15 +75,16 @@ impl CustomersQuery {
         ))
     }
 
-    /// Contacts: filters, sort and search as in REST (`orderBy: ["-updated_at"]`).
+    /// Contacts: typed filters (also through `company`), sort keys and search
+    /// (`orderBy: [{field: UPDATED_AT, direction: DESC}]`).
     #[allow(clippy::too_many_arguments)]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        filter: Option<Vec<FieldFilter>>,
-        order_by: Option<Vec<String>>,
+        filter: Option<Filter<Contacts>>,
+        order_by: Option<Vec<Order<Contacts>>>,
         q: Option<String>,
     ) -> async_graphql::Result<Connection<String, ContactNode>> {
         let has_previous = after.is_some();
@@ -107,15 +109,15 @@ impl CustomersQuery {
         Ok(optional(ops::get_contact(c, id).await)?.map(|inner| ContactNode { inner }))
     }
 
-    /// Companies: filters, sort and search as in REST.
+    /// Companies: typed filters, sort keys and search.
     #[allow(clippy::too_many_arguments)]
     async fn companies(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        filter: Option<Vec<FieldFilter>>,
-        order_by: Option<Vec<String>>,
+        filter: Option<Filter<Companies>>,
+        order_by: Option<Vec<Order<Companies>>>,
         q: Option<String>,
     ) -> async_graphql::Result<Connection<String, CompanyNode>> {
         let has_previous = after.is_some();

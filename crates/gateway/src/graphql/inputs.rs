@@ -2,6 +2,7 @@
 //! clears), converted into the same domain types REST uses.
 
 use super::connection::patch;
+use super::filters::{Filter, Listed, Order};
 use async_graphql::{InputObject, MaybeUndefined};
 use crm_core::list::ListParams;
 use crm_core::{Channel, LifecycleStage, Money, SizeBand};
@@ -9,33 +10,18 @@ use crm_customers::{Address, CompanyPatch, ContactPatch};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// One filter: `field` (a documented field or `custom.<key>`), `op`, `value`.
-#[derive(InputObject)]
-pub struct FieldFilter {
-    /// Field name, as in REST (`last_name`, `custom.tier`).
-    pub field: String,
-    /// `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in`, `contains`, `starts_with`, `is_null`.
-    #[graphql(default_with = "\"eq\".to_string()")]
-    pub op: String,
-    /// The value (comma-separated for `in`; `true`/`false` for `is_null`).
-    pub value: String,
-}
-
-/// List parameters from GraphQL arguments.
-pub fn list_params(
+/// List parameters from GraphQL arguments: the typed filter and order of the resource.
+pub fn list_params<R: Listed>(
     first: Option<i32>,
     after: Option<String>,
-    filter: Option<Vec<FieldFilter>>,
-    order_by: Option<Vec<String>>,
+    filter: Option<Filter<R>>,
+    order_by: Option<Vec<Order<R>>>,
     q: Option<String>,
 ) -> ListParams {
     ListParams {
-        filters: filter
-            .unwrap_or_default()
-            .into_iter()
-            .map(|f| (format!("{}[{}]", f.field, f.op), f.value))
-            .collect(),
-        sort: order_by.map(|v| v.join(",")),
+        filters: Vec::new(),
+        tree: filter.map(|f| f.tree),
+        sort: order_by.map(|v| v.into_iter().map(|o| o.key).collect::<Vec<_>>().join(",")),
         q,
         page: super::connection::page_request(first, after),
     }

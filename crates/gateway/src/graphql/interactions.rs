@@ -3,7 +3,8 @@
 use super::connection::connection;
 use super::connection::patch;
 use super::error::{IntoGql, gql};
-use super::inputs::{FieldFilter, list_params};
+use super::filters::{Activities, Filter, Order};
+use super::inputs::list_params;
 use super::query::{caller, parse_id};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
@@ -98,17 +99,20 @@ impl InteractionsQuery {
         Ok(connection(page, has_previous))
     }
 
-    /// Activities, with the REST filters and sorts (`orderBy: ["-occurred_at"]`).
+    /// Activities: typed filters (also through `contact` and `company`), sort keys and search
+    /// in subject, body, outcome and feedback category.
+    #[allow(clippy::too_many_arguments)]
     async fn activities(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        filter: Option<Vec<FieldFilter>>,
-        order_by: Option<Vec<String>>,
+        filter: Option<Filter<Activities>>,
+        order_by: Option<Vec<Order<Activities>>>,
+        q: Option<String>,
     ) -> async_graphql::Result<Connection<String, Activity>> {
         let has_previous = after.is_some();
-        let params = list_params(first, after, filter, order_by, None);
+        let params = list_params(first, after, filter, order_by, q);
         Ok(connection(
             ops::list_activities(caller(ctx)?, &params).await.gql()?,
             has_previous,
@@ -128,30 +132,34 @@ impl InteractionsQuery {
         }
     }
 
-    /// The caller's open tasks, by due date.
+    /// The caller's open tasks, by due date; filter and search as on `activities`.
     async fn my_open_tasks(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        filter: Option<Filter<Activities>>,
+        q: Option<String>,
     ) -> async_graphql::Result<Connection<String, Activity>> {
         let has_previous = after.is_some();
-        let params = list_params(first, after, None, None, None);
+        let params = list_params(first, after, filter, None, q);
         Ok(connection(
             ops::my_open_tasks(caller(ctx)?, params).await.gql()?,
             has_previous,
         ))
     }
 
-    /// Open tasks past their due date.
+    /// Open tasks past their due date; filter and search as on `activities`.
     async fn overdue_tasks(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        filter: Option<Filter<Activities>>,
+        q: Option<String>,
     ) -> async_graphql::Result<Connection<String, Activity>> {
         let has_previous = after.is_some();
-        let params = list_params(first, after, None, None, None);
+        let params = list_params(first, after, filter, None, q);
         Ok(connection(
             ops::overdue_tasks(caller(ctx)?, params).await.gql()?,
             has_previous,

@@ -23,13 +23,15 @@ pub struct CompanyContactsLoader(pub Ctx);
 /// The newest activities of contacts.
 pub struct ContactActivitiesLoader(pub Ctx);
 
-/// A contact and how many of its activities to load.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A contact, how many of its activities to load, and after which cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ContactActivitiesKey {
     /// The contact.
     pub contact_id: Uuid,
     /// How many activities.
     pub first: u64,
+    /// Only those after this cursor.
+    pub after: Option<String>,
 }
 
 impl Loader<ContactActivitiesKey> for ContactActivitiesLoader {
@@ -40,21 +42,31 @@ impl Loader<ContactActivitiesKey> for ContactActivitiesLoader {
         &self,
         keys: &[ContactActivitiesKey],
     ) -> Result<HashMap<ContactActivitiesKey, Self::Value>, Self::Error> {
-        let mut by_first: HashMap<u64, Vec<Uuid>> = HashMap::new();
+        // One statement per distinct page shape: every first page of a list shares one.
+        let mut by_page: HashMap<(u64, Option<String>), Vec<Uuid>> = HashMap::new();
         for k in keys {
-            by_first.entry(k.first).or_default().push(k.contact_id);
+            by_page
+                .entry((k.first, k.after.clone()))
+                .or_default()
+                .push(k.contact_id);
         }
         let mut out = HashMap::new();
-        for (first, ids) in by_first {
-            let found = crm_interactions::ops::activities_by_contact(&self.0, &ids, first)
-                .await
-                .map_err(gql)?;
+        for ((first, after), ids) in by_page {
+            let found = crm_interactions::ops::activities_by_contact(
+                &self.0,
+                &ids,
+                first,
+                after.as_deref(),
+            )
+            .await
+            .map_err(gql)?;
             for id in ids {
                 let list = found.get(&id).cloned().unwrap_or_default();
                 out.insert(
                     ContactActivitiesKey {
                         contact_id: id,
                         first,
+                        after: after.clone(),
                     },
                     list,
                 );

@@ -4,6 +4,7 @@
 mod connection;
 mod customers;
 pub mod error;
+mod filters;
 pub mod graphiql;
 pub mod http;
 mod inputs;

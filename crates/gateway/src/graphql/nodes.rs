@@ -6,7 +6,7 @@ use super::loaders::{
     CompanyContactsKey, CompanyContactsLoader, CompanyLoader, ContactActivitiesKey,
     ContactActivitiesLoader, UserLoader,
 };
-use async_graphql::connection::Connection;
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, SimpleObject};
 use crm_core::Channel;
@@ -61,25 +61,42 @@ impl CompanyNode {
         Ok(connection(page, has_previous))
     }
 
-    /// The company's newest contacts (`first` at most 100).
+    /// The company's contacts, newest first (`first` at most 100). The first page of every
+    /// company in a list loads in one statement; `after` continues one company's contacts.
     async fn contacts(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 10)] first: i32,
-    ) -> async_graphql::Result<Vec<ContactNode>> {
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ContactNode>> {
         let first = u64::try_from(first.clamp(1, 100)).unwrap_or(10);
+        if let Some(after) = after {
+            let page = crm_customers::ops::company_contacts_after(
+                super::query::caller(ctx)?,
+                self.inner.id,
+                first,
+                &after,
+            )
+            .await
+            .gql()?;
+            return Ok(connection(page.map(|inner| ContactNode { inner }), true));
+        }
+        // One more than asked tells whether another page follows.
         let key = CompanyContactsKey {
             company_id: self.inner.id,
-            first,
+            first: first + 1,
         };
         let list = loader::<CompanyContactsLoader>(ctx)?
             .load_one(key)
             .await?
             .unwrap_or_default();
-        Ok(list
-            .into_iter()
-            .map(|inner| ContactNode { inner })
-            .collect())
+        let has_next = list.len() as u64 > first;
+        let mut conn = Connection::new(false, has_next);
+        for inner in list.into_iter().take(first as usize) {
+            let cursor = crm_customers::ops::company_contact_cursor(&inner).gql()?;
+            conn.edges.push(Edge::new(cursor, ContactNode { inner }));
+        }
+        Ok(conn)
     }
 
     /// The responsible user.
@@ -131,21 +148,35 @@ impl ContactNode {
         Ok(connection(page, has_previous))
     }
 
-    /// The contact's newest activities (`first` at most 100).
+    /// The contact's activities (those of its timeline), newest first (`first` at most 100).
+    /// The first page of every contact in a list loads in one statement.
     async fn activities(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: i32,
-    ) -> async_graphql::Result<Vec<Activity>> {
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Activity>> {
         let first = u64::try_from(first.clamp(1, 100)).unwrap_or(5);
+        let has_previous = after.is_some();
+        // One more than asked tells whether another page follows.
         let key = ContactActivitiesKey {
             contact_id: self.inner.id,
-            first,
+            first: first + 1,
+            after,
         };
-        Ok(loader::<ContactActivitiesLoader>(ctx)?
+        let list = loader::<ContactActivitiesLoader>(ctx)?
             .load_one(key)
             .await?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        let has_next = list.len() as u64 > first;
+        let mut conn = Connection::new(has_previous, has_next);
+        for a in list.into_iter().take(first as usize) {
+            conn.edges.push(Edge::new(
+                crm_interactions::ops::contact_activity_cursor(&a),
+                a,
+            ));
+        }
+        Ok(conn)
     }
 
     /// The company the contact works for.

@@ -3,7 +3,8 @@
 use super::connection::patch;
 use super::connection::{connection, page_request};
 use super::error::{IntoGql, gql};
-use super::inputs::{FieldFilter, list_params};
+use super::filters::{Deals, Documents, Filter, Order};
+use super::inputs::list_params;
 use super::query::{caller, parse_id};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
@@ -132,17 +133,20 @@ impl SalesQuery {
         .gql()
     }
 
-    /// Deals, with the REST filters and sorts.
+    /// Deals: typed filters (also through `company`), sort keys and search in name and
+    /// close reason.
+    #[allow(clippy::too_many_arguments)]
     async fn deals(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        filter: Option<Vec<FieldFilter>>,
-        order_by: Option<Vec<String>>,
+        filter: Option<Filter<Deals>>,
+        order_by: Option<Vec<Order<Deals>>>,
+        q: Option<String>,
     ) -> async_graphql::Result<Connection<String, Deal>> {
         let has_previous = after.is_some();
-        let params = list_params(first, after, filter, order_by, None);
+        let params = list_params(first, after, filter, order_by, q);
         Ok(connection(
             ops::list_deals(caller(ctx)?, &params).await.gql()?,
             has_previous,
@@ -207,18 +211,21 @@ impl SalesQuery {
         ops::list_price_lists(caller(ctx)?).await.gql()
     }
 
-    /// Quotes, orders or invoices (`kind`: QUOTE, ORDER, INVOICE), with the REST filters.
+    /// Quotes, orders or invoices (`kind`: QUOTE, ORDER, INVOICE): typed filters (also
+    /// through `company` and `contact`), sort keys and search in number, external id and notes.
+    #[allow(clippy::too_many_arguments)]
     async fn sales_documents(
         &self,
         ctx: &Context<'_>,
         kind: DocumentKind,
         first: Option<i32>,
         after: Option<String>,
-        filter: Option<Vec<FieldFilter>>,
-        order_by: Option<Vec<String>>,
+        filter: Option<Filter<Documents>>,
+        order_by: Option<Vec<Order<Documents>>>,
+        q: Option<String>,
     ) -> async_graphql::Result<Connection<String, SalesDocument>> {
         let has_previous = after.is_some();
-        let params = list_params(first, after, filter, order_by, None);
+        let params = list_params(first, after, filter, order_by, q);
         Ok(connection(
             ops::list_documents(caller(ctx)?, kind.into(), &params)
                 .await

@@ -99,7 +99,7 @@ fn parameters(resource: &Resource) -> Vec<Parameter> {
         ),
         string(),
     ));
-    if !resource.fts_table.is_empty() {
+    if resource.search.is_some() {
         out.push(param(
             "q".into(),
             "Full-text search: every word must prefix-match a word of the record.".into(),

@@ -7,7 +7,7 @@ use crate::model::activity;
 use chrono::Utc;
 use crm_core::audit::{self, HistoryEntry};
 use crm_core::db::begin_write;
-use crm_core::list::{self, Field, Kind, ListParams, Resource};
+use crm_core::list::{self, Field, Kind, ListParams, Relation, Resource, Search};
 use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, new_id};
 use crm_customers::ops as customers;
 use sea_orm::{
@@ -20,7 +20,28 @@ pub(crate) const TYPE: &str = "activity";
 
 /// Filterable and sortable fields of activities.
 pub const ACTIVITY_FIELDS: Resource = Resource {
-    fts_table: "",
+    name: "Activity",
+    custom_fields: false,
+    relations: &[
+        Relation {
+            name: "contact",
+            column: "contact_id",
+            table: "contacts",
+            resource: &crm_customers::ops::CONTACT_FIELDS,
+        },
+        Relation {
+            name: "company",
+            column: "company_id",
+            table: "companies",
+            resource: &crm_customers::ops::COMPANY_FIELDS,
+        },
+    ],
+    // Subject, body, outcome and feedback category (migration 000007 indexes the same text).
+    search: Some(Search {
+        fts_table: "activities_fts",
+        pg_text: "regexp_replace(coalesce(subject, '') || ' ' || coalesce(body, '') || ' ' || \
+                  coalesce(outcome, '') || ' ' || coalesce(feedback_category, ''), '[^[:alnum:]]+', ' ', 'g')",
+    }),
     default_sort: "-occurred_at",
     fields: &[
         Field::sort("occurred_at", "occurred_at", Kind::DateTime, false),
@@ -528,7 +549,13 @@ pub async fn restore_activity(ctx: &Ctx, id: Uuid) -> Result<Activity> {
 /// Lists live activities with filters, sort (default `-occurred_at`) and keyset pages.
 pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Activity>> {
     ctx.require(Action::Read)?;
-    let plan = list::plan(ctx.db.get_database_backend(), &ACTIVITY_FIELDS, &[], params)?;
+    let plan = list::plan(
+        ctx.db.get_database_backend(),
+        &ACTIVITY_FIELDS,
+        &[],
+        params,
+        ctx.org_id(),
+    )?;
     let query = activity::Entity::find()
         .filter(activity::Column::OrgId.eq(ctx.org_id()))
         .filter(activity::Column::DeletedAt.is_null());

@@ -11,7 +11,7 @@ pub use activities::{
     ACTIVITY_FIELDS, activity_history, create_activity, delete_activity, get_activity,
     list_activities, restore_activity, update_activity,
 };
-pub use loaders::activities_by_contact;
+pub use loaders::{activities_by_contact, contact_activity_cursor};
 pub use merge::{merge_companies, merge_contacts};
 pub use tasks::{complete_task, feedback_summary, my_open_tasks, overdue_tasks};
 pub use timeline::{TimelineFilter, TimelineRecord, timeline};

@@ -8,7 +8,7 @@ use crate::model::{deal, stage, stage_history};
 use chrono::{NaiveDate, Utc};
 use crm_core::audit;
 use crm_core::db::begin_write;
-use crm_core::list::{self, Field, Kind, ListParams, Resource};
+use crm_core::list::{self, Field, Kind, ListParams, Relation, Resource, Search};
 use crm_core::{Action, Ctx, Error, FieldError, Money, Page, new_id};
 use crm_customers::ops as customers;
 use rust_decimal::Decimal;
@@ -26,7 +26,19 @@ const TYPE: &str = "deal";
 
 /// Filterable and sortable fields of deals.
 pub const DEAL_FIELDS: Resource = Resource {
-    fts_table: "",
+    name: "Deal",
+    custom_fields: false,
+    relations: &[Relation {
+        name: "company",
+        column: "company_id",
+        table: "companies",
+        resource: &crm_customers::ops::COMPANY_FIELDS,
+    }],
+    // Name and close reason (migration 000007 indexes the same text).
+    search: Some(Search {
+        fts_table: "deals_fts",
+        pg_text: "regexp_replace(name || ' ' || coalesce(close_reason, ''), '[^[:alnum:]]+', ' ', 'g')",
+    }),
     default_sort: "-created_at",
     fields: &[
         Field::sort("created_at", "created_at", Kind::DateTime, false),
@@ -442,7 +454,13 @@ pub async fn deal_stage_history(ctx: &Ctx, id: Uuid) -> Result<Vec<StageVisit>> 
 /// Lists live deals with filters, sorts and keyset pages.
 pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
     ctx.require(Action::Read)?;
-    let plan = list::plan(ctx.db.get_database_backend(), &DEAL_FIELDS, &[], params)?;
+    let plan = list::plan(
+        ctx.db.get_database_backend(),
+        &DEAL_FIELDS,
+        &[],
+        params,
+        ctx.org_id(),
+    )?;
     let query = deal::Entity::find()
         .filter(deal::Column::OrgId.eq(ctx.org_id()))
         .filter(deal::Column::DeletedAt.is_null());

@@ -14,7 +14,7 @@ use crate::totals;
 use chrono::{Duration, NaiveDate, Utc};
 use crm_core::audit;
 use crm_core::db::begin_write;
-use crm_core::list::{self, Field, Kind, ListParams, Resource};
+use crm_core::list::{self, Field, Kind, ListParams, Relation, Resource, Search};
 use crm_core::{Action, Code, Ctx, Error, FieldError, Page, new_id};
 use crm_customers::ops as customers;
 use rust_decimal::Decimal;
@@ -29,7 +29,28 @@ use uuid::Uuid;
 
 /// Filterable and sortable fields of orders and invoices.
 pub const DOCUMENT_FIELDS: Resource = Resource {
-    fts_table: "",
+    name: "SalesDocument",
+    custom_fields: false,
+    relations: &[
+        Relation {
+            name: "company",
+            column: "company_id",
+            table: "companies",
+            resource: &crm_customers::ops::COMPANY_FIELDS,
+        },
+        Relation {
+            name: "contact",
+            column: "contact_id",
+            table: "contacts",
+            resource: &crm_customers::ops::CONTACT_FIELDS,
+        },
+    ],
+    // Number, external id and notes (migration 000007 indexes the same text).
+    search: Some(Search {
+        fts_table: "sales_documents_fts",
+        pg_text: "regexp_replace(coalesce(CAST(number AS text), '') || ' ' || coalesce(external_id, '') || ' ' || \
+                  coalesce(notes, ''), '[^[:alnum:]]+', ' ', 'g')",
+    }),
     default_sort: "-created_at",
     fields: &[
         Field::sort("created_at", "created_at", Kind::DateTime, false),
@@ -341,7 +362,13 @@ pub async fn list_documents(
     params: &ListParams,
 ) -> Result<Page<SalesDocument>> {
     ctx.require(Action::Read)?;
-    let plan = list::plan(ctx.db.get_database_backend(), &DOCUMENT_FIELDS, &[], params)?;
+    let plan = list::plan(
+        ctx.db.get_database_backend(),
+        &DOCUMENT_FIELDS,
+        &[],
+        params,
+        ctx.org_id(),
+    )?;
     let query = document::Entity::find()
         .filter(document::Column::OrgId.eq(ctx.org_id()))
         .filter(document::Column::DocType.eq(t.name()))

@@ -1,0 +1,126 @@
+//! Full-text search (`q`) on every list where a user searches: activities, tasks, deals,
+//! orders, quotes and invoices (companies and contacts are in `lists.rs`). Every token must
+//! prefix-match, whatever the case; other organizations' records never match; on
+//! PostgreSQL the search is answered by its GIN index.
+
+use crm_tests::fixtures::{document_body, pipeline_body};
+use crm_tests::{Backend, Session, TestApp, dual};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::{Value, json};
+
+fn field_of(page: &Value, field: &str) -> Vec<String> {
+    let mut out: Vec<String> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r[field]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| r[field].to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn search(app: &TestApp, s: &Session, path: &str, q: &str, field: &str) -> Vec<String> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let page = app
+        .get(&format!("{path}{sep}q={q}"), Some(&s.token))
+        .await
+        .ok(200);
+    field_of(&page, field)
+}
+
+dual! {
+    async fn activities_and_tasks_are_searched_by_subject_body_and_outcome(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let other = app.signup("Other", "admin@other.test").await;
+        let t = Some(s.token.as_str());
+        app.post("/api/v1/activities", t, json!({"kind": "call", "subject": "Pricing call", "outcome": "Wants the Müller discount"})).await.ok(201);
+        app.post("/api/v1/activities", t, json!({"kind": "note", "subject": "Visit notes", "body": "Talked about pricing and the new warehouse"})).await.ok(201);
+        app.post("/api/v1/activities", t, json!({"kind": "task", "subject": "Send pricing sheet", "due_at": "2020-01-01T09:00:00Z"})).await.ok(201);
+        app.post("/api/v1/activities", t, json!({"kind": "task", "subject": "Book travel", "due_at": "2099-01-01T09:00:00Z"})).await.ok(201);
+        app.post("/api/v1/activities", Some(&other.token), json!({"kind": "note", "subject": "Pricing elsewhere"})).await.ok(201);
+
+        assert_eq!(search(app, &s, "/api/v1/activities", "pricing", "subject").await, vec!["Pricing call", "Send pricing sheet", "Visit notes"]);
+        assert_eq!(search(app, &s, "/api/v1/activities", "PRIC%20WARE", "subject").await, vec!["Visit notes"], "every token prefix-matches, in any column");
+        assert_eq!(search(app, &s, "/api/v1/activities", "M%C3%9CLLER", "subject").await, vec!["Pricing call"], "letters beyond ASCII, any case");
+        assert_eq!(search(app, &s, "/api/v1/activities?kind=task", "pricing", "subject").await, vec!["Send pricing sheet"], "with filters");
+        assert!(search(app, &s, "/api/v1/activities", "nothing", "subject").await.is_empty());
+        assert_eq!(search(app, &s, "/api/v1/tasks/mine", "pricing", "subject").await, vec!["Send pricing sheet"]);
+        assert_eq!(search(app, &s, "/api/v1/tasks/overdue", "send", "subject").await, vec!["Send pricing sheet"]);
+        assert!(search(app, &s, "/api/v1/tasks/overdue", "travel", "subject").await.is_empty());
+
+        // An edit is searchable at once, and the old text no longer is.
+        let page = app.get("/api/v1/activities?q=book", t).await.ok(200);
+        let id = page["data"][0]["id"].as_str().unwrap().to_owned();
+        app.patch(&format!("/api/v1/activities/{id}"), t, json!({"subject": "Book flights"})).await.ok(200);
+        assert_eq!(search(app, &s, "/api/v1/activities", "flights", "subject").await, vec!["Book flights"]);
+        assert!(search(app, &s, "/api/v1/activities", "travel", "subject").await.is_empty());
+        // A deleted activity is not listed, found or not.
+        app.delete(&format!("/api/v1/activities/{id}"), t).await.ok(204);
+        assert!(search(app, &s, "/api/v1/activities", "flights", "subject").await.is_empty());
+
+        // The same search through GraphQL.
+        let g = app.gql(t, r#"{ activities(q: "pricing") { edges { node { subject } } } }"#, json!({})).await.ok(200);
+        assert!(g["errors"].is_null(), "{g}");
+        assert_eq!(g["data"]["activities"]["edges"].as_array().unwrap().len(), 3, "{g}");
+    }
+
+    async fn deals_and_documents_are_searched(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        app.post("/api/v1/pipelines", t, pipeline_body("Sales")).await.ok(201);
+        app.post("/api/v1/deals", t, json!({"name": "Warehouse robots"})).await.ok(201);
+        app.post("/api/v1/deals", t, json!({"name": "Office chairs"})).await.ok(201);
+        assert_eq!(search(app, &s, "/api/v1/deals", "robot", "name").await, vec!["Warehouse robots"]);
+
+        let put = |path: &str| format!("/api/v1/{path}");
+        app.call("PUT", &put("orders/by-external-id/erp/SO-77812"), t, Some(document_body("10"))).await.ok(201);
+        app.post("/api/v1/orders", t, document_body("10")).await.ok(201);
+        assert_eq!(search(app, &s, "/api/v1/orders", "so%2077812", "external_id").await, vec!["SO-77812"]);
+        assert!(search(app, &s, "/api/v1/orders", "77813", "external_id").await.is_empty());
+
+        let invoice = app.post("/api/v1/invoices", t, document_body("10")).await.ok(201);
+        let number = invoice["number"].as_i64().expect("an issued invoice has a number");
+        app.post("/api/v1/invoices", t, document_body("10")).await.ok(201);
+        let found = app.get(&format!("/api/v1/invoices?q={number}"), t).await.ok(200);
+        let numbers: Vec<i64> = found["data"].as_array().unwrap().iter().map(|d| d["number"].as_i64().unwrap()).collect();
+        assert!(numbers.contains(&number), "{found}");
+        assert!(numbers.iter().all(|n| n.to_string().starts_with(&number.to_string())), "{found}");
+
+        app.post("/api/v1/quotes", t, document_body("10")).await.ok(201);
+        let quotes = app.get("/api/v1/quotes?q=zzz", t).await.ok(200);
+        assert!(quotes["data"].as_array().unwrap().is_empty());
+
+        let g = app.gql(t, r#"{ deals(q: "warehouse") { edges { node { name } } } }"#, json!({})).await.ok(200);
+        assert_eq!(g["data"]["deals"]["edges"][0]["node"]["name"], "Warehouse robots", "{g}");
+    }
+
+    async fn every_searched_list_uses_its_index(app: &TestApp) {
+        if app.backend != Backend::Postgres {
+            // SQLite answers from the FTS5 tables, which the tests above exercise.
+            return;
+        }
+        let lists = [
+            ("activities", crm_interactions::ops::ACTIVITY_FIELDS),
+            ("deals", crm_sales::ops::DEAL_FIELDS),
+            ("sales_documents", crm_sales::ops::DOCUMENT_FIELDS),
+            ("companies", crm_customers::ops::COMPANY_FIELDS),
+            ("contacts", crm_customers::ops::CONTACT_FIELDS),
+        ];
+        for (table, resource) in lists {
+            let how = resource.search.expect("searched");
+            let tx = app.db.begin().await.unwrap();
+            tx.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+            let sql = format!("EXPLAIN SELECT id FROM {table} WHERE to_tsvector('simple', {}) @@ to_tsquery('simple', 'x:*')", how.pg_text);
+            let rows = tx.query_all_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql)).await.unwrap();
+            let plan: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+            tx.rollback().await.unwrap();
+            let plan = plan.join("\n");
+            assert!(plan.contains(&format!("ix_{table}_search")), "{table}:\n{plan}");
+        }
+    }
+}
