@@ -2,6 +2,7 @@
 //! numbers per organization with no gaps, payments, and upserts by an ERP's external id.
 
 use super::common::{currency, finish};
+pub use super::document_fields::DOCUMENT_FIELDS;
 use super::document_lines::{
     PricedLine, overflow, price_lines, reprice, set_totals, to_dto, with_lines, write_lines,
 };
@@ -14,7 +15,7 @@ use crate::totals;
 use chrono::{Duration, NaiveDate, Utc};
 use crm_core::audit;
 use crm_core::db::begin_write;
-use crm_core::list::{self, Field, Kind, ListParams, Relation, Resource, Search};
+use crm_core::list::{self, ListParams};
 use crm_core::{Action, Code, Ctx, Error, FieldError, Page, new_id};
 use crm_customers::ops as customers;
 use rust_decimal::Decimal;
@@ -26,52 +27,6 @@ use sea_orm::{
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// Filterable and sortable fields of orders and invoices.
-pub const DOCUMENT_FIELDS: Resource = Resource {
-    name: "SalesDocument",
-    custom_fields: false,
-    relations: &[
-        Relation {
-            name: "company",
-            column: "company_id",
-            table: "companies",
-            resource: &crm_customers::ops::COMPANY_FIELDS,
-        },
-        Relation {
-            name: "contact",
-            column: "contact_id",
-            table: "contacts",
-            resource: &crm_customers::ops::CONTACT_FIELDS,
-        },
-    ],
-    // Number, external id and notes (migration 000007 indexes the same text).
-    search: Some(Search {
-        fts_table: "sales_documents_fts",
-        pg_text: "regexp_replace(coalesce(CAST(number AS text), '') || ' ' || coalesce(external_id, '') || ' ' || \
-                  coalesce(notes, ''), '[^[:alnum:]]+', ' ', 'g')",
-    }),
-    default_sort: "-created_at",
-    fields: &[
-        Field::sort("created_at", "created_at", Kind::DateTime, false),
-        Field::sort("updated_at", "updated_at", Kind::DateTime, false),
-        Field::sort("due_date", "due_date", Kind::Date, true),
-        Field::filter("id", "id", Kind::Uuid),
-        // An issued invoice past its due date is `overdue` (as the read model shows it), so
-        // `status=overdue` finds it and `status=issued` does not.
-        Field::filter(
-            "status",
-            "(CASE WHEN doc_type = 'invoice' AND status = 'issued' \
-             AND due_date < CAST(CURRENT_DATE AS TEXT) THEN 'overdue' ELSE status END)",
-            Kind::Text,
-        ),
-        Field::filter("company_id", "company_id", Kind::Uuid),
-        Field::filter("contact_id", "contact_id", Kind::Uuid),
-        Field::filter("currency", "currency", Kind::Text),
-        Field::filter("external_source", "external_source", Kind::Text),
-        Field::filter("external_id", "external_id", Kind::Text),
-    ],
-};
 
 /// The kind of a sales document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 
 mod common;
 mod deals;
+mod document_fields;
 mod document_lines;
 mod documents;
 mod external;
