@@ -13,6 +13,7 @@ pub mod error;
 pub mod idempotency;
 pub mod ids;
 pub mod input;
+pub mod kit;
 pub mod list;
 pub mod money;
 pub mod page;

@@ -7,6 +7,7 @@
 
 pub mod dto;
 pub mod error;
+pub mod kit;
 mod model;
 pub mod ops;
 

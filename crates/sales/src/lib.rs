@@ -5,6 +5,7 @@
 
 pub mod dto;
 pub mod error;
+pub mod kit;
 mod model;
 pub mod ops;
 pub mod totals;

@@ -374,7 +374,7 @@ impl SalesMutation {
 
     /// Deletes a deal (soft); always `true`.
     async fn delete_deal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
-        ops::delete_deal(caller(ctx)?, id_of(&id, "Deal")?)
+        ops::delete_deal(caller(ctx)?, id_of(&id, "Deal")?, None)
             .await
             .gql()?;
         Ok(true)

@@ -11,6 +11,7 @@ pub mod etag;
 pub mod extract;
 mod health;
 pub mod idempotency;
+pub mod kit;
 pub mod list_params;
 pub mod list_query;
 mod me;
@@ -28,28 +29,11 @@ use crm_core::Error;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// The routes of a versioned record resource (`deleted` before `{id}`, so it is not an id).
-macro_rules! records {
+/// The routes a customer record has beyond the kit's: duplicates and merge.
+macro_rules! customer_extras {
     ($m:ident, $base:literal) => {
         |cfg: &mut web::ServiceConfig| {
             cfg.service(
-                web::resource($base)
-                    .route(web::get().to($m::list))
-                    .route(web::post().to($m::create)),
-            )
-            .service(web::resource(concat!($base, "/deleted")).route(web::get().to($m::deleted)))
-            .service(
-                web::resource(concat!($base, "/{id}"))
-                    .route(web::get().to($m::get))
-                    .route(web::patch().to($m::update))
-                    .route(web::delete().to($m::delete)),
-            )
-            .service(
-                web::resource(concat!($base, "/{id}/restore")).route(web::post().to($m::restore)),
-            )
-            .service(
-                web::resource(concat!($base, "/{id}/history")).route(web::get().to($m::history)),
-            )
-            .service(
                 web::resource(concat!($base, "/{id}/duplicates"))
                     .route(web::get().to($m::duplicates)),
             )
@@ -158,8 +142,13 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
             web::resource("/companies/by-external-id/{source}/{external_id}")
                 .route(web::put().to(sales::upsert_company)),
         )
-        .configure(records!(contacts, "/contacts"))
-        .configure(records!(companies, "/companies"))
+        .configure(customer_extras!(contacts, "/contacts"))
+        .configure(customer_extras!(companies, "/companies"))
+        .configure(|cfg| {
+            for served in kit::served() {
+                served.configure(cfg);
+            }
+        })
         .service(
             web::resource("/custom-fields")
                 .route(web::get().to(custom_fields::list))
@@ -172,24 +161,7 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
         )
         .service(web::resource("/owner-transfers").route(web::post().to(custom_fields::transfer)))
         .service(
-            web::resource("/activities")
-                .route(web::get().to(activities::list))
-                .route(web::post().to(activities::create)),
-        )
-        .service(
-            web::resource("/activities/{id}")
-                .route(web::get().to(activities::get))
-                .route(web::patch().to(activities::update))
-                .route(web::delete().to(activities::delete)),
-        )
-        .service(
-            web::resource("/activities/{id}/restore").route(web::post().to(activities::restore)),
-        )
-        .service(
             web::resource("/activities/{id}/complete").route(web::post().to(activities::complete)),
-        )
-        .service(
-            web::resource("/activities/{id}/history").route(web::get().to(activities::history)),
         )
         .service(web::resource("/tasks/mine").route(web::get().to(activities::my_tasks)))
         .service(web::resource("/tasks/overdue").route(web::get().to(activities::overdue)))
@@ -211,17 +183,6 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(sales::update_pipeline)),
     )
     .service(web::resource("/pipelines/{id}/board").route(web::get().to(sales::board)))
-    .service(
-        web::resource("/deals")
-            .route(web::get().to(sales::list_deals))
-            .route(web::post().to(sales::create_deal)),
-    )
-    .service(
-        web::resource("/deals/{id}")
-            .route(web::get().to(sales::get_deal))
-            .route(web::patch().to(sales::update_deal))
-            .route(web::delete().to(sales::delete_deal)),
-    )
     .service(web::resource("/deals/{id}/stage-history").route(web::get().to(sales::stage_history)))
     .service(web::resource("/analytics/forecast").route(web::get().to(sales::forecast)))
     .service(
@@ -246,22 +207,10 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(sales::delete_product)),
     )
     .service(
-        web::resource("/orders")
-            .route(web::get().to(sales::list_orders))
-            .route(web::post().to(sales::create_order)),
-    )
-    .service(
         web::resource("/orders/by-external-id/{source}/{external_id}")
             .route(web::put().to(sales::upsert_order)),
     )
-    .service(web::resource("/orders/{id}").route(web::get().to(sales::get_order)))
     .service(web::resource("/orders/{id}/status").route(web::post().to(sales::order_status)))
-    .service(
-        web::resource("/invoices")
-            .route(web::get().to(sales::list_invoices))
-            .route(web::post().to(sales::create_invoice)),
-    )
-    .service(web::resource("/invoices/{id}").route(web::get().to(sales::get_invoice)))
     .service(web::resource("/invoices/{id}/status").route(web::post().to(sales::invoice_status)))
     .service(web::resource("/invoices/{id}/payments").route(web::post().to(sales::add_payment)))
     .service(
@@ -273,24 +222,13 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/leads/{id}/qualify").route(web::post().to(sales::qualify_lead)))
     .service(web::resource("/leads/{id}/disqualify").route(web::post().to(sales::disqualify_lead)))
     .service(web::resource("/leads/{id}/convert").route(web::post().to(sales::convert_lead)))
-    .service(
-        web::resource("/quotes")
-            .route(web::get().to(sales::list_quotes))
-            .route(web::post().to(sales::create_quote)),
-    )
-    .service(web::resource("/quotes/{id}").route(web::get().to(sales::get_quote)))
     .service(web::resource("/quotes/{id}/status").route(web::post().to(sales::quote_status)))
     .service(web::resource("/quotes/{id}/accept").route(web::post().to(sales::accept_quote)))
     .service(
         web::resource("/invoices/by-external-id/{source}/{external_id}")
             .route(web::put().to(sales::upsert_invoice)),
     )
-    .service(web::resource("/deals/{id}/restore").route(web::post().to(sales::restore_deal)))
-    .service(web::resource("/deals/{id}/history").route(web::get().to(sales::deal_history)))
     .service(web::resource("/leads/{id}/history").route(web::get().to(sales::lead_history)))
     .service(web::resource("/products/{id}/restore").route(web::post().to(sales::restore_product)))
-    .service(web::resource("/products/{id}/history").route(web::get().to(sales::product_history)))
-    .service(web::resource("/orders/{id}/history").route(web::get().to(sales::order_history)))
-    .service(web::resource("/invoices/{id}/history").route(web::get().to(sales::invoice_history)))
-    .service(web::resource("/quotes/{id}/history").route(web::get().to(sales::quote_history)));
+    .service(web::resource("/products/{id}/history").route(web::get().to(sales::product_history)));
 }

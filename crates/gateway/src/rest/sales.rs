@@ -3,7 +3,6 @@
 
 use super::etag::{etag, if_match};
 use super::extract::{Authenticated, JsonBody, PageQuery};
-use super::list_query::{ListQueryDoc, list_params};
 use super::openapi::{ReadErrors, WriteErrors};
 use super::problem::ApiError;
 use actix_web::web::{Json, Path, Query};
@@ -95,65 +94,6 @@ pub async fn board(
 ) -> Result<Json<Vec<BoardColumn>>, ApiError> {
     let per_stage = q.per_stage.unwrap_or(25).min(100);
     Ok(Json(ops::board(&auth.0, id.into_inner(), per_stage).await?))
-}
-
-/// Lists deals. Filters on `id, pipeline_id, stage_id, status, owner_id, company_id, currency,
-/// created_at, updated_at, name, expected_close_date`; sort on `created_at, updated_at, name,
-/// expected_close_date`.
-#[utoipa::path(get, operation_id = "listDeals", path = "/api/v1/deals", tag = "sales", security(("bearer" = [])),
-    params(ListQueryDoc),
-    responses((status = 200, description = "A page of deals", body = Page<Deal>), ReadErrors))]
-pub async fn list_deals(
-    auth: Authenticated,
-    req: HttpRequest,
-) -> Result<Json<Page<Deal>>, ApiError> {
-    Ok(Json(ops::list_deals(&auth.0, &list_params(&req)?).await?))
-}
-
-/// Creates a deal.
-#[utoipa::path(post, operation_id = "createDeal", path = "/api/v1/deals", tag = "sales", security(("bearer" = [])),
-    request_body = NewDeal,
-    responses((status = 201, description = "The deal", body = Deal), WriteErrors))]
-pub async fn create_deal(
-    auth: Authenticated,
-    body: JsonBody<NewDeal>,
-) -> Result<HttpResponse, ApiError> {
-    let d = ops::create_deal(&auth.0, body.0).await?;
-    Ok(created(format!("/api/v1/deals/{}", d.id), d.version, &d))
-}
-
-/// One deal.
-#[utoipa::path(get, operation_id = "getDeal", path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The deal's id")),
-    responses((status = 200, description = "The deal", body = Deal), ReadErrors))]
-pub async fn get_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let d = ops::get_deal(&auth.0, id.into_inner()).await?;
-    Ok(ok(d.version, &d))
-}
-
-/// Changes a deal (JSON Merge Patch); moving `stage_id` is recorded in the stage history, and a
-/// won or lost stage closes the deal.
-#[utoipa::path(patch, operation_id = "updateDeal", path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The deal's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
-    request_body(content = DealPatch, content_type = "application/merge-patch+json"),
-    responses((status = 200, description = "The deal", body = Deal), WriteErrors))]
-pub async fn update_deal(
-    auth: Authenticated,
-    req: HttpRequest,
-    id: Path<Uuid>,
-    body: JsonBody<DealPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let d = ops::update_deal(&auth.0, id.into_inner(), body.0, if_match(&req)?).await?;
-    Ok(ok(d.version, &d))
-}
-
-/// Deletes a deal (soft; managers and admins).
-#[utoipa::path(delete, operation_id = "deleteDeal", path = "/api/v1/deals/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The deal's id")),
-    responses((status = 204, description = "Deleted"), WriteErrors))]
-pub async fn delete_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    ops::delete_deal(&auth.0, id.into_inner()).await?;
-    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The stages a deal went through: entered and left at, by whom.
@@ -262,42 +202,6 @@ pub async fn upsert_product(
     })
 }
 
-/// Lists orders. Filters on `id, status, company_id, contact_id, currency, external_source,
-/// external_id, created_at, updated_at`.
-#[utoipa::path(get, operation_id = "listOrders", path = "/api/v1/orders", tag = "sales", security(("bearer" = [])),
-    params(ListQueryDoc),
-    responses((status = 200, description = "A page of orders", body = Page<SalesDocument>), ReadErrors))]
-pub async fn list_orders(
-    auth: Authenticated,
-    req: HttpRequest,
-) -> Result<Json<Page<SalesDocument>>, ApiError> {
-    Ok(Json(
-        ops::list_documents(&auth.0, DocType::Order, &list_params(&req)?).await?,
-    ))
-}
-
-/// Creates an order; the server computes every line and total from quantities, prices,
-/// discounts and tax rates, in decimals.
-#[utoipa::path(post, operation_id = "createOrder", path = "/api/v1/orders", tag = "sales", security(("bearer" = [])),
-    request_body = NewOrder,
-    responses((status = 201, description = "The order", body = SalesDocument), WriteErrors))]
-pub async fn create_order(
-    auth: Authenticated,
-    body: JsonBody<NewOrder>,
-) -> Result<HttpResponse, ApiError> {
-    let o = ops::create_order(&auth.0, body.0).await?;
-    Ok(created(format!("/api/v1/orders/{}", o.id), o.version, &o))
-}
-
-/// One order.
-#[utoipa::path(get, operation_id = "getOrder", path = "/api/v1/orders/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The order's id")),
-    responses((status = 200, description = "The order", body = SalesDocument), ReadErrors))]
-pub async fn get_order(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let o = ops::get_document(&auth.0, DocType::Order, id.into_inner()).await?;
-    Ok(ok(o.version, &o))
-}
-
 /// Creates or replaces the order an ERP knows by `source` and `external_id` (201 created, 200
 /// replaced): pushing the same order twice leaves one order.
 #[utoipa::path(put, operation_id = "upsertOrder", path = "/api/v1/orders/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
@@ -330,41 +234,6 @@ pub async fn order_status(
 ) -> Result<HttpResponse, ApiError> {
     let o = ops::change_status(&auth.0, DocType::Order, id.into_inner(), &body.0.status).await?;
     Ok(ok(o.version, &o))
-}
-
-/// Lists invoices (same filters as orders, and `due_date`).
-#[utoipa::path(get, operation_id = "listInvoices", path = "/api/v1/invoices", tag = "sales", security(("bearer" = [])),
-    params(ListQueryDoc),
-    responses((status = 200, description = "A page of invoices", body = Page<SalesDocument>), ReadErrors))]
-pub async fn list_invoices(
-    auth: Authenticated,
-    req: HttpRequest,
-) -> Result<Json<Page<SalesDocument>>, ApiError> {
-    Ok(Json(
-        ops::list_documents(&auth.0, DocType::Invoice, &list_params(&req)?).await?,
-    ))
-}
-
-/// Creates an invoice, for an order or with its own lines; issued invoices are numbered per
-/// organization with no gaps and no repeats.
-#[utoipa::path(post, operation_id = "createInvoice", path = "/api/v1/invoices", tag = "sales", security(("bearer" = [])),
-    request_body = NewInvoice,
-    responses((status = 201, description = "The invoice", body = SalesDocument), WriteErrors))]
-pub async fn create_invoice(
-    auth: Authenticated,
-    body: JsonBody<NewInvoice>,
-) -> Result<HttpResponse, ApiError> {
-    let i = ops::create_invoice(&auth.0, body.0).await?;
-    Ok(created(format!("/api/v1/invoices/{}", i.id), i.version, &i))
-}
-
-/// One invoice (an issued invoice past its due date reads `overdue`).
-#[utoipa::path(get, operation_id = "getInvoice", path = "/api/v1/invoices/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The invoice's id")),
-    responses((status = 200, description = "The invoice", body = SalesDocument), ReadErrors))]
-pub async fn get_invoice(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let i = ops::get_document(&auth.0, DocType::Invoice, id.into_inner()).await?;
-    Ok(ok(i.version, &i))
 }
 
 /// Moves an invoice: draft -> issued (numbered) -> paid, or void.
@@ -468,40 +337,6 @@ pub async fn convert_lead(
     ))
 }
 
-/// Lists quotes (same filters as orders).
-#[utoipa::path(get, operation_id = "listQuotes", path = "/api/v1/quotes", tag = "sales", security(("bearer" = [])),
-    params(ListQueryDoc),
-    responses((status = 200, description = "A page of quotes", body = Page<SalesDocument>), ReadErrors))]
-pub async fn list_quotes(
-    auth: Authenticated,
-    req: HttpRequest,
-) -> Result<Json<Page<SalesDocument>>, ApiError> {
-    Ok(Json(
-        ops::list_documents(&auth.0, DocType::Quote, &list_params(&req)?).await?,
-    ))
-}
-
-/// Creates a quote (an offer with lines, discounts and a validity date).
-#[utoipa::path(post, operation_id = "createQuote", path = "/api/v1/quotes", tag = "sales", security(("bearer" = [])),
-    request_body = NewQuote,
-    responses((status = 201, description = "The quote", body = SalesDocument), WriteErrors))]
-pub async fn create_quote(
-    auth: Authenticated,
-    body: JsonBody<NewQuote>,
-) -> Result<HttpResponse, ApiError> {
-    let q = ops::create_quote(&auth.0, body.0).await?;
-    Ok(created(format!("/api/v1/quotes/{}", q.id), q.version, &q))
-}
-
-/// One quote.
-#[utoipa::path(get, operation_id = "getQuote", path = "/api/v1/quotes/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The quote's id")),
-    responses((status = 200, description = "The quote", body = SalesDocument), ReadErrors))]
-pub async fn get_quote(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let q = ops::get_document(&auth.0, DocType::Quote, id.into_inner()).await?;
-    Ok(ok(q.version, &q))
-}
-
 /// Moves a quote: draft -> sent, or rejected / expired.
 #[utoipa::path(post, operation_id = "setQuoteStatus", path = "/api/v1/quotes/{id}/status", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The quote's id")),
@@ -567,15 +402,6 @@ pub async fn upsert_company(
     })
 }
 
-/// Restores a deleted deal (managers and admins).
-#[utoipa::path(post, operation_id = "restoreDeal", path = "/api/v1/deals/{id}/restore", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The deal's id")),
-    responses((status = 200, description = "The deal", body = Deal), WriteErrors))]
-pub async fn restore_deal(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let d = ops::restore_deal(&auth.0, id.into_inner()).await?;
-    Ok(ok(d.version, &d))
-}
-
 /// Replaces a product's fields and prices (`If-Match` for a conditional write).
 #[utoipa::path(put, operation_id = "replaceProduct", path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The product's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
@@ -627,13 +453,6 @@ macro_rules! history_handler {
 }
 
 history_handler!(
-    deal_history,
-    "listDealHistory",
-    "/api/v1/deals/{id}/history",
-    "Who changed what and when on a deal, newest first.",
-    |c, id, p| async move { ops::deal_history(c, id, &p).await }
-);
-history_handler!(
     lead_history,
     "listLeadHistory",
     "/api/v1/leads/{id}/history",
@@ -646,25 +465,4 @@ history_handler!(
     "/api/v1/products/{id}/history",
     "Who changed what and when on a product, newest first.",
     |c, id, p| async move { ops::product_history(c, id, &p).await }
-);
-history_handler!(
-    order_history,
-    "listOrderHistory",
-    "/api/v1/orders/{id}/history",
-    "Who changed what and when on an order, newest first.",
-    |c, id, p| async move { ops::document_history(c, DocType::Order, id, &p).await }
-);
-history_handler!(
-    invoice_history,
-    "listInvoiceHistory",
-    "/api/v1/invoices/{id}/history",
-    "Who changed what and when on an invoice, newest first.",
-    |c, id, p| async move { ops::document_history(c, DocType::Invoice, id, &p).await }
-);
-history_handler!(
-    quote_history,
-    "listQuoteHistory",
-    "/api/v1/quotes/{id}/history",
-    "Who changed what and when on a quote, newest first.",
-    |c, id, p| async move { ops::document_history(c, DocType::Quote, id, &p).await }
 );

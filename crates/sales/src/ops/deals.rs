@@ -405,12 +405,14 @@ pub async fn update_deal(
     Ok(saved)
 }
 
-/// Soft-deletes a deal (managers and admins).
-pub async fn delete_deal(ctx: &Ctx, id: Uuid) -> Result<()> {
+/// Soft-deletes a deal (managers and admins); with `if_version`, a deal at another version is
+/// a 412 and stays.
+pub async fn delete_deal(ctx: &Ctx, id: Uuid, if_version: Option<i64>) -> Result<()> {
     ctx.require(Action::Delete)?;
     let tx = begin_write(&ctx.db).await?;
     let current = find(&tx, ctx, id).await?;
     let version = current.version;
+    super::common::check_version(if_version, version)?;
     let mut row = current.into_active_model();
     row.deleted_at = Set(Some(Utc::now()));
     row.version = Set(version + 1);

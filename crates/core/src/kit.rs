@@ -1,0 +1,110 @@
+//! The resource kit: a resource's standard operations (list, get, create, update, delete,
+//! restore, history, deleted list), implemented once by its domain crate over its domain
+//! operations. The gateway serves every implementation the same way, over REST (routes,
+//! ETags, `Location`, `If-Match`, the OpenAPI operations) from these traits alone, so a new
+//! resource costs its declaration, its rules and its tests, not gateway code.
+//!
+//! Each trait is one capability; a resource implements those it has (documents have no
+//! update, activities no deleted list).
+
+use crate::audit::HistoryEntry;
+use crate::list::{ListParams, Resource};
+use crate::{Ctx, Page, PageRequest, Result};
+use std::future::Future;
+use uuid::Uuid;
+
+/// A record the kit serves: its id (for `Location`) and version (its `ETag`).
+pub trait Versioned {
+    /// The record's id.
+    fn id(&self) -> Uuid;
+    /// The record's version, bumped by every change.
+    fn version(&self) -> i64;
+}
+
+/// A resource with a list and single reads: the base of the kit.
+pub trait Records: Send + Sync + 'static {
+    /// Its field declaration (filters, sort, search).
+    const RESOURCE: &'static Resource;
+    /// The collection's path under `/api/v1` (`contacts`).
+    const PATH: &'static str;
+    /// One record in operation ids (`Contact` in `getContact`).
+    const ONE: &'static str;
+    /// Several in operation ids (`Contacts` in `listContacts`).
+    const MANY: &'static str;
+    /// The OpenAPI tag.
+    const TAG: &'static str;
+    /// What the list says in its description beyond filters and sort (what `q` searches).
+    const LIST_NOTE: &'static str = "";
+    /// What a single read says beyond the record (such as how merged records answer).
+    const GET_NOTE: &'static str = "";
+    /// What creating one says beyond the body's schema (alternatives, cross-field rules).
+    const CREATE_NOTE: &'static str = "";
+    /// What changing one says beyond the patch's schema (side effects).
+    const UPDATE_NOTE: &'static str = "";
+    /// The read model.
+    type Record: serde::Serialize + Versioned + Send + 'static;
+
+    /// A page of live records: filters, sort, search, keyset cursor.
+    fn list(
+        ctx: &Ctx,
+        params: &ListParams,
+    ) -> impl Future<Output = Result<Page<Self::Record>>> + Send;
+
+    /// One live record.
+    fn get(ctx: &Ctx, id: Uuid) -> impl Future<Output = Result<Self::Record>> + Send;
+}
+
+/// Records that can be created.
+pub trait Create: Records {
+    /// The body of a new record.
+    type New: serde::de::DeserializeOwned + Send + 'static;
+
+    /// Creates one.
+    fn create(ctx: &Ctx, input: Self::New) -> impl Future<Output = Result<Self::Record>> + Send;
+}
+
+/// Records that can be changed with a merge patch.
+pub trait Update: Records {
+    /// The patch body.
+    type Patch: serde::de::DeserializeOwned + Send + 'static;
+
+    /// Changes one; with `if_version`, a record at another version is a 412.
+    fn update(
+        ctx: &Ctx,
+        id: Uuid,
+        patch: Self::Patch,
+        if_version: Option<i64>,
+    ) -> impl Future<Output = Result<Self::Record>> + Send;
+}
+
+/// Records that are deleted softly and can be restored.
+pub trait Delete: Records {
+    /// Deletes one (soft); with `if_version`, a record at another version is a 412.
+    fn delete(
+        ctx: &Ctx,
+        id: Uuid,
+        if_version: Option<i64>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Restores a deleted one.
+    fn restore(ctx: &Ctx, id: Uuid) -> impl Future<Output = Result<Self::Record>> + Send;
+}
+
+/// Deleted records can be listed, for review and restore.
+pub trait ListDeleted: Delete {
+    /// A page of deleted records.
+    fn deleted(
+        ctx: &Ctx,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Self::Record>>> + Send;
+}
+
+/// Records whose changes are kept.
+pub trait History: Records {
+    /// A page of one record's history, newest first.
+    fn history(
+        ctx: &Ctx,
+        id: Uuid,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<HistoryEntry>>> + Send;
+}

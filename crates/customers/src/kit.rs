@@ -1,0 +1,141 @@
+//! Companies and contacts in the resource kit: their standard operations, as the gateway
+//! serves them.
+
+use crate::dto::{Company, CompanyPatch, Contact, ContactPatch, NewCompany, NewContact};
+use crate::ops;
+use crm_core::audit::HistoryEntry;
+use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update, Versioned};
+use crm_core::list::{ListParams, Resource};
+use crm_core::{Ctx, Page, PageRequest, Result};
+use uuid::Uuid;
+
+/// Contacts (people).
+pub struct Contacts;
+/// Companies (accounts).
+pub struct Companies;
+
+impl Versioned for Contact {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Versioned for Company {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Records for Contacts {
+    const RESOURCE: &'static Resource = &ops::CONTACT_FIELDS;
+    const PATH: &'static str = "contacts";
+    const ONE: &'static str = "Contact";
+    const MANY: &'static str = "Contacts";
+    const TAG: &'static str = "contacts";
+    const LIST_NOTE: &'static str = "Custom fields filter and sort as `custom.<key>`. `q` searches names, emails, phones \
+         and company names.";
+    const GET_NOTE: &'static str = "A merged contact answers 404 with `merged_into`.";
+    type Record = Contact;
+
+    async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Contact>> {
+        Ok(ops::list_contacts(ctx, params).await?)
+    }
+    async fn get(ctx: &Ctx, id: Uuid) -> Result<Contact> {
+        Ok(ops::get_contact(ctx, id).await?)
+    }
+}
+
+impl Create for Contacts {
+    type New = NewContact;
+    async fn create(ctx: &Ctx, input: NewContact) -> Result<Contact> {
+        Ok(ops::create_contact(ctx, input).await?)
+    }
+}
+
+impl Update for Contacts {
+    type Patch = ContactPatch;
+    async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch, v: Option<i64>) -> Result<Contact> {
+        Ok(ops::update_contact(ctx, id, patch, v).await?)
+    }
+}
+
+impl Delete for Contacts {
+    async fn delete(ctx: &Ctx, id: Uuid, v: Option<i64>) -> Result<()> {
+        Ok(ops::delete_contact(ctx, id, v).await?)
+    }
+    async fn restore(ctx: &Ctx, id: Uuid) -> Result<Contact> {
+        Ok(ops::restore_contact(ctx, id).await?)
+    }
+}
+
+impl ListDeleted for Contacts {
+    async fn deleted(ctx: &Ctx, page: &PageRequest) -> Result<Page<Contact>> {
+        Ok(ops::list_deleted_contacts(ctx, page).await?)
+    }
+}
+
+impl History for Contacts {
+    async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
+        Ok(ops::contact_history(ctx, id, page).await?)
+    }
+}
+
+impl Records for Companies {
+    const RESOURCE: &'static Resource = &ops::COMPANY_FIELDS;
+    const PATH: &'static str = "companies";
+    const ONE: &'static str = "Company";
+    const MANY: &'static str = "Companies";
+    const TAG: &'static str = "companies";
+    const LIST_NOTE: &'static str = "Custom fields filter and sort as `custom.<key>`. `q` searches names, domains and \
+         addresses.";
+    const GET_NOTE: &'static str = "A merged company answers 404 with `merged_into`.";
+    type Record = Company;
+
+    async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Company>> {
+        Ok(ops::list_companies(ctx, params).await?)
+    }
+    async fn get(ctx: &Ctx, id: Uuid) -> Result<Company> {
+        Ok(ops::get_company(ctx, id).await?)
+    }
+}
+
+impl Create for Companies {
+    type New = NewCompany;
+    async fn create(ctx: &Ctx, input: NewCompany) -> Result<Company> {
+        Ok(ops::create_company(ctx, input).await?)
+    }
+}
+
+impl Update for Companies {
+    type Patch = CompanyPatch;
+    async fn update(ctx: &Ctx, id: Uuid, patch: CompanyPatch, v: Option<i64>) -> Result<Company> {
+        Ok(ops::update_company(ctx, id, patch, v).await?)
+    }
+}
+
+impl Delete for Companies {
+    async fn delete(ctx: &Ctx, id: Uuid, v: Option<i64>) -> Result<()> {
+        Ok(ops::delete_company(ctx, id, v).await?)
+    }
+    async fn restore(ctx: &Ctx, id: Uuid) -> Result<Company> {
+        Ok(ops::restore_company(ctx, id).await?)
+    }
+}
+
+impl ListDeleted for Companies {
+    async fn deleted(ctx: &Ctx, page: &PageRequest) -> Result<Page<Company>> {
+        Ok(ops::list_deleted_companies(ctx, page).await?)
+    }
+}
+
+impl History for Companies {
+    async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
+        Ok(ops::company_history(ctx, id, page).await?)
+    }
+}

@@ -1,0 +1,676 @@
+//! The resource kit over REST: every resource that implements the kit's traits
+//! (`crm_core::kit`) gets its standard routes and their OpenAPI operations from here, the same
+//! for all: `GET/POST /{path}`, `GET/PATCH/DELETE /{path}/{id}`, `POST /{path}/{id}/restore`,
+//! `GET /{path}/{id}/history`, `GET /{path}/deleted`, with `ETag`, `Location`, `If-Match` and
+//! `Idempotency-Key` handled one way. Operation ids are `list<Many>`, `create<One>`,
+//! `get<One>`, `update<One>`, `delete<One>`, `restore<One>`, `listDeleted<Many>` and
+//! `list<One>History`.
+
+use super::etag::{etag, if_match};
+use super::extract::{Authenticated, JsonBody, PageQuery};
+use super::list_query::{ListQueryDoc, list_params};
+use super::openapi::{ReadErrors, WriteErrors};
+use super::problem::ApiError;
+use actix_web::web::{self, Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, Route};
+use crm_core::Page;
+use crm_core::audit::HistoryEntry;
+use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update, Versioned};
+use std::marker::PhantomData;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, Type};
+use utoipa::{IntoParams, IntoResponses, Modify, PartialSchema, ToSchema};
+use uuid::Uuid;
+
+// ---- Handlers: one generic function per standard operation. ----
+
+fn with_etag(
+    status: actix_web::http::StatusCode,
+    r: &impl serde::Serialize,
+    version: i64,
+) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("ETag", etag(version)))
+        .json(r)
+}
+
+async fn list<R: Records>(
+    auth: Authenticated,
+    req: HttpRequest,
+) -> Result<Json<Page<R::Record>>, ApiError> {
+    let params = list_params(&req)?;
+    Ok(Json(R::list(&auth.0, &params).await?))
+}
+
+async fn create<R: Create>(
+    auth: Authenticated,
+    body: JsonBody<R::New>,
+) -> Result<HttpResponse, ApiError> {
+    let r = R::create(&auth.0, body.0).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/{}/{}", R::PATH, r.id())))
+        .insert_header(("ETag", etag(r.version())))
+        .json(r))
+}
+
+async fn get<R: Records>(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let r = R::get(&auth.0, id.into_inner()).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, &r, r.version()))
+}
+
+async fn update<R: Update>(
+    auth: Authenticated,
+    req: HttpRequest,
+    id: Path<Uuid>,
+    body: JsonBody<R::Patch>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?;
+    let r = R::update(&auth.0, id.into_inner(), body.0, expected).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, &r, r.version()))
+}
+
+async fn delete<R: Delete>(
+    auth: Authenticated,
+    req: HttpRequest,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?;
+    R::delete(&auth.0, id.into_inner(), expected).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn restore<R: Delete>(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let r = R::restore(&auth.0, id.into_inner()).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, &r, r.version()))
+}
+
+async fn deleted<R: ListDeleted>(
+    auth: Authenticated,
+    query: Query<PageQuery>,
+) -> Result<Json<Page<R::Record>>, ApiError> {
+    let page = query.into_inner().into_request()?;
+    Ok(Json(R::deleted(&auth.0, &page).await?))
+}
+
+async fn history<R: History>(
+    auth: Authenticated,
+    id: Path<Uuid>,
+    query: Query<PageQuery>,
+) -> Result<Json<Page<HistoryEntry>>, ApiError> {
+    let page = query.into_inner().into_request()?;
+    Ok(Json(R::history(&auth.0, id.into_inner(), &page).await?))
+}
+
+// ---- The kit: which operations a resource has, as routes and as OpenAPI operations. ----
+
+/// A standard operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    List,
+    Create,
+    Get,
+    Update,
+    Delete,
+    Restore,
+    Deleted,
+    History,
+}
+
+/// Where an operation is served, relative to the collection.
+fn suffix(op: Op) -> &'static str {
+    match op {
+        Op::List | Op::Create => "",
+        Op::Get | Op::Update | Op::Delete => "/{id}",
+        Op::Restore => "/{id}/restore",
+        Op::Deleted => "/deleted",
+        Op::History => "/{id}/history",
+    }
+}
+
+struct Entry {
+    op: Op,
+    route: fn() -> Route,
+    doc: fn(&mut utoipa::openapi::OpenApi),
+}
+
+/// The standard operations of the resource `R`, built capability by capability.
+pub struct Kit<R> {
+    entries: Vec<Entry>,
+    _r: PhantomData<R>,
+}
+
+/// A resource's kit, ready to serve and to document.
+pub struct Served {
+    path: &'static str,
+    entries: Vec<Entry>,
+}
+
+impl<R: Records> Default for Kit<R>
+where
+    R::Record: ToSchema,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: Records> Kit<R>
+where
+    R::Record: ToSchema,
+{
+    /// List and get, which every resource has.
+    pub fn new() -> Self {
+        Self {
+            entries: vec![
+                Entry {
+                    op: Op::List,
+                    route: || web::get().to(list::<R>),
+                    doc: doc_list::<R>,
+                },
+                Entry {
+                    op: Op::Get,
+                    route: || web::get().to(get::<R>),
+                    doc: doc_get::<R>,
+                },
+            ],
+            _r: PhantomData,
+        }
+    }
+
+    /// Adds `POST /{path}`.
+    pub fn create(mut self) -> Self
+    where
+        R: Create,
+        R::New: ToSchema,
+    {
+        self.entries.push(Entry {
+            op: Op::Create,
+            route: || web::post().to(create::<R>),
+            doc: doc_create::<R>,
+        });
+        self
+    }
+
+    /// Adds `PATCH /{path}/{id}`.
+    pub fn update(mut self) -> Self
+    where
+        R: Update,
+        R::Patch: ToSchema,
+    {
+        self.entries.push(Entry {
+            op: Op::Update,
+            route: || web::patch().to(update::<R>),
+            doc: doc_update::<R>,
+        });
+        self
+    }
+
+    /// Adds `DELETE /{path}/{id}` and `POST /{path}/{id}/restore`.
+    pub fn delete(mut self) -> Self
+    where
+        R: Delete,
+    {
+        self.entries.push(Entry {
+            op: Op::Delete,
+            route: || web::delete().to(delete::<R>),
+            doc: doc_delete::<R>,
+        });
+        self.entries.push(Entry {
+            op: Op::Restore,
+            route: || web::post().to(restore::<R>),
+            doc: doc_restore::<R>,
+        });
+        self
+    }
+
+    /// Adds `GET /{path}/deleted`.
+    pub fn deleted(mut self) -> Self
+    where
+        R: ListDeleted,
+    {
+        self.entries.push(Entry {
+            op: Op::Deleted,
+            route: || web::get().to(deleted::<R>),
+            doc: doc_deleted::<R>,
+        });
+        self
+    }
+
+    /// Adds `GET /{path}/{id}/history`.
+    pub fn history(mut self) -> Self
+    where
+        R: History,
+    {
+        self.entries.push(Entry {
+            op: Op::History,
+            route: || web::get().to(history::<R>),
+            doc: doc_history::<R>,
+        });
+        self
+    }
+
+    /// The kit, ready to serve.
+    pub fn done(self) -> Served {
+        Served {
+            path: R::PATH,
+            entries: self.entries,
+        }
+    }
+}
+
+impl Served {
+    /// Registers the routes: the deleted list before `/{id}` (whose id would not parse), each
+    /// path once with all its methods (so a wrong method answers 405 with `Allow`).
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        let base = format!("/{}", self.path);
+        for s in ["/deleted", "", "/{id}", "/{id}/restore", "/{id}/history"] {
+            let routes: Vec<&Entry> = self.entries.iter().filter(|e| suffix(e.op) == s).collect();
+            if routes.is_empty() {
+                continue;
+            }
+            let mut resource = web::resource(format!("{base}{s}"));
+            for e in routes {
+                resource = resource.route((e.route)());
+            }
+            cfg.service(resource);
+        }
+    }
+
+    fn document(&self, api: &mut utoipa::openapi::OpenApi) {
+        for e in &self.entries {
+            (e.doc)(api);
+        }
+    }
+}
+
+/// Every resource served by the kit.
+pub fn served() -> Vec<Served> {
+    use crm_customers::kit::{Companies, Contacts};
+    use crm_interactions::kit::Activities;
+    use crm_sales::kit::{Deals, Invoices, Orders, Quotes};
+    vec![
+        Kit::<Contacts>::new()
+            .create()
+            .update()
+            .delete()
+            .deleted()
+            .history()
+            .done(),
+        Kit::<Companies>::new()
+            .create()
+            .update()
+            .delete()
+            .deleted()
+            .history()
+            .done(),
+        Kit::<Activities>::new()
+            .create()
+            .update()
+            .delete()
+            .history()
+            .done(),
+        Kit::<Deals>::new()
+            .create()
+            .update()
+            .delete()
+            .history()
+            .done(),
+        Kit::<Orders>::new().create().history().done(),
+        Kit::<Quotes>::new().create().history().done(),
+        Kit::<Invoices>::new().create().history().done(),
+    ]
+}
+
+/// Adds the kit's operations and their schemas to the document.
+pub struct KitDoc;
+
+impl Modify for KitDoc {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        for s in served() {
+            s.document(api);
+        }
+    }
+}
+
+// ---- OpenAPI operations. ----
+
+fn schema_ref(name: &str) -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+/// Adds `T` and every schema it refers to.
+fn add_schema<T: ToSchema>(api: &mut utoipa::openapi::OpenApi) {
+    let components = api.components.get_or_insert_with(Default::default);
+    let mut nested = Vec::new();
+    T::schemas(&mut nested);
+    for (name, schema) in nested {
+        components.schemas.entry(name).or_insert(schema);
+    }
+    components
+        .schemas
+        .entry(T::name().into_owned())
+        .or_insert_with(T::schema);
+}
+
+/// Adds `Page_T` (its items are pointed at `T` by `PageItemRefs`).
+fn add_page<T: ToSchema>(api: &mut utoipa::openapi::OpenApi) -> String {
+    add_schema::<T>(api);
+    let name = format!("Page_{}", T::name());
+    api.components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .entry(name.clone())
+        .or_insert_with(<Page<T> as PartialSchema>::schema);
+    name
+}
+
+fn lower(s: &str) -> String {
+    // `SalesDocument` would read `salesdocument`; the kit's names are single words.
+    s.to_lowercase()
+}
+
+fn id_param<R: Records>() -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name("id")
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(format!("The {}'s id", lower(R::ONE))))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+        ))
+        .build()
+}
+
+fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build()
+}
+
+fn json_response(
+    description: &str,
+    schema: &str,
+    headers: &[&str],
+) -> RefOr<utoipa::openapi::Response> {
+    let mut b = ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(schema_ref(schema)))
+            .build(),
+    );
+    for h in headers {
+        b = b.header(
+            *h,
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::String))
+                .build(),
+        );
+    }
+    b.build().into()
+}
+
+fn precondition_failed(what: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(format!("The {what} changed since that ETag"))
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(schema_ref("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// An operation of `R`: id, tag, summary, bearer security; `errors` appended.
+fn operation<R: Records>(id: String, summary: String) -> OperationBuilder {
+    OperationBuilder::new()
+        .tag(R::TAG)
+        .summary(Some(summary))
+        .operation_id(Some(id))
+        .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
+}
+
+fn with_errors<E: IntoResponses>(mut op: OperationBuilder) -> OperationBuilder {
+    for (status, response) in E::responses() {
+        op = op.response(status, response);
+    }
+    op
+}
+
+fn add<R: Records>(
+    api: &mut utoipa::openapi::OpenApi,
+    op: Op,
+    method: HttpMethod,
+    built: OperationBuilder,
+) {
+    api.paths.add_path_operation(
+        format!("/api/v1/{}{}", R::PATH, suffix(op)),
+        vec![method],
+        built.build(),
+    );
+}
+
+fn doc_list<R: Records>(api: &mut utoipa::openapi::OpenApi)
+where
+    R::Record: ToSchema,
+{
+    let page = add_page::<R::Record>(api);
+    let mut summary = format!(
+        "Lists {}: filters (`field=value`, `field[op]=value`), sort and cursor pages, as the \
+         parameters describe.",
+        lower(R::MANY)
+    );
+    if !R::LIST_NOTE.is_empty() {
+        summary = format!("{summary} {}", R::LIST_NOTE);
+    }
+    let mut op = operation::<R>(format!("list{}", R::MANY), summary)
+        .parameters(Some(ListQueryDoc::into_params(|| Some(ParameterIn::Query))))
+        .response(
+            "200",
+            json_response(&format!("A page of {}", lower(R::MANY)), &page, &[]),
+        );
+    op = with_errors::<ReadErrors>(op);
+    add::<R>(api, Op::List, HttpMethod::Get, op);
+}
+
+fn doc_get<R: Records>(api: &mut utoipa::openapi::OpenApi)
+where
+    R::Record: ToSchema,
+{
+    add_schema::<R::Record>(api);
+    let mut summary = format!("One {}.", lower(R::ONE));
+    if !R::GET_NOTE.is_empty() {
+        summary = format!("{summary} {}", R::GET_NOTE);
+    }
+    let op = operation::<R>(format!("get{}", R::ONE), summary)
+        .parameter(id_param::<R>())
+        .response(
+            "200",
+            json_response(
+                &format!("The {}", lower(R::ONE)),
+                &R::Record::name(),
+                &["ETag"],
+            ),
+        );
+    add::<R>(api, Op::Get, HttpMethod::Get, with_errors::<ReadErrors>(op));
+}
+
+fn doc_create<R: Create>(api: &mut utoipa::openapi::OpenApi)
+where
+    R::Record: ToSchema,
+    R::New: ToSchema,
+{
+    add_schema::<R::New>(api);
+    let mut summary = format!("Creates a {}.", lower(R::ONE));
+    if !R::CREATE_NOTE.is_empty() {
+        summary = format!("{summary} {}", R::CREATE_NOTE);
+    }
+    let op = operation::<R>(format!("create{}", R::ONE), summary)
+        .parameter(header_param(
+            "Idempotency-Key",
+            "Replays the first response for the same key and body",
+        ))
+        .request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(schema_ref(&R::New::name())))
+                        .build(),
+                )
+                .build(),
+        ))
+        .response(
+            "201",
+            json_response(
+                &format!("The new {}", lower(R::ONE)),
+                &R::Record::name(),
+                &["ETag", "Location"],
+            ),
+        );
+    add::<R>(
+        api,
+        Op::Create,
+        HttpMethod::Post,
+        with_errors::<WriteErrors>(op),
+    );
+}
+
+fn doc_update<R: Update>(api: &mut utoipa::openapi::OpenApi)
+where
+    R::Record: ToSchema,
+    R::Patch: ToSchema,
+{
+    add_schema::<R::Patch>(api);
+    let one = lower(R::ONE);
+    let mut summary = format!(
+        "Changes a {one} (JSON Merge Patch: absent fields stay, `null` clears). With \
+         `If-Match`, a stale version answers 412 and changes nothing."
+    );
+    if !R::UPDATE_NOTE.is_empty() {
+        summary = format!("{summary} {}", R::UPDATE_NOTE);
+    }
+    let op = operation::<R>(format!("update{}", R::ONE), summary)
+        .parameter(id_param::<R>())
+        .parameter(header_param("If-Match", "The ETag the change is based on"))
+        .request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(
+                    "application/merge-patch+json",
+                    ContentBuilder::new()
+                        .schema(Some(schema_ref(&R::Patch::name())))
+                        .build(),
+                )
+                .build(),
+        ))
+        .response(
+            "200",
+            json_response(
+                &format!("The {one}, changed"),
+                &R::Record::name(),
+                &["ETag"],
+            ),
+        );
+    let mut op = with_errors::<WriteErrors>(op);
+    op = op.response("412", precondition_failed(&one));
+    add::<R>(api, Op::Update, HttpMethod::Patch, op);
+}
+
+fn doc_delete<R: Delete>(api: &mut utoipa::openapi::OpenApi) {
+    let one = lower(R::ONE);
+    let op = operation::<R>(
+        format!("delete{}", R::ONE),
+        format!("Deletes a {one} (soft: `POST .../restore` brings it back)."),
+    )
+    .parameter(id_param::<R>())
+    .parameter(header_param(
+        "If-Match",
+        "The ETag the deletion is based on",
+    ))
+    .response("204", ResponseBuilder::new().description("Deleted").build());
+    let mut op = with_errors::<WriteErrors>(op);
+    op = op.response("412", precondition_failed(&one));
+    add::<R>(api, Op::Delete, HttpMethod::Delete, op);
+}
+
+fn doc_restore<R: Delete>(api: &mut utoipa::openapi::OpenApi)
+where
+    R::Record: ToSchema,
+{
+    let one = lower(R::ONE);
+    let op = operation::<R>(
+        format!("restore{}", R::ONE),
+        format!("Restores a deleted {one}."),
+    )
+    .parameter(id_param::<R>())
+    .response(
+        "200",
+        json_response(
+            &format!("The {one}, restored"),
+            &R::Record::name(),
+            &["ETag"],
+        ),
+    );
+    add::<R>(
+        api,
+        Op::Restore,
+        HttpMethod::Post,
+        with_errors::<WriteErrors>(op),
+    );
+}
+
+fn doc_deleted<R: ListDeleted>(api: &mut utoipa::openapi::OpenApi)
+where
+    R::Record: ToSchema,
+{
+    let page = add_page::<R::Record>(api);
+    let many = lower(R::MANY);
+    let op = operation::<R>(
+        format!("listDeleted{}", R::MANY),
+        format!("Deleted {many}, for review and restore."),
+    )
+    .parameters(Some(PageQuery::into_params(|| Some(ParameterIn::Query))))
+    .response(
+        "200",
+        json_response(&format!("A page of deleted {many}"), &page, &[]),
+    );
+    add::<R>(
+        api,
+        Op::Deleted,
+        HttpMethod::Get,
+        with_errors::<ReadErrors>(op),
+    );
+}
+
+fn doc_history<R: History>(api: &mut utoipa::openapi::OpenApi) {
+    let page = add_page::<HistoryEntry>(api);
+    let op = operation::<R>(
+        format!("list{}History", R::ONE),
+        "Who changed what and when, newest first.".to_owned(),
+    )
+    .parameter(id_param::<R>())
+    .parameters(Some(PageQuery::into_params(|| Some(ParameterIn::Query))))
+    .response(
+        "200",
+        json_response("A page of history entries", &page, &[]),
+    );
+    add::<R>(
+        api,
+        Op::History,
+        HttpMethod::Get,
+        with_errors::<ReadErrors>(op),
+    );
+}

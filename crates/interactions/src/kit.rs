@@ -1,0 +1,69 @@
+//! Activities in the resource kit: their standard operations, as the gateway serves them.
+
+use crate::dto::{Activity, ActivityPatch, NewActivity};
+use crate::ops;
+use crm_core::audit::HistoryEntry;
+use crm_core::kit::{Create, Delete, History, Records, Update, Versioned};
+use crm_core::list::{ListParams, Resource};
+use crm_core::{Ctx, Page, PageRequest, Result};
+use uuid::Uuid;
+
+/// Activities: calls, emails, meetings, notes, tasks, visits, presentations, feedback.
+pub struct Activities;
+
+impl Versioned for Activity {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Records for Activities {
+    const RESOURCE: &'static Resource = &ops::ACTIVITY_FIELDS;
+    const PATH: &'static str = "activities";
+    const ONE: &'static str = "Activity";
+    const MANY: &'static str = "Activities";
+    const TAG: &'static str = "activities";
+    const LIST_NOTE: &'static str = "`q` searches subject, body, outcome and feedback category.";
+    const CREATE_NOTE: &'static str = "On any channel; a task (with `due_at`), or feedback. Integrations may name the contact \
+         by `contact_email` or `contact_phone` instead of `contact_id` (no match: 422).";
+    type Record = Activity;
+
+    async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Activity>> {
+        Ok(ops::list_activities(ctx, params).await?)
+    }
+    async fn get(ctx: &Ctx, id: Uuid) -> Result<Activity> {
+        Ok(ops::get_activity(ctx, id).await?)
+    }
+}
+
+impl Create for Activities {
+    type New = NewActivity;
+    async fn create(ctx: &Ctx, input: NewActivity) -> Result<Activity> {
+        Ok(ops::create_activity(ctx, input).await?)
+    }
+}
+
+impl Update for Activities {
+    type Patch = ActivityPatch;
+    async fn update(ctx: &Ctx, id: Uuid, patch: ActivityPatch, v: Option<i64>) -> Result<Activity> {
+        Ok(ops::update_activity(ctx, id, patch, v).await?)
+    }
+}
+
+impl Delete for Activities {
+    async fn delete(ctx: &Ctx, id: Uuid, v: Option<i64>) -> Result<()> {
+        Ok(ops::delete_activity(ctx, id, v).await?)
+    }
+    async fn restore(ctx: &Ctx, id: Uuid) -> Result<Activity> {
+        Ok(ops::restore_activity(ctx, id).await?)
+    }
+}
+
+impl History for Activities {
+    async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
+        Ok(ops::activity_history(ctx, id, page).await?)
+    }
+}

@@ -1,0 +1,161 @@
+//! Deals, quotes, orders and invoices in the resource kit: their standard operations, as the
+//! gateway serves them.
+
+use crate::dto::{Deal, DealPatch, NewDeal, NewInvoice, NewOrder, NewQuote, SalesDocument};
+use crate::ops::{self, DocType};
+use crm_core::audit::HistoryEntry;
+use crm_core::kit::{Create, Delete, History, Records, Update, Versioned};
+use crm_core::list::{ListParams, Resource};
+use crm_core::{Ctx, Page, PageRequest, Result};
+use uuid::Uuid;
+
+/// Deals (opportunities) in pipelines.
+pub struct Deals;
+/// Orders.
+pub struct Orders;
+/// Quotes.
+pub struct Quotes;
+/// Invoices.
+pub struct Invoices;
+
+impl Versioned for Deal {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Versioned for SalesDocument {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Records for Deals {
+    const RESOURCE: &'static Resource = &ops::DEAL_FIELDS;
+    const PATH: &'static str = "deals";
+    const ONE: &'static str = "Deal";
+    const MANY: &'static str = "Deals";
+    const TAG: &'static str = "sales";
+    const LIST_NOTE: &'static str = "`q` searches names and close reasons.";
+    const UPDATE_NOTE: &'static str = "Moving `stage_id` is recorded in the stage history, and a won or lost stage closes the \
+         deal.";
+    type Record = Deal;
+
+    async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
+        Ok(ops::list_deals(ctx, params).await?)
+    }
+    async fn get(ctx: &Ctx, id: Uuid) -> Result<Deal> {
+        Ok(ops::get_deal(ctx, id).await?)
+    }
+}
+
+impl Create for Deals {
+    type New = NewDeal;
+    async fn create(ctx: &Ctx, input: NewDeal) -> Result<Deal> {
+        Ok(ops::create_deal(ctx, input).await?)
+    }
+}
+
+impl Update for Deals {
+    type Patch = DealPatch;
+    async fn update(ctx: &Ctx, id: Uuid, patch: DealPatch, v: Option<i64>) -> Result<Deal> {
+        Ok(ops::update_deal(ctx, id, patch, v).await?)
+    }
+}
+
+impl Delete for Deals {
+    async fn delete(ctx: &Ctx, id: Uuid, v: Option<i64>) -> Result<()> {
+        Ok(ops::delete_deal(ctx, id, v).await?)
+    }
+    async fn restore(ctx: &Ctx, id: Uuid) -> Result<Deal> {
+        Ok(ops::restore_deal(ctx, id).await?)
+    }
+}
+
+impl History for Deals {
+    async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
+        Ok(ops::deal_history(ctx, id, page).await?)
+    }
+}
+
+/// One kind of sales document in the kit.
+macro_rules! document {
+    ($t:ident, $doc:expr, $path:literal, $one:literal, $many:literal, $new:ty, $create:path, $note:literal) => {
+        impl Records for $t {
+            const RESOURCE: &'static Resource = &ops::DOCUMENT_FIELDS;
+            const PATH: &'static str = $path;
+            const ONE: &'static str = $one;
+            const MANY: &'static str = $many;
+            const TAG: &'static str = "sales";
+            const LIST_NOTE: &'static str =
+                "`status=overdue` finds issued invoices past their due date. `q` searches \
+                 numbers, external ids and notes.";
+            const CREATE_NOTE: &'static str = $note;
+            type Record = SalesDocument;
+
+            async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<SalesDocument>> {
+                Ok(ops::list_documents(ctx, $doc, params).await?)
+            }
+            async fn get(ctx: &Ctx, id: Uuid) -> Result<SalesDocument> {
+                Ok(ops::get_document(ctx, $doc, id).await?)
+            }
+        }
+
+        impl Create for $t {
+            type New = $new;
+            async fn create(ctx: &Ctx, input: $new) -> Result<SalesDocument> {
+                Ok($create(ctx, input).await?)
+            }
+        }
+
+        impl History for $t {
+            async fn history(
+                ctx: &Ctx,
+                id: Uuid,
+                page: &PageRequest,
+            ) -> Result<Page<HistoryEntry>> {
+                Ok(ops::document_history(ctx, $doc, id, page).await?)
+            }
+        }
+    };
+}
+
+document!(
+    Orders,
+    DocType::Order,
+    "orders",
+    "Order",
+    "Orders",
+    NewOrder,
+    ops::create_order,
+    "The server computes every line and total from quantities, prices, discounts and tax \
+     rates, in decimals."
+);
+document!(
+    Quotes,
+    DocType::Quote,
+    "quotes",
+    "Quote",
+    "Quotes",
+    NewQuote,
+    ops::create_quote,
+    "An offer with lines, discounts and a validity date; `POST .../accept` turns it into a \
+     confirmed order."
+);
+document!(
+    Invoices,
+    DocType::Invoice,
+    "invoices",
+    "Invoice",
+    "Invoices",
+    NewInvoice,
+    ops::create_invoice,
+    "For an order or with its own lines; issued invoices are numbered per organization with \
+     no gaps and no repeats."
+);
