@@ -99,6 +99,38 @@ dual! {
         assert_eq!(g["data"]["deals"]["edges"][0]["node"]["name"], "Warehouse robots", "{g}");
     }
 
+    async fn products_and_leads_are_searched_filtered_and_sorted(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        app.post("/api/v1/products", t, json!({"sku": "PMP-100", "name": "Water pump", "description": "Stainless steel"})).await.ok(201);
+        let valve = app.post("/api/v1/products", t, json!({"sku": "VLV-7", "name": "Valve"})).await.ok(201);
+        app.post("/api/v1/products", t, json!({"sku": "PMP-200", "name": "Oil pump", "active": false})).await.ok(201);
+        assert_eq!(search(app, &s, "/api/v1/products", "pump", "sku").await, vec!["PMP-100", "PMP-200"]);
+        assert_eq!(search(app, &s, "/api/v1/products", "stainless", "sku").await, vec!["PMP-100"]);
+        assert_eq!(search(app, &s, "/api/v1/products?active=false", "pmp", "sku").await, vec!["PMP-200"]);
+        let sorted = app.get("/api/v1/products?sort=-sku", t).await.ok(200);
+        let skus: Vec<&str> = sorted["data"].as_array().unwrap().iter().map(|p| p["sku"].as_str().unwrap()).collect();
+        assert_eq!(skus, vec!["VLV-7", "PMP-200", "PMP-100"]);
+        // A stale If-Match leaves the product; the current one deletes it.
+        let v = valve["version"].as_i64().unwrap();
+        let path = format!("/api/v1/products/{}", valve["id"].as_str().unwrap());
+        let auth = format!("Bearer {}", s.token);
+        let stale = format!("\"{}\"", v + 5);
+        let res = app.raw("DELETE", &path, &[("authorization", &auth), ("if-match", &stale)], Vec::new()).await;
+        res.problem(412, "precondition_failed");
+        let current = format!("\"{v}\"");
+        let res = app.raw("DELETE", &path, &[("authorization", &auth), ("if-match", &current)], Vec::new()).await;
+        assert_eq!(res.status, 204);
+
+        app.post("/api/v1/leads", t, json!({"first_name": "Ada", "last_name": "Lovelace", "company_name": "Analytical Engines"})).await.ok(201);
+        app.post("/api/v1/leads", t, json!({"last_name": "Babbage", "email": "charles@engines.test"})).await.ok(201);
+        assert_eq!(search(app, &s, "/api/v1/leads", "engines", "last_name").await, vec!["Babbage", "Lovelace"]);
+        assert_eq!(search(app, &s, "/api/v1/leads?last_name=Babbage", "charles", "last_name").await, vec!["Babbage"]);
+        let g = app.gql(t, r#"{ leads(filter: {companyName: {startsWith: "analytical"}}) { edges { node { lastName } } } products(q: "valve") { edges { node { sku } } } }"#, json!({})).await.ok(200);
+        assert_eq!(g["data"]["leads"]["edges"][0]["node"]["lastName"], "Lovelace", "{g}");
+        assert_eq!(g["data"]["products"]["edges"], json!([]), "a deleted product is not listed: {g}");
+    }
+
     async fn every_searched_list_uses_its_index(app: &TestApp) {
         if app.backend != Backend::Postgres {
             // SQLite answers from the FTS5 tables, which the tests above exercise.
@@ -108,6 +140,8 @@ dual! {
             ("activities", crm_interactions::ops::ACTIVITY_FIELDS),
             ("deals", crm_sales::ops::DEAL_FIELDS),
             ("sales_documents", crm_sales::ops::DOCUMENT_FIELDS),
+            ("products", crm_sales::ops::PRODUCT_FIELDS),
+            ("leads", crm_sales::ops::LEAD_FIELDS),
             ("companies", crm_customers::ops::COMPANY_FIELDS),
             ("contacts", crm_customers::ops::CONTACT_FIELDS),
         ];

@@ -1,4 +1,5 @@
-//! Full-text search (`q`) on activities (and so tasks), deals and sales documents.
+//! Full-text search (`q`) on activities (and so tasks), deals, products, leads and sales
+//! documents.
 //!
 //! Unlike companies and contacts, these records keep no `search_text` column: the searched
 //! text is the row's own columns. PostgreSQL indexes `to_tsvector('simple', <text>)` with GIN,
@@ -34,6 +35,17 @@ const SEARCHED: &[Searched] = &[
         table: "deals",
         columns: &["name", "close_reason"],
         pg_text: "regexp_replace(name || ' ' || coalesce(close_reason, ''), '[^[:alnum:]]+', ' ', 'g')",
+    },
+    Searched {
+        table: "products",
+        columns: &["sku", "name", "description"],
+        pg_text: "regexp_replace(sku || ' ' || name || ' ' || coalesce(description, ''), '[^[:alnum:]]+', ' ', 'g')",
+    },
+    Searched {
+        table: "leads",
+        columns: &["first_name", "last_name", "email", "company_name"],
+        pg_text: "regexp_replace(coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || \
+                  coalesce(email, '') || ' ' || coalesce(company_name, ''), '[^[:alnum:]]+', ' ', 'g')",
     },
     Searched {
         table: "sales_documents",

@@ -1,7 +1,10 @@
-//! Deals, quotes, orders and invoices in the resource kit: their standard operations, as the
+//! Deals, quotes, orders, invoices, products and leads in the resource kit: their standard operations, as the
 //! gateway serves them.
 
-use crate::dto::{Deal, DealPatch, NewDeal, NewInvoice, NewOrder, NewQuote, SalesDocument};
+use crate::dto::{
+    Deal, DealPatch, Lead, NewDeal, NewInvoice, NewLead, NewOrder, NewProduct, NewQuote, Product,
+    SalesDocument,
+};
 use crate::ops::{self, DocType};
 use crm_core::audit::HistoryEntry;
 use crm_core::kit::{Create, Delete, History, Records, Update, Versioned};
@@ -17,6 +20,102 @@ pub struct Orders;
 pub struct Quotes;
 /// Invoices.
 pub struct Invoices;
+/// Products.
+pub struct Products;
+/// Leads: prospective customers not yet in the customer base.
+pub struct Leads;
+
+impl Versioned for Product {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Versioned for Lead {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Records for Products {
+    const RESOURCE: &'static Resource = &ops::PRODUCT_FIELDS;
+    const PATH: &'static str = "products";
+    const ONE: &'static str = "Product";
+    const MANY: &'static str = "Products";
+    const TAG: &'static str = "sales";
+    const LIST_NOTE: &'static str = "`q` searches SKUs, names and descriptions.";
+    const CREATE_NOTE: &'static str = "With prices per price list; an inactive product cannot be put on a quote, order or \
+         invoice.";
+    type Record = Product;
+
+    async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Product>> {
+        Ok(ops::list_products(ctx, params).await?)
+    }
+    async fn get(ctx: &Ctx, id: Uuid) -> Result<Product> {
+        Ok(ops::get_product(ctx, id).await?)
+    }
+}
+
+impl Create for Products {
+    type New = NewProduct;
+    async fn create(ctx: &Ctx, input: NewProduct) -> Result<Product> {
+        Ok(ops::create_product(ctx, input).await?)
+    }
+}
+
+impl Delete for Products {
+    async fn delete(ctx: &Ctx, id: Uuid, v: Option<i64>) -> Result<()> {
+        ops::set_product_deleted(ctx, id, true, v).await?;
+        Ok(())
+    }
+    async fn restore(ctx: &Ctx, id: Uuid) -> Result<Product> {
+        ops::set_product_deleted(ctx, id, false, None)
+            .await?
+            .ok_or_else(|| crm_core::Error::not_found("Product"))
+    }
+}
+
+impl History for Products {
+    async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
+        Ok(ops::product_history(ctx, id, page).await?)
+    }
+}
+
+impl Records for Leads {
+    const RESOURCE: &'static Resource = &ops::LEAD_FIELDS;
+    const PATH: &'static str = "leads";
+    const ONE: &'static str = "Lead";
+    const MANY: &'static str = "Leads";
+    const TAG: &'static str = "sales";
+    const LIST_NOTE: &'static str = "`q` searches names, emails and company names.";
+    type Record = Lead;
+
+    async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
+        Ok(ops::list_leads(ctx, params).await?)
+    }
+    async fn get(ctx: &Ctx, id: Uuid) -> Result<Lead> {
+        Ok(ops::get_lead(ctx, id).await?)
+    }
+}
+
+impl Create for Leads {
+    type New = NewLead;
+    async fn create(ctx: &Ctx, input: NewLead) -> Result<Lead> {
+        Ok(ops::create_lead(ctx, input).await?)
+    }
+}
+
+impl History for Leads {
+    async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
+        Ok(ops::lead_history(ctx, id, page).await?)
+    }
+}
 
 impl Versioned for Deal {
     fn id(&self) -> Uuid {

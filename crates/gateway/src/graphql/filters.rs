@@ -44,6 +44,10 @@ listed! {
     Deals => crm_sales::ops::DEAL_FIELDS;
     /// Quotes, orders and invoices.
     Documents => crm_sales::ops::DOCUMENT_FIELDS;
+    /// Products.
+    Products => crm_sales::ops::PRODUCT_FIELDS;
+    /// Leads.
+    Leads => crm_sales::ops::LEAD_FIELDS;
 }
 
 /// `last_name` -> `lastName`.

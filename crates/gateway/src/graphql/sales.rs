@@ -3,7 +3,7 @@
 use super::connection::patch;
 use super::connection::{connection, page_request};
 use super::error::{IntoGql, gql};
-use super::filters::{Deals, Documents, Filter, Order};
+use super::filters::{Deals, Documents, Filter, Leads, Order, Products};
 use super::inputs::list_params;
 use super::query::{caller, parse_id};
 use async_graphql::connection::Connection;
@@ -178,31 +178,39 @@ impl SalesQuery {
         ops::forecast(caller(ctx)?).await.gql()
     }
 
-    /// Leads, newest first.
+    /// Leads, newest first: typed filters, sort keys and search in names, email and company
+    /// name.
+    #[allow(clippy::too_many_arguments)]
     async fn leads(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        filter: Option<Filter<Leads>>,
+        order_by: Option<Vec<Order<Leads>>>,
+        q: Option<String>,
     ) -> async_graphql::Result<Connection<String, Lead>> {
         let has_previous = after.is_some();
-        let page = ops::list_leads(caller(ctx)?, &page_request(first, after))
-            .await
-            .gql()?;
+        let params = list_params(first, after, filter, order_by, q);
+        let page = ops::list_leads(caller(ctx)?, &params).await.gql()?;
         Ok(connection(page, has_previous))
     }
 
-    /// Products.
+    /// Products, oldest first: typed filters, sort keys and search in SKU, name and
+    /// description.
+    #[allow(clippy::too_many_arguments)]
     async fn products(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        filter: Option<Filter<Products>>,
+        order_by: Option<Vec<Order<Products>>>,
+        q: Option<String>,
     ) -> async_graphql::Result<Connection<String, Product>> {
         let has_previous = after.is_some();
-        let page = ops::list_products(caller(ctx)?, &page_request(first, after))
-            .await
-            .gql()?;
+        let params = list_params(first, after, filter, order_by, q);
+        let page = ops::list_products(caller(ctx)?, &params).await.gql()?;
         Ok(connection(page, has_previous))
     }
 
@@ -315,7 +323,7 @@ impl SalesMutation {
 
     /// Deletes a product (soft; managers and admins); always `true`.
     async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
-        ops::set_product_deleted(caller(ctx)?, id_of(&id, "Product")?, true)
+        ops::set_product_deleted(caller(ctx)?, id_of(&id, "Product")?, true, None)
             .await
             .gql()?;
         Ok(true)
@@ -327,7 +335,7 @@ impl SalesMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<Product>> {
-        ops::set_product_deleted(caller(ctx)?, id_of(&id, "Product")?, false)
+        ops::set_product_deleted(caller(ctx)?, id_of(&id, "Product")?, false, None)
             .await
             .gql()
     }

@@ -132,9 +132,11 @@ fn suffix(op: Op) -> &'static str {
 }
 
 struct Entry {
-    op: Op,
+    /// Where, relative to the collection.
+    at: &'static str,
     route: fn() -> Route,
-    doc: fn(&mut utoipa::openapi::OpenApi),
+    /// The OpenAPI operation; `None` for a route documented by its own handler.
+    doc: Option<fn(&mut utoipa::openapi::OpenApi)>,
 }
 
 /// The standard operations of the resource `R`, built capability by capability.
@@ -167,14 +169,14 @@ where
         Self {
             entries: vec![
                 Entry {
-                    op: Op::List,
+                    at: suffix(Op::List),
                     route: || web::get().to(list::<R>),
-                    doc: doc_list::<R>,
+                    doc: Some(doc_list::<R>),
                 },
                 Entry {
-                    op: Op::Get,
+                    at: suffix(Op::Get),
                     route: || web::get().to(get::<R>),
-                    doc: doc_get::<R>,
+                    doc: Some(doc_get::<R>),
                 },
             ],
             _r: PhantomData,
@@ -188,9 +190,9 @@ where
         R::New: ToSchema,
     {
         self.entries.push(Entry {
-            op: Op::Create,
+            at: suffix(Op::Create),
             route: || web::post().to(create::<R>),
-            doc: doc_create::<R>,
+            doc: Some(doc_create::<R>),
         });
         self
     }
@@ -202,9 +204,9 @@ where
         R::Patch: ToSchema,
     {
         self.entries.push(Entry {
-            op: Op::Update,
+            at: suffix(Op::Update),
             route: || web::patch().to(update::<R>),
-            doc: doc_update::<R>,
+            doc: Some(doc_update::<R>),
         });
         self
     }
@@ -215,14 +217,14 @@ where
         R: Delete,
     {
         self.entries.push(Entry {
-            op: Op::Delete,
+            at: suffix(Op::Delete),
             route: || web::delete().to(delete::<R>),
-            doc: doc_delete::<R>,
+            doc: Some(doc_delete::<R>),
         });
         self.entries.push(Entry {
-            op: Op::Restore,
+            at: suffix(Op::Restore),
             route: || web::post().to(restore::<R>),
-            doc: doc_restore::<R>,
+            doc: Some(doc_restore::<R>),
         });
         self
     }
@@ -233,9 +235,9 @@ where
         R: ListDeleted,
     {
         self.entries.push(Entry {
-            op: Op::Deleted,
+            at: suffix(Op::Deleted),
             route: || web::get().to(deleted::<R>),
-            doc: doc_deleted::<R>,
+            doc: Some(doc_deleted::<R>),
         });
         self
     }
@@ -246,9 +248,21 @@ where
         R: History,
     {
         self.entries.push(Entry {
-            op: Op::History,
+            at: suffix(Op::History),
             route: || web::get().to(history::<R>),
-            doc: doc_history::<R>,
+            doc: Some(doc_history::<R>),
+        });
+        self
+    }
+
+    /// Adds a route of the resource's own at `at` (relative to the collection, such as
+    /// `/{id}` for a `PUT` replace), documented by its handler; served with the kit's routes of
+    /// the same path.
+    pub fn route(mut self, at: &'static str, route: fn() -> Route) -> Self {
+        self.entries.push(Entry {
+            at,
+            route,
+            doc: None,
         });
         self
     }
@@ -267,11 +281,16 @@ impl Served {
     /// path once with all its methods (so a wrong method answers 405 with `Allow`).
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         let base = format!("/{}", self.path);
-        for s in ["/deleted", "", "/{id}", "/{id}/restore", "/{id}/history"] {
-            let routes: Vec<&Entry> = self.entries.iter().filter(|e| suffix(e.op) == s).collect();
-            if routes.is_empty() {
-                continue;
+        // Fixed segments before `{id}`, which would take them.
+        let mut paths: Vec<&'static str> = Vec::new();
+        for e in &self.entries {
+            if !paths.contains(&e.at) {
+                paths.push(e.at);
             }
+        }
+        paths.sort_by_key(|p| (p.starts_with("/{id}"), *p));
+        for s in paths {
+            let routes: Vec<&Entry> = self.entries.iter().filter(|e| e.at == s).collect();
             let mut resource = web::resource(format!("{base}{s}"));
             for e in routes {
                 resource = resource.route((e.route)());
@@ -281,8 +300,8 @@ impl Served {
     }
 
     fn document(&self, api: &mut utoipa::openapi::OpenApi) {
-        for e in &self.entries {
-            (e.doc)(api);
+        for doc in self.entries.iter().filter_map(|e| e.doc) {
+            doc(api);
         }
     }
 }
@@ -291,7 +310,7 @@ impl Served {
 pub fn served() -> Vec<Served> {
     use crm_customers::kit::{Companies, Contacts};
     use crm_interactions::kit::Activities;
-    use crm_sales::kit::{Deals, Invoices, Orders, Quotes};
+    use crm_sales::kit::{Deals, Invoices, Leads, Orders, Products, Quotes};
     vec![
         Kit::<Contacts>::new()
             .create()
@@ -322,6 +341,13 @@ pub fn served() -> Vec<Served> {
         Kit::<Orders>::new().create().history().done(),
         Kit::<Quotes>::new().create().history().done(),
         Kit::<Invoices>::new().create().history().done(),
+        Kit::<Products>::new()
+            .create()
+            .delete()
+            .history()
+            .route("/{id}", || web::put().to(super::sales::replace_product))
+            .done(),
+        Kit::<Leads>::new().create().history().done(),
     ]
 }
 

@@ -192,19 +192,8 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/price-lists/{id}").route(web::get().to(sales::get_price_list)))
     .service(
-        web::resource("/products")
-            .route(web::get().to(sales::list_products))
-            .route(web::post().to(sales::create_product)),
-    )
-    .service(
         web::resource("/products/by-external-id/{source}/{external_id}")
             .route(web::put().to(sales::upsert_product)),
-    )
-    .service(
-        web::resource("/products/{id}")
-            .route(web::get().to(sales::get_product))
-            .route(web::put().to(sales::replace_product))
-            .route(web::delete().to(sales::delete_product)),
     )
     .service(
         web::resource("/orders/by-external-id/{source}/{external_id}")
@@ -213,12 +202,6 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/orders/{id}/status").route(web::post().to(sales::order_status)))
     .service(web::resource("/invoices/{id}/status").route(web::post().to(sales::invoice_status)))
     .service(web::resource("/invoices/{id}/payments").route(web::post().to(sales::add_payment)))
-    .service(
-        web::resource("/leads")
-            .route(web::get().to(sales::list_leads))
-            .route(web::post().to(sales::create_lead)),
-    )
-    .service(web::resource("/leads/{id}").route(web::get().to(sales::get_lead)))
     .service(web::resource("/leads/{id}/qualify").route(web::post().to(sales::qualify_lead)))
     .service(web::resource("/leads/{id}/disqualify").route(web::post().to(sales::disqualify_lead)))
     .service(web::resource("/leads/{id}/convert").route(web::post().to(sales::convert_lead)))
@@ -227,8 +210,5 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/invoices/by-external-id/{source}/{external_id}")
             .route(web::put().to(sales::upsert_invoice)),
-    )
-    .service(web::resource("/leads/{id}/history").route(web::get().to(sales::lead_history)))
-    .service(web::resource("/products/{id}/restore").route(web::post().to(sales::restore_product)))
-    .service(web::resource("/products/{id}/history").route(web::get().to(sales::product_history)));
+    );
 }

@@ -2,12 +2,11 @@
 //! `/analytics/forecast`.
 
 use super::etag::{etag, if_match};
-use super::extract::{Authenticated, JsonBody, PageQuery};
+use super::extract::{Authenticated, JsonBody};
 use super::openapi::{ReadErrors, WriteErrors};
 use super::problem::ApiError;
 use actix_web::web::{Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
-use crm_core::Page;
 use crm_sales::ops::{self, DocType};
 use crm_sales::*;
 use serde::Deserialize;
@@ -148,40 +147,6 @@ pub async fn create_price_list(
         .json(l))
 }
 
-/// Lists products.
-#[utoipa::path(get, operation_id = "listProducts", path = "/api/v1/products", tag = "sales", security(("bearer" = [])),
-    params(PageQuery),
-    responses((status = 200, description = "A page of products", body = Page<Product>), ReadErrors))]
-pub async fn list_products(
-    auth: Authenticated,
-    q: Query<PageQuery>,
-) -> Result<Json<Page<Product>>, ApiError> {
-    Ok(Json(
-        ops::list_products(&auth.0, &q.into_inner().into_request()?).await?,
-    ))
-}
-
-/// Creates a product (SKU unique in the organization: 409 otherwise).
-#[utoipa::path(post, operation_id = "createProduct", path = "/api/v1/products", tag = "sales", security(("bearer" = [])),
-    request_body = NewProduct,
-    responses((status = 201, description = "The product", body = Product), WriteErrors))]
-pub async fn create_product(
-    auth: Authenticated,
-    body: JsonBody<NewProduct>,
-) -> Result<HttpResponse, ApiError> {
-    let p = ops::create_product(&auth.0, body.0).await?;
-    Ok(created(format!("/api/v1/products/{}", p.id), p.version, &p))
-}
-
-/// One product.
-#[utoipa::path(get, operation_id = "getProduct", path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The product's id")),
-    responses((status = 200, description = "The product", body = Product), ReadErrors))]
-pub async fn get_product(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let p = ops::get_product(&auth.0, id.into_inner()).await?;
-    Ok(ok(p.version, &p))
-}
-
 /// Creates or replaces the product an ERP knows by `source` and `external_id` (201 created,
 /// 200 replaced): pushing the same product twice leaves one product.
 #[utoipa::path(put, operation_id = "upsertProduct", path = "/api/v1/products/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
@@ -262,40 +227,6 @@ pub async fn add_payment(
 ) -> Result<HttpResponse, ApiError> {
     let i = ops::add_payment(&auth.0, id.into_inner(), body.0).await?;
     Ok(ok(i.version, &i))
-}
-
-/// Lists leads, newest first.
-#[utoipa::path(get, operation_id = "listLeads", path = "/api/v1/leads", tag = "sales", security(("bearer" = [])),
-    params(PageQuery),
-    responses((status = 200, description = "A page of leads", body = Page<Lead>), ReadErrors))]
-pub async fn list_leads(
-    auth: Authenticated,
-    q: Query<PageQuery>,
-) -> Result<Json<Page<Lead>>, ApiError> {
-    Ok(Json(
-        ops::list_leads(&auth.0, &q.into_inner().into_request()?).await?,
-    ))
-}
-
-/// Captures a lead (with its source channel and campaign when known).
-#[utoipa::path(post, operation_id = "createLead", path = "/api/v1/leads", tag = "sales", security(("bearer" = [])),
-    request_body = NewLead,
-    responses((status = 201, description = "The lead", body = Lead), WriteErrors))]
-pub async fn create_lead(
-    auth: Authenticated,
-    body: JsonBody<NewLead>,
-) -> Result<HttpResponse, ApiError> {
-    let l = ops::create_lead(&auth.0, body.0).await?;
-    Ok(created(format!("/api/v1/leads/{}", l.id), l.version, &l))
-}
-
-/// One lead.
-#[utoipa::path(get, operation_id = "getLead", path = "/api/v1/leads/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The lead's id")),
-    responses((status = 200, description = "The lead", body = Lead), ReadErrors))]
-pub async fn get_lead(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let l = ops::get_lead(&auth.0, id.into_inner()).await?;
-    Ok(ok(l.version, &l))
 }
 
 /// Marks a lead qualified.
@@ -417,52 +348,3 @@ pub async fn replace_product(
     Ok(ok(p.version, &p))
 }
 
-/// Deletes a product (soft; past orders keep their lines; managers and admins).
-#[utoipa::path(delete, operation_id = "deleteProduct", path = "/api/v1/products/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The product's id")),
-    responses((status = 204, description = "Deleted"), WriteErrors))]
-pub async fn delete_product(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    ops::set_product_deleted(&auth.0, id.into_inner(), true).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Restores a deleted product (managers and admins).
-#[utoipa::path(post, operation_id = "restoreProduct", path = "/api/v1/products/{id}/restore", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The product's id")),
-    responses((status = 200, description = "The product", body = Product), WriteErrors))]
-pub async fn restore_product(
-    auth: Authenticated,
-    id: Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let p = ops::set_product_deleted(&auth.0, id.into_inner(), false).await?;
-    Ok(HttpResponse::Ok().json(p))
-}
-
-macro_rules! history_handler {
-    ($name:ident, $op:literal, $path:literal, $summary:literal, $call:expr) => {
-        #[doc = $summary]
-        #[utoipa::path(get, operation_id = $op, path = $path, tag = "sales", security(("bearer" = [])),
-            params(("id" = Uuid, Path, description = "The record's id"), PageQuery),
-            responses((status = 200, description = "A page of history entries", body = Page<crm_core::audit::HistoryEntry>), ReadErrors))]
-        pub async fn $name(auth: Authenticated, id: Path<Uuid>, q: Query<PageQuery>) -> Result<Json<Page<crm_core::audit::HistoryEntry>>, ApiError> {
-            let page = q.into_inner().into_request()?;
-            let f = $call;
-            Ok(Json(f(&auth.0, id.into_inner(), page).await?))
-        }
-    };
-}
-
-history_handler!(
-    lead_history,
-    "listLeadHistory",
-    "/api/v1/leads/{id}/history",
-    "Who changed what and when on a lead, newest first.",
-    |c, id, p| async move { ops::lead_history(c, id, &p).await }
-);
-history_handler!(
-    product_history,
-    "listProductHistory",
-    "/api/v1/products/{id}/history",
-    "Who changed what and when on a product, newest first.",
-    |c, id, p| async move { ops::product_history(c, id, &p).await }
-);

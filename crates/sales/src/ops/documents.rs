@@ -2,11 +2,11 @@
 //! numbers per organization with no gaps, payments, and upserts by an ERP's external id.
 
 use super::common::{currency, finish};
-pub use super::document_fields::DOCUMENT_FIELDS;
 use super::document_lines::{
     PricedLine, overflow, price_lines, reprice, set_totals, to_dto, with_lines, write_lines,
 };
 use super::external::{check_external, lock_external};
+pub use super::fields::DOCUMENT_FIELDS;
 use super::products::find_price_list;
 use crate::dto::*;
 use crate::error::Result;

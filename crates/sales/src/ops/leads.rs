@@ -9,11 +9,11 @@ use crate::model::lead;
 use chrono::Utc;
 use crm_core::audit;
 use crm_core::db::begin_write;
-use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, cursor, new_id};
+use crm_core::list::{self, ListParams};
+use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, new_id};
 use crm_customers::{NewCompany, NewContact, ops as customers};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -134,23 +134,24 @@ pub async fn get_lead(ctx: &Ctx, id: Uuid) -> Result<Lead> {
 }
 
 /// Leads, newest first.
-pub async fn list_leads(ctx: &Ctx, page: &PageRequest) -> Result<Page<Lead>> {
+pub async fn list_leads(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
     ctx.require(Action::Read)?;
-    let limit = page.limit()?;
-    let mut q = lead::Entity::find()
+    let plan = list::plan(
+        ctx.db.get_database_backend(),
+        &super::LEAD_FIELDS,
+        &[],
+        params,
+        ctx.org_id(),
+    )?;
+    let query = lead::Entity::find()
         .filter(lead::Column::OrgId.eq(ctx.org_id()))
-        .filter(lead::Column::DeletedAt.is_null())
-        .order_by_desc(lead::Column::Id)
-        .limit(limit + 1);
-    if let Some(c) = &page.cursor {
-        let before: Uuid = cursor::decode(c)?;
-        q = q.filter(lead::Column::Id.lt(before));
-    }
-    let rows = q.all(&ctx.db).await?;
-    Ok(Page::from_overfetch(
+        .filter(lead::Column::DeletedAt.is_null());
+    let rows = plan.apply(query).all(&ctx.db).await?;
+    Ok(Page::from_overfetch_for(
+        &params.page,
         rows.into_iter().map(to_dto).collect(),
-        limit,
-        |l: &Lead| cursor::encode(&l.id),
+        plan.limit,
+        |l: &Lead| plan.cursor_for(&serde_json::to_value(l).unwrap_or_default(), l.id),
     ))
 }
 

@@ -2,10 +2,10 @@
 
 mod common;
 mod deals;
-mod document_fields;
 mod document_lines;
 mod documents;
 mod external;
+mod fields;
 mod leads;
 mod payments;
 mod pipelines;
@@ -20,6 +20,7 @@ pub use documents::{
     create_quote, document_history, get_document, list_documents, upsert_invoice, upsert_order,
 };
 pub use external::{check_external, lock_external};
+pub use fields::{LEAD_FIELDS, PRODUCT_FIELDS};
 pub use leads::{
     convert_lead, create_lead, disqualify_lead, get_lead, lead_history, list_leads, qualify_lead,
 };

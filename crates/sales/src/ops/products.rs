@@ -7,12 +7,13 @@ use crate::model::{price_list, product, product_price};
 use chrono::Utc;
 use crm_core::audit;
 use crm_core::db::begin_write;
-use crm_core::{Action, Ctx, Error, FieldError, Page, PageRequest, cursor, new_id};
+use crm_core::list::{self, ListParams};
+use crm_core::{Action, Ctx, Error, FieldError, Page, PageRequest, new_id};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -342,23 +343,28 @@ pub async fn get_product(ctx: &Ctx, id: Uuid) -> Result<Product> {
 }
 
 /// Products by SKU-independent creation order.
-pub async fn list_products(ctx: &Ctx, page: &PageRequest) -> Result<Page<Product>> {
+pub async fn list_products(ctx: &Ctx, params: &ListParams) -> Result<Page<Product>> {
     ctx.require(Action::Read)?;
-    let limit = page.limit()?;
-    let mut q = product::Entity::find()
+    let plan = list::plan(
+        ctx.db.get_database_backend(),
+        &super::PRODUCT_FIELDS,
+        &[],
+        params,
+        ctx.org_id(),
+    )?;
+    let query = product::Entity::find()
         .filter(product::Column::OrgId.eq(ctx.org_id()))
-        .filter(product::Column::DeletedAt.is_null())
-        .order_by_asc(product::Column::Id)
-        .limit(limit + 1);
-    if let Some(c) = &page.cursor {
-        let after: Uuid = cursor::decode(c)?;
-        q = q.filter(product::Column::Id.gt(after));
-    }
+        .filter(product::Column::DeletedAt.is_null());
     let mut out = Vec::new();
-    for row in q.all(&ctx.db).await? {
+    for row in plan.apply(query).all(&ctx.db).await? {
         out.push(dto(&ctx.db, row).await?);
     }
-    Ok(Page::from_overfetch(out, limit, |p| cursor::encode(&p.id)))
+    Ok(Page::from_overfetch_for(
+        &params.page,
+        out,
+        plan.limit,
+        |p| plan.cursor_for(&serde_json::to_value(p).unwrap_or_default(), p.id),
+    ))
 }
 
 /// Replaces a product's fields and prices (agents and up; `If-Match` for a conditional write).
@@ -402,8 +408,13 @@ pub async fn replace_product(
 }
 
 /// Soft-deletes (`true`) or restores (`false`) a product (managers and admins). Past orders
-/// keep their lines.
-pub async fn set_product_deleted(ctx: &Ctx, id: Uuid, deleted: bool) -> Result<Option<Product>> {
+/// keep their lines. With `if_version`, a product at another version is a 412 and stays.
+pub async fn set_product_deleted(
+    ctx: &Ctx,
+    id: Uuid,
+    deleted: bool,
+    if_version: Option<i64>,
+) -> Result<Option<Product>> {
     ctx.require(Action::Delete)?;
     let tx = begin_write(&ctx.db).await?;
     let row = product::Entity::find_by_id(id)
@@ -413,6 +424,7 @@ pub async fn set_product_deleted(ctx: &Ctx, id: Uuid, deleted: bool) -> Result<O
         .filter(|p| p.deleted_at.is_some() != deleted)
         .ok_or_else(|| Error::not_found("Product"))?;
     let version = row.version;
+    super::common::check_version(if_version, version)?;
     let mut a = row.into_active_model();
     a.deleted_at = Set(deleted.then(Utc::now));
     a.version = Set(version + 1);
