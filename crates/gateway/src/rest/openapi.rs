@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document: every REST operation, its bodies, errors and security.
 
 use super::list_params::ListParams;
+use super::openapi_examples::ComposedExamples;
 use super::openapi_fixups::ClientFixups;
 use std::collections::BTreeMap;
 use utoipa::openapi::schema::{ArrayItems, Schema};
@@ -146,7 +147,7 @@ Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
         license(name = "Apache-2.0"),
     ),
     servers((url = "/", description = "This server (the document is served at /openapi.json)")),
-    modifiers(&BearerAuth, &PageItemRefs, &ListParams, &ClientFixups),
+    modifiers(&BearerAuth, &PageItemRefs, &ListParams, &ClientFixups, &ComposedExamples),
     security(("bearer" = [])),
     paths(
         super::health::livez,
