@@ -277,7 +277,7 @@ pub struct Contact {
     /// The channel the contact came from.
     pub source_channel: Option<Channel>,
     /// Consent per channel: `{"email": true, "phone": false}`.
-    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, bool>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<Channel, bool>))]
     pub consent: Value,
     /// Tags.
     #[cfg_attr(feature = "openapi", schema(example = json!(["key-account"])))]
@@ -337,7 +337,7 @@ pub struct NewContact {
     /// The channel the contact came from.
     pub source_channel: Option<Channel>,
     /// Consent per channel: `{"email": true}`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Option<bool>>>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<Channel, Option<bool>>>))]
     pub consent: Option<Value>,
     /// Tags (at most 50, each 1 to 50 characters).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Tag>>, max_items = 50, example = json!(["key-account"])))]
@@ -394,7 +394,7 @@ pub struct ContactPatch {
     pub source_channel: Patch<Channel>,
     /// Consent per channel, merged channel by channel.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Option<bool>>>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<Channel, Option<bool>>>))]
     pub consent: Patch<Value>,
     /// Tags (replaced as a whole).
     #[serde(default)]
