@@ -5,7 +5,8 @@
 //! - text holds no NUL character (U+0000): PostgreSQL cannot store one, so both engines refuse
 //!   it alike instead of SQLite storing it and PostgreSQL failing;
 //! - anything shaped like a date (`YYYY-MM-DD`, optionally followed by a time) has a year from
-//!   0001 to 9999: years outside it are refused alike on both engines.
+//!   0001 to 9999: years outside it are refused alike on both engines;
+//! - a number with a zero fraction (`76.0`) is the integer it equals, as in JSON Schema.
 //!
 //! Each broken rule is a [`FieldError`] with a JSON pointer to the value.
 
@@ -162,6 +163,11 @@ impl<'de> Visitor<'de> for Strict<'_> {
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // A number with a zero fraction (`76.0`) is an integer (JSON Schema counts it as one,
+        // and so do generated clients), so integer fields take it: it is read as `76`.
+        if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+            return Ok(Value::from(v as i64));
+        }
         Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
 
@@ -223,6 +229,17 @@ mod tests {
             Err(JsonInputError::Invalid(f)) => f.into_iter().map(|f| (f.pointer, f.code)).collect(),
             other => panic!("{json}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn integral_floats_are_integers() {
+        let v = parse_json(br#"{"a": 76.0, "b": -3.0, "c": 1.5, "d": 1e300}"#).unwrap();
+        assert!(v["a"].is_i64() && v["a"] == 76);
+        assert_eq!(v["b"], -3);
+        assert_eq!(v["c"], 1.5);
+        assert!(v["d"].is_f64());
+        let n: i32 = serde_json::from_value(v["a"].clone()).unwrap();
+        assert_eq!(n, 76);
     }
 
     #[test]

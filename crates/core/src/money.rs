@@ -22,6 +22,61 @@ pub const MAX_INTEGER_DIGITS: usize = 15;
 /// Most digits after the decimal point of any amount a client sends.
 pub const MAX_FRACTION_DIGITS: u32 = 6;
 
+/// The JSON Schema pattern of a decimal a client sends that may not be negative: at most
+/// [`MAX_INTEGER_DIGITS`] digits before the point and [`MAX_FRACTION_DIGITS`] after it (a unit
+/// test keeps it equal to the constants; the DTOs repeat it as a literal, which the gateway's
+/// contract test compares with this constant).
+pub const NON_NEGATIVE_PATTERN: &str = r"^[0-9]{1,15}(\.[0-9]{1,6})?$";
+/// The JSON Schema pattern of a decimal a client sends that must be greater than zero (the digit
+/// limits of [`NON_NEGATIVE_PATTERN`], without leading zeros and without the value 0).
+pub const POSITIVE_PATTERN: &str = r"^([1-9][0-9]{0,14}(\.[0-9]{1,6})?|0\.[0-9]{0,5}[1-9])$";
+/// The JSON Schema pattern of a percentage from 0 to 100 with at most [`MAX_FRACTION_DIGITS`]
+/// decimals.
+pub const PERCENT_PATTERN: &str = r"^(100(\.0{1,6})?|[0-9]{1,2}(\.[0-9]{1,6})?)$";
+/// The longest decimal string the patterns above allow: 15 digits, the point and 6 decimals.
+pub const MAX_DECIMAL_LENGTH: usize = MAX_INTEGER_DIGITS + 1 + MAX_FRACTION_DIGITS as usize;
+
+/// An ISO 4217 currency code as the OpenAPI document declares it: an enum of every code the
+/// server knows, so generated clients and fuzzers send only codes it accepts.
+#[cfg(feature = "openapi")]
+pub struct CurrencyCode;
+
+#[cfg(feature = "openapi")]
+impl CurrencyCode {
+    /// Every ISO 4217 code the server accepts, sorted.
+    pub fn all() -> Vec<String> {
+        let letters = b'A'..=b'Z';
+        let mut out = Vec::new();
+        for a in letters.clone() {
+            for b in letters.clone() {
+                for c in letters.clone() {
+                    let code = String::from_utf8_lossy(&[a, b, c]).into_owned();
+                    if iso_currency::Currency::from_code(&code).is_some() {
+                        out.push(code);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for CurrencyCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("ISO 4217 currency code, such as `EUR`."))
+            .enum_values(Some(CurrencyCode::all()))
+            .examples([serde_json::json!("EUR")])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for CurrencyCode {}
+
 /// The largest amount the server stores or computes: 15 nines before the point.
 pub fn max_amount() -> Decimal {
     Decimal::from(999_999_999_999_999i64)
@@ -127,10 +182,19 @@ pub fn scale_of(currency: &str) -> u32 {
 pub struct Money {
     /// Decimal amount as a string, such as `"1234.50"`: at most 15 digits before the point and
     /// no more decimals than the currency's minor unit (2 for EUR, 0 for JPY); never negative.
-    #[cfg_attr(feature = "openapi", schema(example = "1234.50"))]
+    /// The pattern allows up to 6 decimals (a unit price keeps them); an amount a client sends
+    /// is refused (422) when it has more decimals than its currency's minor unit.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[0-9]{1,15}(\.[0-9]{1,6})?$",
+            max_length = 22,
+            example = "1234.50"
+        )
+    )]
     pub amount: String,
     /// ISO 4217 currency code, such as `EUR`.
-    #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = CurrencyCode))]
     pub currency: String,
 }
 
@@ -194,6 +258,28 @@ impl Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_follow_the_digit_limits() {
+        let (i, f) = (MAX_INTEGER_DIGITS, MAX_FRACTION_DIGITS);
+        assert_eq!(
+            NON_NEGATIVE_PATTERN,
+            format!(r"^[0-9]{{1,{i}}}(\.[0-9]{{1,{f}}})?$")
+        );
+        assert_eq!(
+            POSITIVE_PATTERN,
+            format!(
+                r"^([1-9][0-9]{{0,{}}}(\.[0-9]{{1,{f}}})?|0\.[0-9]{{0,{}}}[1-9])$",
+                i - 1,
+                f - 1
+            )
+        );
+        assert_eq!(
+            PERCENT_PATTERN,
+            format!(r"^(100(\.0{{1,{f}}})?|[0-9]{{1,2}}(\.[0-9]{{1,{f}}})?)$")
+        );
+        assert_eq!(MAX_DECIMAL_LENGTH, 22);
+    }
 
     #[test]
     fn validates_amount_and_currency() {

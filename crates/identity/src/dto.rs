@@ -14,6 +14,7 @@ pub struct Organization {
     /// Identifier (UUIDv7).
     pub id: Uuid,
     /// Display name.
+    #[cfg_attr(feature = "openapi", schema(example = "Acme"))]
     pub name: String,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -29,8 +30,10 @@ pub struct User {
     /// The organization the user belongs to.
     pub org_id: Uuid,
     /// Login email, lowercase; unique across the server.
+    #[cfg_attr(feature = "openapi", schema(example = "ann@acme.test"))]
     pub email: String,
     /// Display name.
+    #[cfg_attr(feature = "openapi", schema(example = "Ann Example"))]
     pub name: String,
     /// Role within the organization.
     pub role: Role,
@@ -81,13 +84,21 @@ pub struct Me {
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct TokenPair {
     /// JWT to send as `Authorization: Bearer <access_token>`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzYTViMiJ9.c2lnbmF0dXJl"
+        )
+    )]
     pub access_token: String,
     /// Opaque token for `POST /auth/refresh`; it works once.
+    #[cfg_attr(feature = "openapi", schema(example = "rt_2k9x7w4q8m1n5v3b6c0z"))]
     pub refresh_token: String,
     /// Always `Bearer`.
     #[cfg_attr(feature = "openapi", schema(example = "Bearer"))]
     pub token_type: String,
     /// Seconds until the access token expires.
+    #[cfg_attr(feature = "openapi", schema(example = 900))]
     pub expires_in: i64,
 }
 
@@ -112,15 +123,31 @@ pub struct SignupResult {
 pub struct SignupInput {
     /// Name of the new organization.
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, example = "Acme")
+    )]
     pub org_name: String,
     /// Display name of the admin.
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, example = "Ann Example")
+    )]
     pub name: String,
     /// Login email of the admin.
     #[validate(email, length(max = 320))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 320, format = "email", example = "ann@acme.test")
+    )]
     pub email: String,
     /// Password: 10 to 128 characters.
     #[validate(length(min = 10, max = 128))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 10, max_length = 128, example = "correct horse battery")
+    )]
     pub password: String,
 }
 
@@ -132,9 +159,17 @@ pub struct SignupInput {
 pub struct LoginInput {
     /// Login email.
     #[validate(length(min = 1, max = 320))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 320, example = "ann@acme.test")
+    )]
     pub email: String,
     /// Password.
     #[validate(length(min = 1, max = 128))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 128, example = "correct horse battery")
+    )]
     pub password: String,
 }
 
@@ -146,6 +181,10 @@ pub struct LoginInput {
 pub struct RefreshInput {
     /// The refresh token of the last token pair.
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, example = "rt_2k9x7w4q8m1n5v3b6c0z")
+    )]
     pub refresh_token: String,
 }
 
@@ -157,6 +196,10 @@ pub struct RefreshInput {
 pub struct LogoutInput {
     /// The refresh token of the session to end.
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, example = "rt_2k9x7w4q8m1n5v3b6c0z")
+    )]
     pub refresh_token: String,
     /// End every session of the token's user, not only this one.
     #[serde(default)]
@@ -172,9 +215,21 @@ pub struct LogoutInput {
 pub struct ChangePasswordInput {
     /// The current password.
     #[validate(length(min = 1, max = 128))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 128, example = "correct horse battery")
+    )]
     pub current_password: String,
     /// The new password: 10 to 128 characters.
     #[validate(length(min = 10, max = 128))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 10,
+            max_length = 128,
+            example = "staple battery horse correct"
+        )
+    )]
     pub new_password: String,
 }
 
@@ -186,14 +241,26 @@ pub struct ChangePasswordInput {
 pub struct NewUser {
     /// Login email; unique across the server.
     #[validate(email, length(max = 320))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 320, format = "email", example = "bob@acme.test")
+    )]
     pub email: String,
     /// Display name.
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, example = "Bob Example")
+    )]
     pub name: String,
     /// Role within the organization.
     pub role: Role,
     /// Initial password: 10 to 128 characters.
     #[validate(length(min = 10, max = 128))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 10, max_length = 128, example = "a long first password")
+    )]
     pub password: String,
 }
 
@@ -205,6 +272,10 @@ pub struct NewUser {
 pub struct UserPatch {
     /// New display name.
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, example = "Bob Example-Smith")
+    )]
     pub name: Option<String>,
     /// New role.
     pub role: Option<Role>,
@@ -220,8 +291,10 @@ pub struct ApiKey {
     /// Identifier (UUIDv7).
     pub id: Uuid,
     /// What the key is for.
+    #[cfg_attr(feature = "openapi", schema(example = "ERP sync"))]
     pub name: String,
     /// The public part of the key: `crm_<prefix>_...`.
+    #[cfg_attr(feature = "openapi", schema(example = "k3j9x2m4q8w1"))]
     pub prefix: String,
     /// Read only, or read and write.
     pub scope: ApiKeyScope,
@@ -245,6 +318,10 @@ pub struct ApiKey {
 pub struct NewApiKey {
     /// What the key is for.
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, example = "ERP sync")
+    )]
     pub name: String,
     /// Read only, or read and write.
     pub scope: ApiKeyScope,
@@ -260,5 +337,9 @@ pub struct CreatedApiKey {
     /// The key as stored.
     pub api_key: ApiKey,
     /// The full key, `crm_<prefix>_<secret>`: store it now, it cannot be shown again.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "crm_k3j9x2m4q8w1_7f2c9a4e1b8d3f6a0c5e2b9d4f7a1c8e3b6d0f2a")
+    )]
     pub key: String,
 }

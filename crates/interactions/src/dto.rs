@@ -124,14 +124,21 @@ pub struct Activity {
     /// Inbound or outbound.
     pub direction: Option<Direction>,
     /// Subject.
+    #[cfg_attr(feature = "openapi", schema(example = "Follow-up on the Q1 offer"))]
     pub subject: Option<String>,
     /// Body or notes.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Discussed volumes for Q1; they want a revised offer by Friday.")
+    )]
     pub body: Option<String>,
     /// When it happened (for tasks: when it was created unless given).
     pub occurred_at: DateTime<Utc>,
     /// Duration in seconds.
+    #[cfg_attr(feature = "openapi", schema(example = 900))]
     pub duration_secs: Option<i32>,
     /// Outcome, such as `left voicemail`.
+    #[cfg_attr(feature = "openapi", schema(example = "call back next week"))]
     pub outcome: Option<String>,
     /// The contact it is about.
     pub contact_id: Option<Uuid>,
@@ -156,12 +163,14 @@ pub struct Activity {
     /// Feedback: complaint or suggestion.
     pub feedback_type: Option<FeedbackType>,
     /// Feedback: category, such as `delivery` or `billing`.
+    #[cfg_attr(feature = "openapi", schema(example = "delivery"))]
     pub feedback_category: Option<String>,
     /// Feedback: new, acknowledged or resolved.
     pub feedback_state: Option<FeedbackState>,
     /// Who logged it.
     pub created_by: Option<Uuid>,
     /// Version; the `ETag` is `"<version>"`.
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
     pub version: i64,
     /// When it was logged.
     pub created_at: DateTime<Utc>,
@@ -175,6 +184,10 @@ pub struct Activity {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"kind": "call", "channel": "phone", "direction": "outbound", "subject": "Follow-up on the Q1 offer", "body": "Discussed volumes for Q1; they want a revised offer by Friday.", "duration_secs": 900, "outcome": "call back next week"}))
+)]
 pub struct NewActivity {
     /// Call, email, meeting, note, task, visit or presentation.
     pub kind: ActivityKind,
@@ -183,20 +196,47 @@ pub struct NewActivity {
     /// Inbound or outbound.
     pub direction: Option<Direction>,
     /// Subject (up to 300 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 300, example = "Follow-up on the Q1 offer")
+    )]
     pub subject: Option<String>,
     /// Body (up to 100,000 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100000,
+            example = "Discussed volumes for Q1; they want a revised offer by Friday."
+        )
+    )]
     pub body: Option<String>,
     /// When it happened (default: now).
     pub occurred_at: Option<DateTime<Utc>>,
     /// Duration in seconds (0 to 2,592,000).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 2592000, example = 900)
+    )]
     pub duration_secs: Option<i32>,
     /// Outcome.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 200, example = "call back next week")
+    )]
     pub outcome: Option<String>,
     /// The contact it is about.
     pub contact_id: Option<Uuid>,
     /// Instead of `contact_id`: the contact's email.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 320, format = "email", example = "hans.meier@globex.de")
+    )]
     pub contact_email: Option<String>,
     /// Instead of `contact_id`: the contact's phone, in any format.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 40, example = "+49 30 1234567")
+    )]
     pub contact_phone: Option<String>,
     /// The company it is about (default: the contact's company).
     pub company_id: Option<Uuid>,
@@ -213,6 +253,7 @@ pub struct NewActivity {
     /// Feedback: complaint or suggestion.
     pub feedback_type: Option<FeedbackType>,
     /// Feedback: category.
+    #[cfg_attr(feature = "openapi", schema(max_length = 100, example = "delivery"))]
     pub feedback_category: Option<String>,
     /// Feedback: state (default new).
     pub feedback_state: Option<FeedbackState>,
@@ -222,6 +263,10 @@ pub struct NewActivity {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"subject": "Follow-up on the revised offer", "outcome": "offer accepted"}))
+)]
 pub struct ActivityPatch {
     /// Channel.
     #[serde(default)]
@@ -233,11 +278,11 @@ pub struct ActivityPatch {
     pub direction: Patch<Direction>,
     /// Subject.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 300, example = "Follow-up on the revised offer"))]
     pub subject: Patch<String>,
     /// Body.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 100000, example = "They accepted the revised volumes."))]
     pub body: Patch<String>,
     /// When it happened.
     #[serde(default)]
@@ -245,11 +290,11 @@ pub struct ActivityPatch {
     pub occurred_at: Patch<DateTime<Utc>>,
     /// Duration in seconds.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<i32>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i32>, minimum = 0, maximum = 2592000, example = 1200))]
     pub duration_secs: Patch<i32>,
     /// Outcome.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200, example = "offer accepted"))]
     pub outcome: Patch<String>,
     /// Task: due date.
     #[serde(default)]
@@ -273,7 +318,7 @@ pub struct ActivityPatch {
     pub reminder_at: Patch<DateTime<Utc>>,
     /// Feedback: category.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 100, example = "billing"))]
     pub feedback_category: Patch<String>,
     /// Feedback: state.
     #[serde(default)]
@@ -287,6 +332,7 @@ pub struct ActivityPatch {
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct TimelineChange {
     /// `contact` or `company`.
+    #[cfg_attr(feature = "openapi", schema(example = "contact"))]
     pub record_type: String,
     /// The record that changed.
     pub record_id: Uuid,
@@ -333,7 +379,9 @@ pub struct FeedbackCount {
     /// State.
     pub feedback_state: FeedbackState,
     /// Category (none when not set).
+    #[cfg_attr(feature = "openapi", schema(example = "delivery"))]
     pub category: Option<String>,
     /// How many.
+    #[cfg_attr(feature = "openapi", schema(example = 12))]
     pub count: i64,
 }

@@ -66,15 +66,19 @@ pub async fn feedback_summary(auth: Authenticated) -> Result<Json<Vec<FeedbackCo
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
     /// Entries per page, 1 to 100 (default 25).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (opaque, issued by the server).
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
     /// Only these activity kinds, comma-separated (changes are then left out).
+    #[param(value_type = Option<Vec<ActivityKind>>, style = Form, explode = false)]
     pub kind: Option<String>,
     /// Only these channels, comma-separated (changes are then left out).
+    #[param(value_type = Option<Vec<Channel>>, style = Form, explode = false)]
     pub channel: Option<String>,
     /// `activity`, `change` or both (default), comma-separated.
+    #[param(value_type = Option<Vec<TimelineEntryType>>, style = Form, explode = false)]
     pub types: Option<String>,
 }
 

@@ -250,7 +250,8 @@ pub struct PageQuery {
     /// Items per page, 1 to 100 (default 25).
     #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (opaque, issued by the server).
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

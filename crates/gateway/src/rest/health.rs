@@ -52,14 +52,21 @@ pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorCodeInfo {
     /// The code, as in `code` and GraphQL's `extensions.code`.
+    #[schema(example = "validation_failed")]
     pub code: &'static str,
     /// The HTTP status REST answers with.
+    #[schema(example = 422)]
     pub status: u16,
     /// The summary used as a problem's `title`.
+    #[schema(example = "Validation failed")]
     pub title: &'static str,
     /// When the code is answered.
+    #[schema(
+        example = "A well-formed body or parameter breaks a rule; `errors` lists each field."
+    )]
     pub description: &'static str,
     /// What a client does about it.
+    #[schema(example = "Fix the fields named in `errors` and send the request again.")]
     pub resolution: &'static str,
 }
 

@@ -6,9 +6,9 @@
 
 use crm_core::list::{Kind, Resource};
 use utoipa::Modify;
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-use utoipa::openapi::{Required, Schema};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, ParameterStyle};
+use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{RefOr, Required, Schema};
 
 /// Which resource declaration each list operation reads.
 const LISTS: &[(&str, &Resource)] = &[
@@ -30,9 +30,27 @@ fn value_schema(kind: Kind, op: &str) -> Schema {
     let b = ObjectBuilder::new();
     let b = match (op, kind) {
         ("is_null", _) => b.schema_type(Type::Boolean),
-        ("in", _) => b
-            .schema_type(Type::String)
-            .description(Some("Comma-separated values")),
+        // A list of the field's values, written comma-separated (`style: form, explode: false`).
+        ("in", _) => {
+            let item = match kind {
+                // One value: not empty, no comma (the separator), not only spaces (trimmed).
+                Kind::Text | Kind::Email | Kind::Tags => Schema::Object(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .pattern(Some(r"^[^,]*[^,\s][^,]*$"))
+                        .build(),
+                ),
+                _ => value_schema(kind, "eq"),
+            };
+            return Schema::Array(
+                ArrayBuilder::new()
+                    .items(RefOr::T(item))
+                    .min_items(Some(1))
+                    .max_items(Some(100))
+                    .build(),
+            );
+        }
         (_, Kind::Bool) => b.schema_type(Type::Boolean),
         (_, Kind::Number) => b.schema_type(Type::Number),
         (_, Kind::Uuid) => b
@@ -53,7 +71,10 @@ fn value_schema(kind: Kind, op: &str) -> Schema {
 }
 
 fn param(name: String, description: String, schema: Schema) -> Parameter {
+    let list = matches!(schema, Schema::Array(_));
     ParameterBuilder::new()
+        .style(list.then_some(ParameterStyle::Form))
+        .explode(list.then_some(false))
         .name(name)
         .parameter_in(ParameterIn::Query)
         .required(Required::False)
@@ -79,25 +100,40 @@ fn parameters(resource: &Resource) -> Vec<Parameter> {
         ),
         param(
             "cursor".into(),
-            "The `next_cursor` of the previous page.".into(),
-            string(),
+            "The `next_cursor` of the previous page (opaque, issued by the server).".into(),
+            Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .build(),
+            ),
         ),
     ];
     let sortable: Vec<&str> = resource
         .fields
         .iter()
-        .filter(|f| f.sortable)
+        .filter(|f| f.sortable && f.kind != Kind::Tags)
         .map(|f| f.name)
         .collect();
+    // One key: a sortable field or a custom field, `-` (descending) or `+` before it.
+    let key = format!(
+        r"[-+]?({}|custom\.[a-z][a-z0-9_]{{0,63}})",
+        sortable.join("|")
+    );
     out.push(param(
         "sort".into(),
         format!(
-            "Sort keys separated by commas, `-` for descending (default `{}`); sortable: {}, \
-             and custom fields as `custom.<key>`.",
+            "Up to 4 distinct sort keys separated by commas, `-` for descending (default `{}`); \
+             sortable: {}, and custom fields of the resource as `custom.<key>`.",
             resource.default_sort,
             sortable.join(", ")
         ),
-        string(),
+        Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(format!("^{key}(,{key}){{0,3}}$")))
+                .build(),
+        ),
     ));
     if resource.search.is_some() {
         out.push(param(

@@ -13,7 +13,8 @@ pub struct ListQueryDoc {
     /// Items per page, 1 to 100 (default 25).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (opaque, issued by the server).
+    #[param(min_length = 1)]
     cursor: Option<String>,
     /// Sort keys separated by commas, `-` for descending, such as `-updated_at,last_name`.
     sort: Option<String>,

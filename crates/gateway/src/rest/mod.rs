@@ -17,6 +17,7 @@ pub mod list_query;
 mod me;
 pub mod middleware;
 pub mod openapi;
+pub mod openapi_examples;
 pub mod openapi_fixups;
 pub mod problem;
 mod sales;

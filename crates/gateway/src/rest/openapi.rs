@@ -2,6 +2,7 @@
 
 use super::kit::KitDoc;
 use super::list_params::ListParams;
+use super::openapi_examples::ComposedExamples;
 use super::openapi_fixups::ClientFixups;
 use std::collections::BTreeMap;
 use utoipa::openapi::schema::{ArrayItems, Schema};
@@ -147,7 +148,7 @@ Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
         license(name = "Apache-2.0"),
     ),
     servers((url = "/", description = "This server (the document is served at /openapi.json)")),
-    modifiers(&KitDoc, &BearerAuth, &PageItemRefs, &ListParams, &ClientFixups),
+    modifiers(&KitDoc, &BearerAuth, &PageItemRefs, &ListParams, &ClientFixups, &ComposedExamples),
     security(("bearer" = [])),
     paths(
         super::health::livez,

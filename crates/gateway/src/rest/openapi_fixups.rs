@@ -12,12 +12,14 @@
 //! - **Headers every response carries are declared**: `X-Request-Id` on every response,
 //!   `Retry-After` on every 429 and 503, and `RateLimit` on every 429 (the operations declare
 //!   their own `ETag` and `Location`).
+//! - **`Idempotency-Key` says what a key may be**: 1 to 255 visible ASCII characters, as the
+//!   idempotency middleware checks.
 
 use serde_json::Value;
 use std::collections::BTreeSet;
 use utoipa::Modify;
 use utoipa::openapi::header::Header;
-use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::{RefOr, Required};
 
 /// A response header of `ty` described by `description`.
@@ -25,6 +27,17 @@ fn header(ty: Type, description: &str) -> Header {
     let mut h = Header::new(Object::with_type(ty));
     h.description = Some(description.to_owned());
     h
+}
+
+/// What the idempotency middleware accepts as a key: 1 to 255 visible ASCII characters.
+fn idempotency_key_schema() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(255))
+        .pattern(Some("^[!-~]+$"))
+        .examples([serde_json::json!("import-2026-12-02-0001")])
+        .into()
 }
 
 /// The modifier applying both fix-ups.
@@ -82,6 +95,9 @@ impl Modify for ClientFixups {
                     }
                 }
                 for p in op.parameters.iter_mut().flatten() {
+                    if p.name == "Idempotency-Key" {
+                        p.schema = Some(idempotency_key_schema());
+                    }
                     if p.required == Required::True {
                         continue;
                     }
@@ -122,7 +138,7 @@ fn refs(v: &Value, out: &mut Vec<String>) {
 }
 
 /// Every schema a request body reaches, directly or through other schemas.
-fn input_schemas(openapi: &utoipa::openapi::OpenApi) -> BTreeSet<String> {
+pub(super) fn input_schemas(openapi: &utoipa::openapi::OpenApi) -> BTreeSet<String> {
     let Ok(doc) = serde_json::to_value(openapi) else {
         return BTreeSet::new();
     };

@@ -347,4 +347,3 @@ pub async fn replace_product(
     let p = ops::replace_product(&auth.0, id.into_inner(), body.0, if_match(&req)?).await?;
     Ok(ok(p.version, &p))
 }
-
