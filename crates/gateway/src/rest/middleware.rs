@@ -145,8 +145,13 @@ pub async fn request_context(
         res.headers_mut().insert(X_REQUEST_ID, value);
     }
     let status = res.status().as_u16();
+    let route = res.request().match_pattern();
     if let Some(state) = &state {
         state.metrics.response(status);
+        state
+            .metrics
+            .latencies
+            .observe(route, &method, status, started.elapsed());
     }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
