@@ -85,3 +85,161 @@ dual! {
         assert!(m.contains("# TYPE process_cpu_seconds_total counter"));
     }
 }
+
+/// One request a collector received: its path, content type and body.
+struct Received {
+    path: String,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+/// A minimal OTLP/HTTP collector on loopback: answers every POST with 200 and hands what it
+/// got to the test. Stops when the test drops the receiving end.
+fn collector() -> (u16, std::sync::mpsc::Receiver<Received>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+                    let (mut length, mut content_type) = (0usize, String::new());
+                    loop {
+                        let mut header = String::new();
+                        reader.read_line(&mut header).unwrap();
+                        let header = header.trim_end();
+                        if header.is_empty() {
+                            break;
+                        }
+                        let (name, value) = header.split_once(':').unwrap();
+                        match name.to_ascii_lowercase().as_str() {
+                            "content-length" => length = value.trim().parse().unwrap(),
+                            "content-type" => content_type = value.trim().to_owned(),
+                            _ => {}
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    writer
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n")
+                        .unwrap();
+                    if tx
+                        .send(Received {
+                            path,
+                            content_type,
+                            body,
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The real binary with `CRM_OTLP_ENDPOINT` set exports each request's span to the collector,
+/// as protobuf at `/v1/traces`, in the caller's trace (`traceparent`) with the route pattern,
+/// method, status and request id.
+async fn otlp_export(backend: crm_tests::Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, pg)) = crm_tests::fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let (port, received) = collector();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let server = crm_tests::process::ServerProcess::start(
+        &url,
+        dir.path(),
+        &[
+            ("CRM_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    )
+    .await;
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let parent_id = "00f067aa0ba902b7";
+    let client = awc::Client::default();
+    let missing = uuid::Uuid::now_v7();
+    let res = client
+        .get(format!("{}/api/v1/contacts/{missing}", server.base))
+        .insert_header(("traceparent", format!("00-{trace_id}-{parent_id}-01")))
+        .insert_header(("x-request-id", "otlp-probe-request-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let span = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let got = received
+            .recv_timeout(left)
+            .expect("the request's span reached the collector within 30 s");
+        assert_eq!(got.path, "/v1/traces");
+        assert_eq!(got.content_type, "application/x-protobuf");
+        if contains(&got.body, b"otlp-probe-request-1") {
+            break got.body;
+        }
+    };
+    assert!(contains(&span, &hex(trace_id)), "the caller's trace id");
+    assert!(
+        contains(&span, &hex(parent_id)),
+        "the caller's span as parent"
+    );
+    for text in [
+        "/api/v1/contacts/{id}",
+        "GET /api/v1/contacts/{id}",
+        "http.route",
+        "http.method",
+        "http.status_code",
+        "request_id",
+        "crm",
+    ] {
+        assert!(
+            contains(&span, text.as_bytes()),
+            "{text} in the exported span"
+        );
+    }
+    assert!(
+        !contains(&span, missing.to_string().as_bytes()),
+        "no raw path"
+    );
+    drop(server);
+    if let Some(pg) = pg {
+        crm_tests::drop_database(pg).await;
+    }
+}
+
+#[actix_rt::test]
+async fn otlp_export_sqlite() {
+    otlp_export(crm_tests::Backend::Sqlite).await;
+}
+
+#[actix_rt::test]
+async fn otlp_export_postgres() {
+    otlp_export(crm_tests::Backend::Postgres).await;
+}
