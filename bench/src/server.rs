@@ -10,9 +10,17 @@ use std::time::{Duration, Instant};
 /// The JWT secret the harness runs the server with.
 const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
 
+/// The general request limit the server runs with: on, but beyond what a benchmark sends from
+/// one token (`CRM_RATE_LIMIT_PER_MINUTE` in the harness's environment overrides it; `0`
+/// measures without it).
+fn rate_limit() -> String {
+    std::env::var("CRM_RATE_LIMIT_PER_MINUTE").unwrap_or_else(|_| "1000000000".to_owned())
+}
+
 /// The harness's server configuration (auth on, logs at `warn`, a generous login limit).
 pub fn config(url: &str, dir: &Path) -> Config {
     Config {
+        rate_limit_per_minute: rate_limit().parse().unwrap_or(1_000_000_000),
         listen: "127.0.0.1:0".into(),
         data_dir: dir.to_path_buf(),
         database_url: Some(Secret(url.to_owned())),
@@ -66,6 +74,7 @@ impl Server {
             .env("CRM_JWT_SECRET", JWT_SECRET)
             .env("CRM_LOG_LEVEL", "warn")
             .env("CRM_LOGIN_ATTEMPTS_PER_MINUTE", "1000")
+            .env("CRM_RATE_LIMIT_PER_MINUTE", rate_limit())
             .stdin(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;

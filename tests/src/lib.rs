@@ -223,6 +223,9 @@ impl TestApp {
             log_level: "warn".to_owned(),
             workers: Some(2),
             db_max_connections: 5,
+            // The general limit stays on (its headers on every answer) but never refuses a
+            // test's burst; `tests/tests/rate_limits.rs` tries a small one.
+            rate_limit_per_minute: 100_000,
             ..Config::default()
         };
         let (url, pg_database) = fresh_database(backend, dir.path()).await?;

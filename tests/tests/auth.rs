@@ -231,7 +231,7 @@ dual! {
         limited.problem(429, "rate_limited");
         let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
         assert!((1..=60).contains(&retry));
-        assert!(limited.header("ratelimit").unwrap().contains("remaining=0"));
+        assert!(limited.header("ratelimit").unwrap().contains("\"auth\";r=0"));
         // Another email is not affected.
         app.post("/api/v1/auth/login", None, json!({"email": "bob@acme.test", "password": "whatever pass"}))
             .await

@@ -102,6 +102,17 @@ pub struct Config {
     pub bootstrap_admin_email: Option<String>,
     /// Password of that admin (`CRM_BOOTSTRAP_ADMIN_PASSWORD`); else one is generated and printed.
     pub bootstrap_admin_password: Option<Secret>,
+    /// Requests allowed per principal (user, API key, or client address) and minute on the API
+    /// and GraphQL (`CRM_RATE_LIMIT_PER_MINUTE`); `0` turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// Redis shared by the replicas for the request limit, `redis://host:port[/db]`
+    /// (`CRM_REDIS_URL`); unset: each process counts for itself.
+    pub redis_url: Option<Secret>,
+    /// Prefix of this deployment's Redis keys (`CRM_REDIS_KEY_PREFIX`).
+    pub redis_key_prefix: String,
+    /// OTLP/HTTP collector to export trace spans to, such as `http://127.0.0.1:4318`
+    /// (`CRM_OTLP_ENDPOINT`; spans go to `<endpoint>/v1/traces`); unset: no export.
+    pub otlp_endpoint: Option<String>,
     /// Routes a program embedding the server adds under `/api/v1` (behind the same middleware as
     /// every API route); the test suite uses it. Not settable from files or the environment.
     #[serde(skip)]
@@ -137,6 +148,10 @@ impl Default for Config {
             bootstrap_org: None,
             bootstrap_admin_email: None,
             bootstrap_admin_password: None,
+            rate_limit_per_minute: 1200,
+            redis_url: None,
+            redis_key_prefix: "crm:".to_owned(),
+            otlp_endpoint: None,
             extra_api_routes: None,
         }
     }
@@ -274,6 +289,22 @@ impl Config {
                     reason: format!("`{origin}` {reason}"),
                 });
             }
+        }
+        if let Some(url) = &self.redis_url
+            && !(url.0.starts_with("redis://") || url.0.starts_with("unix://"))
+        {
+            return invalid(
+                "redis_url",
+                "must start with redis:// (TLS is not supported)",
+            );
+        }
+        if let Some(url) = &self.otlp_endpoint
+            && !url.starts_with("http://")
+        {
+            return invalid(
+                "otlp_endpoint",
+                "must start with http:// (TLS is not supported)",
+            );
         }
         if self.workers == Some(0) {
             return invalid("workers", "must be positive");

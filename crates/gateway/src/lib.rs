@@ -9,6 +9,8 @@ pub mod config;
 pub mod contracts;
 pub mod graphql;
 pub mod metrics;
+pub mod otel;
+pub mod ratelimit;
 pub mod rest;
 pub mod server;
 pub mod state;

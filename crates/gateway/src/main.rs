@@ -44,6 +44,7 @@ async fn main() -> ExitCode {
         }),
         _ => server::serve_until_signal(config).await,
     };
+    crm_gateway::otel::shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,7 +1,14 @@
-//! Prometheus metrics: requests by status class and SQL statements, as text at `GET /metrics`.
+//! Prometheus metrics as text at `GET /metrics`: responses by status class, request latency
+//! histograms by route pattern, method and status ([`latency`]), SQL statements, the database
+//! pool, and the process ([`process`]).
+
+pub mod latency;
+pub mod process;
 
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use sea_orm::{DatabaseConnection, DbBackend};
+use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Counters of one server.
@@ -11,6 +18,8 @@ pub struct Metrics {
     pub sql_statements: AtomicU64,
     /// Responses by status class: 1xx..5xx at indexes 0..4.
     pub responses: [AtomicU64; 5],
+    /// Request latencies by route pattern, method and status.
+    pub latencies: latency::Latencies,
 }
 
 impl Metrics {
@@ -41,7 +50,34 @@ pub async fn render(state: web::Data<AppState>) -> HttpResponse {
     }
     out.push_str("# HELP crm_sql_statements_total SQL statements run.\n# TYPE crm_sql_statements_total counter\n");
     out.push_str(&format!("crm_sql_statements_total {}\n", m.statements()));
+    m.latencies.render(&mut out);
+    pool(&state.db, state.config.db_max_connections, &mut out);
+    process::Process::read().render(&mut out);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(out)
+}
+
+/// The database pool's gauges: open connections, idle ones, and the most it may open.
+fn pool(db: &DatabaseConnection, max: u32, out: &mut String) {
+    let (size, idle) = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => return,
+    };
+    let _ = write!(
+        out,
+        "# HELP crm_db_pool_connections Open database connections (in use and idle).\n\
+         # TYPE crm_db_pool_connections gauge\ncrm_db_pool_connections {size}\n\
+         # HELP crm_db_pool_idle_connections Idle database connections.\n\
+         # TYPE crm_db_pool_idle_connections gauge\ncrm_db_pool_idle_connections {idle}\n\
+         # HELP crm_db_pool_max_connections The most database connections the pool opens.\n\
+         # TYPE crm_db_pool_max_connections gauge\ncrm_db_pool_max_connections {max}\n"
+    );
 }

@@ -30,6 +30,9 @@ pub enum StartError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The request limit cannot use the configured Redis.
+    #[error("rate limit: {0}")]
+    RateLimit(#[from] crate::ratelimit::shared::SharedError),
     /// The first-start bootstrap failed.
     #[error("bootstrap: {0}")]
     Bootstrap(crm_core::Error),
@@ -195,6 +198,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         openapi_json: Arc::new(contracts::openapi_json()),
         draining: Arc::new(AtomicBool::new(false)),
         metrics,
+        rate_limiter: crate::ratelimit::RateLimiter::from_config(&config)?.map(Arc::new),
         config: Arc::new(config.clone()),
     };
 

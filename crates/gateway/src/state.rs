@@ -24,6 +24,8 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     /// Request and SQL counters.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The general request limit; `None` when it is off.
+    pub rate_limiter: Option<Arc<crate::ratelimit::RateLimiter>>,
 }
 
 impl AppState {

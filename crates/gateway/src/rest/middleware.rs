@@ -107,10 +107,16 @@ pub async fn request_context(
     let state = req
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .cloned();
-    let called =
-        AssertUnwindSafe(REQUEST_ID.scope(id.clone(), async move { next.call(req).await }))
-            .catch_unwind()
-            .await;
+    let span = crate::otel::request_span(method.as_str(), req.headers(), &id);
+    let scoped = REQUEST_ID.scope(id.clone(), async move { next.call(req).await });
+    let called = match &span {
+        Some(span) => {
+            AssertUnwindSafe(tracing::Instrument::instrument(scoped, span.clone()))
+                .catch_unwind()
+                .await
+        }
+        None => AssertUnwindSafe(scoped).catch_unwind().await,
+    };
     let mut res = match called {
         Ok(res) => res?.map_into_boxed_body(),
         Err(panic) => {
@@ -118,6 +124,9 @@ pub async fn request_context(
             tracing::warn!(request_id = %id, %method, %path, status = 500, elapsed_ms, "request");
             if let Some(state) = &state {
                 state.metrics.response(500);
+            }
+            if let Some(span) = &span {
+                crate::otel::finish(span, method.as_str(), None, 500);
             }
             return Err(REQUEST_ID.sync_scope(id.clone(), || panicked(&*panic)));
         }
@@ -145,8 +154,16 @@ pub async fn request_context(
         res.headers_mut().insert(X_REQUEST_ID, value);
     }
     let status = res.status().as_u16();
+    let route = res.request().match_pattern();
+    if let Some(span) = &span {
+        crate::otel::finish(span, method.as_str(), route.as_deref(), status);
+    }
     if let Some(state) = &state {
         state.metrics.response(status);
+        state
+            .metrics
+            .latencies
+            .observe(route, &method, status, started.elapsed());
     }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {

@@ -76,6 +76,7 @@ pub fn configure(config: &Config) -> impl Fn(&mut web::ServiceConfig) + Clone + 
             .service(web::resource("/errors/{code}").route(web::get().to(health::error_code)))
             .service(
                 web::resource("/graphql")
+                    .wrap(from_fn(crate::ratelimit::limit))
                     .route(web::post().to(graphql::http::post))
                     .route(web::get().to(graphql::graphiql::get)),
             )
@@ -99,6 +100,8 @@ pub fn configure(config: &Config) -> impl Fn(&mut web::ServiceConfig) + Clone + 
 fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::HttpServiceFactory {
     web::scope("/api/v1")
         .wrap(from_fn(idempotency::idempotency))
+        // Outside idempotency: a refused request touches no key.
+        .wrap(from_fn(crate::ratelimit::limit))
         .configure(|cfg| {
             if let Some(extra) = extra {
                 extra(cfg);

@@ -10,8 +10,10 @@
 //! - **Optional parameters are not nullable.** A parameter that may be left out is not also
 //!   `null`: `["string", "null"]` becomes `"string"`.
 //! - **Headers every response carries are declared**: `X-Request-Id` on every response,
-//!   `Retry-After` on every 429 and 503, and `RateLimit` on every 429 (the operations declare
-//!   their own `ETag` and `Location`).
+//!   `Retry-After` on every 429 and 503 (the operations declare their own `ETag` and
+//!   `Location`). Every API operation may answer 429 (the general request limit,
+//!   [`crate::ratelimit`]), so each declares it, and its successes and 429 declare
+//!   `RateLimit-Policy` and `RateLimit`.
 //! - **`Idempotency-Key` says what a key may be**: 1 to 255 visible ASCII characters, as the
 //!   idempotency middleware checks.
 
@@ -53,7 +55,8 @@ impl Modify for ClientFixups {
                 }
             }
         }
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let limited = path.starts_with("/api/v1/");
             let ops = [
                 &mut item.get,
                 &mut item.put,
@@ -64,6 +67,12 @@ impl Modify for ClientFixups {
                 &mut item.options,
             ];
             for op in ops.into_iter().flatten() {
+                if limited {
+                    op.responses
+                        .responses
+                        .entry("429".to_owned())
+                        .or_insert_with(too_many_requests);
+                }
                 for (status, response) in op.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;
@@ -84,12 +93,23 @@ impl Modify for ClientFixups {
                             header(Type::Integer, "Seconds after which a retry may succeed"),
                         );
                     }
-                    if status == "429" {
+                    if limited && (status == "429" || status.starts_with('2')) {
+                        response.headers.insert(
+                            "RateLimit-Policy".to_owned(),
+                            header(
+                                Type::String,
+                                "The general request limit per caller (IETF RateLimit \
+                                 headers draft): `\"default\";q=1200;w=60` is 1200 requests \
+                                 per 60 s",
+                            ),
+                        );
                         response.headers.insert(
                             "RateLimit".to_owned(),
                             header(
                                 Type::String,
-                                "The limit's state, such as `remaining=0, reset=30`",
+                                "The caller's state under it: `\"default\";r=1187;t=42` is \
+                                 1187 requests left in a window ending in 42 s; a 429 of the \
+                                 sign-in limits adds `\"auth\";r=0;t=<seconds>`",
                             ),
                         );
                     }
@@ -117,6 +137,18 @@ impl Modify for ClientFixups {
             }
         }
     }
+}
+
+/// The 429 of the general request limit: a problem document.
+fn too_many_requests() -> RefOr<utoipa::openapi::Response> {
+    let content =
+        utoipa::openapi::Content::new(Some(utoipa::openapi::Ref::from_schema_name("Problem")));
+    RefOr::T(
+        utoipa::openapi::ResponseBuilder::new()
+            .description("Too many requests; see `Retry-After`")
+            .content("application/problem+json", content)
+            .build(),
+    )
 }
 
 /// The names of every `#/components/schemas/<name>` referenced inside `v`.

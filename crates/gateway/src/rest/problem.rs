@@ -125,7 +125,10 @@ pub fn render(err: &Error, request_id: Option<String>) -> HttpResponse {
     }
     if let Some(secs) = err.retry_after {
         res.insert_header((header::RETRY_AFTER, secs.to_string()));
-        res.insert_header(("RateLimit", format!("remaining=0, reset={secs}")));
+        if err.code == Code::RateLimited {
+            // The sign-in limits (per address, per email); the general limit adds its own.
+            res.insert_header(("RateLimit", format!("\"auth\";r=0;t={secs}")));
+        }
     }
     let mut body = serde_json::to_value(Problem::of(err, request_id)).unwrap_or_default();
     if let (Some(serde_json::Value::Object(extra)), Some(obj)) = (&err.meta, body.as_object_mut()) {
