@@ -385,7 +385,7 @@ pub async fn run_all(
     }
     if wants("S5") {
         // S5: GraphQL nesting against the same data through REST calls.
-        let gql = "{ companies(first: 50) { edges { node { id name contacts(first: 10) { id lastName activities(first: 5) { subject } } } } } }";
+        let gql = "{ companies(first: 50) { edges { node { id name contacts(first: 10) { nodes { id lastName activities(first: 5) { nodes { subject } } } } } } } }";
         let c = ctx.clone();
         let before = c.statements().await?;
         let one = c.gql(gql).await?;

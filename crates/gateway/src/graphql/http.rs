@@ -3,7 +3,7 @@
 use crate::rest::extract::{app_state, bearer, client_ip, parse_json_value, read_body};
 use crate::rest::problem::{ApiError, current_request_id};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::{BatchRequest, BatchResponse};
 use crm_core::{Code, Ctx, Error};
 use futures_util::FutureExt;
@@ -129,12 +129,15 @@ async fn execute(req: &HttpRequest, payload: &mut web::Payload) -> Result<HttpRe
     if !literal_errors.is_empty() {
         return Err(ApiError(Error::validation(literal_errors)));
     }
-    let caller = match bearer(req)? {
-        Some(token) => {
+    // Already authenticated for this request by the rate limiter, or now.
+    let known = req.extensions().get::<crm_core::Actor>().cloned();
+    let caller = match (known, bearer(req)?) {
+        (Some(actor), _) => Some(Ctx::new(state.db.clone(), actor)),
+        (None, Some(token)) => {
             let actor = crm_identity::ops::authenticate(&state.db, &state.auth, &token).await?;
             Some(Ctx::new(state.db.clone(), actor))
         }
-        None => None,
+        (None, None) => None,
     };
     let mut requests = match batch {
         BatchRequest::Single(r) => vec![r],

@@ -226,7 +226,8 @@ impl FromRequest for Authenticated {
         let req = req.clone();
         Box::pin(async move {
             let state = app_state(&req)?;
-            // Already authenticated for this request (by the idempotency middleware).
+            // Already authenticated for this request (by the rate limiter or the idempotency
+            // middleware).
             let known = req.extensions().get::<crm_core::Actor>().cloned();
             if let Some(actor) = known {
                 return Ok(Authenticated(Ctx::new(state.db.clone(), actor)));

@@ -50,8 +50,11 @@ pub async fn idempotency(
     };
     // Authentication comes first: without valid credentials the handler answers 401 on its
     // own, whatever the key looks like, and nothing is stored.
-    let actor = match bearer(req.request()) {
-        Ok(Some(token)) => crm_identity::ops::authenticate(&state.db, &state.auth, &token)
+    // Already authenticated for this request by the rate limiter, or now.
+    let known = req.extensions().get::<crm_core::Actor>().cloned();
+    let actor = match (known, bearer(req.request())) {
+        (Some(actor), _) => Some(actor),
+        (None, Ok(Some(token))) => crm_identity::ops::authenticate(&state.db, &state.auth, &token)
             .await
             .ok(),
         _ => None,
