@@ -21,6 +21,21 @@ pub trait Versioned {
     fn version(&self) -> i64;
 }
 
+/// Implements [`Versioned`] for read models with `id: Uuid` and `version: i64` fields.
+#[macro_export]
+macro_rules! versioned {
+    ($($t:ty),+ $(,)?) => {$(
+        impl $crate::kit::Versioned for $t {
+            fn id(&self) -> uuid::Uuid {
+                self.id
+            }
+            fn version(&self) -> i64 {
+                self.version
+            }
+        }
+    )+};
+}
+
 /// A resource with a list and single reads: the base of the kit.
 pub trait Records: Send + Sync + 'static {
     /// Its field declaration (filters, sort, search).

@@ -4,7 +4,7 @@
 use crate::dto::{Company, CompanyPatch, Contact, ContactPatch, NewCompany, NewContact};
 use crate::ops;
 use crm_core::audit::HistoryEntry;
-use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update, Versioned};
+use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
 use uuid::Uuid;
@@ -14,23 +14,7 @@ pub struct Contacts;
 /// Companies (accounts).
 pub struct Companies;
 
-impl Versioned for Contact {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
-
-impl Versioned for Company {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+crm_core::versioned!(Contact, Company);
 
 impl Records for Contacts {
     const RESOURCE: &'static Resource = &ops::CONTACT_FIELDS;

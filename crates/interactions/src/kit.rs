@@ -3,7 +3,7 @@
 use crate::dto::{Activity, ActivityPatch, NewActivity};
 use crate::ops;
 use crm_core::audit::HistoryEntry;
-use crm_core::kit::{Create, Delete, History, Records, Update, Versioned};
+use crm_core::kit::{Create, Delete, History, Records, Update};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
 use uuid::Uuid;
@@ -11,14 +11,7 @@ use uuid::Uuid;
 /// Activities: calls, emails, meetings, notes, tasks, visits, presentations, feedback.
 pub struct Activities;
 
-impl Versioned for Activity {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+crm_core::versioned!(Activity);
 
 impl Records for Activities {
     const RESOURCE: &'static Resource = &ops::ACTIVITY_FIELDS;

@@ -7,7 +7,7 @@ use crate::dto::{
 };
 use crate::ops::{self, DocType};
 use crm_core::audit::HistoryEntry;
-use crm_core::kit::{Create, Delete, History, Records, Update, Versioned};
+use crm_core::kit::{Create, Delete, History, Records, Update};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
 use uuid::Uuid;
@@ -25,23 +25,7 @@ pub struct Products;
 /// Leads: prospective customers not yet in the customer base.
 pub struct Leads;
 
-impl Versioned for Product {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
-
-impl Versioned for Lead {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+crm_core::versioned!(Product, Lead, Deal, SalesDocument);
 
 impl Records for Products {
     const RESOURCE: &'static Resource = &ops::PRODUCT_FIELDS;
@@ -114,24 +98,6 @@ impl Create for Leads {
 impl History for Leads {
     async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
         Ok(ops::lead_history(ctx, id, page).await?)
-    }
-}
-
-impl Versioned for Deal {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
-
-impl Versioned for SalesDocument {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
     }
 }
 

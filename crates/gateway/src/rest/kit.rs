@@ -184,73 +184,75 @@ where
     }
 
     /// Adds `POST /{path}`.
-    pub fn create(mut self) -> Self
+    pub fn create(self) -> Self
     where
         R: Create,
         R::New: ToSchema,
     {
-        self.entries.push(Entry {
-            at: suffix(Op::Create),
-            route: || web::post().to(create::<R>),
-            doc: Some(doc_create::<R>),
-        });
-        self
+        self.with(Op::Create, || web::post().to(create::<R>), doc_create::<R>)
     }
 
     /// Adds `PATCH /{path}/{id}`.
-    pub fn update(mut self) -> Self
+    pub fn update(self) -> Self
     where
         R: Update,
         R::Patch: ToSchema,
     {
-        self.entries.push(Entry {
-            at: suffix(Op::Update),
-            route: || web::patch().to(update::<R>),
-            doc: Some(doc_update::<R>),
-        });
-        self
+        self.with(Op::Update, || web::patch().to(update::<R>), doc_update::<R>)
     }
 
     /// Adds `DELETE /{path}/{id}` and `POST /{path}/{id}/restore`.
-    pub fn delete(mut self) -> Self
+    pub fn delete(self) -> Self
     where
         R: Delete,
     {
-        self.entries.push(Entry {
-            at: suffix(Op::Delete),
-            route: || web::delete().to(delete::<R>),
-            doc: Some(doc_delete::<R>),
-        });
-        self.entries.push(Entry {
-            at: suffix(Op::Restore),
-            route: || web::post().to(restore::<R>),
-            doc: Some(doc_restore::<R>),
-        });
-        self
+        self.with(
+            Op::Delete,
+            || web::delete().to(delete::<R>),
+            doc_delete::<R>,
+        )
+        .with(
+            Op::Restore,
+            || web::post().to(restore::<R>),
+            doc_restore::<R>,
+        )
     }
 
     /// Adds `GET /{path}/deleted`.
-    pub fn deleted(mut self) -> Self
+    pub fn deleted(self) -> Self
     where
         R: ListDeleted,
     {
-        self.entries.push(Entry {
-            at: suffix(Op::Deleted),
-            route: || web::get().to(deleted::<R>),
-            doc: Some(doc_deleted::<R>),
-        });
-        self
+        self.with(
+            Op::Deleted,
+            || web::get().to(deleted::<R>),
+            doc_deleted::<R>,
+        )
     }
 
     /// Adds `GET /{path}/{id}/history`.
-    pub fn history(mut self) -> Self
+    pub fn history(self) -> Self
     where
         R: History,
     {
+        self.with(
+            Op::History,
+            || web::get().to(history::<R>),
+            doc_history::<R>,
+        )
+    }
+
+    /// Adds a standard operation: its route and its OpenAPI operation.
+    fn with(
+        mut self,
+        op: Op,
+        route: fn() -> Route,
+        doc: fn(&mut utoipa::openapi::OpenApi),
+    ) -> Self {
         self.entries.push(Entry {
-            at: suffix(Op::History),
-            route: || web::get().to(history::<R>),
-            doc: Some(doc_history::<R>),
+            at: suffix(op),
+            route,
+            doc: Some(doc),
         });
         self
     }
