@@ -100,6 +100,44 @@ dual! {
         app.get(&format!("/api/v1/contacts/{ann_id}/timeline"), Some(&other.token)).await.problem(404, "not_found");
     }
 
+    async fn a_timeline_page_is_one_statement_per_source(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let c = app.post("/api/v1/contacts", Some(&s.token), json!({"last_name": "Lovelace"})).await.ok(201);
+        let id = c["id"].as_str().unwrap().to_owned();
+        for k in 0..3 {
+            app.post("/api/v1/activities", Some(&s.token), json!({"kind": "call", "channel": "phone", "contact_id": id, "subject": format!("A{k}")})).await.ok(201);
+        }
+        let statements = || app.server().state.metrics.statements();
+        let pg = app.backend == crm_tests::Backend::Postgres;
+        // Authentication reads the user on SQLite (1 statement) and, once the server listens
+        // for user changes, nothing on PostgreSQL; the timeline adds one statement per source
+        // (the record's existence is part of each) and nothing else.
+        let auth = u64::from(!pg);
+        for (types, sources, entries) in [("activity", 1, 3), ("activity,change", 2, 4)] {
+            let mut cost = u64::MAX;
+            for _ in 0..250 {
+                let before = statements();
+                let page = app.get(&format!("/api/v1/contacts/{id}/timeline?types={types}"), Some(&s.token)).await.ok(200);
+                cost = statements() - before;
+                assert_eq!(page["data"].as_array().unwrap().len(), entries, "{page}");
+                if cost == auth + sources {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            assert_eq!(cost, auth + sources, "statements of a {types} timeline page");
+        }
+        // A deleted contact's timeline is a 404, although its activities' links are live.
+        app.delete(&format!("/api/v1/contacts/{id}"), Some(&s.token)).await.ok(204);
+        app.get(&format!("/api/v1/contacts/{id}/timeline?types=activity"), Some(&s.token)).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/contacts/{id}/timeline"), Some(&s.token)).await.problem(404, "not_found");
+        // An empty timeline of a live contact is an empty page (the one case that asks whether
+        // the contact exists).
+        let empty = app.post("/api/v1/contacts", Some(&s.token), json!({"last_name": "Empty"})).await.ok(201);
+        let page = app.get(&format!("/api/v1/contacts/{}/timeline?types=activity", empty["id"].as_str().unwrap()), Some(&s.token)).await.ok(200);
+        assert_eq!(page["data"], json!([]));
+    }
+
     async fn nested_graphql_statement_count_does_not_grow_with_page_size(app: &TestApp) {
         let s = app.signup("Acme", "admin@acme.test").await;
         for i in 0..50 {

@@ -104,6 +104,34 @@ pub async fn append(
 ) -> Result<()> {
     let backend = db.get_database_backend();
     let now = Utc::now();
+    if backend == DbBackend::Postgres {
+        // Both rows in one statement: one round trip per change instead of two.
+        let stmt = sea_orm::Statement::from_sql_and_values(
+            backend,
+            "WITH h AS (INSERT INTO record_history (id, org_id, record_type, record_id, action, \
+             actor_user_id, actor_api_key_id, changes, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8 AS jsonb), $9)) \
+             INSERT INTO outbox_events (id, org_id, topic, record_type, record_id, actor_user_id, \
+             actor_api_key_id, payload, created_at) \
+             VALUES ($10, $2, $11, $3, $4, $6, $7, CAST($12 AS jsonb), $9)",
+            [
+                new_id().into(),
+                ctx.org_id().into(),
+                record_type.into(),
+                record_id.into(),
+                action.into(),
+                Some(ctx.actor.user_id).into(),
+                ctx.actor.api_key_id.into(),
+                changes.to_string().into(),
+                now.into(),
+                new_id().into(),
+                format!("{record_type}.{action}").into(),
+                payload.to_string().into(),
+            ],
+        );
+        db.execute_raw(stmt).await?;
+        return Ok(());
+    }
     let history = Query::insert()
         .into_table(Alias::new("record_history"))
         .columns(

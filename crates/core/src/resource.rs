@@ -97,8 +97,9 @@ impl Field {
 pub struct Search {
     /// The SQLite FTS5 table (external content, kept by triggers) over the searched columns.
     pub fts_table: &'static str,
-    /// The text PostgreSQL searches, as an SQL expression over the row's columns; a GIN index
-    /// on `to_tsvector('simple', <this expression>)` must exist, written identically.
+    /// The text PostgreSQL searches, as an SQL expression over the row's columns: the table's
+    /// stored column `search_vector` (GIN-indexed) is generated as
+    /// `to_tsvector('simple', <this expression>)`, written identically in its migration.
     pub pg_text: &'static str,
 }
 

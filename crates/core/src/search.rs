@@ -1,5 +1,6 @@
 //! Full-text search: the tokens records are searched by, and the condition of a `q` parameter
-//! (PostgreSQL: a `tsvector` over `search_text`; SQLite: an FTS5 table kept by triggers).
+//! (PostgreSQL: the stored `tsvector` column `search_vector`; SQLite: an FTS5 table kept by
+//! triggers).
 
 use crate::error::Result;
 use crate::list::bind;
@@ -39,12 +40,10 @@ pub(crate) fn search(backend: DbBackend, how: &Search, q: &str) -> Result<Option
                 .map(|t| format!("{t}:*"))
                 .collect::<Vec<_>>()
                 .join(" & ");
+            // The stored, GIN-indexed `to_tsvector('simple', <pg_text>)` of the row.
             bind(
                 backend,
-                &format!(
-                    "to_tsvector('simple', {}) @@ to_tsquery('simple', ?)",
-                    how.pg_text
-                ),
+                "search_vector @@ to_tsquery('simple', ?)",
                 [DbValue::from(query)],
             )
         }

@@ -18,13 +18,13 @@ use sea_orm_migration::sea_orm::DbBackend;
 pub struct Migration;
 
 /// One searched table: its name, its searched columns, and the PostgreSQL text expression.
-struct Searched {
-    table: &'static str,
+pub(crate) struct Searched {
+    pub(crate) table: &'static str,
     columns: &'static [&'static str],
-    pg_text: &'static str,
+    pub(crate) pg_text: &'static str,
 }
 
-const SEARCHED: &[Searched] = &[
+pub(crate) const SEARCHED: &[Searched] = &[
     Searched {
         table: "activities",
         columns: &["subject", "body", "outcome", "feedback_category"],

@@ -107,11 +107,23 @@ pub(crate) async fn find_any(
     ctx: &Ctx,
     id: Uuid,
 ) -> Result<contact::Model> {
-    contact::Entity::find_by_id(id)
-        .filter(contact::Column::OrgId.eq(ctx.org_id()))
+    find_any_select(ctx, id)
         .one(db)
         .await?
         .ok_or_else(|| Error::not_found("Contact").into())
+}
+
+fn find_any_select(ctx: &Ctx, id: Uuid) -> sea_orm::Select<contact::Entity> {
+    contact::Entity::find_by_id(id).filter(contact::Column::OrgId.eq(ctx.org_id()))
+}
+
+/// The SQL `GET /contacts/{id}` runs (for the benchmark's baselines).
+#[doc(hidden)]
+pub fn contact_get_sql(ctx: &Ctx, id: Uuid) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    find_any_select(ctx, id)
+        .limit(1)
+        .build(ctx.db.get_database_backend())
 }
 
 /// A live contact row: merged ones answer 404 with `merged_into`, deleted ones 404.

@@ -40,10 +40,15 @@ pub async fn contacts_by_company(
         _ => "?".to_owned(),
     };
     let marks: Vec<String> = (0..company_ids.len()).map(|i| mark(i + 2)).collect();
+    // The model's columns only (not the stored search vector).
+    let columns: Vec<String> = <contact::Column as sea_orm::Iterable>::iter()
+        .map(|c| format!("c.{}", sea_orm::IdenStatic::as_str(&c)))
+        .collect();
     let sql = format!(
-        "SELECT * FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.company_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
+        "SELECT * FROM (SELECT {}, ROW_NUMBER() OVER (PARTITION BY c.company_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
          FROM contacts c WHERE c.org_id = {} AND c.deleted_at IS NULL AND c.company_id IN ({})) ranked WHERE rn <= {} \
          ORDER BY company_id, rn",
+        columns.join(", "),
         mark(1),
         marks.join(", "),
         mark(company_ids.len() + 2),

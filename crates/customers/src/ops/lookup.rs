@@ -4,7 +4,7 @@ use super::common::phone_search;
 use crate::error::Result;
 use crate::model::{company, contact};
 use crm_core::{Action, Ctx};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -44,6 +44,34 @@ pub async fn company_is_live(db: &impl ConnectionTrait, ctx: &Ctx, id: Uuid) -> 
         .one(db)
         .await?
         .is_some())
+}
+
+/// A condition, for another domain's statement, that a live contact of the caller's
+/// organization has this id (an uncorrelated `EXISTS`, evaluated once per statement).
+pub fn contact_is_live_expr(ctx: &Ctx, id: Uuid) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(contact::Entity)
+            .and_where(contact::Column::Id.eq(id))
+            .and_where(contact::Column::OrgId.eq(ctx.org_id()))
+            .and_where(contact::Column::DeletedAt.is_null())
+            .to_owned(),
+    )
+}
+
+/// A condition, for another domain's statement, that a live company of the caller's
+/// organization has this id (an uncorrelated `EXISTS`, evaluated once per statement).
+pub fn company_is_live_expr(ctx: &Ctx, id: Uuid) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(company::Entity)
+            .and_where(company::Column::Id.eq(id))
+            .and_where(company::Column::OrgId.eq(ctx.org_id()))
+            .and_where(company::Column::DeletedAt.is_null())
+            .to_owned(),
+    )
 }
 
 /// The live contact with this email (any case) or phone (any format that normalises to the same

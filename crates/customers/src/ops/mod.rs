@@ -16,8 +16,9 @@ pub use companies::{
     list_companies, list_deleted_companies, restore_company, update_company, upsert_company,
 };
 pub use contacts::{
-    contact_history, contact_list_sql, create_contact, create_contact_in, delete_contact,
-    get_contact, list_contacts, list_deleted_contacts, restore_contact, update_contact,
+    contact_get_sql, contact_history, contact_list_sql, create_contact, create_contact_in,
+    delete_contact, get_contact, list_contacts, list_deleted_contacts, restore_contact,
+    update_contact,
 };
 pub use custom_fields::{
     create_custom_field, delete_custom_field, get_custom_field, list_custom_fields,
@@ -27,7 +28,8 @@ pub use loaders::{
     companies_by_ids, company_contact_cursor, company_contacts_after, contacts_by_company,
 };
 pub use lookup::{
-    ContactRef, company_by_domain_or_name, company_is_live, contact_by_email_or_phone, contact_ref,
+    ContactRef, company_by_domain_or_name, company_is_live, company_is_live_expr,
+    contact_by_email_or_phone, contact_is_live_expr, contact_ref,
 };
 pub use merge::{merge_companies, merge_companies_in, merge_contacts, merge_contacts_in};
 pub use owners::transfer_owner;

@@ -47,11 +47,16 @@ pub async fn activities_by_contact(
         None => String::new(),
     };
     let n = n + 1;
+    // The model's columns only (not the stored search vector).
+    let columns: Vec<String> = <activity::Column as sea_orm::Iterable>::iter()
+        .map(|c| format!("a.{}", sea_orm::IdenStatic::as_str(&c)))
+        .collect();
     let sql = format!(
-        "SELECT x.record_id AS link_record_id, a.* FROM (\
+        "SELECT x.record_id AS link_record_id, {} FROM (\
            SELECT l.record_id, l.activity_id, ROW_NUMBER() OVER (PARTITION BY l.record_id ORDER BY l.occurred_at DESC, l.activity_id DESC) AS rn \
            FROM activity_links l WHERE l.org_id = {} AND l.record_type = 'contact' AND l.deleted = false AND l.record_id IN ({}){keyset}\
          ) x JOIN activities a ON a.id = x.activity_id WHERE x.rn <= {} ORDER BY x.record_id, x.rn",
+        columns.join(", "),
         mark(1),
         marks.join(", "),
         mark(n),

@@ -14,4 +14,4 @@ pub use activities::{
 pub use loaders::{activities_by_contact, contact_activity_cursor};
 pub use merge::{merge_companies, merge_contacts};
 pub use tasks::{complete_task, feedback_summary, my_open_tasks, overdue_tasks};
-pub use timeline::{TimelineFilter, TimelineRecord, timeline};
+pub use timeline::{TimelineFilter, TimelineRecord, contact_timeline_sql, timeline};
