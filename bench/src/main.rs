@@ -7,6 +7,7 @@
 
 mod generate;
 mod load;
+mod pgbench;
 mod scenarios;
 mod server;
 
