@@ -121,6 +121,15 @@ impl Server {
         Some((field("VmRSS:")?, field("VmHWM:")?))
     }
 
+    /// Starts a new peak: the kernel resets the process's peak resident memory (`VmHWM`) to its
+    /// current resident memory (`/proc/<pid>/clear_refs`, value 5). Returns whether it could.
+    pub fn reset_peak(&self) -> bool {
+        let Server::Process { child, .. } = self else {
+            return false;
+        };
+        std::fs::write(format!("/proc/{}/clear_refs", child.0.id()), "5").is_ok()
+    }
+
     /// The process id of the server, when it runs in its own process.
     pub fn pid(&self) -> Option<u32> {
         match self {

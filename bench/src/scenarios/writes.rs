@@ -306,6 +306,9 @@ async fn s8_direct(
 /// those of earlier runs on the same data.
 pub(crate) async fn s10(env: &Env, server: &Server) -> Result<Row, String> {
     let marker = format!("s10 {}", Uuid::now_v7().simple());
+    // The peak is S10's own; what earlier scenarios left resident is reported beside it.
+    let before = server.memory_kb().map(|(rss, _)| rss);
+    let reset = server.reset_peak();
     let (c, w) = (env.admin.clone(), env.writer.clone());
     let acknowledged = Rc::new(std::cell::Cell::new(0u64));
     let acks = acknowledged.clone();
@@ -344,7 +347,15 @@ pub(crate) async fn s10(env: &Env, server: &Server) -> Result<Row, String> {
     .await?;
     let (memory, memory_met) = match server.memory_kb() {
         Some((rss, peak)) => (
-            format!("server RSS {rss} kB, peak {peak} kB (target < 200 MB)"),
+            format!(
+                "server RSS {} kB before S10, {rss} kB after, peak {peak} kB {} (target < 200 MB)",
+                before.unwrap_or(0),
+                if reset {
+                    "during S10"
+                } else {
+                    "since the start"
+                }
+            ),
             peak < 200 * 1024,
         ),
         None => (
