@@ -352,6 +352,16 @@ mod tests {
     }
 
     #[test]
+    fn api_key_usage_is_written_at_least_once_a_minute() {
+        let with = |secs| Config {
+            api_key_usage_flush_secs: secs,
+            ..Config::default()
+        };
+        assert!(with(1).validate().is_ok() && with(60).validate().is_ok());
+        assert!(with(0).validate().is_err() && with(61).validate().is_err());
+    }
+
+    #[test]
     fn layers_file_then_overrides() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("crm.toml");

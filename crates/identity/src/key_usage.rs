@@ -128,3 +128,53 @@ pub async fn run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectOptions, Database};
+
+    #[tokio::test]
+    async fn keeps_the_latest_use_and_retries_a_failed_write() {
+        let mut options = ConnectOptions::new("sqlite::memory:");
+        options.max_connections(1);
+        let db = Database::connect(options).await.unwrap();
+        let usage = KeyUsage::default();
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let t0 = Utc::now();
+        let t1 = t0 + chrono::Duration::seconds(5);
+        usage.record(a, t1);
+        usage.record(a, t0);
+        usage.record(b, t0);
+        assert_eq!(usage.pending(), 2);
+        // No table yet: the write fails and the uses wait for the next flush.
+        assert!(usage.flush(&db).await.is_err());
+        assert_eq!(usage.pending(), 2);
+        db.execute_unprepared("CREATE TABLE api_keys (id BLOB PRIMARY KEY, last_used_at TEXT)")
+            .await
+            .unwrap();
+        for id in [a, b] {
+            db.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "INSERT INTO api_keys (id) VALUES (?)",
+                [id.into()],
+            ))
+            .await
+            .unwrap();
+        }
+        assert_eq!(usage.flush(&db).await.unwrap(), 2);
+        assert_eq!(usage.pending(), 0);
+        let stored = db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "SELECT last_used_at FROM api_keys WHERE id = ?",
+                [a.into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let at: DateTime<Utc> = stored.try_get_by_index(0).unwrap();
+        assert_eq!(at, t1, "the latest use wins");
+        assert_eq!(usage.flush(&db).await.unwrap(), 0);
+    }
+}
