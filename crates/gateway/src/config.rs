@@ -113,6 +113,9 @@ pub struct Config {
     /// OTLP/HTTP collector to export trace spans to, such as `http://127.0.0.1:4318`
     /// (`CRM_OTLP_ENDPOINT`; spans go to `<endpoint>/v1/traces`); unset: no export.
     pub otlp_endpoint: Option<String>,
+    /// How often, in seconds, the last use of API keys is written to the database
+    /// (`CRM_API_KEY_USAGE_FLUSH_SECS`, 1 to 60): requests only note it in memory.
+    pub api_key_usage_flush_secs: u64,
     /// Routes a program embedding the server adds under `/api/v1` (behind the same middleware as
     /// every API route); the test suite uses it. Not settable from files or the environment.
     #[serde(skip)]
@@ -152,6 +155,7 @@ impl Default for Config {
             redis_url: None,
             redis_key_prefix: "crm:".to_owned(),
             otlp_endpoint: None,
+            api_key_usage_flush_secs: 60,
             extra_api_routes: None,
         }
     }
@@ -306,6 +310,9 @@ impl Config {
                 "must start with http:// (TLS is not supported)",
             );
         }
+        if !(1..=60).contains(&self.api_key_usage_flush_secs) {
+            return invalid("api_key_usage_flush_secs", "must be from 1 to 60");
+        }
         if self.workers == Some(0) {
             return invalid("workers", "must be positive");
         }
@@ -342,6 +349,16 @@ mod tests {
         assert!(!shown.contains("xxxx"), "{shown}");
         c.jwt_secret = Some(Secret("short".into()));
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn api_key_usage_is_written_at_least_once_a_minute() {
+        let with = |secs| Config {
+            api_key_usage_flush_secs: secs,
+            ..Config::default()
+        };
+        assert!(with(1).validate().is_ok() && with(60).validate().is_ok());
+        assert!(with(0).validate().is_err() && with(61).validate().is_err());
     }
 
     #[test]

@@ -54,6 +54,51 @@ pub struct RunningServer {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The `crm_principals` listener on PostgreSQL (aborted with the server).
     _principals: Option<AbortOnDrop>,
+    /// The writer of API keys' last use.
+    key_usage: UsageFlusher,
+}
+
+/// The background writer of API keys' last use (`crm_identity::key_usage::run`): told to stop,
+/// it writes what is pending once more; dropped, it is aborted.
+struct UsageFlusher {
+    stop: Arc<tokio::sync::Notify>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl UsageFlusher {
+    fn start(state: &AppState) -> Self {
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let task = tokio::spawn(crm_identity::key_usage::run(
+            state.db.clone(),
+            state.auth.key_usage.clone(),
+            std::time::Duration::from_secs(state.config.api_key_usage_flush_secs),
+            stop.clone(),
+        ));
+        Self {
+            stop,
+            task: Some(task),
+        }
+    }
+
+    /// Writes the pending uses and ends the task (waiting 10 s at most).
+    async fn finish(mut self) {
+        self.stop.notify_one();
+        if let Some(task) = self.task.take()
+            && tokio::time::timeout(std::time::Duration::from_secs(10), task)
+                .await
+                .is_err()
+        {
+            tracing::warn!("the last use of API keys was not written before stopping");
+        }
+    }
+}
+
+impl Drop for UsageFlusher {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
 }
 
 /// A background task that ends when its owner is dropped.
@@ -66,20 +111,20 @@ impl Drop for AbortOnDrop {
 }
 
 impl RunningServer {
-    /// Stops gracefully: `/readyz` turns 503, in-flight requests finish, then the server stops.
+    /// Stops gracefully: `/readyz` turns 503, in-flight requests finish, then the server stops
+    /// and writes the last use of API keys still pending.
     pub async fn stop(self) -> std::io::Result<()> {
         self.state.draining.store(true, Ordering::Relaxed);
         self.handle.stop(true).await;
-        self.task
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))?
+        self.wait().await
     }
 
-    /// Waits until the server stops (after [`RunningServer::stop`] or a signal).
+    /// Waits until the server stops (after [`RunningServer::stop`] or a signal), then writes the
+    /// last use of API keys still pending.
     pub async fn wait(self) -> std::io::Result<()> {
-        self.task
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))?
+        let served = self.task.await;
+        self.key_usage.finish().await;
+        served.map_err(|e| std::io::Error::other(e.to_string()))?
     }
 }
 
@@ -232,6 +277,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             state.auth.principals.clone(),
         )))
     });
+    let key_usage = UsageFlusher::start(&state);
     tracing::info!(%addr, env = ?config.env, "serving");
     Ok(RunningServer {
         addr,
@@ -239,6 +285,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         state,
         task,
         _principals: principals,
+        key_usage,
     })
 }
 

@@ -79,6 +79,8 @@ pub struct Auth {
     pub settings: AuthSettings,
     /// This server's cache of authenticated users (see [`crate::principal_cache`]).
     pub principals: std::sync::Arc<crate::principal_cache::PrincipalCache>,
+    /// This server's uses of API keys not yet written (see [`crate::key_usage`]).
+    pub key_usage: std::sync::Arc<crate::key_usage::KeyUsage>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -107,6 +109,7 @@ impl Auth {
             validation,
             settings,
             principals: crate::principal_cache::PrincipalCache::new(),
+            key_usage: crate::key_usage::KeyUsage::new(),
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod dto;
 pub mod error;
 pub mod jwt;
+pub mod key_usage;
 mod model;
 pub mod ops;
 pub mod password;

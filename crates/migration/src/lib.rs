@@ -13,6 +13,7 @@ mod m20261123_000004_sales;
 mod m20261123_000005_principal_notifications;
 mod m20261202_000006_sessions;
 mod m20261202_000007_search;
+mod m20261202_000008_api_key_notifications;
 mod m20261202_000009_search_vectors;
 
 /// The ordered list of migrations.
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_principal_notifications::Migration),
             Box::new(m20261202_000006_sessions::Migration),
             Box::new(m20261202_000007_search::Migration),
+            Box::new(m20261202_000008_api_key_notifications::Migration),
             Box::new(m20261202_000009_search_vectors::Migration),
         ]
     }

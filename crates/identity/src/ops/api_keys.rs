@@ -76,7 +76,8 @@ pub async fn get_api_key(ctx: &Ctx, id: Uuid) -> Result<ApiKey> {
         .ok_or_else(|| Error::not_found("API key").into())
 }
 
-/// Revokes an API key; it stops authenticating at once. Revoking twice is harmless.
+/// Revokes an API key; it stops authenticating at once (this server forgets it right after the
+/// commit, the others when the database notifies them). Revoking twice is harmless.
 pub async fn revoke_api_key(ctx: &Ctx, id: Uuid) -> Result<ApiKey> {
     ctx.require(Action::ManageKeys)?;
     let tx = begin_write(&ctx.db).await?;
@@ -93,5 +94,6 @@ pub async fn revoke_api_key(ctx: &Ctx, id: Uuid) -> Result<ApiKey> {
         key
     };
     tx.commit().await?;
+    crate::principal_cache::forget(key.id);
     Ok(convert::api_key(key))
 }
