@@ -98,7 +98,7 @@ struct SortKey {
 }
 
 /// A planned list query: apply [`Plan::condition`] and [`Plan::order`] to the select, fetch
-/// `limit + 1` rows, and build the next cursor with [`Plan::cursor_for`].
+/// `limit + 1` rows, and build the next cursor with [`Plan::cursor_after`].
 #[derive(Debug)]
 pub struct Plan {
     /// Filters, search and the keyset predicate.
@@ -348,18 +348,75 @@ pub fn plan(
     })
 }
 
-/// The cursor of `row` (the record as JSON) in a list of `resource` sorted by `sort`, the same
-/// the list gives it: for pages of a relation loaded in one statement, continued by the list.
-pub fn cursor_of(resource: &Resource, sort: &str, row: &Value, id: Uuid) -> Result<String> {
+/// A record whose list cursor is made of its sort keys alone, read from its own fields, so a
+/// page's cursors never turn whole records into JSON. Implemented with [`sort_keys!`](crate::sort_keys).
+pub trait SortKeys {
+    /// The value of the sortable field `name` (as the API names it, `custom.<key>` included) as
+    /// the record shows it in JSON; `Value::Null` for a field it does not have.
+    fn sort_key(&self, name: &str) -> Value;
+}
+
+/// Implements [`SortKeys`] for a read model from the names of its sortable fields (the API's
+/// names, which are the struct's): `sort_keys!(Contact { created_at, last_name }, custom)`; with
+/// `custom`, `custom.<key>` reads the record's `custom` object.
+#[macro_export]
+macro_rules! sort_keys {
+    ($t:ty { $($f:ident),* $(,)? } $(, $custom:ident)?) => {
+        impl $crate::list::SortKeys for $t {
+            fn sort_key(&self, name: &str) -> serde_json::Value {
+                $(
+                    if let Some(key) = name.strip_prefix("custom.") {
+                        return self.$custom.get(key).cloned().unwrap_or(serde_json::Value::Null);
+                    }
+                )?
+                match name {
+                    $(stringify!($f) => {
+                        serde_json::to_value(&self.$f).unwrap_or(serde_json::Value::Null)
+                    })*
+                    _ => serde_json::Value::Null,
+                }
+            }
+        }
+    };
+}
+
+/// The cursor of `row` in a list of `resource` sorted by `sort`, the same the list gives it: for
+/// pages of a relation loaded in one statement, continued by the list.
+pub fn cursor_after<T: SortKeys>(
+    resource: &Resource,
+    sort: &str,
+    row: &T,
+    id: Uuid,
+) -> Result<String> {
     let params = ListParams {
         sort: Some(sort.to_owned()),
         ..ListParams::default()
     };
     // The backend only shapes SQL, which is not used here.
-    Ok(plan(DbBackend::Sqlite, resource, &[], &params, Uuid::nil())?.cursor_for(row, id))
+    Ok(plan(DbBackend::Sqlite, resource, &[], &params, Uuid::nil())?.cursor_after(row, id))
+}
+
+/// A record as its API JSON (`custom.<key>` reads its `custom` object).
+impl SortKeys for Value {
+    fn sort_key(&self, name: &str) -> Value {
+        match name.strip_prefix("custom.") {
+            Some(key) => self["custom"][key].clone(),
+            None => self[name].clone(),
+        }
+    }
 }
 
 impl Plan {
+    /// The cursor after `row`: its sort keys and its id.
+    pub fn cursor_after<T: SortKeys>(&self, row: &T, id: Uuid) -> String {
+        let v = self.keys.iter().map(|k| row.sort_key(&k.name)).collect();
+        cursor::encode(&CursorData {
+            s: self.signature.clone(),
+            v,
+            id,
+        })
+    }
+
     /// Applies the filters, the keyset predicate, the order and `limit + 1` (the extra row only
     /// tells that another page follows) to a select.
     pub fn apply<E: sea_orm::EntityTrait>(&self, query: sea_orm::Select<E>) -> sea_orm::Select<E> {
@@ -372,23 +429,6 @@ impl Plan {
             };
         }
         query.limit(self.limit + 1)
-    }
-
-    /// The cursor after a row, given the row as its API JSON and its id.
-    pub fn cursor_for(&self, row: &Value, id: Uuid) -> String {
-        let v = self
-            .keys
-            .iter()
-            .map(|k| match k.name.strip_prefix("custom.") {
-                Some(key) => row["custom"][key].clone(),
-                None => row[k.name.as_str()].clone(),
-            })
-            .collect();
-        cursor::encode(&CursorData {
-            s: self.signature.clone(),
-            v,
-            id,
-        })
     }
 }
 
@@ -575,7 +615,7 @@ mod tests {
             &params(&[("sort", "last_name")]),
         )
         .unwrap();
-        let c = p.cursor_for(&serde_json::json!({"last_name": null}), Uuid::nil());
+        let c = p.cursor_after(&serde_json::json!({"last_name": null}), Uuid::nil());
         assert!(
             plan(
                 DbBackend::Sqlite,

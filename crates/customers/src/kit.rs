@@ -15,6 +15,24 @@ pub struct Contacts;
 pub struct Companies;
 
 crm_core::versioned!(Contact, Company);
+crm_core::sort_keys!(
+    Contact {
+        created_at,
+        updated_at,
+        last_name,
+        first_name,
+        email
+    },
+    custom
+);
+crm_core::sort_keys!(
+    Company {
+        created_at,
+        updated_at,
+        name
+    },
+    custom
+);
 
 impl Records for Contacts {
     const RESOURCE: &'static Resource = &ops::CONTACT_FIELDS;

@@ -12,6 +12,12 @@ use uuid::Uuid;
 pub struct Activities;
 
 crm_core::versioned!(Activity);
+crm_core::sort_keys!(Activity {
+    occurred_at,
+    created_at,
+    updated_at,
+    due_at
+});
 
 impl Records for Activities {
     const RESOURCE: &'static Resource = &ops::ACTIVITY_FIELDS;

@@ -26,6 +26,28 @@ pub struct Products;
 pub struct Leads;
 
 crm_core::versioned!(Product, Lead, Deal, SalesDocument);
+crm_core::sort_keys!(Product {
+    created_at,
+    updated_at,
+    sku,
+    name
+});
+crm_core::sort_keys!(Lead {
+    created_at,
+    updated_at,
+    last_name
+});
+crm_core::sort_keys!(Deal {
+    created_at,
+    updated_at,
+    name,
+    expected_close_date
+});
+crm_core::sort_keys!(SalesDocument {
+    created_at,
+    updated_at,
+    due_date
+});
 
 impl Records for Products {
     const RESOURCE: &'static Resource = &ops::PRODUCT_FIELDS;

@@ -417,7 +417,7 @@ pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Compa
         &params.page,
         items,
         plan.limit,
-        |c| plan.cursor_for(&json_of(c), c.id),
+        |c| plan.cursor_after(c, c.id),
     ))
 }
 

@@ -487,7 +487,7 @@ pub async fn list_contacts(ctx: &Ctx, params: &ListParams) -> Result<Page<Contac
         &params.page,
         items,
         plan.limit,
-        |c| plan.cursor_for(&json_of(c), c.id),
+        |c| plan.cursor_after(c, c.id),
     ))
 }
 

@@ -78,11 +78,10 @@ const COMPANY_CONTACTS_SORT: &str = "-created_at";
 /// The cursor of a contact in its company's contacts (and in the contact list sorted by
 /// `-created_at`).
 pub fn company_contact_cursor(c: &Contact) -> Result<String> {
-    let row = serde_json::to_value(c).map_err(crm_core::Error::internal)?;
-    Ok(crm_core::list::cursor_of(
+    Ok(crm_core::list::cursor_after(
         &super::CONTACT_FIELDS,
         COMPANY_CONTACTS_SORT,
-        &row,
+        c,
         c.id,
     )?)
 }

@@ -565,7 +565,7 @@ pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Acti
         &params.page,
         items,
         plan.limit,
-        |a| plan.cursor_for(&json_of(a), a.id),
+        |a| plan.cursor_after(a, a.id),
     ))
 }
 

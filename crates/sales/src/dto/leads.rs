@@ -71,6 +71,8 @@ pub struct Lead {
     pub version: i64,
     /// When it was captured.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A new lead.

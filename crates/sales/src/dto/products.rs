@@ -42,6 +42,8 @@ pub struct Product {
     pub version: i64,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A product's price in a price list.

@@ -472,7 +472,7 @@ pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
         &params.page,
         items,
         plan.limit,
-        |d| plan.cursor_for(&json_of(d), d.id),
+        |d| plan.cursor_after(d, d.id),
     ))
 }
 

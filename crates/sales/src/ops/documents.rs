@@ -24,7 +24,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -354,7 +354,7 @@ pub async fn list_documents(
         &params.page,
         items,
         plan.limit,
-        |d| plan.cursor_for(&serde_json::to_value(d).unwrap_or(Value::Null), d.id),
+        |d| plan.cursor_after(d, d.id),
     ))
 }
 

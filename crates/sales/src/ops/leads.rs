@@ -41,6 +41,7 @@ fn to_dto(m: lead::Model) -> Lead {
         converted_at: m.converted_at,
         version: m.version,
         created_at: m.created_at,
+        updated_at: m.updated_at,
     }
 }
 
@@ -151,7 +152,7 @@ pub async fn list_leads(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
         &params.page,
         rows.into_iter().map(to_dto).collect(),
         plan.limit,
-        |l: &Lead| plan.cursor_for(&serde_json::to_value(l).unwrap_or_default(), l.id),
+        |l: &Lead| plan.cursor_after(l, l.id),
     ))
 }
 

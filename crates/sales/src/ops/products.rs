@@ -53,6 +53,7 @@ async fn dto(db: &impl ConnectionTrait, m: product::Model) -> Result<Product> {
         prices,
         version: m.version,
         created_at: m.created_at,
+        updated_at: m.updated_at,
     })
 }
 
@@ -363,7 +364,7 @@ pub async fn list_products(ctx: &Ctx, params: &ListParams) -> Result<Page<Produc
         &params.page,
         out,
         plan.limit,
-        |p| plan.cursor_for(&serde_json::to_value(p).unwrap_or_default(), p.id),
+        |p| plan.cursor_after(p, p.id),
     ))
 }
 
