@@ -44,6 +44,11 @@ pub async fn connect(settings: &DbSettings) -> Result<DatabaseConnection, DbErr>
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
+        // sqlx pings every connection it hands out by default: one more round trip (PostgreSQL)
+        // or worker-thread hop (SQLite) per statement, as many as the statements themselves on
+        // a primary-key read. Only a connection idle long enough to have been dropped by the
+        // server, a proxy or a firewall is checked; a broken one still fails its statement.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(settings.log_statements)
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
