@@ -9,7 +9,9 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::json;
 
+mod timing;
 mod write;
+use std::time::Instant;
 use uuid::Uuid;
 pub use write::existing;
 use write::{drop_secondary_indexes, insert, j, recreate_indexes};
@@ -161,6 +163,8 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64) -> Resul
         .await
         .map_err(|e| DbErr::Custom(e.to_string()))?;
     let deferred = drop_secondary_indexes(db).await?;
+    timing::start();
+    let load_started = Instant::now();
     let mut main = None;
     let mut writer = None;
     for org in 0..=scale.other_orgs.max(1) {
@@ -176,7 +180,11 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64) -> Resul
             _ => {}
         }
     }
+    timing::report_tables();
+    timing::phase("generating and loading every table", load_started);
+    let indexes_started = Instant::now();
     recreate_indexes(db, deferred).await?;
+    timing::phase("indexes and ANALYZE", indexes_started);
     let (org_id, contact_ids, heavy_contact) =
         main.ok_or_else(|| DbErr::Custom("no main organization".into()))?;
     let (writer_org_id, writer_contact_ids, _) =

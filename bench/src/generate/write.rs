@@ -8,9 +8,23 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait, Value,
 };
 use sqlx::postgres::PgPoolCopyExt;
+use std::time::Instant;
 use uuid::Uuid;
 
 pub(super) async fn insert(
+    db: &DatabaseConnection,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), DbErr> {
+    let started = Instant::now();
+    let n = rows.len();
+    let result = insert_rows(db, table, columns, rows).await;
+    super::timing::note(table, n, started);
+    result
+}
+
+async fn insert_rows(
     db: &DatabaseConnection,
     table: &str,
     columns: &[&str],
@@ -220,11 +234,15 @@ pub(super) async fn recreate_indexes(
         tx.execute_unprepared("SET LOCAL maintenance_work_mem = '512MB'")
             .await?;
         for def in defs {
+            let started = Instant::now();
             tx.execute_unprepared(&def).await?;
+            super::timing::phase(&def, started);
         }
         tx.commit().await?;
     }
+    let started = Instant::now();
     db.execute_unprepared("ANALYZE").await?;
+    super::timing::phase("ANALYZE", started);
     Ok(())
 }
 
