@@ -76,6 +76,15 @@ enum Piece {
     End,
 }
 
+/// What the generator leaves besides the rows it streamed, per table (by [`Table::index`]).
+struct Leftover {
+    /// The small tables' `COPY` text (empty for the bulk tables).
+    small: Vec<Vec<u8>>,
+    rows: Vec<u64>,
+    /// Time the generator spent waiting for the senders.
+    waited: Vec<Duration>,
+}
+
 /// The generator's side: a buffer per table, and a channel per bulk table.
 struct PgSink {
     bufs: Vec<Vec<u8>>,
@@ -108,15 +117,19 @@ impl PgSink {
         tx.send(Piece::Rows(chunk)).map_err(|_| Closed)
     }
 
-    /// Sends what is left and the end of every bulk table; returns the small tables' text.
-    fn finish(mut self) -> Result<(Vec<Vec<u8>>, Vec<u64>, Vec<Duration>), Closed> {
+    /// Sends what is left and the end of every bulk table.
+    fn finish(mut self) -> Result<Leftover, Closed> {
         for table in Table::BULK {
             self.send(table)?;
             if let Some(tx) = &self.senders[table.index()] {
                 tx.send(Piece::End).map_err(|_| Closed)?;
             }
         }
-        Ok((self.bufs, self.rows, self.waited))
+        Ok(Leftover {
+            small: self.bufs,
+            rows: self.rows,
+            waited: self.waited,
+        })
     }
 }
 
@@ -265,7 +278,15 @@ pub(super) async fn generate(
             Err(e) => return Err(e),
         }
     }
-    let ((main, writer), (small, rows, waited), made_in) = made?;
+    let (
+        (main, writer),
+        Leftover {
+            small,
+            rows,
+            waited,
+        },
+        made_in,
+    ) = made?;
     if let Some(m) = stopped {
         return Err(DbErr::Custom(m));
     }
@@ -310,6 +331,6 @@ pub(super) async fn generate(
     let _ = conn.close().await;
     timing::phase("small tables loaded", started);
 
-    rebuild::put_back(&options, deferred).await?;
+    rebuild::put_back(&options, deferred, &rows).await?;
     Ok((main, writer))
 }

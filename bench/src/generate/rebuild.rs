@@ -99,8 +99,16 @@ struct Job {
     table: String,
     kind: Kind,
     sql: String,
-    /// Bytes of the table, to start the longest first.
-    size: i64,
+    /// Rows of the table, to start the longest first.
+    size: u64,
+}
+
+/// What a connection does next.
+enum Next {
+    Run(Job),
+    /// Every job left conflicts with one running: wait for it to end.
+    Wait,
+    Done,
 }
 
 /// The jobs left and the ones running.
@@ -110,11 +118,10 @@ struct Queue {
 }
 
 impl Queue {
-    /// The next job that conflicts with none running, if any (`Err` while others must end
-    /// first, `Ok(None)` when there is nothing left).
-    fn next(&mut self) -> Result<Option<Job>, ()> {
+    /// The first job left that conflicts with none running.
+    fn next(&mut self) -> Next {
         if self.left.is_empty() {
-            return Ok(None);
+            return Next::Done;
         }
         let free = |job: &Job, running: &[(String, Kind)], left: &[Job]| {
             let clash = running
@@ -135,9 +142,9 @@ impl Queue {
             Some(i) => {
                 let job = self.left.remove(i);
                 self.running.push((job.table.clone(), job.kind));
-                Ok(Some(job))
+                Next::Run(job)
             }
-            None => Err(()),
+            None => Next::Wait,
         }
     }
 
@@ -170,9 +177,9 @@ async fn worker(
     loop {
         let next = queue.borrow_mut().next();
         let job = match next {
-            Ok(Some(job)) => job,
-            Ok(None) => break,
-            Err(()) => {
+            Next::Run(job) => job,
+            Next::Done => break,
+            Next::Wait => {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             }
@@ -192,21 +199,22 @@ async fn worker(
 }
 
 /// Adds the foreign keys back `NOT VALID`, then builds the indexes, validates the keys and
-/// analyzes the tables on [`WORKERS`] connections, then analyzes every other table.
-pub(super) async fn put_back(options: &PgConnectOptions, d: Deferred) -> Result<(), DbErr> {
+/// analyzes the tables on [`WORKERS`] connections, then analyzes every other table. `rows`:
+/// the rows loaded per table (by [`Table::index`]), the measure of each statement's work.
+pub(super) async fn put_back(
+    options: &PgConnectOptions,
+    d: Deferred,
+    rows: &[u64],
+) -> Result<(), DbErr> {
     let started = Instant::now();
     let err = |e: sqlx::Error| DbErr::Custom(e.to_string());
     let mut conn = connect(options).await?;
-    let mut sizes = std::collections::HashMap::new();
-    for table in Table::BULK {
-        let size: i64 = sqlx::query_scalar("SELECT pg_relation_size($1::regclass)")
-            .bind(table.name())
-            .fetch_one(&mut conn)
-            .await
-            .map_err(err)?;
-        sizes.insert(table.name().to_owned(), size);
-    }
-    let size = |t: &str| sizes.get(t).copied().unwrap_or(0);
+    let size = |t: &str| {
+        Table::BULK
+            .iter()
+            .find(|b| b.name() == t)
+            .map_or(0, |b| rows[b.index()])
+    };
     let mut jobs = Vec::new();
     for (table, name, def, validated) in d.keys {
         if validated {
@@ -243,8 +251,9 @@ pub(super) async fn put_back(options: &PgConnectOptions, d: Deferred) -> Result<
             size: 0,
         });
     }
-    // The longest first, so that the two connections end together; indexes before
-    // validations of the same size, as they let more run beside them.
+    // The longest first (the timeline index of activity_links, the largest table, takes a
+    // third of the work), so that the two connections end together; on one table, indexes
+    // before validations, as they let more run beside them.
     jobs.sort_by_key(|j| (std::cmp::Reverse(j.size), j.kind != Kind::Index));
     let queue = RefCell::new(Queue {
         left: jobs,

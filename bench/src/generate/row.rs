@@ -244,13 +244,19 @@ impl Table {
 /// One field of a generated row.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum F<'a> {
+    /// An id or a reference.
     Uuid(Uuid),
     /// A nullable reference.
     OptUuid(Option<Uuid>),
+    /// Text (also decimals, kept as text by the schema).
     Str(&'a str),
+    /// An `integer`.
     I32(i32),
+    /// A `bigint`.
     I64(i64),
+    /// A `boolean`.
     Bool(bool),
+    /// A `timestamptz`.
     Time(DateTime<Utc>),
     /// JSON, already as its text.
     Json(&'static str),
