@@ -3,7 +3,7 @@
 //! written straight into the schema, not through the API.
 //!
 //! The rows are made on a thread of their own ([`make`]) while the database takes them in:
-//! on PostgreSQL as `COPY` text streamed to one `COPY` per bulk table, all at once ([`pg`]),
+//! on PostgreSQL as binary `COPY` data streamed to one `COPY` per bulk table, all at once ([`pg`]),
 //! on SQLite as multi-row inserts in the order they were made ([`write`]).
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
@@ -13,6 +13,7 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use std::time::Instant;
 use uuid::Uuid;
 
+mod copy;
 mod make;
 mod pg;
 mod rebuild;

@@ -1,6 +1,7 @@
-//! PostgreSQL: the rows made on a thread of their own straight into `COPY` text, streamed to
-//! one `COPY ... FROM STDIN` per bulk table, all open at once on connections of their own, so
-//! the generator and the server's ingest of several tables run on every core together.
+//! PostgreSQL: the rows made on a thread of their own straight into binary `COPY` data,
+//! streamed to one `COPY ... FROM STDIN` per bulk table, all open at once on connections of
+//! their own, so the generator and the server's ingest of several tables run on every core
+//! together.
 //!
 //! The bulk tables' secondary indexes and foreign keys are set aside for the load (a foreign
 //! key is checked row by row, and queues an event per row until the statement ends) and put
@@ -8,9 +9,10 @@
 //! pipelines and their stages) are held until the generator is done and then copied in the
 //! order their own foreign keys need.
 
+use super::copy;
 use super::make::{Made, make};
 use super::rebuild::{self, Deferred};
-use super::row::{Closed, F, Sink, Table, TimeCache, copy_row};
+use super::row::{Closed, F, Sink, Table};
 use super::{Scale, timing};
 use sea_orm::{DatabaseConnection, DbErr};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -78,7 +80,7 @@ enum Piece {
 
 /// What the generator leaves besides the rows it streamed, per table (by [`Table::index`]).
 struct Leftover {
-    /// The small tables' `COPY` text (empty for the bulk tables).
+    /// The small tables' `COPY` data (only the bulk tables' trailer for those).
     small: Vec<Vec<u8>>,
     rows: Vec<u64>,
     /// Time the generator spent waiting for the senders.
@@ -91,7 +93,6 @@ struct PgSink {
     rows: Vec<u64>,
     senders: Vec<Option<mpsc::UnboundedSender<Piece>>>,
     budget: Arc<Budget>,
-    times: TimeCache,
     /// Time spent waiting for the senders, per table.
     waited: Vec<Duration>,
 }
@@ -119,6 +120,9 @@ impl PgSink {
 
     /// Sends what is left and the end of every bulk table.
     fn finish(mut self) -> Result<Leftover, Closed> {
+        for buf in &mut self.bufs {
+            buf.extend_from_slice(copy::TRAILER);
+        }
         for table in Table::BULK {
             self.send(table)?;
             if let Some(tx) = &self.senders[table.index()] {
@@ -136,7 +140,7 @@ impl PgSink {
 impl Sink for PgSink {
     fn row(&mut self, table: Table, fields: &[F<'_>]) -> Result<(), Closed> {
         let i = table.index();
-        copy_row(&mut self.bufs[i], fields, &mut self.times);
+        copy::row(&mut self.bufs[i], fields);
         self.rows[i] += 1;
         if self.bufs[i].len() >= CHUNK {
             self.send(table)?;
@@ -186,7 +190,7 @@ async fn send_table(
     let err = |e: sqlx::Error| DbErr::Custom(format!("COPY {}: {e}", table.name()));
     let mut conn = connect(options).await?;
     let statement = format!(
-        "COPY {} ({}) FROM STDIN",
+        "COPY {} ({}) FROM STDIN (FORMAT binary)",
         table.name(),
         table.columns().join(", ")
     );
@@ -243,12 +247,15 @@ pub(super) async fn generate(
     let sink = PgSink {
         bufs: Table::ALL
             .iter()
-            .map(|_| Vec::with_capacity(CHUNK + 4096))
+            .map(|_| {
+                let mut buf = Vec::with_capacity(CHUNK + 4096);
+                buf.extend_from_slice(copy::HEADER);
+                buf
+            })
             .collect(),
         rows: vec![0; Table::ALL.len()],
         senders,
         budget,
-        times: TimeCache::default(),
         waited: vec![Duration::ZERO; Table::ALL.len()],
     };
     let (done_tx, done_rx) = oneshot::channel();
@@ -318,7 +325,7 @@ pub(super) async fn generate(
         }
         let err = |e: sqlx::Error| DbErr::Custom(format!("COPY {}: {e}", table.name()));
         let statement = format!(
-            "COPY {} ({}) FROM STDIN",
+            "COPY {} ({}) FROM STDIN (FORMAT binary)",
             table.name(),
             table.columns().join(", ")
         );
