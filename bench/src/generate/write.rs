@@ -1,24 +1,93 @@
-//! Writing the generated rows: multi-row inserts (SQLite), `COPY` (PostgreSQL), and the secondary
-//! indexes dropped before a load and made again after it; and reading back a data set already
-//! generated.
+//! SQLite: the generated rows as multi-row inserts, batch by batch in the order they were made
+//! (the generator on a thread of its own); and reading back a data set already generated (both
+//! engines).
 
-use super::{Dataset, LAST, PASSWORD};
+use super::make::{Made, make};
+use super::row::{Closed, F, Sink, Table};
+use super::{Dataset, LAST, PASSWORD, Scale, timing};
 use sea_orm::sea_query::{Alias, Query, SimpleExpr};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait, Value,
-};
-use sqlx::postgres::PgPoolCopyExt;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-pub(super) async fn insert(
+/// The generator's side: each table's rows since its last batch.
+struct SqliteSink {
+    rows: Vec<Vec<Vec<Value>>>,
+    tx: mpsc::Sender<(Table, Vec<Vec<Value>>)>,
+}
+
+impl Sink for SqliteSink {
+    fn row(&mut self, table: Table, fields: &[F<'_>]) -> Result<(), Closed> {
+        self.rows[table.index()].push(fields.iter().map(F::value).collect());
+        Ok(())
+    }
+
+    fn flush(&mut self, table: Table) -> Result<(), Closed> {
+        let rows = std::mem::take(&mut self.rows[table.index()]);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.tx.blocking_send((table, rows)).map_err(|_| Closed)
+    }
+}
+
+/// Fills `db` (SQLite, migrated, empty) with the data set; returns the main and the second
+/// organization's [`Made`].
+pub(super) async fn generate(
+    db: &DatabaseConnection,
+    scale: Scale,
+    seed: u64,
+    hash: String,
+) -> Result<(Made, Made), DbErr> {
+    let started = Instant::now();
+    let (tx, mut rx) = mpsc::channel(2);
+    let (done_tx, done_rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("crm-bench-generate".into())
+        .spawn(move || {
+            let mut sink = SqliteSink {
+                rows: Table::ALL.iter().map(|_| Vec::new()).collect(),
+                tx,
+            };
+            let _ = done_tx.send(make(&mut sink, &scale, seed, &hash));
+        })
+        .map_err(|e| DbErr::Custom(format!("starting the generator: {e}")))?;
+    let mut spent = vec![(0usize, Duration::ZERO); Table::ALL.len()];
+    while let Some((table, rows)) = rx.recv().await {
+        let began = Instant::now();
+        let n = rows.len();
+        insert(db, table.name(), table.columns(), rows).await?;
+        let s = &mut spent[table.index()];
+        *s = (s.0 + n, s.1 + began.elapsed());
+    }
+    let made = match done_rx.await {
+        Ok(Ok(made)) => made,
+        Ok(Err(Closed)) => return Err(DbErr::Custom("the inserts stopped".into())),
+        Err(_) => return Err(DbErr::Custom("the generator panicked".into())),
+    };
+    for table in Table::ALL {
+        let (n, took) = spent[table.index()];
+        eprintln!(
+            "timing: {:<16} {n:>10} rows  inserted in {:>7.1} s",
+            table.name(),
+            took.as_secs_f64()
+        );
+    }
+    timing::phase("generated and inserted", started);
+    let started = Instant::now();
+    db.execute_unprepared("ANALYZE").await?;
+    timing::phase("ANALYZE", started);
+    Ok(made)
+}
+
+/// Multi-row inserts of `rows` into `table`, as many rows to a statement as SQLite takes.
+async fn insert(
     db: &DatabaseConnection,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Value>>,
 ) -> Result<(), DbErr> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        return copy_in(db, table, columns, &rows).await;
-    }
     let per_statement = (30_000 / columns.len()).max(1);
     for chunk in rows.chunks(per_statement) {
         let mut q = Query::insert();
@@ -31,78 +100,6 @@ pub(super) async fn insert(
         db.execute(&q).await?;
     }
     Ok(())
-}
-
-/// PostgreSQL: the rows as one `COPY ... FROM STDIN` in text format, sent in chunks of about
-/// 1 MB.
-pub(super) async fn copy_in(
-    db: &DatabaseConnection,
-    table: &str,
-    columns: &[&str],
-    rows: &[Vec<Value>],
-) -> Result<(), DbErr> {
-    let err = |e: sqlx::Error| DbErr::Custom(format!("COPY {table}: {e}"));
-    let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
-    let mut copy = db
-        .get_postgres_connection_pool()
-        .copy_in_raw(&statement)
-        .await
-        .map_err(err)?;
-    let mut buf = String::with_capacity(1 << 21);
-    for row in rows {
-        for (i, v) in row.iter().enumerate() {
-            if i > 0 {
-                buf.push('\t');
-            }
-            copy_text(&mut buf, v);
-        }
-        buf.push('\n');
-        if buf.len() >= 1 << 20 {
-            copy.send(std::mem::take(&mut buf).into_bytes())
-                .await
-                .map_err(err)?;
-        }
-    }
-    if !buf.is_empty() {
-        copy.send(buf.into_bytes()).await.map_err(err)?;
-    }
-    copy.finish().await.map_err(err)?;
-    Ok(())
-}
-
-/// One value in COPY's text format: `\N` for NULL, backslash escapes for the separators.
-pub(super) fn copy_text(buf: &mut String, v: &Value) {
-    use std::fmt::Write as _;
-    let escaped = |buf: &mut String, s: &str| {
-        for ch in s.chars() {
-            match ch {
-                '\\' => buf.push_str("\\\\"),
-                '\t' => buf.push_str("\\t"),
-                '\n' => buf.push_str("\\n"),
-                '\r' => buf.push_str("\\r"),
-                c => buf.push(c),
-            }
-        }
-    };
-    let _ = match v {
-        Value::Bool(Some(b)) => write!(buf, "{}", if *b { 't' } else { 'f' }),
-        Value::Int(Some(n)) => write!(buf, "{n}"),
-        Value::BigInt(Some(n)) => write!(buf, "{n}"),
-        Value::Double(Some(n)) => write!(buf, "{n}"),
-        Value::String(Some(s)) => {
-            escaped(buf, s);
-            Ok(())
-        }
-        Value::Uuid(Some(u)) => write!(buf, "{}", u.hyphenated()),
-        Value::ChronoDateTimeUtc(Some(t)) => {
-            write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"))
-        }
-        Value::Json(Some(j)) => {
-            escaped(buf, &j.to_string());
-            Ok(())
-        }
-        _ => write!(buf, "\\N"),
-    };
 }
 
 /// The data set already in `db` (generated earlier), or `None` when there is none.
@@ -164,70 +161,4 @@ pub async fn existing(db: &DatabaseConnection) -> Result<Option<Dataset>, DbErr>
         writer_email: "admin@org1.bench".to_owned(),
         writer_contact_ids,
     }))
-}
-
-/// The tables the generator fills.
-pub(super) const TABLES: &[&str] = &[
-    "companies",
-    "contacts",
-    "activities",
-    "activity_links",
-    "deals",
-    "sales_documents",
-    "document_lines",
-];
-
-/// PostgreSQL: drops the indexes of the generated tables that back no constraint (a bulk load
-/// is several times faster without them) and returns their definitions. SQLite: nothing.
-pub(super) async fn drop_secondary_indexes(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(Vec::new());
-    }
-    let list = TABLES
-        .iter()
-        .map(|t| format!("'{t}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) \
-                 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid \
-                 JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema() \
-                 WHERE t.relname IN ({list}) \
-                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
-            ),
-        ))
-        .await?;
-    let mut defs = Vec::new();
-    for row in rows {
-        let name: String = row.try_get_by_index(0)?;
-        defs.push(row.try_get_by_index(1)?);
-        db.execute_unprepared(&format!("DROP INDEX {name}")).await?;
-    }
-    Ok(defs)
-}
-
-/// Creates the indexes [`drop_secondary_indexes`] dropped, then refreshes the planner's
-/// statistics.
-pub(super) async fn recreate_indexes(
-    db: &DatabaseConnection,
-    defs: Vec<String>,
-) -> Result<(), DbErr> {
-    if !defs.is_empty() {
-        let tx = db.begin().await?;
-        tx.execute_unprepared("SET LOCAL maintenance_work_mem = '512MB'")
-            .await?;
-        for def in defs {
-            tx.execute_unprepared(&def).await?;
-        }
-        tx.commit().await?;
-    }
-    db.execute_unprepared("ANALYZE").await?;
-    Ok(())
-}
-
-pub(super) fn j(v: serde_json::Value) -> Value {
-    Value::Json(Some(Box::new(v)))
 }
