@@ -34,6 +34,21 @@ impl Script {
 }
 
 impl Script {
+    /// A script of SQL statements run one after the other, as one transaction of pgbench's
+    /// count (the placeholders `$n` of the `j`th become variables `:sjpN`).
+    pub fn of_statements(prelude: &str, stmts: &[Statement]) -> Result<Script, String> {
+        let mut script = Script {
+            text: format!("{prelude}\n"),
+            vars: Vec::new(),
+        };
+        for (j, stmt) in stmts.iter().enumerate() {
+            let (sql, vars) = with_variables(stmt, &format!("s{j}p"))?;
+            script.text.push_str(&format!("{sql};\n"));
+            script.vars.extend(vars);
+        }
+        Ok(script)
+    }
+
     /// Replaces the variable bound to `value` by the SQL expression `expr` (such as a lookup of
     /// the `n`th key in [`KEYS_TABLE`]).
     pub fn replace_value(mut self, value: &str, expr: &str) -> Result<Script, String> {

@@ -118,14 +118,22 @@ impl Env {
 
     /// Runs `stmts` (one picked per request, in turn) through the driver.
     async fn driver(&self, stmts: Vec<Statement>) -> Stats {
-        let (d, stmts) = (self.db.clone(), Rc::new(stmts));
+        self.driver_sequences(stmts.into_iter().map(|s| vec![s]).collect())
+            .await
+    }
+
+    /// The driver baseline of operations that each run several statements in turn.
+    async fn driver_sequences(&self, ops: Vec<Vec<Statement>>) -> Stats {
+        let (d, ops) = (self.db.clone(), Rc::new(ops));
         self.measure(move |w, i| {
-            let (d, stmts) = (d.clone(), stmts.clone());
+            let (d, ops) = (d.clone(), ops.clone());
             async move {
-                d.query_all_raw(stmts[(w + i as usize) % stmts.len()].clone())
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
+                for stmt in &ops[(w + i as usize) % ops.len()] {
+                    d.query_all_raw(stmt.clone())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(())
             }
         })
         .await

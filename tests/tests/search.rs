@@ -165,3 +165,72 @@ dual! {
         }
     }
 }
+
+dual! {
+    async fn a_search_finds_the_same_records_whichever_way_it_is_run(app: &TestApp) {
+        // On PostgreSQL a search first reads the newest rows of the list, then asks the search
+        // index when those hold too few matches, then falls back to the plain list when the
+        // index holds too many: small probe sizes and caps take every path on a few records.
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let other = app.signup("Other", "admin@other.test").await;
+        let t = Some(s.token.as_str());
+        let names = ["Rare", "Common", "Common", "Common", "Common", "Rare", "Common", "Common", "Common", "Common", "Common", "Common"];
+        for n in names {
+            app.post("/api/v1/contacts", t, json!({"first_name": "Ann", "last_name": n})).await.ok(201);
+        }
+        app.post("/api/v1/contacts", Some(other.token.as_str()), json!({"last_name": "Rare"})).await.ok(201);
+        let all = app.get("/api/v1/contacts?limit=100", t).await.ok(200);
+        let newest_first: Vec<(String, String)> = all["data"].as_array().unwrap().iter()
+            .map(|c| (c["id"].as_str().unwrap().to_owned(), c["last_name"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(newest_first.len(), names.len());
+        let ctx = crm_core::Ctx::new(app.db.clone(), crm_core::Actor {
+            org_id: s.org_id.parse().unwrap(),
+            user_id: s.user_id.parse().unwrap(),
+            api_key_id: None, session_id: None,
+            kind: crm_core::PrincipalKind::User,
+            role: crm_core::Role::Admin,
+        });
+        let pg = app.backend == Backend::Postgres;
+        // (q, probe rows, match cap, statements of the first page on PostgreSQL)
+        let cases: &[(&str, Option<u64>, Option<u64>, usize)] = &[
+            ("common", None, None, 1),
+            ("common", Some(3), None, 1),
+            ("rare", None, None, 1),
+            ("rare", Some(3), None, 3),
+            ("rare", Some(3), Some(1), 3),
+            ("ann rare", Some(1), None, 3),
+            ("nomatch", Some(3), None, 2),
+            ("com", Some(1), Some(3), 3),
+            ("ann", Some(3), Some(100), 1),
+        ];
+        for &(q, probe_rows, match_cap, statements) in cases {
+            let want: Vec<String> = newest_first.iter()
+                .filter(|(_, name)| q.split(' ').all(|tok| name.to_lowercase().starts_with(tok) || "ann".starts_with(tok)))
+                .map(|(id, _)| id.clone())
+                .collect();
+            let params = |cursor: Option<String>| crm_core::list::ListParams {
+                q: Some(q.to_owned()),
+                page: crm_core::PageRequest { limit: Some(2), cursor, ..Default::default() },
+                probe_rows,
+                match_cap,
+                ..Default::default()
+            };
+            let mut got = Vec::new();
+            let mut cursor = None;
+            loop {
+                let page = crm_customers::ops::list_contacts(&ctx, &params(cursor.take())).await.unwrap();
+                assert!(page.data.len() <= 2);
+                got.extend(page.data.iter().map(|c| c.id.to_string()));
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+                assert!(got.len() <= names.len(), "{q}: endless pages");
+            }
+            assert_eq!(got, want, "q={q} probe={probe_rows:?} cap={match_cap:?}");
+            let ran = crm_customers::ops::contact_list_sql(&ctx, &params(None)).await.unwrap();
+            assert_eq!(ran.len(), if pg { statements } else { 1 }, "q={q} probe={probe_rows:?} cap={match_cap:?}: {ran:?}");
+        }
+    }
+}

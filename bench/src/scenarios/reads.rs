@@ -74,10 +74,20 @@ fn list_params(pairs: &[(&str, &str)]) -> Result<ListParams, String> {
     .map_err(|e| e.to_string())
 }
 
-async fn list_sql(env: &Env, params: &ListParams) -> Result<Statement, String> {
+/// The statements a contact list runs on the benchmark's data, in order.
+async fn list_sql(env: &Env, params: &ListParams) -> Result<Vec<Statement>, String> {
     crm_customers::ops::contact_list_sql(&env.actor, params)
         .await
         .map_err(|e| format!("{e:?}"))
+}
+
+/// The one statement of a list that runs one.
+async fn list_statement(env: &Env, params: &ListParams) -> Result<Statement, String> {
+    let mut stmts = list_sql(env, params).await?;
+    match stmts.len() {
+        1 => Ok(stmts.remove(0)),
+        n => Err(format!("the list ran {n} statements, not one")),
+    }
 }
 
 /// S2: filtered, sorted list, first page and a deep page reached by cursor.
@@ -118,7 +128,7 @@ pub(crate) async fn s2(env: &Env) -> Result<Row, String> {
             async move { c.get(list).await.and_then(has_data) }
         })
         .await;
-    let stmt = list_sql(
+    let stmt = list_statement(
         env,
         &list_params(&[
             ("lifecycle_stage", "customer"),
@@ -230,10 +240,11 @@ pub(crate) async fn s4(env: &Env, rare: bool) -> Result<Row, String> {
     }
     let scripts = stmts
         .iter()
-        .map(|s| Script::of_statement("", s))
+        .map(|s| Script::of_statements("", s))
         .collect::<Result<Vec<_>, _>>();
     let pgbench = env.pgbench(scripts).await;
-    let driver = env.driver(stmts).await;
+    let statements = stmts.iter().map(Vec::len).max().unwrap_or(0);
+    let driver = env.driver_sequences(stmts).await;
     let (p95, p95_ok) = (api.p95, api.p95 <= Duration::from_millis(20));
     Ok(Row {
         name: if rare {
@@ -246,7 +257,10 @@ pub(crate) async fn s4(env: &Env, rare: bool) -> Result<Row, String> {
         driver,
         target: 0.8,
         other_targets_met: p95_ok,
-        note: format!("p95 {} ms (target <= 20 ms)", ms(p95)),
+        note: format!(
+            "p95 {} ms (target <= 20 ms); up to {statements} statements a search",
+            ms(p95)
+        ),
     })
 }
 

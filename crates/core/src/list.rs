@@ -19,6 +19,7 @@ pub use crate::search::{search_text, tokens};
 pub use crate::resource::{Field, Kind, Relation, Resource, Search};
 
 mod conditions;
+pub mod fetch;
 mod tree;
 pub use conditions::custom_equals;
 use conditions::{bad, filter, json_to_db, resolve};
@@ -46,6 +47,15 @@ pub struct ListParams {
     pub tree: Option<FilterTree>,
     /// Page size and cursor.
     pub page: PageRequest,
+    /// How many rows, in list order, a PostgreSQL search reads before it asks the search index
+    /// ([`fetch::SEARCH_PROBE_ROWS`] when `None`). Tests set it low to take every path on a
+    /// small data set.
+    #[doc(hidden)]
+    pub probe_rows: Option<u64>,
+    /// The most ids a PostgreSQL search takes from the search index ([`fetch::SEARCH_MATCH_CAP`]
+    /// when `None`).
+    #[doc(hidden)]
+    pub match_cap: Option<u64>,
 }
 
 impl ListParams {
@@ -107,6 +117,15 @@ pub struct Plan {
     pub order: Vec<(SimpleExpr, Order, Option<NullOrdering>)>,
     /// Page size.
     pub limit: u64,
+    /// The full-text search condition, apart from `condition`: on PostgreSQL, [`Plan::fetch`]
+    /// decides by the term how to run it.
+    search: Option<SimpleExpr>,
+    /// Whether the list is in the resource's default order (which an index serves).
+    default_order: bool,
+    /// Rows a PostgreSQL search reads in list order before it asks the search index.
+    probe_rows: u64,
+    /// The most ids a PostgreSQL search takes from the search index.
+    match_cap: u64,
     keys: Vec<SortKey>,
     signature: String,
 }
@@ -185,6 +204,7 @@ pub fn plan(
     if !errors.is_empty() {
         return Err(Error::validation(errors));
     }
+    let mut searched = None;
     if let Some(q) = params.q.as_deref() {
         let Some(how) = &resource.search else {
             return Err(bad(
@@ -193,9 +213,7 @@ pub fn plan(
                 "this list has no full-text search; use filters",
             ));
         };
-        if let Some(e) = search(backend, how, q)? {
-            condition = condition.add(e);
-        }
+        searched = search(backend, how, q)?;
     }
 
     let sort = params
@@ -239,6 +257,9 @@ pub fn plan(
         .collect::<Vec<_>>()
         .join(",");
     let id_desc = keys.last().is_some_and(|k| k.desc);
+    let default_order = sort == resource.default_sort;
+    let probe_rows = params.probe_rows.unwrap_or(fetch::SEARCH_PROBE_ROWS).max(1);
+    let match_cap = params.match_cap.unwrap_or(fetch::SEARCH_MATCH_CAP);
 
     let mut order = Vec::new();
     for k in &keys {
@@ -287,6 +308,10 @@ pub fn plan(
                 condition,
                 order,
                 limit,
+                search: searched,
+                default_order,
+                probe_rows,
+                match_cap,
                 keys,
                 signature,
             });
@@ -343,6 +368,10 @@ pub fn plan(
         condition,
         order,
         limit,
+        search: searched,
+        default_order,
+        probe_rows,
+        match_cap,
         keys,
         signature,
     })
@@ -422,6 +451,9 @@ impl Plan {
     pub fn apply<E: sea_orm::EntityTrait>(&self, query: sea_orm::Select<E>) -> sea_orm::Select<E> {
         use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
         let mut query = query.filter(self.condition.clone());
+        if let Some(search) = &self.search {
+            query = query.filter(search.clone());
+        }
         for (expr, order, nulls) in &self.order {
             query = match nulls {
                 Some(n) => query.order_by_with_nulls(expr.clone(), order.clone(), *n),

@@ -411,7 +411,7 @@ pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Compa
     let query = company::Entity::find()
         .filter(company::Column::OrgId.eq(ctx.org_id()))
         .filter(company::Column::DeletedAt.is_null());
-    let rows = plan.apply(query).all(&ctx.db).await?;
+    let rows = plan.fetch(&ctx.db, query).await?;
     let items: Vec<Company> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
         &params.page,

@@ -24,6 +24,8 @@ pub fn list_params<R: Listed>(
         sort: order_by.map(|v| v.into_iter().map(|o| o.key).collect::<Vec<_>>().join(",")),
         q,
         page: super::connection::page_request(first, after),
+        probe_rows: None,
+        match_cap: None,
     }
 }
 

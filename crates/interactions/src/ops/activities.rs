@@ -559,7 +559,7 @@ pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Acti
     let query = activity::Entity::find()
         .filter(activity::Column::OrgId.eq(ctx.org_id()))
         .filter(activity::Column::DeletedAt.is_null());
-    let rows = plan.apply(query).all(&ctx.db).await?;
+    let rows = plan.fetch(&ctx.db, query).await?;
     let items: Vec<Activity> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
         &params.page,

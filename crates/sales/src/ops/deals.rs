@@ -466,7 +466,7 @@ pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
     let query = deal::Entity::find()
         .filter(deal::Column::OrgId.eq(ctx.org_id()))
         .filter(deal::Column::DeletedAt.is_null());
-    let rows = plan.apply(query).all(&ctx.db).await?;
+    let rows = plan.fetch(&ctx.db, query).await?;
     let items: Vec<Deal> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
         &params.page,

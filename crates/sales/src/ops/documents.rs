@@ -328,7 +328,7 @@ pub async fn list_documents(
         .filter(document::Column::OrgId.eq(ctx.org_id()))
         .filter(document::Column::DocType.eq(t.name()))
         .filter(document::Column::DeletedAt.is_null());
-    let rows = plan.apply(query).all(&ctx.db).await?;
+    let rows = plan.fetch(&ctx.db, query).await?;
     // The lines of the whole page in one statement, not one per document.
     let mut lines: HashMap<Uuid, Vec<line::Model>> = HashMap::new();
     if !rows.is_empty() {

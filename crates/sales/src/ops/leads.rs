@@ -147,7 +147,7 @@ pub async fn list_leads(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
     let query = lead::Entity::find()
         .filter(lead::Column::OrgId.eq(ctx.org_id()))
         .filter(lead::Column::DeletedAt.is_null());
-    let rows = plan.apply(query).all(&ctx.db).await?;
+    let rows = plan.fetch(&ctx.db, query).await?;
     Ok(Page::from_overfetch_for(
         &params.page,
         rows.into_iter().map(to_dto).collect(),

@@ -357,7 +357,7 @@ pub async fn list_products(ctx: &Ctx, params: &ListParams) -> Result<Page<Produc
         .filter(product::Column::OrgId.eq(ctx.org_id()))
         .filter(product::Column::DeletedAt.is_null());
     let mut out = Vec::new();
-    for row in plan.apply(query).all(&ctx.db).await? {
+    for row in plan.fetch(&ctx.db, query).await? {
         out.push(dto(&ctx.db, row).await?);
     }
     Ok(Page::from_overfetch_for(
