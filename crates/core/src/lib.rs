@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod cursor;
 pub mod db;
 pub mod error;
+pub mod id_set;
 pub mod idempotency;
 pub mod ids;
 pub mod input;

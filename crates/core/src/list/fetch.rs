@@ -17,11 +17,11 @@
 //!
 //! SQLite (FTS5) and other orders run the list's statement as it is.
 
-use super::{Plan, bind};
+use super::Plan;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-    QueryTrait, Select, Statement, Value as DbValue,
+    QueryTrait, Select, Statement,
 };
 use uuid::Uuid;
 
@@ -118,16 +118,7 @@ impl Plan {
         // 3. The page.
         let mut page = self.apply(query);
         if ids.len() as u64 <= self.match_cap {
-            let set = ids
-                .iter()
-                .map(Uuid::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            page = page.filter(bind(
-                backend,
-                "id = ANY(CAST(? AS uuid[]))",
-                [DbValue::from(format!("{{{set}}}"))],
-            ));
+            page = page.filter(crate::id_set::id_in(backend, "id", &ids));
         }
         let stmt = page.build(backend);
         note(&stmt);

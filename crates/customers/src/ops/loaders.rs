@@ -5,7 +5,7 @@ use crate::dto::{Company, Contact};
 use crate::error::Result;
 use crate::model::{company, contact};
 use crm_core::{Action, Ctx};
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement};
+use sea_orm::{DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -13,8 +13,9 @@ use uuid::Uuid;
 pub async fn companies_by_ids(ctx: &Ctx, ids: &[Uuid]) -> Result<HashMap<Uuid, Company>> {
     ctx.require(Action::Read)?;
     // By primary key alone; organization and deletion are checked on each row.
+    let backend = ctx.db.get_database_backend();
     let rows = company::Entity::find()
-        .filter(company::Column::Id.is_in(ids.iter().copied()))
+        .filter(crm_core::id_set::id_in(backend, "id", ids))
         .all(&ctx.db)
         .await?;
     Ok(rows
@@ -39,22 +40,21 @@ pub async fn contacts_by_company(
         DbBackend::Postgres => format!("${i}"),
         _ => "?".to_owned(),
     };
-    let marks: Vec<String> = (0..company_ids.len()).map(|i| mark(i + 2)).collect();
     // The model's columns only (not the stored search vector).
     let columns: Vec<String> = <contact::Column as sea_orm::Iterable>::iter()
         .map(|c| format!("c.{}", sea_orm::IdenStatic::as_str(&c)))
         .collect();
     let sql = format!(
         "SELECT * FROM (SELECT {}, ROW_NUMBER() OVER (PARTITION BY c.company_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
-         FROM contacts c WHERE c.org_id = {} AND c.deleted_at IS NULL AND c.company_id IN ({})) ranked WHERE rn <= {} \
+         FROM contacts c WHERE c.org_id = {} AND c.deleted_at IS NULL AND {}) ranked WHERE rn <= {} \
          ORDER BY company_id, rn",
         columns.join(", "),
         mark(1),
-        marks.join(", "),
-        mark(company_ids.len() + 2),
+        crm_core::id_set::id_in_sql(backend, "c.company_id", &mark(2)),
+        mark(3),
     );
     let mut values: Vec<sea_orm::Value> = vec![ctx.org_id().into()];
-    values.extend(company_ids.iter().map(|id| sea_orm::Value::from(*id)));
+    values.push(crm_core::id_set::id_set_value(backend, company_ids));
     values.push(i64::try_from(first).unwrap_or(i64::MAX).into());
     let rows =
         contact::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))

@@ -65,8 +65,9 @@ pub async fn users_by_ids(
     ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, User>> {
     ctx.require(Action::Read)?;
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&ctx.db);
     let rows = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .filter(crm_core::id_set::id_in(backend, "id", ids))
         .all(&ctx.db)
         .await?;
     // Looked up by primary key alone; the organization is checked on each row.

@@ -30,10 +30,9 @@ pub async fn activities_by_contact(
         DbBackend::Postgres => format!("${i}"),
         _ => "?".to_owned(),
     };
-    let marks: Vec<String> = (0..contact_ids.len()).map(|i| mark(i + 2)).collect();
     // Placeholders in the order they appear (SQLite's `?` are positional): the organization,
-    // the contacts, the keyset values, then the page size.
-    let mut n = contact_ids.len() + 1;
+    // the contacts (one value), the keyset values, then the page size.
+    let mut n = 2;
     let keyset = match after {
         Some(_) => {
             n += 3;
@@ -54,15 +53,15 @@ pub async fn activities_by_contact(
     let sql = format!(
         "SELECT x.record_id AS link_record_id, {} FROM (\
            SELECT l.record_id, l.activity_id, ROW_NUMBER() OVER (PARTITION BY l.record_id ORDER BY l.occurred_at DESC, l.activity_id DESC) AS rn \
-           FROM activity_links l WHERE l.org_id = {} AND l.record_type = 'contact' AND l.deleted = false AND l.record_id IN ({}){keyset}\
+           FROM activity_links l WHERE l.org_id = {} AND l.record_type = 'contact' AND l.deleted = false AND {}{keyset}\
          ) x JOIN activities a ON a.id = x.activity_id WHERE x.rn <= {} ORDER BY x.record_id, x.rn",
         columns.join(", "),
         mark(1),
-        marks.join(", "),
+        crm_core::id_set::id_in_sql(backend, "l.record_id", &mark(2)),
         mark(n),
     );
     let mut values: Vec<sea_orm::Value> = vec![ctx.org_id().into()];
-    values.extend(contact_ids.iter().map(|id| sea_orm::Value::from(*id)));
+    values.push(crm_core::id_set::id_set_value(backend, contact_ids));
     if let Some((at, id)) = after {
         values.push(at.into());
         values.push(at.into());

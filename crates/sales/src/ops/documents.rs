@@ -334,7 +334,11 @@ pub async fn list_documents(
     if !rows.is_empty() {
         for l in line::Entity::find()
             .filter(line::Column::OrgId.eq(ctx.org_id()))
-            .filter(line::Column::DocumentId.is_in(rows.iter().map(|r| r.id)))
+            .filter(crm_core::id_set::id_in(
+                ctx.db.get_database_backend(),
+                "document_id",
+                &rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            ))
             .order_by_asc(line::Column::DocumentId)
             .order_by_asc(line::Column::Position)
             .all(&ctx.db)
