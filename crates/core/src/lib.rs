@@ -34,3 +34,7 @@ pub use page::{Page, PageRequest};
 pub use patch::Patch;
 pub use role::{Action, ApiKeyScope, Role};
 pub use vocab::{Channel, LifecycleStage, SizeBand};
+
+/// `serde_json`, for the expansion of [`sort_keys!`] in crates that do not depend on it.
+#[doc(hidden)]
+pub use serde_json as __json;

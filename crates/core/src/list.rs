@@ -126,6 +126,8 @@ pub struct Plan {
     probe_rows: u64,
     /// The most ids a PostgreSQL search takes from the search index.
     match_cap: u64,
+    /// The organization listed.
+    org_id: Uuid,
     keys: Vec<SortKey>,
     signature: String,
 }
@@ -312,6 +314,7 @@ pub fn plan(
                 default_order,
                 probe_rows,
                 match_cap,
+                org_id,
                 keys,
                 signature,
             });
@@ -372,6 +375,7 @@ pub fn plan(
         default_order,
         probe_rows,
         match_cap,
+        org_id,
         keys,
         signature,
     })
@@ -392,17 +396,21 @@ pub trait SortKeys {
 macro_rules! sort_keys {
     ($t:ty { $($f:ident),* $(,)? } $(, $custom:ident)?) => {
         impl $crate::list::SortKeys for $t {
-            fn sort_key(&self, name: &str) -> serde_json::Value {
+            fn sort_key(&self, name: &str) -> $crate::__json::Value {
                 $(
                     if let Some(key) = name.strip_prefix("custom.") {
-                        return self.$custom.get(key).cloned().unwrap_or(serde_json::Value::Null);
+                        return self
+                            .$custom
+                            .get(key)
+                            .cloned()
+                            .unwrap_or($crate::__json::Value::Null);
                     }
                 )?
                 match name {
                     $(stringify!($f) => {
-                        serde_json::to_value(&self.$f).unwrap_or(serde_json::Value::Null)
+                        $crate::__json::to_value(&self.$f).unwrap_or($crate::__json::Value::Null)
                     })*
-                    _ => serde_json::Value::Null,
+                    _ => $crate::__json::Value::Null,
                 }
             }
         }

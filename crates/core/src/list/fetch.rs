@@ -9,19 +9,19 @@
 //!    search as they stream; a common term fills its page within a few hundred rows. The
 //!    statement returns one more row, the last one probed, when the probe stopped short of the
 //!    end of the list, so a short answer tells whether the list was read to its end.
-//! 2. **Search index**: otherwise the ids of the matching records, up to [`SEARCH_MATCH_CAP`],
-//!    from the GIN index alone.
+//! 2. **Search index**: otherwise the ids of the organization's matching records, up to
+//!    [`SEARCH_MATCH_CAP`], from the GIN index alone.
 //! 3. **Page**: the list's own statement restricted to those ids. A term that matches more
 //!    records than the cap, but too few of the probed rows to fill a page, runs the list's plain
 //!    statement instead.
 //!
 //! SQLite (FTS5) and other orders run the list's statement as it is.
 
-use super::Plan;
+use super::{Plan, bind};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-    QueryTrait, Select, Statement,
+    QueryTrait, Select, Statement, Value as DbValue,
 };
 use uuid::Uuid;
 
@@ -96,12 +96,21 @@ impl Plan {
             return Ok(hits);
         }
 
-        // 2. The ids of every match, from the search index.
-        let ids = query
-            .clone()
+        // 2. The ids of every match in the organization, from the search index alone. The
+        // organization is compared as text so that no index serves it: a prepared statement's
+        // generic plan, which cannot see how many rows the organization holds, otherwise
+        // combines the search index with an `org_id` index and reads every entry the
+        // organization has (40 ms at a million contacts). Other conditions (deleted, type) are
+        // left to the page's statement, which repeats them all.
+        let ids = E::find()
             .select_only()
             .column_as(Expr::cust("id"), "id")
             .filter(search)
+            .filter(bind(
+                backend,
+                "CAST(org_id AS text) = ?",
+                [DbValue::from(self.org_id.to_string())],
+            ))
             .limit(self.match_cap + 1)
             .build(backend);
         note(&ids);
