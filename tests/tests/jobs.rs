@@ -297,6 +297,62 @@ dual! {
     }
 
     #[config(no_workers)]
+    async fn a_job_killing_its_worker_on_its_last_attempt_ends_dead(app: &TestApp) {
+        let crashed = Runtime::start(app.db.clone(), registry(), settings());
+        let id = enqueue(&app.db, NewJob::new("test.hang_first", None, json!({})).max_attempts(1))
+            .await
+            .unwrap();
+        wake();
+        until_runs(id, 1).await;
+        drop(crashed);
+        let survivor = Runtime::start(app.db.clone(), registry(), settings());
+        until_state(app, id, "dead").await;
+        // Claimed again past its last attempt, it is not run a second time.
+        assert_eq!(runs(id).len(), 1);
+        let (_, attempts, error, _) = row(app, id).await.unwrap();
+        assert_eq!(attempts, 2);
+        assert!(error.unwrap().contains("stopped before it ended"));
+        survivor.shutdown(Duration::from_secs(1)).await;
+    }
+
+    #[config(no_workers)]
+    async fn a_job_longer_than_its_lease_keeps_it(app: &TestApp) {
+        // Leases of 1 s, a job of 2.5 s, two runtimes: the heartbeat keeps the other off it.
+        let a = Runtime::start(app.db.clone(), registry(), settings());
+        let b = Runtime::start(app.db.clone(), registry(), settings());
+        let id = enqueue(&app.db, NewJob::new("test.record", None, json!({"ms": 2500}))).await.unwrap();
+        wake();
+        until_state(app, id, "succeeded").await;
+        assert_eq!(runs(id).len(), 1);
+        assert_eq!(row(app, id).await.unwrap().1, 1);
+        a.shutdown(Duration::from_secs(1)).await;
+        b.shutdown(Duration::from_secs(1)).await;
+    }
+
+    #[config(no_workers)]
+    async fn succeeded_jobs_are_pruned_after_the_retention(app: &TestApp) {
+        let runtime = Runtime::start(
+            app.db.clone(),
+            registry(),
+            Settings { retention: Duration::from_millis(200), ..settings() },
+        );
+        let id = enqueue(&app.db, NewJob::new("test.record", None, json!({}))).await.unwrap();
+        let dead = enqueue(&app.db, NewJob::new("test.fail", None, json!({})).max_attempts(1)).await.unwrap();
+        wake();
+        until_runs(id, 1).await;
+        until_state(app, dead, "dead").await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while row(app, id).await.is_some() {
+            assert!(Instant::now() < deadline, "the succeeded job was never pruned");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Dead jobs stay for an admin.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(row(app, dead).await.unwrap().0, "dead");
+        runtime.shutdown(Duration::from_secs(1)).await;
+    }
+
+    #[config(no_workers)]
     async fn two_runtimes_run_every_job_exactly_once(app: &TestApp) {
         let tx = begin_write(&app.db).await.unwrap();
         let mut ids = Vec::new();

@@ -57,7 +57,8 @@ impl Default for Settings {
     }
 }
 
-/// How often succeeded jobs past their retention are deleted.
+/// How often succeeded jobs past their retention are deleted (more often only when the
+/// retention itself is shorter).
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// A running runtime. Dropping it stops it at once (as a crash would); [`Runtime::shutdown`]
@@ -151,6 +152,7 @@ impl Loop {
         let mut running: JoinSet<()> = JoinSet::new();
         let mut last_prune = tokio::time::Instant::now();
         let concurrency = self.settings.concurrency.max(1);
+        let prune_every = PRUNE_EVERY.min(self.settings.retention);
         // Claim first, then wait: for a wake-up, the poll interval, a finished job or the stop.
         while !*stop.borrow() {
             let free = concurrency.saturating_sub(running.len());
@@ -165,7 +167,7 @@ impl Loop {
                     Err(e) => tracing::warn!(error = %e, "claiming jobs failed; retrying"),
                 }
             }
-            if last_prune.elapsed() >= PRUNE_EVERY {
+            if last_prune.elapsed() >= prune_every {
                 last_prune = tokio::time::Instant::now();
                 let before = Utc::now() - self.settings.retention;
                 if let Err(e) = store::prune(&self.db, before).await {
