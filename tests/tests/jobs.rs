@@ -6,9 +6,11 @@
 
 use crm_core::db::begin_write;
 use crm_tests::crm_gateway::config::Config;
+use crm_tests::crm_gateway::config::Secret;
+use crm_tests::{Backend, TEST_JWT_SECRET, drop_database, fresh_database};
 use crm_tests::{TestApp, dual};
 use crm_worker::{JobError, NewJob, Registry, Runtime, Settings, enqueue, wake};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -104,25 +106,25 @@ fn settings() -> Settings {
     }
 }
 
-fn mark(app: &TestApp) -> &'static str {
-    if app.backend == crm_tests::Backend::Postgres {
+/// The stored state, attempts, last error and holder of job `id` (`None`: no such job).
+async fn row(app: &TestApp, id: Uuid) -> Option<(String, i32, Option<String>, Option<String>)> {
+    row_in(&app.db, id).await
+}
+
+async fn row_in(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Option<(String, i32, Option<String>, Option<String>)> {
+    let backend = db.get_database_backend();
+    let mark = if backend == DbBackend::Postgres {
         "$1"
     } else {
         "?"
-    }
-}
-
-/// The stored row of job `id` as JSON-ish values (`None` when it does not exist).
-async fn row(app: &TestApp, id: Uuid) -> Option<(String, i32, Option<String>, Option<String>)> {
-    let backend = app.db.get_database_backend();
-    let r = app
-        .db
+    };
+    let r = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            format!(
-                "SELECT state, attempts, last_error, locked_by FROM jobs WHERE id = {}",
-                mark(app)
-            ),
+            format!("SELECT state, attempts, last_error, locked_by FROM jobs WHERE id = {mark}"),
             [id.into()],
         ))
         .await
@@ -411,5 +413,54 @@ dual! {
         let next = Runtime::start(app.db.clone(), registry(), settings());
         until_runs(slow, 2).await;
         drop(next);
+    }
+}
+
+/// `crm serve`'s own stop (what SIGTERM runs): the server's runtime releases the job it could
+/// not finish within the grace (0 s here), uncounted, and the database keeps it queued.
+async fn the_servers_graceful_stop_releases_running_jobs(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, pg)) = fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let mut config = Config {
+        listen: "127.0.0.1:0".to_owned(),
+        data_dir: dir.path().to_path_buf(),
+        jwt_secret: Some(Secret(TEST_JWT_SECRET.to_owned())),
+        log_level: "warn".to_owned(),
+        workers: Some(1),
+        db_max_connections: 5,
+        database_url: Some(Secret(url)),
+        ..Config::default()
+    };
+    fast(&mut config);
+    let server = crm_tests::crm_gateway::server::start(config).await.unwrap();
+    let db = server.state.db.clone();
+    let id = enqueue(&db, NewJob::new("test.sleep", None, json!({"ms": 60_000})))
+        .await
+        .unwrap();
+    wake();
+    until_runs(id, 1).await;
+    assert_eq!(row_in(&db, id).await.unwrap().0, "running");
+    server.stop().await.unwrap();
+    let (state, attempts, _, locked_by) = row_in(&db, id).await.unwrap();
+    assert_eq!((state.as_str(), attempts, locked_by), ("queued", 0, None));
+    let _ = db.close().await;
+    if let Some(pg) = pg {
+        drop_database(pg).await;
+    }
+}
+
+mod the_servers_graceful_stop {
+    use super::*;
+
+    #[actix_rt::test]
+    async fn sqlite() {
+        the_servers_graceful_stop_releases_running_jobs(Backend::Sqlite).await;
+    }
+
+    #[actix_rt::test]
+    async fn postgres() {
+        the_servers_graceful_stop_releases_running_jobs(Backend::Postgres).await;
     }
 }
