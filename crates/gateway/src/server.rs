@@ -294,7 +294,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         )))
     });
     let key_usage = UsageFlusher::start(&state);
-    let jobs = config.jobs_enabled.then(|| start_jobs(&state.db, &config));
+    let jobs = if config.jobs_enabled {
+        start_jobs(&state.db, &config)
+    } else {
+        None
+    };
     tracing::info!(%addr, env = ?config.env, workers = jobs.is_some(), "serving");
     Ok(RunningServer {
         addr,
@@ -318,8 +322,19 @@ pub fn job_registry(config: &Config) -> crm_worker::Registry {
     registry
 }
 
-fn start_jobs(db: &DatabaseConnection, config: &Config) -> crm_worker::Runtime {
-    crm_worker::Runtime::start(db.clone(), job_registry(config), config.job_settings())
+/// Starts the job runtime, unless no job kind is registered: with nothing it could claim, it
+/// would only poll.
+fn start_jobs(db: &DatabaseConnection, config: &Config) -> Option<crm_worker::Runtime> {
+    let registry = job_registry(config);
+    if registry.is_empty() {
+        tracing::info!("no job kinds are registered: no job workers run");
+        return None;
+    }
+    Some(crm_worker::Runtime::start(
+        db.clone(),
+        registry,
+        config.job_settings(),
+    ))
 }
 
 /// `crm worker`: runs the job workers without HTTP until SIGTERM or SIGINT, then stops them
@@ -327,13 +342,17 @@ fn start_jobs(db: &DatabaseConnection, config: &Config) -> crm_worker::Runtime {
 pub async fn work_until_signal(config: Config) -> Result<(), StartError> {
     let db = open_database(&config).await?;
     let jobs = start_jobs(&db, &config);
-    tracing::info!(worker = jobs.worker_id(), "running job workers (no HTTP)");
+    if let Some(jobs) = &jobs {
+        tracing::info!(worker = jobs.worker_id(), "running job workers (no HTTP)");
+    }
     wait_for_signal().await;
-    tracing::info!("shutting down: finishing or releasing running jobs");
-    jobs.shutdown(std::time::Duration::from_secs(
-        config.job_shutdown_grace_secs,
-    ))
-    .await;
+    if let Some(jobs) = jobs {
+        tracing::info!("shutting down: finishing or releasing running jobs");
+        jobs.shutdown(std::time::Duration::from_secs(
+            config.job_shutdown_grace_secs,
+        ))
+        .await;
+    }
     let _ = db.close().await;
     Ok(())
 }
