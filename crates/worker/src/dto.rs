@@ -54,8 +54,14 @@ pub struct Job {
     /// What the job does, naming its handler (such as `webhook.deliver`).
     #[cfg_attr(feature = "openapi", schema(example = "webhook.deliver"))]
     pub kind: String,
-    /// What the job was enqueued with.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    /// What the job was enqueued with (a JSON object, as its kind defines it).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = std::collections::HashMap<String, serde_json::Value>,
+            example = json!({"delivery_id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f"})
+        )
+    )]
     pub payload: serde_json::Value,
     /// Where the job is in its life.
     pub state: JobState,
