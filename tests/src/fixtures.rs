@@ -154,6 +154,8 @@ pub async fn every_resource(app: &TestApp, admin: &Session) -> Fixtures {
     f.ids.insert("quotes".into(), id_of(&quote));
     f.ids.insert("orders".into(), id_of(&order));
     f.ids.insert("invoices".into(), id_of(&invoice));
+    f.ids
+        .insert("jobs".into(), dead_job(app, &admin.org_id).await);
 
     let contact2 = created(
         app,
@@ -190,6 +192,27 @@ pub async fn every_resource(app: &TestApp, admin: &Session) -> Fixtures {
             .to_owned(),
     );
     f
+}
+
+/// A dead job of organization `org_id` (jobs are enqueued by features, not through the API):
+/// enqueued with a kind no server handles, then marked dead as its last failure would.
+pub async fn dead_job(app: &TestApp, org_id: &str) -> String {
+    use sea_orm::{ConnectionTrait, Statement};
+    let org = uuid::Uuid::parse_str(org_id).expect("org id");
+    let job = crm_worker::NewJob::new("fixture.never", Some(org), json!({"n": 1}));
+    let id = crm_worker::enqueue(&app.db, job).await.expect("enqueue");
+    let backend = app.db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "UPDATE jobs SET state = 'dead', attempts = 10, last_error = 'fixture' WHERE id = $1"
+        }
+        _ => "UPDATE jobs SET state = 'dead', attempts = 10, last_error = 'fixture' WHERE id = ?",
+    };
+    app.db
+        .execute_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .await
+        .expect("dead job");
+    id.to_string()
 }
 
 /// The current state of `resource`'s record `id` as `s` sees it: `GET /{id}` where the document

@@ -70,6 +70,8 @@ const WRITES: &[(&str, Need)] = &[
     ("PATCH /api/v1/deals/{id}", Write),
     ("POST /api/v1/deals/{id}/restore", Delete),
     ("POST /api/v1/invoices", Write),
+    ("DELETE /api/v1/jobs/{id}", Configure),
+    ("POST /api/v1/jobs/{id}/retry", Configure),
     (
         "PUT /api/v1/invoices/by-external-id/{source}/{external_id}",
         Write,
@@ -114,6 +116,8 @@ const READS: &[(&str, Need)] = &[
     ("GET /api/v1/api-keys/{id}", ManageKeys),
     ("GET /api/v1/companies/deleted", Delete),
     ("GET /api/v1/contacts/deleted", Delete),
+    ("GET /api/v1/jobs", Configure),
+    ("GET /api/v1/jobs/{id}", Configure),
 ];
 
 /// A caller of the walk.

@@ -35,8 +35,14 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Migrate the database and serve the API (the default).
-    Serve,
+    /// Migrate the database and serve the API with the job workers (the default).
+    Serve {
+        /// Serve HTTP only, without job workers (run them with `crm worker` elsewhere).
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Run only the job workers, without HTTP (for replicas split by role).
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI document (or write it to --out).
@@ -69,8 +75,17 @@ struct Overrides<'a> {
 }
 
 impl Cli {
-    /// The configuration from every layer, validated.
+    /// The configuration from every layer, validated; `serve --no-workers` turns the job
+    /// workers off.
     pub fn config(&self) -> Result<Config, ConfigError> {
+        let mut config = self.layered()?;
+        if let Some(Command::Serve { no_workers: true }) = self.command {
+            config.jobs_enabled = false;
+        }
+        Ok(config)
+    }
+
+    fn layered(&self) -> Result<Config, ConfigError> {
         let overrides = Overrides {
             listen: self.listen.as_deref(),
             database_url: self.database_url.as_deref(),
@@ -79,5 +94,23 @@ impl Cli {
             log_format: self.log_format.as_deref(),
         };
         Config::load(self.config.as_deref(), &overrides)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serve_runs_workers_unless_told_not_to_and_worker_runs_only_them() {
+        let cli = Cli::try_parse_from(["crm", "serve", "--no-workers"]).unwrap();
+        assert!(!cli.config().unwrap().jobs_enabled);
+        let cli = Cli::try_parse_from(["crm", "serve"]).unwrap();
+        assert!(cli.config().unwrap().jobs_enabled);
+        let cli = Cli::try_parse_from(["crm"]).unwrap();
+        assert!(cli.config().unwrap().jobs_enabled);
+        let cli = Cli::try_parse_from(["crm", "worker"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Worker)));
+        assert!(Cli::try_parse_from(["crm", "worker", "--no-workers"]).is_err());
     }
 }

@@ -6,6 +6,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A secret value: redacted in `Debug` output and logs.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -116,6 +117,32 @@ pub struct Config {
     /// How often, in seconds, the last use of API keys is written to the database
     /// (`CRM_API_KEY_USAGE_FLUSH_SECS`, 1 to 60): requests only note it in memory.
     pub api_key_usage_flush_secs: u64,
+    /// Whether `crm serve` runs the job workers beside HTTP (`CRM_JOBS_ENABLED`; `crm serve
+    /// --no-workers` turns them off, `crm worker` runs them without HTTP).
+    pub jobs_enabled: bool,
+    /// Jobs one process runs at once (`CRM_JOB_CONCURRENCY`).
+    pub job_concurrency: usize,
+    /// How often, in milliseconds, the workers look for due jobs when nothing wakes them
+    /// (`CRM_JOB_POLL_INTERVAL_MS`); jobs enqueued by the same process start at once.
+    pub job_poll_interval_ms: u64,
+    /// Seconds a worker holds a claimed job without extending it (`CRM_JOB_LEASE_SECS`): the
+    /// lease is extended every third of it while the job runs; after a crash, the job runs
+    /// again elsewhere once it has passed.
+    pub job_lease_secs: u64,
+    /// Milliseconds a job waits after its first failure (`CRM_JOB_BACKOFF_BASE_MS`), doubled
+    /// for each further failure, with +-25 % jitter.
+    pub job_backoff_base_ms: u64,
+    /// Longest wait between two attempts, in seconds (`CRM_JOB_BACKOFF_MAX_SECS`).
+    pub job_backoff_max_secs: u64,
+    /// Hours succeeded jobs are kept before they are deleted (`CRM_JOB_RETENTION_HOURS`).
+    pub job_retention_hours: u64,
+    /// Seconds a graceful stop waits for running jobs before it releases them to another
+    /// worker (`CRM_JOB_SHUTDOWN_GRACE_SECS`).
+    pub job_shutdown_grace_secs: u64,
+    /// Job handlers a program embedding the server adds to the built-in ones; the test suite
+    /// uses it. Not settable from files or the environment.
+    #[serde(skip)]
+    pub extra_job_handlers: Option<crm_worker::Registry>,
     /// Routes a program embedding the server adds under `/api/v1` (behind the same middleware as
     /// every API route); the test suite uses it. Not settable from files or the environment.
     #[serde(skip)]
@@ -156,6 +183,15 @@ impl Default for Config {
             redis_key_prefix: "crm:".to_owned(),
             otlp_endpoint: None,
             api_key_usage_flush_secs: 60,
+            jobs_enabled: true,
+            job_concurrency: 4,
+            job_poll_interval_ms: 1000,
+            job_lease_secs: 60,
+            job_backoff_base_ms: 1000,
+            job_backoff_max_secs: 3600,
+            job_retention_hours: 7 * 24,
+            job_shutdown_grace_secs: 25,
+            extra_job_handlers: None,
             extra_api_routes: None,
         }
     }
@@ -316,6 +352,26 @@ impl Config {
         if self.workers == Some(0) {
             return invalid("workers", "must be positive");
         }
+        if !(1..=1000).contains(&self.job_concurrency) {
+            return invalid("job_concurrency", "must be from 1 to 1000");
+        }
+        if !(10..=60_000).contains(&self.job_poll_interval_ms) {
+            return invalid("job_poll_interval_ms", "must be from 10 to 60000");
+        }
+        if !(1..=86_400).contains(&self.job_lease_secs) {
+            return invalid("job_lease_secs", "must be from 1 to 86400");
+        }
+        if self.job_backoff_base_ms == 0
+            || self.job_backoff_base_ms > self.job_backoff_max_secs.saturating_mul(1000)
+        {
+            return invalid(
+                "job_backoff_base_ms",
+                "must be positive and not above job_backoff_max_secs",
+            );
+        }
+        if self.job_shutdown_grace_secs > 3600 {
+            return invalid("job_shutdown_grace_secs", "must be at most 3600");
+        }
         Ok(())
     }
 
@@ -327,6 +383,18 @@ impl Config {
                 "sqlite://{}?mode=rwc",
                 self.data_dir.join("crm.db").display()
             ),
+        }
+    }
+
+    /// The settings of the job runtime.
+    pub fn job_settings(&self) -> crm_worker::Settings {
+        crm_worker::Settings {
+            concurrency: self.job_concurrency,
+            poll_interval: Duration::from_millis(self.job_poll_interval_ms),
+            lease: Duration::from_secs(self.job_lease_secs),
+            backoff_base: Duration::from_millis(self.job_backoff_base_ms),
+            backoff_max: Duration::from_secs(self.job_backoff_max_secs),
+            retention: Duration::from_secs(self.job_retention_hours.saturating_mul(3600)),
         }
     }
 

@@ -1,4 +1,4 @@
-//! The `crm` binary: `serve` (default), `migrate`, `export-openapi`, `export-graphql`.
+//! The `crm` binary: `serve` (default), `worker`, `migrate`, `export-openapi`, `export-graphql`.
 
 use clap::Parser;
 use crm_gateway::cli::{Cli, Command};
@@ -42,6 +42,7 @@ async fn main() -> ExitCode {
         Some(Command::Migrate) => server::open_database(&config).await.map(|_| {
             tracing::info!("migrations applied");
         }),
+        Some(Command::Worker) => server::work_until_signal(config).await,
         _ => server::serve_until_signal(config).await,
     };
     crm_gateway::otel::shutdown();

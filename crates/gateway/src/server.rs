@@ -56,6 +56,10 @@ pub struct RunningServer {
     _principals: Option<AbortOnDrop>,
     /// The writer of API keys' last use.
     key_usage: UsageFlusher,
+    /// The job runtime (`None` with `--no-workers`).
+    jobs: Option<crm_worker::Runtime>,
+    /// How long a graceful stop waits for running jobs.
+    job_grace: std::time::Duration,
 }
 
 /// The background writer of API keys' last use (`crm_identity::key_usage::run`): told to stop,
@@ -115,14 +119,26 @@ impl RunningServer {
     /// and writes the last use of API keys still pending.
     pub async fn stop(self) -> std::io::Result<()> {
         self.state.draining.store(true, Ordering::Relaxed);
+        if let Some(jobs) = &self.jobs {
+            jobs.stop_claiming().stop();
+        }
         self.handle.stop(true).await;
         self.wait().await
     }
 
-    /// Waits until the server stops (after [`RunningServer::stop`] or a signal), then writes the
-    /// last use of API keys still pending.
+    /// A handle that stops the job workers from claiming (the first step of a graceful stop);
+    /// `None` when this server runs no workers.
+    pub fn stop_claiming(&self) -> Option<crm_worker::StopClaiming> {
+        self.jobs.as_ref().map(crm_worker::Runtime::stop_claiming)
+    }
+
+    /// Waits until the server stops (after [`RunningServer::stop`] or a signal), then stops the
+    /// job workers gracefully and writes the last use of API keys still pending.
     pub async fn wait(self) -> std::io::Result<()> {
         let served = self.task.await;
+        if let Some(jobs) = self.jobs {
+            jobs.shutdown(self.job_grace).await;
+        }
         self.key_usage.finish().await;
         served.map_err(|e| std::io::Error::other(e.to_string()))?
     }
@@ -278,7 +294,12 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         )))
     });
     let key_usage = UsageFlusher::start(&state);
-    tracing::info!(%addr, env = ?config.env, "serving");
+    let jobs = if config.jobs_enabled {
+        start_jobs(&state.db, &config)
+    } else {
+        None
+    };
+    tracing::info!(%addr, env = ?config.env, workers = jobs.is_some(), "serving");
     Ok(RunningServer {
         addr,
         handle,
@@ -286,7 +307,54 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         task,
         _principals: principals,
         key_usage,
+        jobs,
+        job_grace: std::time::Duration::from_secs(config.job_shutdown_grace_secs),
     })
+}
+
+/// Every job kind this server runs and its handler: the features' own (none yet), then those
+/// the embedding program adds (`extra_job_handlers`).
+pub fn job_registry(config: &Config) -> crm_worker::Registry {
+    let mut registry = crm_worker::Registry::new();
+    if let Some(extra) = &config.extra_job_handlers {
+        registry.merge(extra);
+    }
+    registry
+}
+
+/// Starts the job runtime, unless no job kind is registered: with nothing it could claim, it
+/// would only poll.
+fn start_jobs(db: &DatabaseConnection, config: &Config) -> Option<crm_worker::Runtime> {
+    let registry = job_registry(config);
+    if registry.is_empty() {
+        tracing::info!("no job kinds are registered: no job workers run");
+        return None;
+    }
+    Some(crm_worker::Runtime::start(
+        db.clone(),
+        registry,
+        config.job_settings(),
+    ))
+}
+
+/// `crm worker`: runs the job workers without HTTP until SIGTERM or SIGINT, then stops them
+/// gracefully (running jobs get `job_shutdown_grace_secs`, the rest are released).
+pub async fn work_until_signal(config: Config) -> Result<(), StartError> {
+    let db = open_database(&config).await?;
+    let jobs = start_jobs(&db, &config);
+    if let Some(jobs) = &jobs {
+        tracing::info!(worker = jobs.worker_id(), "running job workers (no HTTP)");
+    }
+    wait_for_signal().await;
+    if let Some(jobs) = jobs {
+        tracing::info!("shutting down: finishing or releasing running jobs");
+        jobs.shutdown(std::time::Duration::from_secs(
+            config.job_shutdown_grace_secs,
+        ))
+        .await;
+    }
+    let _ = db.close().await;
+    Ok(())
 }
 
 /// Serves until SIGTERM or SIGINT, then drains gracefully (both signals are graceful).
@@ -294,10 +362,14 @@ pub async fn serve_until_signal(config: Config) -> Result<(), StartError> {
     let running = start(config).await?;
     let handle = running.handle.clone();
     let draining = running.state.draining.clone();
+    let stop_claiming = running.stop_claiming();
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutting down: draining in-flight requests");
         draining.store(true, Ordering::Relaxed);
+        if let Some(jobs) = stop_claiming {
+            jobs.stop();
+        }
         handle.stop(true).await;
     });
     running.wait().await.map_err(io("serving"))

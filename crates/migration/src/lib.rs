@@ -15,6 +15,7 @@ mod m20261202_000006_sessions;
 mod m20261202_000007_search;
 mod m20261202_000008_api_key_notifications;
 mod m20261202_000009_search_vectors;
+mod m20261205_000010_jobs;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_search::Migration),
             Box::new(m20261202_000008_api_key_notifications::Migration),
             Box::new(m20261202_000009_search_vectors::Migration),
+            Box::new(m20261205_000010_jobs::Migration),
         ]
     }
 }

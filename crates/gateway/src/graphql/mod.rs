@@ -9,6 +9,7 @@ pub mod graphiql;
 pub mod http;
 mod inputs;
 mod interactions;
+mod jobs;
 pub mod loaders;
 mod mutation;
 mod nodes;
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     customers::CustomersQuery,
     interactions::InteractionsQuery,
     sales::SalesQuery,
+    jobs::JobsQuery,
 );
 
 /// The root of mutations.
@@ -34,6 +36,7 @@ pub struct MutationRoot(
     customers::CustomersMutation,
     interactions::InteractionsMutation,
     sales::SalesMutation,
+    jobs::JobsMutation,
 );
 
 /// The schema type.

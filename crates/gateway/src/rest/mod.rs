@@ -11,6 +11,7 @@ pub mod etag;
 pub mod extract;
 mod health;
 pub mod idempotency;
+mod jobs;
 pub mod kit;
 pub mod list_params;
 pub mod list_query;
@@ -134,6 +135,13 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
                 .route(web::get().to(api_keys::get))
                 .route(web::delete().to(api_keys::revoke)),
         )
+        .service(web::resource("/jobs").route(web::get().to(jobs::list)))
+        .service(
+            web::resource("/jobs/{id}")
+                .route(web::get().to(jobs::get))
+                .route(web::delete().to(jobs::discard)),
+        )
+        .service(web::resource("/jobs/{id}/retry").route(web::post().to(jobs::retry)))
         .service(
             web::resource("/contacts/{id}/timeline")
                 .route(web::get().to(activities::contact_timeline)),

@@ -96,6 +96,12 @@ impl From<crm_sales::SalesError> for ApiError {
     }
 }
 
+impl From<crm_worker::WorkerError> for ApiError {
+    fn from(e: crm_worker::WorkerError) -> Self {
+        Self(e.into())
+    }
+}
+
 impl ApiError {
     /// Shorthand for an error of `code`.
     pub fn new(code: Code, detail: impl Into<String>) -> Self {

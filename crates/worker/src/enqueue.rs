@@ -1,0 +1,101 @@
+//! Enqueueing a job inside the caller's write transaction, so the job exists exactly when the
+//! change that needs it commits: a rolled-back change leaves no job behind.
+//!
+//! Runtimes poll for due jobs; [`wake`] (called by [`enqueue`], and again by callers after
+//! their commit) tells this process's runtime to look at once. Other processes find the job at
+//! their next poll.
+
+use crate::model::ActiveModel;
+use chrono::{DateTime, Utc};
+use crm_core::new_id;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use std::sync::OnceLock;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+/// Attempts a job gets unless it says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: i32 = 10;
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// The kind, naming the handler that runs it (such as `webhook.deliver`).
+    pub kind: String,
+    /// What the handler needs, as JSON.
+    pub payload: serde_json::Value,
+    /// The organization it works for; `None` for a system job.
+    pub org_id: Option<Uuid>,
+    /// When it may run first; `None`: at once.
+    pub run_at: Option<DateTime<Utc>>,
+    /// How many attempts before it is dead.
+    pub max_attempts: i32,
+}
+
+impl NewJob {
+    /// A job of `kind` with `payload`, for `org_id` (or the system), due at once.
+    pub fn new(kind: impl Into<String>, org_id: Option<Uuid>, payload: serde_json::Value) -> Self {
+        Self {
+            kind: kind.into(),
+            payload,
+            org_id,
+            run_at: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        }
+    }
+
+    /// Runs no earlier than `at`.
+    pub fn run_at(mut self, at: DateTime<Utc>) -> Self {
+        self.run_at = Some(at);
+        self
+    }
+
+    /// Gives up (dead) after `n` attempts (at least 1).
+    pub fn max_attempts(mut self, n: i32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+}
+
+/// Inserts `job` as `queued` through `conn`: pass the caller's write transaction so the job
+/// commits or rolls back with the change. Returns the job's id.
+pub async fn enqueue(conn: &impl ConnectionTrait, job: NewJob) -> Result<Uuid, DbErr> {
+    let now = Utc::now();
+    let id = new_id();
+    ActiveModel {
+        id: Set(id),
+        org_id: Set(job.org_id),
+        kind: Set(job.kind),
+        payload: Set(job.payload),
+        state: Set(crate::JobState::Queued.as_str().to_owned()),
+        run_at: Set(job.run_at.unwrap_or(now)),
+        attempts: Set(0),
+        max_attempts: Set(job.max_attempts.max(1)),
+        last_error: Set(None),
+        locked_by: Set(None),
+        locked_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    wake();
+    Ok(id)
+}
+
+fn bell() -> &'static Notify {
+    static BELL: OnceLock<Notify> = OnceLock::new();
+    BELL.get_or_init(Notify::new)
+}
+
+/// Tells this process's runtime that a job may be due: it claims at once instead of at its
+/// next poll. Call it after committing a transaction that enqueued (PostgreSQL does not show
+/// the job to the runtime before the commit).
+pub fn wake() {
+    bell().notify_one();
+}
+
+/// Waits for [`wake`] (or returns at once if it was called since the last wait).
+pub(crate) async fn woken() {
+    bell().notified().await;
+}

@@ -1,0 +1,121 @@
+//! The handlers a runtime runs: one async function per job kind.
+//!
+//! A handler gets a [`JobContext`] (the database, the job's id, organization, payload and
+//! attempt) and answers `Ok(())` or a [`JobError`]: [`JobError::Retry`] for a failure that may
+//! pass (the job is tried again after a backoff, until its `max_attempts`), or
+//! [`JobError::Permanent`] for one that never will (the job is dead at once).
+
+use futures_util::future::BoxFuture;
+use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// What a handler is given.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    /// The database (a cheap handle onto the pool).
+    pub db: DatabaseConnection,
+    /// The job's id.
+    pub id: Uuid,
+    /// The job's kind.
+    pub kind: String,
+    /// The organization the job works for; `None` for system jobs.
+    pub org_id: Option<Uuid>,
+    /// What the job was enqueued with.
+    pub payload: serde_json::Value,
+    /// This attempt's number, 1 for the first.
+    pub attempt: i32,
+}
+
+/// Why a handler failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// A failure that may pass (a partner down, a timeout): tried again after a backoff.
+    #[error("{0}")]
+    Retry(String),
+    /// A failure that will not pass (a payload that cannot be processed): dead at once.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl JobError {
+    /// A failure worth retrying.
+    pub fn retry(message: impl Into<String>) -> Self {
+        Self::Retry(message.into())
+    }
+
+    /// A failure that no retry fixes.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self::Permanent(message.into())
+    }
+}
+
+impl From<sea_orm::DbErr> for JobError {
+    /// Database failures are worth retrying (a lost connection, a lock timeout).
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Retry(format!("database: {e}"))
+    }
+}
+
+/// A handler of one job kind.
+pub type Handler =
+    Arc<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
+
+/// Job kinds and their handlers. Features register theirs when the server is assembled.
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: HashMap<String, Handler>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut kinds: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
+        kinds.sort_unstable();
+        f.debug_struct("Registry").field("kinds", &kinds).finish()
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `handler` for `kind` (replacing an earlier one).
+    pub fn register<F, Fut>(&mut self, kind: impl Into<String>, handler: F) -> &mut Self
+    where
+        F: Fn(JobContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+    {
+        let handler: Handler = Arc::new(move |ctx| Box::pin(handler(ctx)));
+        self.handlers.insert(kind.into(), handler);
+        self
+    }
+
+    /// Adds every handler of `other` (its handlers win for kinds both have).
+    pub fn merge(&mut self, other: &Registry) -> &mut Self {
+        for (kind, handler) in &other.handlers {
+            self.handlers.insert(kind.clone(), handler.clone());
+        }
+        self
+    }
+
+    /// The handler of `kind`.
+    pub fn get(&self, kind: &str) -> Option<&Handler> {
+        self.handlers.get(kind)
+    }
+
+    /// The registered kinds, sorted.
+    pub fn kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = self.handlers.keys().cloned().collect();
+        kinds.sort_unstable();
+        kinds
+    }
+
+    /// Whether no kind is registered.
+    pub fn is_empty(&self) -> bool {
+        self.handlers.is_empty()
+    }
+}
