@@ -26,7 +26,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 /// Rows of a list, in its order, that a PostgreSQL search reads before it asks the search index.
-pub const SEARCH_PROBE_ROWS: u64 = 2_000;
+pub const SEARCH_PROBE_ROWS: u64 = 1_000;
 
 /// The most matching ids a PostgreSQL search takes from the search index; a term with more
 /// matches runs the list's plain statement.
