@@ -14,6 +14,7 @@ pub struct EventActor {
     /// `user` (signed in), `api_key` (an integration), or `system` (no principal; its `id` is
     /// the nil UUID).
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(example = "user"))]
     #[cfg_attr(feature = "graphql", graphql(name = "type"))]
     pub kind: String,
     /// The user's id, or the API key's id.
@@ -28,6 +29,7 @@ pub struct EventActor {
 pub struct EventRecord {
     /// The record's type: `contact`, `company`, `deal`, `activity`, ...
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(example = "contact"))]
     #[cfg_attr(feature = "graphql", graphql(name = "type"))]
     pub kind: String,
     /// The record's id.
@@ -44,6 +46,7 @@ pub struct Event {
     /// `<record type>.<action>`, such as `contact.created`, `contact.updated`,
     /// `contact.deleted`, `contact.restored`, `contact.merged`, `deal.updated`.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(example = "contact.updated"))]
     #[cfg_attr(feature = "graphql", graphql(name = "type"))]
     pub kind: String,
     /// When the change was made (the time of its write, not of its commit).
@@ -54,12 +57,12 @@ pub struct Event {
     pub record: EventRecord,
     /// The record before the change: on `updated` events only the fields that changed;
     /// `null` on `created` and on events that carry no snapshot.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, example = json!({"title": null})))]
     pub before: Option<Value>,
     /// The record after the change: on `updated` events only the fields that changed; on
     /// events without a before/after snapshot (a merge, an activity's change), what the event
     /// carries.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, example = json!({"title": "CEO"})))]
     pub after: Option<Value>,
 }
 
@@ -72,6 +75,10 @@ pub struct EventPage {
     pub data: Vec<Event>,
     /// Where to resume: pass it as `after` to read the events committed after this page. Always
     /// set, also on an empty page (it then points where the given one did, or at the start).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "eyJvIjoiMDE5M2E1YjIiLCJwIjo0MiwiaSI6IjAxOTNhNWIyIiwidCI6MH0")
+    )]
     pub next_cursor: String,
     /// Whether more events were already available when this page was read (read on at once;
     /// else read again later, or long-poll with REST's `wait`).
