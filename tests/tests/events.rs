@@ -408,3 +408,35 @@ dual! {
         assert_eq!(once(&seen), stored_ids(app, &s).await);
     }
 }
+
+dual! {
+    async fn pruning_deletes_events_past_the_retention_only(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let old = contact(app, &s, "Old").await;
+        let new = contact(app, &s, "New").await;
+        // Age the first contact's events by two days.
+        let backend = app.db.get_database_backend();
+        let sql = match app.backend {
+            Backend::Postgres => "UPDATE outbox_events SET created_at = $1 WHERE record_id = $2",
+            Backend::Sqlite => "UPDATE outbox_events SET created_at = ? WHERE record_id = ?",
+        };
+        let two_days_ago = chrono::Utc::now() - chrono::Duration::days(2);
+        app.db
+            .execute_raw(Statement::from_sql_and_values(backend, sql, [two_days_ago.into(), Uuid::parse_str(&old).unwrap().into()]))
+            .await
+            .unwrap();
+        let day = crm_integration::FeedSettings { retention: Duration::from_secs(86_400), ..Default::default() };
+        let deleted = crm_integration::prune::prune(&app.db, &day).await.unwrap();
+        assert_eq!(deleted, 1);
+        let (events, _) = drain(app, &s.token, None, "&types=contact.*").await;
+        let records: Vec<&Value> = events.iter().map(|e| &e["record"]["id"]).collect();
+        assert_eq!(records, [&json!(new)]);
+        // Within the retention (plus its hour of grace) nothing goes.
+        let week = crm_integration::FeedSettings { retention: Duration::from_secs(7 * 86_400), ..Default::default() };
+        app.db
+            .execute_raw(Statement::from_sql_and_values(backend, sql, [two_days_ago.into(), Uuid::parse_str(&new).unwrap().into()]))
+            .await
+            .unwrap();
+        assert_eq!(crm_integration::prune::prune(&app.db, &week).await.unwrap(), 0);
+    }
+}

@@ -57,12 +57,12 @@ pub struct Event {
     pub record: EventRecord,
     /// The record before the change: on `updated` events only the fields that changed;
     /// `null` on `created` and on events that carry no snapshot.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, example = json!({"title": null})))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Value>>, example = json!({"title": null})))]
     pub before: Option<Value>,
     /// The record after the change: on `updated` events only the fields that changed; on
     /// events without a before/after snapshot (a merge, an activity's change), what the event
     /// carries.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, example = json!({"title": "CEO"})))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Value>>, example = json!({"title": "CEO"})))]
     pub after: Option<Value>,
 }
 
