@@ -2,6 +2,8 @@
 //!
 //! History answers "who changed what, when" per record (`GET /{id}/history`); the outbox is the
 //! one event stream that feeds the change feed, webhooks, subscriptions and automation.
+//! Its order for the feed is PostgreSQL's `txid` (a column default) and SQLite's `seq` (set
+//! here), see migration 000011.
 
 use crate::ctx::Ctx;
 use crate::error::Result;
@@ -175,6 +177,7 @@ pub async fn append(
                 "actor_api_key_id",
                 "payload",
                 "created_at",
+                "seq",
             ]
             .map(Alias::new),
         )
@@ -188,6 +191,9 @@ pub async fn append(
             ctx.actor.api_key_id.into(),
             json_value(backend, payload),
             now.into(),
+            // The change feed's order: numbered under the write lock, which the transaction
+            // holds until it commits, so `seq` order is commit order (migration 000011).
+            Expr::cust("(SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox_events)"),
         ])
         .map_err(crate::Error::internal)?
         .to_owned();

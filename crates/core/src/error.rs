@@ -33,6 +33,9 @@ pub enum Code {
     Conflict,
     /// The record changed since the version the client holds (`If-Match` / `ifVersion`).
     PreconditionFailed,
+    /// A change-feed cursor older than the event retention: events after it may be gone, so
+    /// the client must start over (without a cursor) and resynchronise.
+    CursorExpired,
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
     /// The request body has a content type the endpoint does not accept.
@@ -61,7 +64,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in table order (used for documentation and tests).
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 21] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::InvalidCredentials,
@@ -71,6 +74,7 @@ impl Code {
         Code::MethodNotAllowed,
         Code::Conflict,
         Code::PreconditionFailed,
+        Code::CursorExpired,
         Code::PayloadTooLarge,
         Code::UnsupportedMediaType,
         Code::ValidationFailed,
@@ -120,6 +124,7 @@ impl Code {
             Code::MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed"),
             Code::Conflict => ("conflict", 409, "Conflict"),
             Code::PreconditionFailed => ("precondition_failed", 412, "Precondition failed"),
+            Code::CursorExpired => ("cursor_expired", 410, "Cursor expired"),
             Code::PayloadTooLarge => ("payload_too_large", 413, "Payload too large"),
             Code::UnsupportedMediaType => ("unsupported_media_type", 415, "Unsupported media type"),
             Code::ValidationFailed => ("validation_failed", 422, "Validation failed"),
@@ -179,6 +184,10 @@ impl Code {
             Code::PreconditionFailed => (
                 "The record changed since the version the client holds (`If-Match` or `ifVersion`); nothing was changed.",
                 "Fetch the record again (its `ETag`/`version`), apply the change to it, and retry with the new version.",
+            ),
+            Code::CursorExpired => (
+                "The change-feed cursor is older than the event retention (30 days by default): events after it may have been deleted.",
+                "Read the feed again from the start (without `after`) and resynchronise; read more often than the retention.",
             ),
             Code::PayloadTooLarge => (
                 "The request body is larger than the server accepts (1 MiB by default).",

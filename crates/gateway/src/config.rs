@@ -139,6 +139,14 @@ pub struct Config {
     /// Seconds a graceful stop waits for running jobs before it releases them to another
     /// worker (`CRM_JOB_SHUTDOWN_GRACE_SECS`).
     pub job_shutdown_grace_secs: u64,
+    /// Seconds change-feed events are kept (`CRM_EVENT_RETENTION_SECS`, default 30 days): a
+    /// feed cursor older than this is refused with 410 `cursor_expired`, and events are
+    /// deleted an hour after it.
+    pub event_retention_secs: u64,
+    /// How often, in milliseconds, a long-polling feed reader looks for events when no write
+    /// of this process wakes it (`CRM_EVENT_POLL_INTERVAL_MS`): the delay before it sees
+    /// another replica's writes.
+    pub event_poll_interval_ms: u64,
     /// Job handlers a program embedding the server adds to the built-in ones; the test suite
     /// uses it. Not settable from files or the environment.
     #[serde(skip)]
@@ -191,6 +199,8 @@ impl Default for Config {
             job_backoff_max_secs: 3600,
             job_retention_hours: 7 * 24,
             job_shutdown_grace_secs: 25,
+            event_retention_secs: 30 * 86_400,
+            event_poll_interval_ms: 500,
             extra_job_handlers: None,
             extra_api_routes: None,
         }
@@ -372,6 +382,12 @@ impl Config {
         if self.job_shutdown_grace_secs > 3600 {
             return invalid("job_shutdown_grace_secs", "must be at most 3600");
         }
+        if self.event_retention_secs == 0 {
+            return invalid("event_retention_secs", "must be positive");
+        }
+        if !(10..=10_000).contains(&self.event_poll_interval_ms) {
+            return invalid("event_poll_interval_ms", "must be from 10 to 10000");
+        }
         Ok(())
     }
 
@@ -395,6 +411,14 @@ impl Config {
             backoff_base: Duration::from_millis(self.job_backoff_base_ms),
             backoff_max: Duration::from_secs(self.job_backoff_max_secs),
             retention: Duration::from_secs(self.job_retention_hours.saturating_mul(3600)),
+        }
+    }
+
+    /// The settings of the change feed.
+    pub fn feed_settings(&self) -> crm_integration::FeedSettings {
+        crm_integration::FeedSettings {
+            retention: Duration::from_secs(self.event_retention_secs),
+            poll_interval: Duration::from_millis(self.event_poll_interval_ms),
         }
     }
 

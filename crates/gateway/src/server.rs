@@ -52,8 +52,10 @@ pub struct RunningServer {
     /// The shared state (tests read the database through it).
     pub state: AppState,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// The `crm_principals` listener on PostgreSQL (aborted with the server).
-    _principals: Option<AbortOnDrop>,
+    /// The background tasks aborted with the server: the `crm_principals` listener on
+    /// PostgreSQL, and the pruning of outbox events past the feed's retention (one task, so
+    /// that the struct does not grow with each).
+    _background: AbortOnDrop,
     /// The writer of API keys' last use.
     key_usage: UsageFlusher,
     /// The job runtime (`None` with `--no-workers`).
@@ -259,6 +261,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         openapi_json: Arc::new(contracts::openapi_json()),
         draining: Arc::new(AtomicBool::new(false)),
         metrics,
+        feed: Arc::new(crm_integration::Feed::new(config.feed_settings())),
         rate_limiter: crate::ratelimit::RateLimiter::from_config(&config)?.map(Arc::new),
         config: Arc::new(config.clone()),
     };
@@ -288,11 +291,20 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let handle = server.handle();
     let task = tokio::spawn(server);
     let principals = (state.db.get_database_backend() == sea_orm::DbBackend::Postgres).then(|| {
-        AbortOnDrop(tokio::spawn(crm_identity::principal_cache::listen(
+        crm_identity::principal_cache::listen(
             state.db.get_postgres_connection_pool().clone(),
             state.auth.principals.clone(),
-        )))
+        )
     });
+    let prune_events = crm_integration::prune::run(state.db.clone(), state.feed.settings);
+    let background = AbortOnDrop(tokio::spawn(async move {
+        match principals {
+            Some(principals) => {
+                tokio::join!(principals, prune_events);
+            }
+            None => prune_events.await,
+        }
+    }));
     let key_usage = UsageFlusher::start(&state);
     let jobs = if config.jobs_enabled {
         start_jobs(&state.db, &config)
@@ -305,7 +317,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         handle,
         state,
         task,
-        _principals: principals,
+        _background: background,
         key_usage,
         jobs,
         job_grace: std::time::Duration::from_secs(config.job_shutdown_grace_secs),

@@ -24,6 +24,8 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     /// Request and SQL counters.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The change feed: its settings and the signal that wakes long-polls after a write.
+    pub feed: Arc<crm_integration::Feed>,
     /// The general request limit; `None` when it is off.
     pub rate_limiter: Option<Arc<crate::ratelimit::RateLimiter>>,
 }

@@ -16,6 +16,7 @@ mod m20261202_000007_search;
 mod m20261202_000008_api_key_notifications;
 mod m20261202_000009_search_vectors;
 mod m20261205_000010_jobs;
+mod m20261205_000011_change_feed;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_api_key_notifications::Migration),
             Box::new(m20261202_000009_search_vectors::Migration),
             Box::new(m20261205_000010_jobs::Migration),
+            Box::new(m20261205_000011_change_feed::Migration),
         ]
     }
 }

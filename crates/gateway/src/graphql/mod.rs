@@ -4,6 +4,7 @@
 mod connection;
 mod customers;
 pub mod error;
+mod events;
 mod filters;
 pub mod graphiql;
 pub mod http;
@@ -27,6 +28,7 @@ pub struct QueryRoot(
     interactions::InteractionsQuery,
     sales::SalesQuery,
     jobs::JobsQuery,
+    events::EventsQuery,
 );
 
 /// The root of mutations.

@@ -159,6 +159,10 @@ pub async fn request_context(
         crate::otel::finish(span, method.as_str(), route.as_deref(), status);
     }
     if let Some(state) = &state {
+        // A successful write has committed its events: long-polls of the change feed look now.
+        if status < 400 && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            state.feed.committed();
+        }
         state.metrics.response(status);
         state
             .metrics

@@ -8,6 +8,7 @@ mod contacts;
 pub mod cors;
 mod custom_fields;
 pub mod etag;
+mod events;
 pub mod extract;
 mod health;
 pub mod idempotency;
@@ -135,6 +136,7 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
                 .route(web::get().to(api_keys::get))
                 .route(web::delete().to(api_keys::revoke)),
         )
+        .service(web::resource("/events").route(web::get().to(events::list)))
         .service(web::resource("/jobs").route(web::get().to(jobs::list)))
         .service(
             web::resource("/jobs/{id}")

@@ -75,6 +75,18 @@ error_set!(
 );
 
 error_set!(
+    /// Errors of the change feed.
+    FeedErrors {
+        "401" => "Missing, invalid, expired or revoked credentials",
+        "403" => "The caller's role may not do this",
+        "410" => "The cursor is older than the event retention (`cursor_expired`): start over without `after`",
+        "422" => "A parameter breaks a rule (limit, wait, types, a cursor of another organization, unknown parameter)",
+        "429" => "Too many requests; see `Retry-After`",
+        "500" => "Unexpected error; quote the request id",
+    }
+);
+
+error_set!(
     /// Errors of an authenticated write.
     WriteErrors {
         "400" => "Malformed JSON",
@@ -173,6 +185,7 @@ Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
         super::jobs::get,
         super::jobs::retry,
         super::jobs::discard,
+        super::events::list,
         super::contacts::duplicates,
         super::contacts::merge,
         super::companies::duplicates,
@@ -219,6 +232,7 @@ Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
         (name = "users", description = "Users of the organization"),
         (name = "api-keys", description = "API keys for integrations"),
         (name = "jobs", description = "Background jobs: failed ones to retry or discard"),
+        (name = "events", description = "The change feed: domain events in commit order"),
         (name = "contacts", description = "People: customers, leads, consumers"),
         (name = "companies", description = "Companies (accounts)"),
         (name = "activities", description = "Calls, emails, meetings, notes, tasks, visits, presentations, feedback"),

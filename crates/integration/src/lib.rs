@@ -1,0 +1,19 @@
+//! Integration features built on the outbox every write appends to.
+//!
+//! - The change feed ([`feed::list_events`]): the organization's domain events in commit
+//!   order, from an opaque cursor that never skips an event committed late ([`position`]),
+//!   filtered by type patterns ([`types`]), long-polled through a [`Feed`] that writes wake.
+//! - Retention ([`prune`]): events older than the feed's retention are deleted.
+//!
+//! Webhooks, batch writes, imports and exports and GraphQL subscriptions will join here.
+
+pub mod dto;
+pub mod error;
+pub mod feed;
+pub mod position;
+pub mod prune;
+pub mod types;
+
+pub use dto::{Event, EventActor, EventPage, EventQuery, EventRecord};
+pub use error::IntegrationError;
+pub use feed::{Feed, FeedSettings, list_events};
