@@ -207,6 +207,22 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 impl TestApp {
+    /// A domain context acting as the admin `s` on this server's database, for calling
+    /// operations directly (EXPLAIN checks, writing in a transaction the test holds open).
+    pub fn admin_ctx(&self, s: &Session) -> crm_core::Ctx {
+        crm_core::Ctx::new(
+            self.db.clone(),
+            crm_core::Actor {
+                org_id: s.org_id.parse().unwrap(),
+                user_id: s.user_id.parse().unwrap(),
+                api_key_id: None,
+                session_id: None,
+                kind: crm_core::PrincipalKind::User,
+                role: crm_core::Role::Admin,
+            },
+        )
+    }
+
     /// A server on `backend` with the test defaults; `None` when PostgreSQL is not reachable
     /// (and not required).
     pub async fn start(backend: Backend) -> Option<TestApp> {

@@ -4,9 +4,9 @@
 //! transactions commit out of the order they wrote in.
 
 use crm_core::db::begin_write;
-use crm_core::{Actor, Ctx, PrincipalKind, Role, audit};
+use crm_core::{Ctx, audit};
 use crm_tests::{Backend, Session, TestApp, dual};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -92,21 +92,6 @@ async fn contact(app: &TestApp, s: &Session, name: &str) -> String {
         .await
         .ok(201);
     c["id"].as_str().unwrap().to_owned()
-}
-
-/// A context acting as `s` (an admin), for writing outbox events directly on the database.
-fn ctx_of(db: &DatabaseConnection, s: &Session) -> Ctx {
-    Ctx::new(
-        db.clone(),
-        Actor {
-            org_id: s.org_id.parse().unwrap(),
-            user_id: s.user_id.parse().unwrap(),
-            api_key_id: None,
-            session_id: None,
-            kind: PrincipalKind::User,
-            role: Role::Admin,
-        },
-    )
 }
 
 /// Every outbox event id of the organization, straight from the table.
@@ -321,7 +306,7 @@ dual! {
         let s = app.signup("Acme", "admin@acme.test").await;
         let record = Uuid::parse_str(&contact(app, &s, "Ann").await).unwrap();
         let (mut seen, mut cursor) = drain(app, &s.token, None, "").await;
-        let ctx = ctx_of(&app.db, &s);
+        let ctx = app.admin_ctx(&s);
         let poll = |cursor: String| poll_once(app, &s.token, cursor);
         match app.backend {
             Backend::Postgres => {

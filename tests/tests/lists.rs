@@ -167,13 +167,7 @@ dual! {
             )).await.unwrap();
             app.db.execute_unprepared("ANALYZE contacts").await.unwrap();
         }
-        let ctx = crm_core::Ctx::new(app.db.clone(), crm_core::Actor {
-            org_id: s.org_id.parse().unwrap(),
-            user_id: s.user_id.parse().unwrap(),
-            api_key_id: None, session_id: None,
-            kind: crm_core::PrincipalKind::User,
-            role: crm_core::Role::Admin,
-        });
+        let ctx = app.admin_ctx(&s);
         type Case<'a> = (&'a str, Vec<(String, String)>, &'a str);
         let cases: Vec<Case> = vec![
             ("default list", vec![], "ix_contacts_org_created"),

@@ -184,13 +184,7 @@ dual! {
             .map(|c| (c["id"].as_str().unwrap().to_owned(), c["last_name"].as_str().unwrap().to_owned()))
             .collect();
         assert_eq!(newest_first.len(), names.len());
-        let ctx = crm_core::Ctx::new(app.db.clone(), crm_core::Actor {
-            org_id: s.org_id.parse().unwrap(),
-            user_id: s.user_id.parse().unwrap(),
-            api_key_id: None, session_id: None,
-            kind: crm_core::PrincipalKind::User,
-            role: crm_core::Role::Admin,
-        });
+        let ctx = app.admin_ctx(&s);
         let pg = app.backend == Backend::Postgres;
         // (q, probe rows, match cap, statements of the first page on PostgreSQL)
         let cases: &[(&str, Option<u64>, Option<u64>, usize)] = &[

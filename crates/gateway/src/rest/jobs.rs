@@ -1,7 +1,7 @@
 //! `/api/v1/jobs`: the organization's background jobs, for admins (see why one failed, retry
 //! it, discard it).
 
-use super::extract::Authenticated;
+use super::extract::{Authenticated, PageQuery};
 use super::openapi::{ReadErrors, WriteErrors};
 use super::problem::ApiError;
 use actix_web::HttpResponse;
@@ -42,25 +42,15 @@ impl JobListQuery {
                 ))
             })?),
         };
-        let limit = match self.limit {
-            None => None,
-            Some(s) => Some(s.parse::<u64>().map_err(|_| {
-                ApiError(Error::invalid_field(
-                    "/limit",
-                    "invalid_type",
-                    "must be a whole number from 1 to 100",
-                ))
-            })?),
-        };
         let filter = JobFilter {
             state,
             kind: self.kind,
         };
-        let page = PageRequest {
-            limit,
+        let page = PageQuery {
+            limit: self.limit,
             cursor: self.cursor,
-            edge_cursors: false,
-        };
+        }
+        .into_request()?;
         Ok((filter, page))
     }
 }
