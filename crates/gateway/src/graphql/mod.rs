@@ -5,6 +5,7 @@ mod connection;
 mod customers;
 pub mod error;
 mod events;
+mod exports;
 mod filters;
 pub mod graphiql;
 pub mod http;
@@ -29,6 +30,7 @@ pub struct QueryRoot(
     sales::SalesQuery,
     jobs::JobsQuery,
     events::EventsQuery,
+    exports::ExportsQuery,
 );
 
 /// The root of mutations.
@@ -39,6 +41,7 @@ pub struct MutationRoot(
     interactions::InteractionsMutation,
     sales::SalesMutation,
     jobs::JobsMutation,
+    exports::ExportsMutation,
 );
 
 /// The schema type.

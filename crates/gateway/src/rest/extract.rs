@@ -273,6 +273,7 @@ impl PageQuery {
             limit,
             cursor: self.cursor,
             edge_cursors: false,
+            bulk: false,
         })
     }
 }

@@ -1,8 +1,9 @@
 //! The resource kit over REST: every resource that implements the kit's traits
 //! (`crm_core::kit`) gets its standard routes and their OpenAPI operations from here, the same
-//! for all: `GET/POST /{path}`, `GET/PATCH/DELETE /{path}/{id}`, `POST /{path}/{id}/restore`,
-//! `GET /{path}/{id}/history`, `GET /{path}/deleted`, with `ETag`, `Location`, `If-Match` and
-//! `Idempotency-Key` handled one way. Operation ids are `list<Many>`, `create<One>`,
+//! for all: `GET/POST /{path}`, `GET /{path}/export`, `GET/PATCH/DELETE /{path}/{id}`,
+//! `POST /{path}/{id}/restore`, `GET /{path}/{id}/history`, `GET /{path}/deleted`, with `ETag`,
+//! `Location`, `If-Match` and `Idempotency-Key` handled one way. Operation ids are
+//! `list<Many>`, `export<Many>`, `create<One>`,
 //! `get<One>`, `update<One>`, `delete<One>`, `restore<One>`, `listDeleted<Many>` and
 //! `list<One>History`.
 
@@ -164,7 +165,7 @@ impl<R: Records> Kit<R>
 where
     R::Record: ToSchema,
 {
-    /// List and get, which every resource has.
+    /// List, export and get, which every resource has.
     pub fn new() -> Self {
         Self {
             entries: vec![
@@ -177,6 +178,11 @@ where
                     at: suffix(Op::Get),
                     route: || web::get().to(get::<R>),
                     doc: Some(doc_get::<R>),
+                },
+                Entry {
+                    at: "/export",
+                    route: || web::get().to(super::export::export::<R>),
+                    doc: Some(super::export::doc_export::<R>),
                 },
             ],
             _r: PhantomData,
@@ -371,7 +377,7 @@ fn schema_ref(name: &str) -> RefOr<Schema> {
 }
 
 /// Adds `T` and every schema it refers to.
-fn add_schema<T: ToSchema>(api: &mut utoipa::openapi::OpenApi) {
+pub(super) fn add_schema<T: ToSchema>(api: &mut utoipa::openapi::OpenApi) {
     let components = api.components.get_or_insert_with(Default::default);
     let mut nested = Vec::new();
     T::schemas(&mut nested);
@@ -461,7 +467,7 @@ fn precondition_failed(what: &str) -> RefOr<utoipa::openapi::Response> {
 }
 
 /// An operation of `R`: id, tag, summary, bearer security; `errors` appended.
-fn operation<R: Records>(id: String, summary: String) -> OperationBuilder {
+pub(super) fn operation<R: Records>(id: String, summary: String) -> OperationBuilder {
     OperationBuilder::new()
         .tag(R::TAG)
         .summary(Some(summary))
@@ -469,7 +475,7 @@ fn operation<R: Records>(id: String, summary: String) -> OperationBuilder {
         .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
 }
 
-fn with_errors<E: IntoResponses>(mut op: OperationBuilder) -> OperationBuilder {
+pub(super) fn with_errors<E: IntoResponses>(mut op: OperationBuilder) -> OperationBuilder {
     for (status, response) in E::responses() {
         op = op.response(status, response);
     }

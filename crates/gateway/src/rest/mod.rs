@@ -9,6 +9,8 @@ pub mod cors;
 mod custom_fields;
 pub mod etag;
 mod events;
+pub mod export;
+mod exports;
 pub mod extract;
 mod health;
 pub mod idempotency;
@@ -137,6 +139,13 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
                 .route(web::delete().to(api_keys::revoke)),
         )
         .service(web::resource("/events").route(web::get().to(events::list)))
+        .service(
+            web::resource("/exports")
+                .route(web::get().to(exports::list))
+                .route(web::post().to(exports::create)),
+        )
+        .service(web::resource("/exports/{id}").route(web::get().to(exports::get)))
+        .service(web::resource("/exports/{id}/file").route(web::get().to(exports::download)))
         .service(web::resource("/jobs").route(web::get().to(jobs::list)))
         .service(
             web::resource("/jobs/{id}")
