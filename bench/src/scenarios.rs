@@ -3,6 +3,7 @@
 //! driver from the harness process: three columns of one run.
 
 mod client;
+mod export;
 mod reads;
 mod writes;
 
@@ -276,6 +277,9 @@ pub async fn run_all(
     }
     if wants("S8") {
         rows.push(writes::s8(&env).await?);
+    }
+    if wants("S9") {
+        rows.push(export::s9(&env, &server, &url).await?);
     }
     if wants("S10") {
         rows.push(writes::s10(&env, &server).await?);
