@@ -18,6 +18,7 @@ mod m20261202_000009_search_vectors;
 mod m20261205_000010_jobs;
 mod m20261205_000011_change_feed;
 mod m20261205_000013_exports;
+mod m20261205_000014_feed_notify;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_jobs::Migration),
             Box::new(m20261205_000011_change_feed::Migration),
             Box::new(m20261205_000013_exports::Migration),
+            Box::new(m20261205_000014_feed_notify::Migration),
         ]
     }
 }

@@ -17,9 +17,10 @@ mod mutation;
 mod nodes;
 mod query;
 mod sales;
+pub mod ws;
 
 use crate::config::Config;
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 /// The root of queries.
 #[derive(MergedObject, Default)]
@@ -44,15 +45,19 @@ pub struct MutationRoot(
     exports::ExportsMutation,
 );
 
+/// The root of subscriptions (over `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(events::EventsSubscription);
+
 /// The schema type.
-pub type CrmSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type CrmSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema with the configured limits; introspection is off in production.
 pub fn build_schema(config: &Config) -> CrmSchema {
     let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(config.graphql_max_depth)
     .limit_complexity(config.graphql_max_complexity)

@@ -85,6 +85,11 @@ pub fn configure(config: &Config) -> impl Fn(&mut web::ServiceConfig) + Clone + 
                     .route(web::get().to(graphql::graphiql::get)),
             )
             .service(
+                web::resource("/graphql/ws")
+                    .wrap(from_fn(crate::ratelimit::limit))
+                    .route(web::get().to(graphql::ws::get)),
+            )
+            .service(
                 web::resource("/graphql/assets/{file}")
                     .route(web::get().to(graphql::graphiql::asset)),
             )
