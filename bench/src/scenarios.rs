@@ -4,6 +4,7 @@
 
 mod client;
 mod export;
+mod feed;
 mod reads;
 mod writes;
 
@@ -280,6 +281,9 @@ pub async fn run_all(
     }
     if wants("S9") {
         rows.push(export::s9(&env, &server, &url).await?);
+    }
+    if wants("S11") {
+        rows.push(feed::s11(&env).await?);
     }
     if wants("S10") {
         rows.push(writes::s10(&env, &server).await?);
