@@ -324,10 +324,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
-/// Every job kind this server runs and its handler: the features' own (none yet), then those
+/// Every job kind this server runs and its handler: the features' own (webhooks), then those
 /// the embedding program adds (`extra_job_handlers`).
 pub fn job_registry(config: &Config) -> crm_worker::Registry {
     let mut registry = crm_worker::Registry::new();
+    crm_integration::webhooks::Webhooks::new(config.webhook_settings()).register(&mut registry);
     if let Some(extra) = &config.extra_job_handlers {
         registry.merge(extra);
     }

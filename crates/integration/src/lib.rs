@@ -5,7 +5,10 @@
 //!   filtered by type patterns ([`types`]), long-polled through a [`Feed`] that writes wake.
 //! - Retention ([`prune`]): events older than the feed's retention are deleted.
 //!
-//! Webhooks, batch writes, imports and exports and GraphQL subscriptions will join here.
+//! - Webhooks ([`webhooks`]): signed delivery of the feed's events to the organization's
+//!   endpoints, on the worker runtime.
+//!
+//! Batch writes, imports and exports and GraphQL subscriptions will join here.
 
 pub mod dto;
 pub mod error;
@@ -13,6 +16,7 @@ pub mod feed;
 pub mod position;
 pub mod prune;
 pub mod types;
+pub mod webhooks;
 
 pub use dto::{Event, EventActor, EventPage, EventQuery, EventRecord};
 pub use error::IntegrationError;

@@ -83,6 +83,30 @@ pub async fn enqueue(conn: &impl ConnectionTrait, job: NewJob) -> Result<Uuid, D
     Ok(id)
 }
 
+/// Brings job `id` forward to run at once if it is queued for later, and answers whether it is
+/// still live (queued or running): a feature that keeps one job per thing (a webhook
+/// endpoint's sender) enqueues a new one only when the old one is not. Call [`wake`] after
+/// the commit.
+pub async fn nudge(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    use crate::model::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let now = Utc::now();
+    let queued = crate::JobState::Queued.as_str();
+    let moved = Entity::update_many()
+        .col_expr(Column::RunAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::State.eq(queued))
+        .filter(Column::RunAt.gt(now))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if moved > 0 {
+        return Ok(true);
+    }
+    let job = Entity::find_by_id(id).one(conn).await?;
+    Ok(job.is_some_and(|j| j.state == queued || j.state == crate::JobState::Running.as_str()))
+}
+
 fn bell() -> &'static Notify {
     static BELL: OnceLock<Notify> = OnceLock::new();
     BELL.get_or_init(Notify::new)
