@@ -79,7 +79,9 @@ pub(crate) async fn run(hooks: Webhooks, job: JobContext) -> Result<(), JobError
         let mut next_wake: Option<DateTime<Utc>> = None;
         let mut cut_short = false;
         let mut target: Option<Result<SocketAddr, String>> = None;
-        while sub.enabled {
+        // A disabled endpoint sends nothing: its deliveries wait until it is enabled again.
+        let mut more = sub.enabled;
+        while more {
             let rows = delivery::Entity::find()
                 .filter(delivery::Column::SubscriptionId.eq(sub_id))
                 .filter(delivery::Column::State.eq("pending"))
@@ -88,7 +90,10 @@ pub(crate) async fn run(hooks: Webhooks, job: JobContext) -> Result<(), JobError
                 .limit(BATCH)
                 .all(&job.db)
                 .await?;
-            let Some(last) = rows.last() else { break };
+            let Some(last) = rows.last() else {
+                more = false;
+                continue;
+            };
             after = last.seq;
             let now = Utc::now();
             let mut chains: Vec<Vec<delivery::Model>> = Vec::new();
