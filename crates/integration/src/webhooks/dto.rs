@@ -41,6 +41,20 @@ pub struct Webhook {
 /// An endpoint with its signing secret: the only answers that show it (creation, rotation).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f",
+    "url": "https://erp.example.com/crm-events",
+    "description": "ERP sync",
+    "event_types": ["contact.*", "deal.updated"],
+    "enabled": true,
+    "disabled_reason": null,
+    "disabled_at": null,
+    "failing_since": null,
+    "previous_secret_expires_at": null,
+    "created_at": "2026-12-05T10:00:00Z",
+    "updated_at": "2026-12-05T10:00:00Z",
+    "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwz9l9QnT3Yzs="
+})))]
 pub struct WebhookWithSecret {
     /// The endpoint.
     #[serde(flatten)]
@@ -178,6 +192,40 @@ pub struct WebhookAttempt {
 /// A delivery with the message sent and every attempt, oldest first.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": "01936f4e-9a00-7c3b-9d2e-5a6b7c8d9e0f",
+    "webhook_id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f",
+    "message_id": "01936f4e-9000-7c3b-9d2e-5a6b7c8d9e0f",
+    "event_type": "contact.created",
+    "origin": "event",
+    "state": "succeeded",
+    "attempts": 2,
+    "next_attempt_at": null,
+    "last_status": 200,
+    "last_error": null,
+    "created_at": "2026-12-05T10:00:00Z",
+    "delivered_at": "2026-12-05T10:00:05Z",
+    "payload": {
+        "type": "contact.created",
+        "timestamp": "2026-12-05T10:00:00Z",
+        "data": {
+            "id": "01936f4e-9000-7c3b-9d2e-5a6b7c8d9e0f",
+            "type": "contact.created",
+            "occurred_at": "2026-12-05T10:00:00Z",
+            "actor": {"type": "user", "id": "01936f4e-7000-7c3b-9d2e-5a6b7c8d9e0f"},
+            "record": {"type": "contact", "id": "01936f4e-8000-7c3b-9d2e-5a6b7c8d9e0f"},
+            "before": null,
+            "after": {"first_name": "Ann"}
+        }
+    },
+    "attempts_log": [
+        {"id": "01936f4e-9b00-7c3b-9d2e-5a6b7c8d9e0f", "attempted_at": "2026-12-05T10:00:00Z",
+         "status": 503, "duration_ms": 41, "response_excerpt": "busy",
+         "error": "the endpoint answered 503"},
+        {"id": "01936f4e-9c00-7c3b-9d2e-5a6b7c8d9e0f", "attempted_at": "2026-12-05T10:00:05Z",
+         "status": 200, "duration_ms": 12, "response_excerpt": "ok", "error": null}
+    ]
+})))]
 pub struct WebhookDeliveryDetail {
     /// The delivery.
     #[serde(flatten)]

@@ -436,15 +436,17 @@ pub async fn redeliver(ctx: &Ctx, id: Uuid, delivery_id: Uuid) -> Result<Webhook
 }
 
 /// Queues again every kept event in `[from, to)` that matches the endpoint's patterns, in
-/// feed order (at most 10,000; a wider range is a 422 asking for a narrower one).
+/// feed order (at most 10,000; a wider range is a 422 asking for a narrower one). Like the
+/// feed, it sees events once no earlier transaction can still commit before them (on
+/// PostgreSQL a moment after their commit).
 pub async fn replay(ctx: &Ctx, id: Uuid, range: WebhookReplay) -> Result<WebhookReplayResult> {
     ctx.require(Action::Configure)?;
-    if range.from >= range.to {
-        return Err(Error::invalid_field("/to", "out_of_range", "must be after `from`").into());
-    }
     let org = ctx.org_id();
     let tx = begin_write(&ctx.db).await?;
     let sub = find(ctx, &tx, id).await?;
+    if range.from >= range.to {
+        return Err(Error::invalid_field("/to", "out_of_range", "must be after `from`").into());
+    }
     let patterns = fanout::patterns_of(&sub);
     let mut from = Position::start(org, Utc::now());
     let mut events = Vec::new();
