@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use crm_tests::{Session, TestApp, dual};
 use hmac::{Hmac, Mac};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::VecDeque;
@@ -325,6 +326,10 @@ dual! {
         assert!(failing["last_status"].is_null() && failing["last_error"].is_string(), "{failing}");
         let w = app.get(&format!("/api/v1/webhooks/{hook_id}"), Some(&s.token)).await.ok(200);
         assert!(w["failing_since"].is_string(), "{w}");
+        // Pruning the log never drops what is still to be sent.
+        crm_integration::webhooks::prune::prune(&app.db, Duration::ZERO).await.unwrap();
+        let kept = app.get(&format!("/api/v1/webhooks/{hook_id}/deliveries"), Some(&s.token)).await.ok(200);
+        assert_eq!(kept["data"].as_array().unwrap().len(), 2);
         // The receiver comes back: both events arrive, in order.
         let rx = Receiver::start_on(TcpListener::bind(("127.0.0.1", port)).unwrap()).await;
         let got = rx.wait_for("both events", |g| g.len() >= 2).await;
@@ -332,6 +337,13 @@ dual! {
         assert_eq!(names, [json!("Ann"), json!("Bea")]);
         assert!(got.iter().all(|r| verifies(hook["secret"].as_str().unwrap(), r)));
         wait_deliveries(app, &s, hook_id, |l| l.iter().all(|d| d["state"] == "succeeded")).await;
+        // Finished deliveries past the retention go, with their attempts.
+        let pruned = crm_integration::webhooks::prune::prune(&app.db, Duration::ZERO).await.unwrap();
+        assert_eq!(pruned, 2);
+        let left = app.get(&format!("/api/v1/webhooks/{hook_id}/deliveries"), Some(&s.token)).await.ok(200);
+        assert_eq!(left["data"], json!([]));
+        let attempts = app.db.query_one_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), "SELECT COUNT(*) AS n FROM webhook_attempts")).await.unwrap().unwrap();
+        assert_eq!(attempts.try_get::<i64>("", "n").unwrap(), 0);
         rx.stop().await;
     }
 
@@ -381,6 +393,39 @@ dual! {
         assert!(w["disabled_reason"].is_null());
         new_contact(app, &s, "Cid").await;
         rx.wait_for("the event after enabling", |g| g.iter().any(|r| r.json()["data"]["after"]["first_name"] == "Cid")).await;
+        rx.stop().await;
+    }
+
+    #[config(|c| {
+        fast(c);
+        c.webhook_retry_schedule = "150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms".to_owned();
+        c.webhook_disable_after_secs = 1;
+    })]
+    async fn failing_too_long_disables_the_endpoint(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let rx = Receiver::start().await;
+        rx.script.lock().unwrap().always = Some(503);
+        let hook = create_hook(app, &s, &rx.url, json!(["contact.*"])).await;
+        let hook_id = hook["id"].as_str().unwrap();
+        new_contact(app, &s, "Ann").await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let w = loop {
+            let w = app.get(&format!("/api/v1/webhooks/{hook_id}"), Some(&s.token)).await.ok(200);
+            if w["enabled"] == false {
+                break w;
+            }
+            assert!(Instant::now() < deadline, "not disabled: {w}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(w["disabled_reason"], "every delivery failed for 1 seconds", "{w}");
+        let tries = rx.got().len();
+        assert!(tries >= 2, "retried before giving up: {tries}");
+        // The delivery itself still waits: enabling the endpoint sends it.
+        let list = wait_deliveries(app, &s, hook_id, |l| l.len() == 1).await;
+        assert_eq!(list[0]["state"], "pending", "{list:#?}");
+        rx.script.lock().unwrap().always = None;
+        app.patch(&format!("/api/v1/webhooks/{hook_id}"), Some(&s.token), json!({ "enabled": true })).await.ok(200);
+        wait_deliveries(app, &s, hook_id, |l| l[0]["state"] == "succeeded").await;
         rx.stop().await;
     }
 

@@ -385,8 +385,8 @@ async fn persist(
             Some("the endpoint answered 410 Gone".to_owned())
         } else if too_long {
             Some(format!(
-                "every delivery failed for {} hours",
-                hooks.settings.disable_after.as_secs() / 3600
+                "every delivery failed for {}",
+                human(hooks.settings.disable_after)
             ))
         } else {
             None
@@ -407,6 +407,16 @@ async fn persist(
     }
     tx.commit().await?;
     Ok(verdict)
+}
+
+/// `5 days`, `12 hours`, `90 seconds`.
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        _ if s >= 86_400 && s % 86_400 == 0 => format!("{} days", s / 86_400),
+        _ if s >= 3600 && s % 3600 == 0 => format!("{} hours", s / 3600),
+        _ => format!("{s} seconds"),
+    }
 }
 
 /// Appends the `webhook.disabled` event (actor: system) that tells the owner.

@@ -7,6 +7,7 @@
 //! - [`deliver`]: the job `webhook.deliver` POSTs them, signed as the Standard Webhooks spec
 //!   says ([`signing`]), through the address guard ([`guard`]) and the HTTP client
 //!   ([`client`]), with retries, per-record order and automatic disabling.
+//! - [`prune`]: finished deliveries past the feed's retention are deleted.
 
 pub mod client;
 pub mod deliver;
@@ -15,6 +16,7 @@ pub mod fanout;
 pub mod guard;
 mod model;
 pub mod ops;
+pub mod prune;
 pub mod settings;
 pub mod signing;
 
