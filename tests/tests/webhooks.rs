@@ -661,3 +661,26 @@ mod fan_out {
         }
     }
 }
+
+/// The fan-out runs as a chain of short jobs; its finished links do not pile up in the jobs
+/// table (nor in the admins' job list).
+mod fan_out_chain {
+    use super::*;
+
+    dual! {
+        #[config(fast)]
+        async fn does_not_fill_the_jobs_table(app: &TestApp) {
+            let s = app.signup("Acme", "admin@acme.test").await;
+            let rx = Receiver::start().await;
+            create_hook(app, &s, &rx.url, json!(["contact.*"])).await;
+            new_contact(app, &s, "Ann").await;
+            rx.wait_for("the event", |g| !g.is_empty()).await;
+            // Dozens of fan-out runs (every 20 ms) later:
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let jobs = app.get("/api/v1/jobs?kind=webhook.fanout&limit=100", Some(&s.token)).await.ok(200);
+            let n = jobs["data"].as_array().unwrap().len();
+            assert!((1..=3).contains(&n), "{n} fan-out jobs kept: {jobs}");
+            rx.stop().await;
+        }
+    }
+}
