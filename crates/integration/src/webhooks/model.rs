@@ -1,4 +1,4 @@
-//! The webhook tables (see the migration `m20261205_000012_webhooks`).
+//! The webhook tables (see the migration `m20261205_000014_webhooks`).
 
 /// `webhook_subscriptions`: one endpoint of an organization.
 pub mod subscription {
