@@ -147,6 +147,13 @@ pub fn good_body(op: &Operation, fx: &Fixtures) -> Option<Value> {
             json!({"email": format!("{}@walk.test", unique("user")), "name": "Walk", "role": "viewer", "password": PASSWORD})
         }
         "PATCH /api/v1/users/{id}" => json!({"name": "Walked"}),
+        "POST /api/v1/webhooks" => {
+            json!({"url": "https://93.184.216.34/walk", "event_types": ["contact.*"], "enabled": false})
+        }
+        "PATCH /api/v1/webhooks/{id}" => json!({"description": "Walked"}),
+        "POST /api/v1/webhooks/{id}/replay" => {
+            json!({"from": "2000-01-01T00:00:00Z", "to": "2000-01-02T00:00:00Z"})
+        }
         _ => return None,
     })
 }
@@ -166,6 +173,7 @@ pub fn table_of(resource: &str) -> Option<&'static str> {
         "products" => "products",
         "price-lists" => "price_lists",
         "quotes" | "orders" | "invoices" => "sales_documents",
+        "webhooks" => "webhook_subscriptions",
         _ => return None,
     })
 }
@@ -176,7 +184,7 @@ pub fn creates(op: &Operation) -> bool {
     (op.method == "POST" && !rest.contains('/')) || op.path.contains("{external_id}")
 }
 
-const COUNTED: [&str; 19] = [
+const COUNTED: [&str; 21] = [
     "organizations",
     "users",
     "api_keys",
@@ -196,6 +204,8 @@ const COUNTED: [&str; 19] = [
     "sales_documents",
     "document_lines",
     "payments",
+    "webhook_subscriptions",
+    "webhook_deliveries",
 ];
 
 const VERSIONED: [&str; 8] = [

@@ -156,6 +156,18 @@ pub async fn every_resource(app: &TestApp, admin: &Session) -> Fixtures {
     f.ids.insert("invoices".into(), id_of(&invoice));
     f.ids
         .insert("jobs".into(), dead_job(app, &admin.org_id).await);
+    let export = app
+        .post(
+            "/api/v1/exports",
+            Some(&admin.token),
+            json!({"resource": "contacts"}),
+        )
+        .await;
+    assert_eq!(export.status, 202, "fixture export: {}", export.text());
+    f.ids.insert("exports".into(), id_of(&export.json()));
+    let (webhook, delivery) = webhook_with_delivery(app, admin).await;
+    f.ids.insert("webhooks".into(), webhook);
+    f.extra.insert("webhook_delivery".into(), delivery);
 
     let contact2 = created(
         app,
@@ -192,6 +204,48 @@ pub async fn every_resource(app: &TestApp, admin: &Session) -> Fixtures {
             .to_owned(),
     );
     f
+}
+
+/// A disabled webhook endpoint (a public address, so the guard admits it; disabled, so
+/// nothing is sent) and one of its deliveries (a replay of the organization's events so far).
+pub async fn webhook_with_delivery(app: &TestApp, admin: &Session) -> (String, String) {
+    let hook = created(
+        app,
+        admin,
+        "/api/v1/webhooks",
+        json!({"url": "https://93.184.216.34/fixture", "event_types": ["*"], "enabled": false}),
+    )
+    .await;
+    let id = id_of(&hook);
+    // The feed (and so a replay) shows events once every older transaction has ended: on
+    // PostgreSQL another test's open transaction can hold them back for a moment.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let replay = app
+            .post(
+                &format!("/api/v1/webhooks/{id}/replay"),
+                Some(&admin.token),
+                json!({"from": "2000-01-01T00:00:00Z", "to": "2999-01-01T00:00:00Z"}),
+            )
+            .await;
+        assert_eq!(replay.status, 202, "fixture replay: {}", replay.text());
+        if replay.json()["queued"].as_u64() > Some(0) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no event to replay");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let list = app
+        .get(
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            Some(&admin.token),
+        )
+        .await;
+    let delivery = list.json()["data"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("fixture delivery: {}", list.text()))
+        .to_owned();
+    (id, delivery)
 }
 
 /// A dead job of organization `org_id` (jobs are enqueued by features, not through the API):

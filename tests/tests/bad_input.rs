@@ -55,6 +55,10 @@ fn target(op: &Operation, fx: &Fixtures) -> String {
         ("id", &id),
         ("source", "walk"),
         ("external_id", &unique("ext")),
+        (
+            "delivery_id",
+            fx.extra.get("webhook_delivery").map_or("", String::as_str),
+        ),
     ])
 }
 

@@ -33,6 +33,7 @@ dual! {
             ("PUT", "/api/v1/orders/by-external-id/erp/o1".into(), document_body("10")),
             ("POST", "/api/v1/invoices".into(), document_body("10")),
             ("PUT", "/api/v1/invoices/by-external-id/erp/i1".into(), document_body("10")),
+            ("POST", "/api/v1/webhooks".into(), json!({"url": "https://93.184.216.34/hook", "event_types": ["*"], "enabled": false})),
         ];
         // Every creating operation of the document is exercised here.
         let doc = app.get("/openapi.json", None).await.ok(200);

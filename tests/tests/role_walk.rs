@@ -46,6 +46,8 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/api-keys", ManageKeys),
     ("DELETE /api/v1/api-keys/{id}", ManageKeys),
     ("POST /api/v1/auth/login", Public),
+    // Asking for an export file reads; it writes only the request.
+    ("POST /api/v1/exports", Read),
     ("POST /api/v1/auth/logout", Public),
     ("POST /api/v1/auth/refresh", Public),
     ("POST /api/v1/auth/signup", Public),
@@ -108,6 +110,15 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/users", ManageUsers),
     ("PATCH /api/v1/users/{id}", ManageUsers),
     ("POST /api/v1/users/{id}/deactivate", ManageUsers),
+    ("POST /api/v1/webhooks", Configure),
+    ("PATCH /api/v1/webhooks/{id}", Configure),
+    ("DELETE /api/v1/webhooks/{id}", Configure),
+    (
+        "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        Configure,
+    ),
+    ("POST /api/v1/webhooks/{id}/replay", Configure),
+    ("POST /api/v1/webhooks/{id}/rotate-secret", Configure),
 ];
 
 /// Reads that need more than `Read`; every other `GET` under `/api/v1/` needs `Read`.
@@ -118,6 +129,13 @@ const READS: &[(&str, Need)] = &[
     ("GET /api/v1/contacts/deleted", Delete),
     ("GET /api/v1/jobs", Configure),
     ("GET /api/v1/jobs/{id}", Configure),
+    ("GET /api/v1/webhooks", Configure),
+    ("GET /api/v1/webhooks/{id}", Configure),
+    ("GET /api/v1/webhooks/{id}/deliveries", Configure),
+    (
+        "GET /api/v1/webhooks/{id}/deliveries/{delivery_id}",
+        Configure,
+    ),
 ];
 
 /// A caller of the walk.
@@ -231,7 +249,7 @@ dual! {
                 let source = unique("src");
                 let external = unique("ext");
                 let id = random_uuid();
-                let path = op.fill(&[("id", &id), ("source", &source), ("external_id", &external), ("code", "no_such_code")]);
+                let path = op.fill(&[("id", &id), ("delivery_id", &id), ("source", &source), ("external_id", &external), ("code", "no_such_code")]);
                 let auth = format!("Bearer {}", p.token);
                 let mut headers = vec![("authorization", auth.as_str())];
                 let body = match doc.body(op, &mut Gen::default()) {

@@ -81,7 +81,10 @@ async fn rest_walk(
     let mut calls = 0;
     for op in &ops {
         let resource = op.resource().expect("resource");
-        let path = op.fill(&[("id", fx.id(resource))]);
+        let path = op.fill(&[
+            ("id", fx.id(resource)),
+            ("delivery_id", fx.id("webhook_delivery")),
+        ]);
         for (who, token) in tokens {
             let res = call(app, doc, op, &path, token).await;
             calls += 1;

@@ -150,6 +150,22 @@ pub struct Config {
     /// Hours an export file built in the background (`POST /api/v1/exports`) can be downloaded
     /// before it is deleted (`CRM_EXPORT_RETENTION_HOURS`).
     pub export_retention_hours: u64,
+    /// Waits between webhook delivery attempts (`CRM_WEBHOOK_RETRY_SCHEDULE`, default
+    /// `5s,5m,30m,2h,5h,10h`: about a day; units ms, s, m, h, d). After the last one the
+    /// delivery has failed.
+    pub webhook_retry_schedule: String,
+    /// Seconds one webhook POST may take (`CRM_WEBHOOK_TIMEOUT_SECS`, 1 to 60, default 10).
+    pub webhook_timeout_secs: u64,
+    /// Send webhooks to loopback, private, link-local and metadata addresses too
+    /// (`CRM_WEBHOOKS_ALLOW_PRIVATE`, default false): for receivers on the operator's own
+    /// network, and tests.
+    pub webhooks_allow_private: bool,
+    /// Seconds of failures without a success after which a webhook endpoint is disabled
+    /// (`CRM_WEBHOOK_DISABLE_AFTER_SECS`, default 5 days).
+    pub webhook_disable_after_secs: u64,
+    /// How often, in milliseconds, new events are fanned out to webhook endpoints
+    /// (`CRM_WEBHOOK_FANOUT_INTERVAL_MS`, 10 to 60000, default 1000).
+    pub webhook_fanout_interval_ms: u64,
     /// Job handlers a program embedding the server adds to the built-in ones; the test suite
     /// uses it. Not settable from files or the environment.
     #[serde(skip)]
@@ -205,6 +221,12 @@ impl Default for Config {
             event_retention_secs: 30 * 86_400,
             event_poll_interval_ms: 500,
             export_retention_hours: 72,
+            webhook_retry_schedule: crm_integration::webhooks::settings::DEFAULT_SCHEDULE
+                .to_owned(),
+            webhook_timeout_secs: 10,
+            webhooks_allow_private: false,
+            webhook_disable_after_secs: 5 * 86_400,
+            webhook_fanout_interval_ms: 1000,
             extra_job_handlers: None,
             extra_api_routes: None,
         }
@@ -395,6 +417,20 @@ impl Config {
         if !(1..=8760).contains(&self.export_retention_hours) {
             return invalid("export_retention_hours", "must be from 1 to 8760");
         }
+        if let Err(e) =
+            crm_integration::webhooks::settings::parse_schedule(&self.webhook_retry_schedule)
+        {
+            return invalid("webhook_retry_schedule", &e);
+        }
+        if !(1..=60).contains(&self.webhook_timeout_secs) {
+            return invalid("webhook_timeout_secs", "must be from 1 to 60");
+        }
+        if self.webhook_disable_after_secs == 0 {
+            return invalid("webhook_disable_after_secs", "must be positive");
+        }
+        if !(10..=60_000).contains(&self.webhook_fanout_interval_ms) {
+            return invalid("webhook_fanout_interval_ms", "must be from 10 to 60000");
+        }
         Ok(())
     }
 
@@ -426,6 +462,22 @@ impl Config {
         crm_integration::FeedSettings {
             retention: Duration::from_secs(self.event_retention_secs),
             poll_interval: Duration::from_millis(self.event_poll_interval_ms),
+        }
+    }
+
+    /// The settings of webhooks (`https` is required in production).
+    pub fn webhook_settings(&self) -> crm_integration::webhooks::WebhookSettings {
+        use crm_integration::webhooks::{WebhookSettings, settings::parse_schedule};
+        let defaults = WebhookSettings::default();
+        WebhookSettings {
+            retry_schedule: parse_schedule(&self.webhook_retry_schedule)
+                .unwrap_or(defaults.retry_schedule),
+            timeout: Duration::from_secs(self.webhook_timeout_secs),
+            allow_private: self.webhooks_allow_private,
+            require_https: self.env == Environment::Production,
+            disable_after: Duration::from_secs(self.webhook_disable_after_secs),
+            fanout_interval: Duration::from_millis(self.webhook_fanout_interval_ms),
+            rotation_overlap: defaults.rotation_overlap,
         }
     }
 

@@ -326,8 +326,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
-/// Every job kind this server runs and its handler: the features' own (export files), then
-/// those the embedding program adds (`extra_job_handlers`).
+/// Every job kind this server runs and its handler: the features' own (export files,
+/// webhooks), then those the embedding program adds (`extra_job_handlers`).
 pub fn job_registry(config: &Config) -> crm_worker::Registry {
     let mut registry = crm_worker::Registry::new();
     crate::exports::register(
@@ -335,6 +335,7 @@ pub fn job_registry(config: &Config) -> crm_worker::Registry {
         crate::exports::files_dir(&config.data_dir),
         chrono::Duration::hours(i64::try_from(config.export_retention_hours).unwrap_or(72)),
     );
+    crm_integration::webhooks::Webhooks::new(config.webhook_settings()).register(&mut registry);
     if let Some(extra) = &config.extra_job_handlers {
         registry.merge(extra);
     }

@@ -130,7 +130,31 @@ pub(crate) async fn read_page(
     patterns: Option<&[TypePattern]>,
     limit: u64,
 ) -> Result<(EventPage, Position)> {
-    let backend = ctx.db.get_database_backend();
+    let (data, next, has_more) =
+        read_positioned(&ctx.db, ctx.org_id(), from, patterns, None, limit).await?;
+    Ok((
+        EventPage {
+            data,
+            next_cursor: next.encode(),
+            has_more,
+        },
+        next,
+    ))
+}
+
+/// Reads up to `limit` events of organization `org` after `from` through `conn` (a
+/// connection or a transaction), in feed order, optionally only those that occurred in
+/// `[since, until)`. Returns the events, the position after the last one (or `from`
+/// restamped when there was none) and whether more follow.
+pub async fn read_positioned(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    from: Position,
+    patterns: Option<&[TypePattern]>,
+    range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    limit: u64,
+) -> Result<(Vec<Event>, Position, bool)> {
+    let backend = conn.get_database_backend();
     let pg = backend == DbBackend::Postgres;
     let mut values: Vec<DbValue> = Vec::new();
     let mut ph = |v: DbValue| {
@@ -150,7 +174,7 @@ pub(crate) async fn read_page(
     } else {
         "seq AS pos FROM outbox_events WHERE org_id = "
     });
-    sql.push_str(&ph(ctx.org_id().into()));
+    sql.push_str(&ph(org.into()));
     if pg {
         sql.push_str(" AND txid < pg_snapshot_xmin(pg_current_snapshot())");
         if from.p > 0 {
@@ -160,6 +184,13 @@ pub(crate) async fn read_page(
         }
     } else if from.p > 0 {
         sql.push_str(&format!(" AND seq > {}", ph(from.p.into())));
+    }
+    if let Some((since, until)) = range {
+        let since = ph(since.into());
+        let until = ph(until.into());
+        sql.push_str(&format!(
+            " AND created_at >= {since} AND created_at < {until}"
+        ));
     }
     if let Some(patterns) = patterns {
         let mut alternatives = Vec::with_capacity(patterns.len());
@@ -182,8 +213,7 @@ pub(crate) async fn read_page(
         " ORDER BY seq"
     });
     sql.push_str(&format!(" LIMIT {}", limit + 1));
-    let rows = ctx
-        .db
+    let rows = conn
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     let has_more = rows.len() as u64 > limit;
@@ -195,7 +225,7 @@ pub(crate) async fn read_page(
     {
         let event = to_event(row, backend)?;
         last = Some(Position {
-            o: ctx.org_id(),
+            o: org,
             p: row.try_get("", "pos")?,
             i: event.id,
             t: event.occurred_at.timestamp_millis(),
@@ -206,14 +236,7 @@ pub(crate) async fn read_page(
         t: Utc::now().timestamp_millis(),
         ..from
     });
-    Ok((
-        EventPage {
-            data,
-            next_cursor: next.encode(),
-            has_more,
-        },
-        next,
-    ))
+    Ok((data, next, has_more))
 }
 
 fn to_event(row: &QueryResult, backend: DbBackend) -> Result<Event> {

@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 /// The PostgreSQL notification channel a trigger on `outbox_events` raises once per writing
-/// statement (migration `m20261205_000014_feed_notify`); delivered at commit.
+/// statement (migration `m20261205_000013_feed_notify`); delivered at commit.
 pub const CHANNEL: &str = "crm_events";
 
 /// Events a follower reads at a time.

@@ -9,7 +9,10 @@
 //! - Export files built in the background ([`exports`]), written by a job of the worker
 //!   runtime.
 //!
-//! Webhooks, batch writes, imports and exports and GraphQL subscriptions will join here.
+//! - Webhooks ([`webhooks`]): signed delivery of the feed's events to the organization's
+//!   endpoints, on the worker runtime.
+//!
+//! Batch writes, imports and exports and GraphQL subscriptions will join here.
 
 pub mod dto;
 pub mod error;
@@ -19,6 +22,7 @@ pub mod follow;
 pub mod position;
 pub mod prune;
 pub mod types;
+pub mod webhooks;
 
 pub use dto::{Event, EventActor, EventPage, EventQuery, EventRecord};
 pub use error::IntegrationError;

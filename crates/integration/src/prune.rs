@@ -1,5 +1,6 @@
 //! Retention of the outbox: events older than the feed's retention, plus an hour's grace, are
-//! deleted in batches by a task every server runs (deleting the same old rows twice is
+//! deleted in batches by a task every server runs (which also prunes finished webhook
+//! deliveries, [`crate::webhooks::prune`]) (deleting the same old rows twice is
 //! harmless, so replicas need no coordination).
 //!
 //! The grace covers events written before, but committed after, the event a cursor was
@@ -61,6 +62,14 @@ pub async fn run(db: DatabaseConnection, settings: FeedSettings) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "pruned outbox events past their retention"),
             Err(e) => tracing::warn!(error = %e, "pruning outbox events failed"),
+        }
+        match crate::webhooks::prune::prune(&db, settings.retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                deleted = n,
+                "pruned finished webhook deliveries past the retention"
+            ),
+            Err(e) => tracing::warn!(error = %e, "pruning webhook deliveries failed"),
         }
         tokio::time::sleep(every).await;
     }

@@ -83,6 +83,50 @@ pub async fn enqueue(conn: &impl ConnectionTrait, job: NewJob) -> Result<Uuid, D
     Ok(id)
 }
 
+/// Brings job `id` forward to run at once if it is queued for later, and answers whether it is
+/// still live (queued or running): a feature that keeps one job per thing (a webhook
+/// endpoint's sender) enqueues a new one only when the old one is not. Call [`wake`] after
+/// the commit.
+pub async fn nudge(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    use crate::model::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let now = Utc::now();
+    let queued = crate::JobState::Queued.as_str();
+    let moved = Entity::update_many()
+        .col_expr(Column::RunAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::State.eq(queued))
+        .filter(Column::RunAt.gt(now))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if moved > 0 {
+        return Ok(true);
+    }
+    let job = Entity::find_by_id(id).one(conn).await?;
+    Ok(job.is_some_and(|j| j.state == queued || j.state == crate::JobState::Running.as_str()))
+}
+
+/// Deletes the succeeded jobs of `kind` for `org_id` at once instead of after the retention:
+/// for a feature that runs as a chain of short jobs (each enqueueing the next), whose finished
+/// links would otherwise fill the table and the admins' job list.
+pub async fn forget_succeeded(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    org_id: Option<Uuid>,
+) -> Result<u64, DbErr> {
+    use crate::model::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut query = Entity::delete_many()
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::State.eq(crate::JobState::Succeeded.as_str()));
+    query = match org_id {
+        Some(org) => query.filter(Column::OrgId.eq(org)),
+        None => query.filter(Column::OrgId.is_null()),
+    };
+    Ok(query.exec(conn).await?.rows_affected)
+}
+
 fn bell() -> &'static Notify {
     static BELL: OnceLock<Notify> = OnceLock::new();
     BELL.get_or_init(Notify::new)

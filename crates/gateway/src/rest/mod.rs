@@ -26,6 +26,7 @@ pub mod openapi_fixups;
 pub mod problem;
 mod sales;
 mod users;
+mod webhooks;
 
 use crate::config::Config;
 use crate::graphql;
@@ -158,6 +159,7 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
                 .route(web::delete().to(jobs::discard)),
         )
         .service(web::resource("/jobs/{id}/retry").route(web::post().to(jobs::retry)))
+        .configure(webhooks::routes)
         .service(
             web::resource("/contacts/{id}/timeline")
                 .route(web::get().to(activities::contact_timeline)),

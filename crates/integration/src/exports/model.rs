@@ -1,4 +1,4 @@
-//! `exports`: one row per export file (see the migration `m20261205_000013_exports`).
+//! `exports`: one row per export file (see the migration `m20261205_000012_exports`).
 
 use sea_orm::entity::prelude::*;
 
