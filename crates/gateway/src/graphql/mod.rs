@@ -1,6 +1,7 @@
 //! The GraphQL face: schema, resolvers (thin: they call the same operations as REST), error
 //! mapping, and the HTTP endpoint with body, batch, depth and complexity limits.
 
+mod batch;
 mod connection;
 mod customers;
 pub mod error;
@@ -39,6 +40,7 @@ pub struct MutationRoot(
     interactions::InteractionsMutation,
     sales::SalesMutation,
     jobs::JobsMutation,
+    batch::BatchMutation,
 );
 
 /// The schema type.

@@ -15,6 +15,7 @@ use actix_web::web::{self, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, Route};
 use crm_core::Page;
 use crm_core::audit::HistoryEntry;
+use crm_core::batch::BatchWrite;
 use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update, Versioned};
 use std::marker::PhantomData;
 use utoipa::openapi::header::HeaderBuilder;
@@ -118,6 +119,7 @@ enum Op {
     Restore,
     Deleted,
     History,
+    Batch,
 }
 
 /// Where an operation is served, relative to the collection.
@@ -128,6 +130,7 @@ fn suffix(op: Op) -> &'static str {
         Op::Restore => "/{id}/restore",
         Op::Deleted => "/deleted",
         Op::History => "/{id}/history",
+        Op::Batch => "/batch",
     }
 }
 
@@ -230,6 +233,20 @@ where
         )
     }
 
+    /// Adds `POST /{path}/batch` (see [`super::batch`]).
+    pub fn batch(self) -> Self
+    where
+        R: BatchWrite,
+        R::New: ToSchema,
+        R::Change: ToSchema,
+    {
+        self.with(
+            Op::Batch,
+            || web::post().to(super::batch::handler::<R>),
+            super::batch::doc::<R>,
+        )
+    }
+
     /// Adds `GET /{path}/{id}/history`.
     pub fn history(self) -> Self
     where
@@ -316,6 +333,7 @@ pub fn served() -> Vec<Served> {
     vec![
         Kit::<Contacts>::new()
             .create()
+            .batch()
             .update()
             .delete()
             .deleted()
@@ -323,6 +341,7 @@ pub fn served() -> Vec<Served> {
             .done(),
         Kit::<Companies>::new()
             .create()
+            .batch()
             .update()
             .delete()
             .deleted()
@@ -330,26 +349,29 @@ pub fn served() -> Vec<Served> {
             .done(),
         Kit::<Activities>::new()
             .create()
+            .batch()
             .update()
             .delete()
             .history()
             .done(),
         Kit::<Deals>::new()
             .create()
+            .batch()
             .update()
             .delete()
             .history()
             .done(),
-        Kit::<Orders>::new().create().history().done(),
+        Kit::<Orders>::new().create().batch().history().done(),
         Kit::<Quotes>::new().create().history().done(),
         Kit::<Invoices>::new().create().history().done(),
         Kit::<Products>::new()
             .create()
+            .batch()
             .delete()
             .history()
             .route("/{id}", || web::put().to(super::sales::replace_product))
             .done(),
-        Kit::<Leads>::new().create().history().done(),
+        Kit::<Leads>::new().create().batch().history().done(),
     ]
 }
 
@@ -366,12 +388,12 @@ impl Modify for KitDoc {
 
 // ---- OpenAPI operations. ----
 
-fn schema_ref(name: &str) -> RefOr<Schema> {
+pub(super) fn schema_ref(name: &str) -> RefOr<Schema> {
     RefOr::Ref(Ref::from_schema_name(name))
 }
 
 /// Adds `T` and every schema it refers to.
-fn add_schema<T: ToSchema>(api: &mut utoipa::openapi::OpenApi) {
+pub(super) fn add_schema<T: ToSchema>(api: &mut utoipa::openapi::OpenApi) {
     let components = api.components.get_or_insert_with(Default::default);
     let mut nested = Vec::new();
     T::schemas(&mut nested);
@@ -415,7 +437,7 @@ fn id_param<R: Records>() -> utoipa::openapi::path::Parameter {
         .build()
 }
 
-fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
+pub(super) fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)
@@ -425,7 +447,7 @@ fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Paramet
         .build()
 }
 
-fn json_response(
+pub(super) fn json_response(
     description: &str,
     schema: &str,
     headers: &[&str],
@@ -461,7 +483,7 @@ fn precondition_failed(what: &str) -> RefOr<utoipa::openapi::Response> {
 }
 
 /// An operation of `R`: id, tag, summary, bearer security; `errors` appended.
-fn operation<R: Records>(id: String, summary: String) -> OperationBuilder {
+pub(super) fn operation<R: Records>(id: String, summary: String) -> OperationBuilder {
     OperationBuilder::new()
         .tag(R::TAG)
         .summary(Some(summary))
@@ -469,7 +491,7 @@ fn operation<R: Records>(id: String, summary: String) -> OperationBuilder {
         .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
 }
 
-fn with_errors<E: IntoResponses>(mut op: OperationBuilder) -> OperationBuilder {
+pub(super) fn with_errors<E: IntoResponses>(mut op: OperationBuilder) -> OperationBuilder {
     for (status, response) in E::responses() {
         op = op.response(status, response);
     }
