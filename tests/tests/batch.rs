@@ -68,7 +68,10 @@ async fn feed(app: &TestApp, token: &str, types: &str, n: usize) -> Vec<Value> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let page = app
-            .get(&format!("/api/v1/events?types={types}&limit=100"), Some(token))
+            .get(
+                &format!("/api/v1/events?types={types}&limit=100"),
+                Some(token),
+            )
             .await
             .ok(200);
         let data = page["data"].as_array().unwrap().clone();

@@ -86,6 +86,12 @@ pub trait BatchWrite: Create {
     }
 }
 
+/// What one item of a batch of `R` asks for.
+pub type Op<R> = BatchOp<<R as Create>::New, <R as BatchWrite>::Change>;
+
+/// The items of a batch of `R`, in request order: each read, or refused with why.
+pub type Items<R> = Vec<Result<Op<R>>>;
+
 /// The refusal of an operation a resource has no single write for.
 pub fn unsupported(op: &str, many: &str) -> Error {
     Error::invalid_field(
@@ -169,9 +175,9 @@ pub fn nest(mut err: Error, prefix: &str) -> Error {
 /// where the face puts that body in the item (`/data` over REST).
 pub async fn run<R: BatchWrite>(
     ctx: &Ctx,
-    items: Vec<Result<BatchOp<R::New, R::Change>>>,
+    items: Items<R>,
     atomic: bool,
-    data_pointer: fn(&BatchOp<R::New, R::Change>) -> &'static str,
+    data_pointer: fn(&Op<R>) -> &'static str,
 ) -> Result<BatchOutcome<R::Record>> {
     ctx.require(Action::Write)?;
     check_count(items.len())?;
@@ -208,7 +214,7 @@ pub async fn run<R: BatchWrite>(
 async fn run_one<R: BatchWrite>(
     tx: &DatabaseTransaction,
     ctx: &Ctx,
-    op: BatchOp<R::New, R::Change>,
+    op: Op<R>,
 ) -> Result<Written<R::Record>> {
     let sp = tx.begin().await?;
     let result = match op {

@@ -16,7 +16,7 @@ use crate::graphql::inputs::{CompanyPatchInput, ContactPatchInput};
 use async_graphql::{
     Context, ErrorExtensions, ID, InputObject, InputType, Object, OutputType, SimpleObject,
 };
-use crm_core::batch::{self, BatchOp, BatchOutcome, BatchWrite};
+use crm_core::batch::{self, BatchOp, BatchOutcome, BatchWrite, Items};
 use crm_core::kit::Versioned;
 use crm_core::{Error, FieldError};
 use crm_customers::kit::{Companies, Contacts};
@@ -156,13 +156,11 @@ pub struct UpsertItem<N: InputType> {
     pub input: N,
 }
 
-fn creates<R: BatchWrite>(inputs: Vec<R::New>) -> Vec<Result<BatchOp<R::New, R::Change>, Error>> {
+fn creates<R: BatchWrite>(inputs: Vec<R::New>) -> Items<R> {
     inputs.into_iter().map(|n| Ok(BatchOp::Create(n))).collect()
 }
 
-fn updates<R: BatchWrite, P: InputType + Into<R::Change>>(
-    inputs: Vec<UpdateItem<P>>,
-) -> Vec<Result<BatchOp<R::New, R::Change>, Error>> {
+fn updates<R: BatchWrite, P: InputType + Into<R::Change>>(inputs: Vec<UpdateItem<P>>) -> Items<R> {
     inputs
         .into_iter()
         .map(|u| {
@@ -176,9 +174,7 @@ fn updates<R: BatchWrite, P: InputType + Into<R::Change>>(
         .collect()
 }
 
-fn upserts<R: BatchWrite>(
-    inputs: Vec<UpsertItem<R::New>>,
-) -> Vec<Result<BatchOp<R::New, R::Change>, Error>>
+fn upserts<R: BatchWrite>(inputs: Vec<UpsertItem<R::New>>) -> Items<R>
 where
     R::New: InputType,
 {
@@ -198,7 +194,7 @@ where
 /// Runs a batch of `R` and shapes its answer; `wrap` turns a record into its GraphQL type.
 async fn run<R: BatchWrite, T: OutputType>(
     ctx: &Context<'_>,
-    ops: Vec<Result<BatchOp<R::New, R::Change>, Error>>,
+    ops: Items<R>,
     atomic: bool,
     wrap: fn(R::Record) -> T,
 ) -> Answer<T>

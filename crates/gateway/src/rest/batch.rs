@@ -77,7 +77,7 @@ pub(super) async fn handler<R: BatchWrite>(
 }
 
 /// Reads one item; what cannot be read fails that item alone, with pointers into it.
-fn parse_item<R: BatchWrite>(item: Value) -> Result<BatchOp<R::New, R::Change>, Error> {
+fn parse_item<R: BatchWrite>(item: Value) -> Result<batch::Op<R>, Error> {
     let Value::Object(mut m) = item else {
         return Err(Error::invalid_field(
             "",
