@@ -26,7 +26,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{
-    ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+    AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
 };
 use utoipa::openapi::{ContentBuilder, RefOr, Required, Schema};
 use uuid::Uuid;
@@ -302,7 +302,8 @@ where
     }
     let new = schema_ref(&R::New::name());
     let data: RefOr<Schema> = if R::UPDATE && R::Change::name() != R::New::name() {
-        OneOfBuilder::new()
+        // anyOf: a body may be valid as both (oneOf would then refuse it).
+        AnyOfBuilder::new()
             .item(new)
             .item(schema_ref(&R::Change::name()))
             .description(Some(format!(
@@ -342,9 +343,16 @@ where
         item = item
             .property(
                 "external_source",
-                text("For `upsert`: the source system, such as `sap`"),
+                text("For `upsert`: the source system, such as `sap`")
+                    .min_length(Some(1))
+                    .max_length(Some(60)),
             )
-            .property("external_id", text("For `upsert`: the id in that system"));
+            .property(
+                "external_id",
+                text("For `upsert`: the id in that system")
+                    .min_length(Some(1))
+                    .max_length(Some(200)),
+            );
     }
     let item_name = format!("{one}BatchItem");
     let body_name = format!("{one}Batch");
