@@ -12,8 +12,41 @@
 use crate::kit::{Create, Versioned};
 use crate::{Action, Ctx, Error, FieldError, Result};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
+use std::any::Any;
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
+
+tokio::task_local! {
+    /// What items of the running batch read once for all (see [`once_per_batch`]).
+    static MEMO: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>;
+}
+
+/// Reads what `key` names once per batch: inside [`run`], the first item's call loads it and
+/// later items get that copy; outside a batch every call loads. Only for what the batch's
+/// items do not write (such as the custom field definitions of the organization).
+pub async fn once_per_batch<T, E, F, Fut>(key: String, load: F) -> std::result::Result<T, E>
+where
+    T: Clone + Send + Sync + 'static,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = std::result::Result<T, E>>,
+{
+    let hit = MEMO
+        .try_with(|m| m.lock().ok().and_then(|m| m.get(&key).cloned()))
+        .ok()
+        .flatten();
+    if let Some(v) = hit.as_ref().and_then(|v| v.downcast_ref::<T>()) {
+        return Ok(v.clone());
+    }
+    let v = load().await?;
+    let _ = MEMO.try_with(|m| {
+        if let Ok(mut m) = m.lock() {
+            m.insert(key, Arc::new(v.clone()));
+        }
+    });
+    Ok(v)
+}
 
 /// The most items one batch may hold.
 pub const MAX_ITEMS: usize = 100;
@@ -182,19 +215,23 @@ pub async fn run<R: BatchWrite>(
     ctx.require(Action::Write)?;
     check_count(items.len())?;
     let tx = crate::db::begin_write(&ctx.db).await?;
-    let mut out = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let result = match item {
-            Err(e) => Err(e),
-            Ok(op) => {
-                let prefix = data_pointer(&op);
-                run_one::<R>(&tx, ctx, op)
-                    .await
-                    .map_err(|e| nest(e, prefix))
-            }
-        };
-        out.push(ItemOutcome { index, result });
-    }
+    let items_run = async {
+        let mut out = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            let result = match item {
+                Err(e) => Err(e),
+                Ok(op) => {
+                    let prefix = data_pointer(&op);
+                    run_one::<R>(&tx, ctx, op)
+                        .await
+                        .map_err(|e| nest(e, prefix))
+                }
+            };
+            out.push(ItemOutcome { index, result });
+        }
+        out
+    };
+    let out = MEMO.scope(Mutex::new(HashMap::new()), items_run).await;
     let failed = out.iter().any(|i| i.result.is_err());
     let committed = if atomic && failed {
         tx.rollback().await?;
