@@ -14,7 +14,7 @@
 use super::extract::{Authenticated, JsonBody, from_value};
 use super::kit::{add_schema, header_param, json_response, operation, schema_ref, with_errors};
 use super::openapi::WriteErrors;
-use super::problem::{ApiError, Problem, current_request_id};
+use super::problem::{ApiError, Problem, current_request_id, render};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use crm_core::batch::{self, BatchOp, BatchOutcome, BatchWrite, ItemOutcome};
@@ -204,7 +204,7 @@ fn respond<R: serde::Serialize + Versioned>(outcome: BatchOutcome<R>) -> HttpRes
     if !outcome.committed {
         let failed: Vec<&ItemOutcome<R>> = outcome.failed().collect();
         let Some(first) = failed.first() else {
-            return problem_response(
+            return render(
                 &Error::internal("an atomic batch failed without a failed item"),
                 request_id,
             );
@@ -238,7 +238,7 @@ fn respond<R: serde::Serialize + Versioned>(outcome: BatchOutcome<R>) -> HttpRes
         err.fields = fields;
         let failed_json: Vec<Value> = failed.iter().map(|f| item_json(f)).collect();
         err.meta = Some(json!({ "failed": failed_json }));
-        return problem_response(&err, request_id);
+        return render(&err, request_id);
     }
     let any_failed = outcome.failed().next().is_some();
     let results: Vec<Value> = outcome.items.iter().map(item_json).collect();
@@ -252,10 +252,6 @@ fn respond<R: serde::Serialize + Versioned>(outcome: BatchOutcome<R>) -> HttpRes
         "committed": outcome.committed,
         "results": results,
     }))
-}
-
-fn problem_response(err: &Error, request_id: Option<String>) -> HttpResponse {
-    super::problem::render(err, request_id)
 }
 
 // ---- OpenAPI: the batch operation and its schemas. ----
