@@ -515,7 +515,7 @@ dual! {
 }
 
 dual! {
-    async fn a_batch_of_100_costs_less_than_100_requests(app: &TestApp) {
+    async fn a_batch_of_100_runs_fewer_statements_than_100_requests(app: &TestApp) {
         let s = app.signup("Acme", "admin@acme.test").await;
         let t = Some(s.token.as_str());
         let item = |i: usize| json!({"first_name": format!("P{i}"), "email": format!("p{i}@x.test"), "phone": "+49 30 1234567", "address": {"country": "DE"}});
@@ -531,8 +531,11 @@ dual! {
         let batched = (metrics.statements() - statements, started.elapsed());
         assert_eq!(body["results"].as_array().unwrap().len(), 100);
         println!("{:?}: 100 single creates {single:?}, one batch of 100 {batched:?}", app.backend);
-        // Measured: 12x (SQLite) and 6x (PostgreSQL) faster; half is the floor on a busy machine.
-        assert!(batched.1 * 2 < single.1, "single {single:?}, batch {batched:?}");
-        assert!(batched.0 <= single.0, "statements: single {single:?}, batch {batched:?}");
+        // Time is printed, not asserted (the test machine is shared; measured quiet: 12x faster on
+        // SQLite, 6x on PostgreSQL). Statements are deterministic: the batch reads the custom
+        // field definitions once, and authenticates once (per item: the insert, its history
+        // and its event).
+        assert!(batched.0 < single.0, "statements: single {single:?}, batch {batched:?}");
+        assert!(batched.0 <= 3 * 100 + 5, "statements: single {single:?}, batch {batched:?}");
     }
 }
