@@ -3,6 +3,8 @@
 //! driver from the harness process: three columns of one run.
 
 mod client;
+mod export;
+mod feed;
 mod reads;
 mod writes;
 
@@ -276,6 +278,12 @@ pub async fn run_all(
     }
     if wants("S8") {
         rows.push(writes::s8(&env).await?);
+    }
+    if wants("S9") {
+        rows.push(export::s9(&env, &server, &url).await?);
+    }
+    if wants("S11") {
+        rows.push(feed::s11(&env).await?);
     }
     if wants("S10") {
         rows.push(writes::s10(&env, &server).await?);

@@ -67,6 +67,13 @@ pub trait Records: Send + Sync + 'static {
 
     /// One live record.
     fn get(ctx: &Ctx, id: Uuid) -> impl Future<Output = Result<Self::Record>> + Send;
+
+    /// The keys of the organization's custom fields of this resource, in the order an export
+    /// gives them columns (`custom.<key>`); none for resources without custom fields.
+    fn custom_field_keys(ctx: &Ctx) -> impl Future<Output = Result<Vec<String>>> + Send {
+        let _ = ctx;
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// Records that can be created.

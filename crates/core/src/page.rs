@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_LIMIT: u64 = 25;
 /// Largest number of items a page may have.
 pub const MAX_LIMIT: u64 = 100;
+/// Largest page an export reads at a time (see [`PageRequest::bulk`]).
+pub const BULK_LIMIT: u64 = 1000;
 
 /// A request for one page of a list.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -19,18 +21,23 @@ pub struct PageRequest {
     /// Not a query parameter.
     #[serde(skip)]
     pub edge_cursors: bool,
+    /// Whether the page is read by the server itself, in bulk (exports): then `limit` may be up
+    /// to [`BULK_LIMIT`]. Not a query parameter.
+    #[serde(skip)]
+    pub bulk: bool,
 }
 
 impl PageRequest {
     /// The validated page size (422 on `/limit` when out of range).
     pub fn limit(&self) -> Result<u64> {
+        let max = if self.bulk { BULK_LIMIT } else { MAX_LIMIT };
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
-            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            Some(n) if (1..=max).contains(&n) => Ok(n),
             Some(_) => Err(Error::invalid_field(
                 "/limit",
                 "range",
-                format!("must be between 1 and {MAX_LIMIT}"),
+                format!("must be between 1 and {max}"),
             )),
         }
     }
@@ -126,6 +133,13 @@ mod tests {
             .limit()
             .is_err()
         );
+        let bulk = |n| PageRequest {
+            limit: Some(n),
+            bulk: true,
+            ..PageRequest::default()
+        };
+        assert_eq!(bulk(BULK_LIMIT).limit().unwrap(), BULK_LIMIT);
+        assert!(bulk(BULK_LIMIT + 1).limit().is_err());
         let p = Page::from_overfetch(vec![1, 2, 3], 2, |x| x.to_string());
         assert_eq!(p.data, vec![1, 2]);
         assert_eq!(p.next_cursor.as_deref(), Some("2"));

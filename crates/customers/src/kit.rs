@@ -1,7 +1,9 @@
 //! Companies and contacts in the resource kit: their standard operations, as the gateway
 //! serves them.
 
-use crate::dto::{Company, CompanyPatch, Contact, ContactPatch, NewCompany, NewContact};
+use crate::dto::{
+    Company, CompanyPatch, Contact, ContactPatch, NewCompany, NewContact, RecordType,
+};
 use crate::ops;
 use crm_core::audit::HistoryEntry;
 use crm_core::batch::BatchWrite;
@@ -52,6 +54,9 @@ impl Records for Contacts {
     }
     async fn get(ctx: &Ctx, id: Uuid) -> Result<Contact> {
         Ok(ops::get_contact(ctx, id).await?)
+    }
+    async fn custom_field_keys(ctx: &Ctx) -> Result<Vec<String>> {
+        Ok(ops::custom_field_keys(ctx, RecordType::Contact).await?)
     }
 }
 
@@ -106,6 +111,9 @@ impl Records for Companies {
     }
     async fn get(ctx: &Ctx, id: Uuid) -> Result<Company> {
         Ok(ops::get_company(ctx, id).await?)
+    }
+    async fn custom_field_keys(ctx: &Ctx) -> Result<Vec<String>> {
+        Ok(ops::custom_field_keys(ctx, RecordType::Company).await?)
     }
 }
 

@@ -147,6 +147,9 @@ pub struct Config {
     /// of this process wakes it (`CRM_EVENT_POLL_INTERVAL_MS`): the delay before it sees
     /// another replica's writes.
     pub event_poll_interval_ms: u64,
+    /// Hours an export file built in the background (`POST /api/v1/exports`) can be downloaded
+    /// before it is deleted (`CRM_EXPORT_RETENTION_HOURS`).
+    pub export_retention_hours: u64,
     /// Job handlers a program embedding the server adds to the built-in ones; the test suite
     /// uses it. Not settable from files or the environment.
     #[serde(skip)]
@@ -201,6 +204,7 @@ impl Default for Config {
             job_shutdown_grace_secs: 25,
             event_retention_secs: 30 * 86_400,
             event_poll_interval_ms: 500,
+            export_retention_hours: 72,
             extra_job_handlers: None,
             extra_api_routes: None,
         }
@@ -387,6 +391,9 @@ impl Config {
         }
         if !(10..=10_000).contains(&self.event_poll_interval_ms) {
             return invalid("event_poll_interval_ms", "must be from 10 to 10000");
+        }
+        if !(1..=8760).contains(&self.export_retention_hours) {
+            return invalid("export_retention_hours", "must be from 1 to 8760");
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod contracts;
+pub mod exports;
 pub mod graphql;
 pub mod metrics;
 pub mod otel;

@@ -291,16 +291,18 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let handle = server.handle();
     let task = tokio::spawn(server);
     let principals = (state.db.get_database_backend() == sea_orm::DbBackend::Postgres).then(|| {
-        crm_identity::principal_cache::listen(
-            state.db.get_postgres_connection_pool().clone(),
-            state.auth.principals.clone(),
-        )
+        let pool = state.db.get_postgres_connection_pool().clone();
+        let commits = crm_integration::follow::listen(pool.clone(), (*state.feed).clone());
+        let principals = crm_identity::principal_cache::listen(pool, state.auth.principals.clone());
+        async move {
+            tokio::join!(principals, commits);
+        }
     });
     let prune_events = crm_integration::prune::run(state.db.clone(), state.feed.settings);
     let background = AbortOnDrop(tokio::spawn(async move {
         match principals {
-            Some(principals) => {
-                tokio::join!(principals, prune_events);
+            Some(listeners) => {
+                tokio::join!(listeners, prune_events);
             }
             None => prune_events.await,
         }
@@ -324,10 +326,15 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
-/// Every job kind this server runs and its handler: the features' own (none yet), then those
-/// the embedding program adds (`extra_job_handlers`).
+/// Every job kind this server runs and its handler: the features' own (export files), then
+/// those the embedding program adds (`extra_job_handlers`).
 pub fn job_registry(config: &Config) -> crm_worker::Registry {
     let mut registry = crm_worker::Registry::new();
+    crate::exports::register(
+        &mut registry,
+        crate::exports::files_dir(&config.data_dir),
+        chrono::Duration::hours(i64::try_from(config.export_retention_hours).unwrap_or(72)),
+    );
     if let Some(extra) = &config.extra_job_handlers {
         registry.merge(extra);
     }

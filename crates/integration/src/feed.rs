@@ -65,9 +65,15 @@ impl Feed {
         }
     }
 
-    /// Wakes every long-poll of this process to look again: called after a write committed.
+    /// Wakes every long-poll of this process to look again: called after a write committed
+    /// (here, or on another replica: [`crate::follow::listen`]).
     pub fn committed(&self) {
         self.signal.notify_waiters();
+    }
+
+    /// The signal [`Feed::committed`] raises.
+    pub(crate) fn signal(&self) -> Arc<Notify> {
+        self.signal.clone()
     }
 }
 
@@ -104,7 +110,7 @@ pub async fn list_events(ctx: &Ctx, feed: &Feed, query: &EventQuery) -> Result<E
         let notified = feed.signal.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let page = read_page(ctx, from, patterns.as_deref(), limit).await?;
+        let (page, _) = read_page(ctx, from, patterns.as_deref(), limit).await?;
         let now = tokio::time::Instant::now();
         if !page.data.is_empty() || now >= deadline {
             return Ok(page);
@@ -117,13 +123,13 @@ pub async fn list_events(ctx: &Ctx, feed: &Feed, query: &EventQuery) -> Result<E
     }
 }
 
-/// One read of the feed, without waiting.
-async fn read_page(
+/// One read of the feed, without waiting: the page and where it ends.
+pub(crate) async fn read_page(
     ctx: &Ctx,
     from: Position,
     patterns: Option<&[TypePattern]>,
     limit: u64,
-) -> Result<EventPage> {
+) -> Result<(EventPage, Position)> {
     let backend = ctx.db.get_database_backend();
     let pg = backend == DbBackend::Postgres;
     let mut values: Vec<DbValue> = Vec::new();
@@ -200,11 +206,14 @@ async fn read_page(
         t: Utc::now().timestamp_millis(),
         ..from
     });
-    Ok(EventPage {
-        data,
-        next_cursor: next.encode(),
-        has_more,
-    })
+    Ok((
+        EventPage {
+            data,
+            next_cursor: next.encode(),
+            has_more,
+        },
+        next,
+    ))
 }
 
 fn to_event(row: &QueryResult, backend: DbBackend) -> Result<Event> {

@@ -17,7 +17,9 @@ mod m20261202_000008_api_key_notifications;
 mod m20261202_000009_search_vectors;
 mod m20261205_000010_jobs;
 mod m20261205_000011_change_feed;
-mod m20261205_000013_ordered_at;
+mod m20261205_000013_exports;
+mod m20261205_000014_feed_notify;
+mod m20261205_000015_ordered_at;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -37,7 +39,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_search_vectors::Migration),
             Box::new(m20261205_000010_jobs::Migration),
             Box::new(m20261205_000011_change_feed::Migration),
-            Box::new(m20261205_000013_ordered_at::Migration),
+            Box::new(m20261205_000013_exports::Migration),
+            Box::new(m20261205_000014_feed_notify::Migration),
+            Box::new(m20261205_000015_ordered_at::Migration),
         ]
     }
 }

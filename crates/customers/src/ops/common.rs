@@ -144,6 +144,18 @@ async fn read_defs(
         .collect())
 }
 
+/// The keys of the organization's custom fields of a record type, sorted: the columns an export
+/// gives them.
+pub async fn custom_field_keys(ctx: &Ctx, t: RecordType) -> Result<Vec<String>> {
+    let mut keys: Vec<String> = defs(&ctx.db, ctx.org_id(), t)
+        .await?
+        .into_iter()
+        .map(|(d, _)| d.key)
+        .collect();
+    keys.sort();
+    Ok(keys)
+}
+
 /// The custom field definitions a list with `params` needs: none unless it filters or sorts by a
 /// custom field (most lists do not, and skip the read).
 pub async fn list_defs(

@@ -101,6 +101,7 @@ pub async fn company_contacts_after(
             limit: Some(first),
             cursor: Some(cursor.to_owned()),
             edge_cursors: true,
+            bulk: false,
         },
         ..Default::default()
     };

@@ -10,7 +10,7 @@ mod lookup;
 mod merge;
 mod owners;
 
-pub use common::{COMPANY_FIELDS, CONTACT_FIELDS, active_user};
+pub use common::{COMPANY_FIELDS, CONTACT_FIELDS, active_user, custom_field_keys};
 pub use companies::{
     company_history, create_company, create_company_in, delete_company, get_company,
     list_companies, list_deleted_companies, restore_company, restore_company_in, update_company,

@@ -10,6 +10,7 @@ pub fn page_request(first: Option<i32>, after: Option<String>) -> PageRequest {
         limit: first.map(|n| u64::try_from(n).unwrap_or(0)),
         cursor: after,
         edge_cursors: true,
+        bulk: false,
     }
 }
 

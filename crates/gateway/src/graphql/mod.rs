@@ -6,6 +6,7 @@ mod connection;
 mod customers;
 pub mod error;
 mod events;
+mod exports;
 mod filters;
 pub mod graphiql;
 pub mod http;
@@ -17,9 +18,10 @@ mod mutation;
 mod nodes;
 mod query;
 mod sales;
+pub mod ws;
 
 use crate::config::Config;
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 /// The root of queries.
 #[derive(MergedObject, Default)]
@@ -30,6 +32,7 @@ pub struct QueryRoot(
     sales::SalesQuery,
     jobs::JobsQuery,
     events::EventsQuery,
+    exports::ExportsQuery,
 );
 
 /// The root of mutations.
@@ -40,18 +43,23 @@ pub struct MutationRoot(
     interactions::InteractionsMutation,
     sales::SalesMutation,
     jobs::JobsMutation,
+    exports::ExportsMutation,
     batch::BatchMutation,
 );
 
+/// The root of subscriptions (over `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(events::EventsSubscription);
+
 /// The schema type.
-pub type CrmSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type CrmSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema with the configured limits; introspection is off in production.
 pub fn build_schema(config: &Config) -> CrmSchema {
     let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(config.graphql_max_depth)
     .limit_complexity(config.graphql_max_complexity)

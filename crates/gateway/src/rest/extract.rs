@@ -275,6 +275,7 @@ impl PageQuery {
             limit,
             cursor: self.cursor,
             edge_cursors: false,
+            bulk: false,
         })
     }
 }

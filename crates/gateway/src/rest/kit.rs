@@ -1,8 +1,9 @@
 //! The resource kit over REST: every resource that implements the kit's traits
 //! (`crm_core::kit`) gets its standard routes and their OpenAPI operations from here, the same
-//! for all: `GET/POST /{path}`, `GET/PATCH/DELETE /{path}/{id}`, `POST /{path}/{id}/restore`,
-//! `GET /{path}/{id}/history`, `GET /{path}/deleted`, with `ETag`, `Location`, `If-Match` and
-//! `Idempotency-Key` handled one way. Operation ids are `list<Many>`, `create<One>`,
+//! for all: `GET/POST /{path}`, `GET /{path}/export`, `GET/PATCH/DELETE /{path}/{id}`,
+//! `POST /{path}/{id}/restore`, `GET /{path}/{id}/history`, `GET /{path}/deleted`, with `ETag`,
+//! `Location`, `If-Match` and `Idempotency-Key` handled one way. Operation ids are
+//! `list<Many>`, `export<Many>`, `create<One>`,
 //! `get<One>`, `update<One>`, `delete<One>`, `restore<One>`, `listDeleted<Many>` and
 //! `list<One>History`.
 
@@ -167,7 +168,7 @@ impl<R: Records> Kit<R>
 where
     R::Record: ToSchema,
 {
-    /// List and get, which every resource has.
+    /// List, export and get, which every resource has.
     pub fn new() -> Self {
         Self {
             entries: vec![
@@ -180,6 +181,11 @@ where
                     at: suffix(Op::Get),
                     route: || web::get().to(get::<R>),
                     doc: Some(doc_get::<R>),
+                },
+                Entry {
+                    at: "/export",
+                    route: || web::get().to(super::export::export::<R>),
+                    doc: Some(super::export::doc_export::<R>),
                 },
             ],
             _r: PhantomData,

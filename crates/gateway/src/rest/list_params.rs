@@ -158,6 +158,30 @@ fn parameters(resource: &Resource) -> Vec<Parameter> {
     out
 }
 
+/// The declared parameters of an export over `resource`: `format`, then the list's filters, sort
+/// and search (an export has no pages).
+pub fn export_parameters(resource: &Resource) -> Vec<Parameter> {
+    let mut out = vec![param(
+        "format".into(),
+        "`csv` (default: a header row, custom fields as `custom.<key>` columns, nested objects \
+         as `<field>.<key>` columns, lists as JSON) or `ndjson` (one record per line, as the \
+         list gives it)."
+            .into(),
+        Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["csv", "ndjson"]))
+                .build(),
+        ),
+    )];
+    out.extend(
+        parameters(resource)
+            .into_iter()
+            .filter(|p| p.name != "limit" && p.name != "cursor"),
+    );
+    out
+}
+
 impl Modify for ListParams {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {

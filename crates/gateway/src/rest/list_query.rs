@@ -24,14 +24,17 @@ pub struct ListQueryDoc {
 
 /// The list parameters of a request: the reserved ones and every filter.
 pub fn list_params(req: &HttpRequest) -> Result<ListParams, ApiError> {
-    let pairs: Vec<(String, String)> =
-        actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-            .map(|q| q.into_inner())
-            .map_err(|e| {
-                ApiError::new(
-                    crm_core::Code::MalformedRequest,
-                    format!("The query string is malformed: {e}"),
-                )
-            })?;
-    Ok(ListParams::from_pairs(pairs)?)
+    Ok(ListParams::from_pairs(query_pairs(req)?)?)
+}
+
+/// The query string's pairs, in order.
+pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+    actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .map_err(|e| {
+            ApiError::new(
+                crm_core::Code::MalformedRequest,
+                format!("The query string is malformed: {e}"),
+            )
+        })
 }

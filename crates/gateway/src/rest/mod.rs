@@ -10,6 +10,8 @@ pub mod cors;
 mod custom_fields;
 pub mod etag;
 mod events;
+pub mod export;
+mod exports;
 pub mod extract;
 mod health;
 pub mod idempotency;
@@ -84,6 +86,11 @@ pub fn configure(config: &Config) -> impl Fn(&mut web::ServiceConfig) + Clone + 
                     .route(web::get().to(graphql::graphiql::get)),
             )
             .service(
+                web::resource("/graphql/ws")
+                    .wrap(from_fn(crate::ratelimit::limit))
+                    .route(web::get().to(graphql::ws::get)),
+            )
+            .service(
                 web::resource("/graphql/assets/{file}")
                     .route(web::get().to(graphql::graphiql::asset)),
             )
@@ -138,6 +145,13 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
                 .route(web::delete().to(api_keys::revoke)),
         )
         .service(web::resource("/events").route(web::get().to(events::list)))
+        .service(
+            web::resource("/exports")
+                .route(web::get().to(exports::list))
+                .route(web::post().to(exports::create)),
+        )
+        .service(web::resource("/exports/{id}").route(web::get().to(exports::get)))
+        .service(web::resource("/exports/{id}/file").route(web::get().to(exports::download)))
         .service(web::resource("/jobs").route(web::get().to(jobs::list)))
         .service(
             web::resource("/jobs/{id}")

@@ -96,6 +96,12 @@ impl From<crm_sales::SalesError> for ApiError {
     }
 }
 
+impl From<crm_integration::IntegrationError> for ApiError {
+    fn from(e: crm_integration::IntegrationError) -> Self {
+        Self(e.into())
+    }
+}
+
 impl From<crm_worker::WorkerError> for ApiError {
     fn from(e: crm_worker::WorkerError) -> Self {
         Self(e.into())
