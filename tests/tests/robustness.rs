@@ -168,6 +168,9 @@ dual! {
         app.post("/api/v1/contacts", t, json!({"last_name": "1000 sure"})).await.ok(201);
         let found = app.get("/api/v1/contacts?last_name[contains]=%25_", t).await.ok(200);
         assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
-        app.post("/api/v1/activities", t, json!({"kind": "note", "subject": "old", "occurred_at": "0001-01-01T00:00:00Z"})).await.ok(201);
+        app.post("/api/v1/activities", t, json!({"kind": "task", "subject": "old", "due_at": "0001-01-01T00:00:00Z"})).await.ok(201);
+        // As a business date it is impossible (1900 to 2100): a 422 naming the field.
+        let p = app.post("/api/v1/activities", t, json!({"kind": "note", "subject": "old", "occurred_at": "0001-01-01T00:00:00Z"})).await.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/occurred_at");
     }
 }

@@ -39,6 +39,7 @@ use Need::*;
 /// The minimum each write operation needs, from `ctx.require(Action::...)` in crates/*/src/ops.
 const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/activities", Write),
+    ("POST /api/v1/activities/batch", Write),
     ("PATCH /api/v1/activities/{id}", Write),
     ("DELETE /api/v1/activities/{id}", Delete),
     ("POST /api/v1/activities/{id}/complete", Write),
@@ -52,6 +53,7 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/auth/refresh", Public),
     ("POST /api/v1/auth/signup", Public),
     ("POST /api/v1/companies", Write),
+    ("POST /api/v1/companies/batch", Write),
     (
         "PUT /api/v1/companies/by-external-id/{source}/{external_id}",
         Write,
@@ -61,6 +63,7 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/companies/{id}/merge", Delete),
     ("POST /api/v1/companies/{id}/restore", Delete),
     ("POST /api/v1/contacts", Write),
+    ("POST /api/v1/contacts/batch", Write),
     ("DELETE /api/v1/contacts/{id}", Delete),
     ("PATCH /api/v1/contacts/{id}", Write),
     ("POST /api/v1/contacts/{id}/merge", Delete),
@@ -68,6 +71,7 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/custom-fields", Configure),
     ("DELETE /api/v1/custom-fields/{id}", Configure),
     ("POST /api/v1/deals", Write),
+    ("POST /api/v1/deals/batch", Write),
     ("DELETE /api/v1/deals/{id}", Delete),
     ("PATCH /api/v1/deals/{id}", Write),
     ("POST /api/v1/deals/{id}/restore", Delete),
@@ -81,11 +85,13 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/invoices/{id}/payments", Write),
     ("POST /api/v1/invoices/{id}/status", Write),
     ("POST /api/v1/leads", Write),
+    ("POST /api/v1/leads/batch", Write),
     ("POST /api/v1/leads/{id}/convert", Write),
     ("POST /api/v1/leads/{id}/disqualify", Write),
     ("POST /api/v1/leads/{id}/qualify", Write),
     ("POST /api/v1/me/password", OwnAccount),
     ("POST /api/v1/orders", Write),
+    ("POST /api/v1/orders/batch", Write),
     (
         "PUT /api/v1/orders/by-external-id/{source}/{external_id}",
         Write,
@@ -97,6 +103,7 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/price-lists", Configure),
     // Products are catalogue data, yet the code asks only `Write` of them (see the report).
     ("POST /api/v1/products", Write),
+    ("POST /api/v1/products/batch", Write),
     (
         "PUT /api/v1/products/by-external-id/{source}/{external_id}",
         Write,

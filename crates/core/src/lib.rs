@@ -6,6 +6,7 @@
 //! connection with its engine-specific settings, and a database-backed rate limiter.
 
 pub mod audit;
+pub mod batch;
 pub mod ctx;
 pub mod cursor;
 pub mod db;

@@ -3,6 +3,42 @@
 use crate::error::{Error, FieldError};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
+/// The first year a business date (an order's `ordered_at`, an invoice's `issued_at`, a
+/// deal's `closed_at`, an activity's `occurred_at`) may fall in.
+pub const FIRST_BUSINESS_YEAR: i32 = 1900;
+/// The last year a business date may fall in.
+pub const LAST_BUSINESS_YEAR: i32 = 2100;
+
+/// Checks a business date brought from another system: a year from [`FIRST_BUSINESS_YEAR`]
+/// to [`LAST_BUSINESS_YEAR`], and (with `past_only`) not after now; else the field error at
+/// `pointer`.
+pub fn business_date(
+    at: &chrono::DateTime<chrono::Utc>,
+    pointer: &str,
+    past_only: bool,
+) -> Option<FieldError> {
+    use chrono::Datelike;
+    let year = at.year();
+    if !(FIRST_BUSINESS_YEAR..=LAST_BUSINESS_YEAR).contains(&year) {
+        return Some(FieldError::new(
+            pointer,
+            "out_of_range",
+            format!(
+                "must be a date from {FIRST_BUSINESS_YEAR} to {LAST_BUSINESS_YEAR}, not in {year}"
+            ),
+        ));
+    }
+    // A minute of leeway for the clocks of the systems that send it.
+    if past_only && *at > chrono::Utc::now() + chrono::Duration::minutes(1) {
+        return Some(FieldError::new(
+            pointer,
+            "in_future",
+            "must not be in the future",
+        ));
+    }
+    None
+}
+
 /// Validates `input`, answering a 422 that lists every broken field.
 pub fn validate<T: Validate>(input: &T) -> Result<(), Error> {
     input

@@ -6,9 +6,11 @@ use crate::dto::{
 };
 use crate::ops;
 use crm_core::audit::HistoryEntry;
+use crm_core::batch::BatchWrite;
 use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
+use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 /// Contacts (people).
@@ -147,5 +149,50 @@ impl ListDeleted for Companies {
 impl History for Companies {
     async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
         Ok(ops::company_history(ctx, id, page).await?)
+    }
+}
+
+impl BatchWrite for Contacts {
+    type Change = ContactPatch;
+    const UPDATE: bool = true;
+    const UPSERT: bool = false;
+    async fn create_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewContact) -> Result<Contact> {
+        Ok(ops::create_contact_in(tx, ctx, input).await?)
+    }
+    async fn update_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        id: Uuid,
+        patch: ContactPatch,
+        v: Option<i64>,
+    ) -> Result<Contact> {
+        Ok(ops::update_contact_in(tx, ctx, id, patch, v).await?)
+    }
+}
+
+impl BatchWrite for Companies {
+    type Change = CompanyPatch;
+    const UPDATE: bool = true;
+    const UPSERT: bool = true;
+    async fn create_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewCompany) -> Result<Company> {
+        Ok(ops::create_company_in(tx, ctx, input).await?)
+    }
+    async fn update_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        id: Uuid,
+        patch: CompanyPatch,
+        v: Option<i64>,
+    ) -> Result<Company> {
+        Ok(ops::update_company_in(tx, ctx, id, patch, v).await?)
+    }
+    async fn upsert_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewCompany,
+    ) -> Result<(Company, bool)> {
+        Ok(ops::upsert_company_in(tx, ctx, source, external_id, input).await?)
     }
 }

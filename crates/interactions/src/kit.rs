@@ -3,9 +3,11 @@
 use crate::dto::{Activity, ActivityPatch, NewActivity};
 use crate::ops;
 use crm_core::audit::HistoryEntry;
+use crm_core::batch::BatchWrite;
 use crm_core::kit::{Create, Delete, History, Records, Update};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
+use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 /// Activities: calls, emails, meetings, notes, tasks, visits, presentations, feedback.
@@ -64,5 +66,27 @@ impl Delete for Activities {
 impl History for Activities {
     async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
         Ok(ops::activity_history(ctx, id, page).await?)
+    }
+}
+
+impl BatchWrite for Activities {
+    type Change = ActivityPatch;
+    const UPDATE: bool = true;
+    const UPSERT: bool = false;
+    async fn create_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        input: NewActivity,
+    ) -> Result<Activity> {
+        Ok(ops::create_activity_in(tx, ctx, input).await?)
+    }
+    async fn update_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        id: Uuid,
+        patch: ActivityPatch,
+        v: Option<i64>,
+    ) -> Result<Activity> {
+        Ok(ops::update_activity_in(tx, ctx, id, patch, v).await?)
     }
 }

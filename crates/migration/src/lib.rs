@@ -20,6 +20,7 @@ mod m20261205_000011_change_feed;
 mod m20261205_000012_exports;
 mod m20261205_000013_feed_notify;
 mod m20261205_000014_webhooks;
+mod m20261205_000015_ordered_at;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_exports::Migration),
             Box::new(m20261205_000013_feed_notify::Migration),
             Box::new(m20261205_000014_webhooks::Migration),
+            Box::new(m20261205_000015_ordered_at::Migration),
         ]
     }
 }

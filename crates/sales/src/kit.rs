@@ -7,9 +7,11 @@ use crate::dto::{
 };
 use crate::ops::{self, DocType};
 use crm_core::audit::HistoryEntry;
+use crm_core::batch::BatchWrite;
 use crm_core::kit::{Create, Delete, History, Records, Update};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
+use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 /// Deals (opportunities) in pipelines.
@@ -246,3 +248,80 @@ document!(
     "For an order or with its own lines; issued invoices are numbered per organization with \
      no gaps and no repeats."
 );
+
+impl BatchWrite for Leads {
+    type Change = NewLead;
+    const UPDATE: bool = false;
+    const UPSERT: bool = false;
+    async fn create_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewLead) -> Result<Lead> {
+        Ok(ops::create_lead_in(tx, ctx, input).await?)
+    }
+}
+
+impl BatchWrite for Deals {
+    type Change = DealPatch;
+    const UPDATE: bool = true;
+    const UPSERT: bool = false;
+    async fn create_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewDeal) -> Result<Deal> {
+        Ok(ops::create_deal_within(tx, ctx, input).await?)
+    }
+    async fn update_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        id: Uuid,
+        patch: DealPatch,
+        v: Option<i64>,
+    ) -> Result<Deal> {
+        Ok(ops::update_deal_in(tx, ctx, id, patch, v).await?)
+    }
+}
+
+/// A product's update item replaces it, as `PUT /products/{id}` does.
+impl BatchWrite for Products {
+    type Change = NewProduct;
+    const UPDATE: bool = true;
+    const UPSERT: bool = true;
+    async fn create_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewProduct) -> Result<Product> {
+        Ok(ops::create_product_in(tx, ctx, input).await?)
+    }
+    async fn update_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        id: Uuid,
+        input: NewProduct,
+        v: Option<i64>,
+    ) -> Result<Product> {
+        Ok(ops::replace_product_in(tx, ctx, id, input, v).await?)
+    }
+    async fn upsert_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewProduct,
+    ) -> Result<(Product, bool)> {
+        Ok(ops::upsert_product_in(tx, ctx, source, external_id, input).await?)
+    }
+}
+
+impl BatchWrite for Orders {
+    type Change = NewOrder;
+    const UPDATE: bool = false;
+    const UPSERT: bool = true;
+    async fn create_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        input: NewOrder,
+    ) -> Result<SalesDocument> {
+        Ok(ops::create_order_in(tx, ctx, input).await?)
+    }
+    async fn upsert_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewOrder,
+    ) -> Result<(SalesDocument, bool)> {
+        Ok(ops::upsert_order_in(tx, ctx, source, external_id, input).await?)
+    }
+}

@@ -111,6 +111,16 @@ pub async fn defs(
     org_id: Uuid,
     t: RecordType,
 ) -> Result<Vec<(Def, bool)>> {
+    // A batch reads them once for all its items (they do not change custom fields).
+    let key = format!("custom_field_defs:{org_id}:{}", record_type_name(t));
+    crm_core::batch::once_per_batch(key, || read_defs(db, org_id, t)).await
+}
+
+async fn read_defs(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    t: RecordType,
+) -> Result<Vec<(Def, bool)>> {
     let rows = custom_field_def::Entity::find()
         .filter(custom_field_def::Column::OrgId.eq(org_id))
         .filter(custom_field_def::Column::RecordType.eq(record_type_name(t)))

@@ -241,14 +241,27 @@ pub async fn update_company(
     patch: CompanyPatch,
     if_version: Option<i64>,
 ) -> Result<Company> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = update_company_in(&tx, ctx, id, patch, if_version).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`update_company`] inside the caller's transaction (batch writes, composed operations).
+pub async fn update_company_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    id: Uuid,
+    patch: CompanyPatch,
+    if_version: Option<i64>,
+) -> Result<Company> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    crm_core::db::lock_row(&tx, "companies", id).await?;
-    let current = find_live(&tx, ctx, id).await?;
+    crm_core::db::lock_row(tx, "companies", id).await?;
+    let current = find_live(tx, ctx, id).await?;
     check_version(if_version, current.version)?;
     let before = to_dto(current.clone());
-    let custom_defs = defs(&tx, ctx.org_id(), RecordType::Company).await?;
+    let custom_defs = defs(tx, ctx.org_id(), RecordType::Company).await?;
     let mut errors = Errors::default();
     let mut draft = before.clone();
     if let crm_core::Patch::Set(name) = patch.name {
@@ -266,7 +279,7 @@ pub async fn update_company(
     draft.tags = patch.tags.apply(Some(draft.tags)).unwrap_or_default();
     let wanted_owner = patch.owner_id.apply(draft.owner_id);
     draft.owner_id = owner(
-        &tx,
+        tx,
         ctx,
         wanted_owner,
         OwnerBefore::Existing(before.owner_id),
@@ -286,7 +299,7 @@ pub async fn update_company(
     };
     let mut c = validated(draft, &custom_defs, custom_patch, false, &mut errors);
     errors.finish()?;
-    check_unique(&tx, "companies", ctx.org_id(), id, &custom_defs, &c.custom).await?;
+    check_unique(tx, "companies", ctx.org_id(), id, &custom_defs, &c.custom).await?;
     c.version = current.version + 1;
     c.updated_at = now;
     let mut row = current.clone().into_active_model();
@@ -299,7 +312,7 @@ pub async fn update_company(
         .filter(company::Column::Id.eq(id))
         .filter(company::Column::OrgId.eq(ctx.org_id()))
         .filter(company::Column::Version.eq(current.version))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     if result.rows_affected != 1 {
         return Err(CustomersError::VersionMismatch {
@@ -307,9 +320,9 @@ pub async fn update_company(
             current: current.version + 1,
         });
     }
-    let saved = to_dto(find_any(&tx, ctx, id).await?);
+    let saved = to_dto(find_any(tx, ctx, id).await?);
     audit::record(
-        &tx,
+        tx,
         ctx,
         TYPE,
         id,
@@ -319,9 +332,8 @@ pub async fn update_company(
     )
     .await?;
     if before.name != saved.name {
-        refresh_contact_search(&tx, ctx, id).await?;
+        refresh_contact_search(tx, ctx, id).await?;
     }
-    tx.commit().await?;
     Ok(saved)
 }
 
@@ -376,10 +388,17 @@ pub async fn delete_company(ctx: &Ctx, id: Uuid, if_version: Option<i64>) -> Res
 
 /// Restores a soft-deleted company (managers and admins).
 pub async fn restore_company(ctx: &Ctx, id: Uuid) -> Result<Company> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = restore_company_in(&tx, ctx, id).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`restore_company`] inside the caller's transaction (batch writes, composed operations).
+pub async fn restore_company_in(tx: &DatabaseTransaction, ctx: &Ctx, id: Uuid) -> Result<Company> {
     ctx.require(Action::Delete)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    let current = find_any(&tx, ctx, id).await?;
+    let current = find_any(tx, ctx, id).await?;
     if let Some(target) = current.merged_into {
         return Err(CustomersError::Merged(target));
     }
@@ -391,9 +410,8 @@ pub async fn restore_company(ctx: &Ctx, id: Uuid) -> Result<Company> {
     row.deleted_at = Set(None);
     row.version = Set(version + 1);
     row.updated_at = Set(now);
-    let saved = to_dto(row.update(&tx).await?);
-    audit::record(&tx, ctx, TYPE, id, "restored", None, Some(&json_of(&saved))).await?;
-    tx.commit().await?;
+    let saved = to_dto(row.update(tx).await?);
+    audit::record(tx, ctx, TYPE, id, "restored", None, Some(&json_of(&saved))).await?;
     Ok(saved)
 }
 
@@ -465,13 +483,27 @@ pub async fn upsert_company(
     external_id: &str,
     input: NewCompany,
 ) -> Result<(Company, bool)> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = upsert_company_in(&tx, ctx, source, external_id, input).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`upsert_company`] inside the caller's transaction (batch writes).
+pub async fn upsert_company_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    source: &str,
+    external_id: &str,
+    input: NewCompany,
+) -> Result<(Company, bool)> {
     ctx.require(Action::Write)?;
+    crm_core::batch::check_external(source, external_id)?;
     // Concurrent pushes of one company take turns (PostgreSQL; SQLite writes one at a time):
     // the later one finds the company the earlier one created, instead of failing on the
     // unique index.
-    let tx = begin_write(&ctx.db).await?;
     crm_core::db::lock_key(
-        &tx,
+        tx,
         &format!("upsert:{}:company:{source}:{external_id}", ctx.org_id()),
     )
     .await?;
@@ -480,10 +512,9 @@ pub async fn upsert_company(
         .filter(company::Column::ExternalSource.eq(source))
         .filter(company::Column::ExternalId.eq(external_id))
         .filter(company::Column::MergedInto.is_null())
-        .one(&tx)
+        .one(tx)
         .await?;
     if let Some(existing) = existing {
-        tx.rollback().await?;
         let patch = CompanyPatch {
             name: crm_core::Patch::Set(input.name),
             legal_name: input
@@ -518,17 +549,19 @@ pub async fn upsert_company(
                 .map_or(crm_core::Patch::Absent, crm_core::Patch::Set),
         };
         if existing.deleted_at.is_some() {
-            restore_company(ctx, existing.id).await?;
+            restore_company_in(tx, ctx, existing.id).await?;
         }
-        return Ok((update_company(ctx, existing.id, patch, None).await?, false));
+        return Ok((
+            update_company_in(tx, ctx, existing.id, patch, None).await?,
+            false,
+        ));
     }
-    let created = create_company_in(&tx, ctx, input).await?;
+    let created = create_company_in(tx, ctx, input).await?;
     company::Entity::update_many()
         .col_expr(company::Column::ExternalSource, Expr::value(source))
         .col_expr(company::Column::ExternalId, Expr::value(external_id))
         .filter(company::Column::Id.eq(created.id))
-        .exec(&tx)
+        .exec(tx)
         .await?;
-    tx.commit().await?;
-    Ok((get_company(ctx, created.id).await?, true))
+    Ok((to_dto(find_any(tx, ctx, created.id).await?), true))
 }

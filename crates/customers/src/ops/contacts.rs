@@ -335,14 +335,27 @@ pub async fn update_contact(
     patch: ContactPatch,
     if_version: Option<i64>,
 ) -> Result<Contact> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = update_contact_in(&tx, ctx, id, patch, if_version).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`update_contact`] inside the caller's transaction (batch writes, composed operations).
+pub async fn update_contact_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    id: Uuid,
+    patch: ContactPatch,
+    if_version: Option<i64>,
+) -> Result<Contact> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    crm_core::db::lock_row(&tx, "contacts", id).await?;
-    let current = find_live(&tx, ctx, id).await?;
+    crm_core::db::lock_row(tx, "contacts", id).await?;
+    let current = find_live(tx, ctx, id).await?;
     check_version(if_version, current.version)?;
     let before = to_dto(current.clone());
-    let custom_defs = defs(&tx, ctx.org_id(), RecordType::Contact).await?;
+    let custom_defs = defs(tx, ctx.org_id(), RecordType::Contact).await?;
     let mut errors = Errors::default();
     let mut draft = before.clone();
     draft.first_name = patch.first_name.apply(draft.first_name);
@@ -352,7 +365,7 @@ pub async fn update_contact(
     draft.title = patch.title.apply(draft.title);
     if patch.company_id.is_present() {
         draft.company_id = patch.company_id.apply(draft.company_id);
-        check_company(&tx, ctx, draft.company_id, &mut errors).await?;
+        check_company(tx, ctx, draft.company_id, &mut errors).await?;
     }
     draft.address = patch.address.apply(Some(draft.address)).unwrap_or_default();
     draft.lifecycle_stage = patch.lifecycle_stage.apply(draft.lifecycle_stage);
@@ -360,7 +373,7 @@ pub async fn update_contact(
     draft.tags = patch.tags.apply(Some(draft.tags)).unwrap_or_default();
     let wanted_owner = patch.owner_id.apply(draft.owner_id);
     draft.owner_id = owner(
-        &tx,
+        tx,
         ctx,
         wanted_owner,
         OwnerBefore::Existing(before.owner_id),
@@ -378,10 +391,10 @@ pub async fn update_contact(
         &mut errors,
     );
     errors.finish()?;
-    check_unique(&tx, "contacts", ctx.org_id(), id, &custom_defs, &c.custom).await?;
+    check_unique(tx, "contacts", ctx.org_id(), id, &custom_defs, &c.custom).await?;
     c.version = current.version + 1;
     let mut row = current.clone().into_active_model();
-    write_row(&tx, &mut row, &c).await?;
+    write_row(tx, &mut row, &c).await?;
     row.version = Set(c.version);
     row.updated_at = Set(now);
     let result = contact::Entity::update_many()
@@ -389,7 +402,7 @@ pub async fn update_contact(
         .filter(contact::Column::Id.eq(id))
         .filter(contact::Column::OrgId.eq(ctx.org_id()))
         .filter(contact::Column::Version.eq(current.version))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     if result.rows_affected != 1 {
         return Err(CustomersError::VersionMismatch {
@@ -397,9 +410,9 @@ pub async fn update_contact(
             current: current.version + 1,
         });
     }
-    let saved = to_dto(find_any(&tx, ctx, id).await?);
+    let saved = to_dto(find_any(tx, ctx, id).await?);
     audit::record(
-        &tx,
+        tx,
         ctx,
         TYPE,
         id,
@@ -408,7 +421,6 @@ pub async fn update_contact(
         Some(&json_of(&saved)),
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }
 

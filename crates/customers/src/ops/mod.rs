@@ -13,12 +13,13 @@ mod owners;
 pub use common::{COMPANY_FIELDS, CONTACT_FIELDS, active_user, custom_field_keys};
 pub use companies::{
     company_history, create_company, create_company_in, delete_company, get_company,
-    list_companies, list_deleted_companies, restore_company, update_company, upsert_company,
+    list_companies, list_deleted_companies, restore_company, restore_company_in, update_company,
+    update_company_in, upsert_company, upsert_company_in,
 };
 pub use contacts::{
     contact_get_sql, contact_history, contact_list_sql, create_contact, create_contact_in,
     delete_contact, get_contact, list_contacts, list_deleted_contacts, restore_contact,
-    update_contact,
+    update_contact, update_contact_in,
 };
 pub use custom_fields::{
     create_custom_field, delete_custom_field, get_custom_field, list_custom_fields,

@@ -1,6 +1,7 @@
 //! The GraphQL face: schema, resolvers (thin: they call the same operations as REST), error
 //! mapping, and the HTTP endpoint with body, batch, depth and complexity limits.
 
+mod batch;
 mod connection;
 mod customers;
 pub mod error;
@@ -43,6 +44,7 @@ pub struct MutationRoot(
     sales::SalesMutation,
     jobs::JobsMutation,
     exports::ExportsMutation,
+    batch::BatchMutation,
 );
 
 /// The root of subscriptions (over `/graphql/ws`).

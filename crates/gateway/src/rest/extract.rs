@@ -92,7 +92,12 @@ pub fn parse_json_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
 /// (duplicate key, NUL character, impossible year) or has the wrong shape (unknown field,
 /// missing field, wrong type) is a 422 with a pointer to the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value = parse_json_value(bytes)?;
+    from_value(parse_json_value(bytes)?).map_err(ApiError)
+}
+
+/// Deserializes a JSON value already read by the input rules into `T`: the wrong shape
+/// (unknown field, missing field, wrong type) is a 422 with a pointer to the field.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let mut pointer = String::new();
         for segment in e.path().iter() {
@@ -106,10 +111,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 Segment::Unknown => {}
             }
         }
-        ApiError(Error::validation(vec![shape_error(
-            pointer,
-            &e.into_inner().to_string(),
-        )]))
+        Error::validation(vec![shape_error(pointer, &e.into_inner().to_string())])
     })
 }
 

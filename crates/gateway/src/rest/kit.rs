@@ -16,6 +16,7 @@ use actix_web::web::{self, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, Route};
 use crm_core::Page;
 use crm_core::audit::HistoryEntry;
+use crm_core::batch::BatchWrite;
 use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update, Versioned};
 use std::marker::PhantomData;
 use utoipa::openapi::header::HeaderBuilder;
@@ -119,6 +120,7 @@ enum Op {
     Restore,
     Deleted,
     History,
+    Batch,
 }
 
 /// Where an operation is served, relative to the collection.
@@ -129,6 +131,7 @@ fn suffix(op: Op) -> &'static str {
         Op::Restore => "/{id}/restore",
         Op::Deleted => "/deleted",
         Op::History => "/{id}/history",
+        Op::Batch => "/batch",
     }
 }
 
@@ -236,6 +239,20 @@ where
         )
     }
 
+    /// Adds `POST /{path}/batch` (see [`super::batch`]).
+    pub fn batch(self) -> Self
+    where
+        R: BatchWrite,
+        R::New: ToSchema,
+        R::Change: ToSchema,
+    {
+        self.with(
+            Op::Batch,
+            || web::post().to(super::batch::handler::<R>),
+            super::batch::doc::<R>,
+        )
+    }
+
     /// Adds `GET /{path}/{id}/history`.
     pub fn history(self) -> Self
     where
@@ -322,6 +339,7 @@ pub fn served() -> Vec<Served> {
     vec![
         Kit::<Contacts>::new()
             .create()
+            .batch()
             .update()
             .delete()
             .deleted()
@@ -329,6 +347,7 @@ pub fn served() -> Vec<Served> {
             .done(),
         Kit::<Companies>::new()
             .create()
+            .batch()
             .update()
             .delete()
             .deleted()
@@ -336,26 +355,29 @@ pub fn served() -> Vec<Served> {
             .done(),
         Kit::<Activities>::new()
             .create()
+            .batch()
             .update()
             .delete()
             .history()
             .done(),
         Kit::<Deals>::new()
             .create()
+            .batch()
             .update()
             .delete()
             .history()
             .done(),
-        Kit::<Orders>::new().create().history().done(),
+        Kit::<Orders>::new().create().batch().history().done(),
         Kit::<Quotes>::new().create().history().done(),
         Kit::<Invoices>::new().create().history().done(),
         Kit::<Products>::new()
             .create()
+            .batch()
             .delete()
             .history()
             .route("/{id}", || web::put().to(super::sales::replace_product))
             .done(),
-        Kit::<Leads>::new().create().history().done(),
+        Kit::<Leads>::new().create().batch().history().done(),
     ]
 }
 
@@ -372,7 +394,7 @@ impl Modify for KitDoc {
 
 // ---- OpenAPI operations. ----
 
-fn schema_ref(name: &str) -> RefOr<Schema> {
+pub(super) fn schema_ref(name: &str) -> RefOr<Schema> {
     RefOr::Ref(Ref::from_schema_name(name))
 }
 
@@ -421,7 +443,7 @@ fn id_param<R: Records>() -> utoipa::openapi::path::Parameter {
         .build()
 }
 
-fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
+pub(super) fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)
@@ -431,7 +453,7 @@ fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Paramet
         .build()
 }
 
-fn json_response(
+pub(super) fn json_response(
     description: &str,
     schema: &str,
     headers: &[&str],

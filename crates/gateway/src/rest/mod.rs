@@ -3,6 +3,7 @@
 mod activities;
 mod api_keys;
 mod auth;
+mod batch;
 mod companies;
 mod contacts;
 pub mod cors;

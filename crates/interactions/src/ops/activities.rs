@@ -11,7 +11,8 @@ use crm_core::list::{self, Field, Kind, ListParams, Relation, Resource, Search};
 use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, new_id};
 use crm_customers::ops as customers;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -192,14 +193,25 @@ async fn check_user(
 
 /// Logs an activity.
 pub async fn create_activity(ctx: &Ctx, input: NewActivity) -> Result<Activity> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = create_activity_in(&tx, ctx, input).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`create_activity`] inside the caller's transaction (batch writes, composed operations).
+pub async fn create_activity_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: NewActivity,
+) -> Result<Activity> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
     let mut errors = Vec::new();
 
     // The contact: by id, or (for integrations) by email or phone.
     let contact = if let Some(id) = input.contact_id {
-        let found = customers::contact_ref(&tx, ctx, id).await?;
+        let found = customers::contact_ref(tx, ctx, id).await?;
         if found.is_none() {
             errors.push(FieldError::new(
                 "/contact_id",
@@ -210,7 +222,7 @@ pub async fn create_activity(ctx: &Ctx, input: NewActivity) -> Result<Activity> 
         found
     } else if input.contact_email.is_some() || input.contact_phone.is_some() {
         let found = customers::contact_by_email_or_phone(
-            &tx,
+            tx,
             ctx,
             input.contact_email.as_deref(),
             input.contact_phone.as_deref(),
@@ -233,7 +245,7 @@ pub async fn create_activity(ctx: &Ctx, input: NewActivity) -> Result<Activity> 
         None
     };
     if let Some(company) = input.company_id
-        && !customers::company_is_live(&tx, ctx, company).await?
+        && !customers::company_is_live(tx, ctx, company).await?
     {
         errors.push(FieldError::new(
             "/company_id",
@@ -249,8 +261,8 @@ pub async fn create_activity(ctx: &Ctx, input: NewActivity) -> Result<Activity> 
     for (i, p) in participants.iter().enumerate() {
         let pointer = format!("/participants/{i}/id");
         match p.kind {
-            ParticipantKind::User => check_user(&tx, ctx, p.id, &pointer, &mut errors).await?,
-            ParticipantKind::Contact => match customers::contact_ref(&tx, ctx, p.id).await? {
+            ParticipantKind::User => check_user(tx, ctx, p.id, &pointer, &mut errors).await?,
+            ParticipantKind::Contact => match customers::contact_ref(tx, ctx, p.id).await? {
                 Some(c) => companies_of.push((c.id, c.company_id)),
                 None => errors.push(FieldError::new(
                     pointer,
@@ -267,7 +279,12 @@ pub async fn create_activity(ctx: &Ctx, input: NewActivity) -> Result<Activity> 
         input.assignee_id
     };
     if is_task && let Some(a) = assignee {
-        check_user(&tx, ctx, a, "/assignee_id", &mut errors).await?;
+        check_user(tx, ctx, a, "/assignee_id", &mut errors).await?;
+    }
+    if let Some(at) = &input.occurred_at
+        && let Some(e) = crm_core::validation::business_date(at, "/occurred_at", false)
+    {
+        errors.push(e);
     }
     let mut a = Activity {
         id: new_id(),
@@ -325,10 +342,10 @@ pub async fn create_activity(ctx: &Ctx, input: NewActivity) -> Result<Activity> 
         ..Default::default()
     };
     write_row(&mut row, &a);
-    let saved = to_dto(row.insert(&tx).await?);
-    links::insert(&tx, ctx, &saved, &companies_of).await?;
+    let saved = to_dto(row.insert(tx).await?);
+    links::insert(tx, ctx, &saved, &companies_of).await?;
     audit::record(
-        &tx,
+        tx,
         ctx,
         TYPE,
         saved.id,
@@ -337,7 +354,6 @@ pub async fn create_activity(ctx: &Ctx, input: NewActivity) -> Result<Activity> 
         Some(&json_of(&saved)),
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }
 
@@ -399,11 +415,24 @@ pub async fn update_activity(
     patch: ActivityPatch,
     if_version: Option<i64>,
 ) -> Result<Activity> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = update_activity_in(&tx, ctx, id, patch, if_version).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`update_activity`] inside the caller's transaction (batch writes, composed operations).
+pub async fn update_activity_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    id: Uuid,
+    patch: ActivityPatch,
+    if_version: Option<i64>,
+) -> Result<Activity> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    crm_core::db::lock_row(&tx, "activities", id).await?;
-    let current = find_live(&tx, ctx, id).await?;
+    crm_core::db::lock_row(tx, "activities", id).await?;
+    let current = find_live(tx, ctx, id).await?;
     if let Some(expected) = if_version
         && expected != current.version
     {
@@ -426,6 +455,11 @@ pub async fn update_activity(
             "cannot be cleared",
         ));
     }
+    if let crm_core::Patch::Set(at) = &patch.occurred_at
+        && let Some(e) = crm_core::validation::business_date(at, "/occurred_at", false)
+    {
+        errors.push(e);
+    }
     a.occurred_at = patch
         .occurred_at
         .apply(Some(a.occurred_at))
@@ -436,7 +470,7 @@ pub async fn update_activity(
     if patch.assignee_id.is_present() {
         a.assignee_id = patch.assignee_id.apply(a.assignee_id);
         if let Some(u) = a.assignee_id {
-            check_user(&tx, ctx, u, "/assignee_id", &mut errors).await?;
+            check_user(tx, ctx, u, "/assignee_id", &mut errors).await?;
         }
     }
     a.priority = patch.priority.apply(a.priority);
@@ -477,7 +511,7 @@ pub async fn update_activity(
         .filter(activity::Column::Id.eq(id))
         .filter(activity::Column::OrgId.eq(ctx.org_id()))
         .filter(activity::Column::Version.eq(current.version))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     if result.rows_affected != 1 {
         return Err(InteractionsError::VersionMismatch {
@@ -485,10 +519,10 @@ pub async fn update_activity(
             current: current.version + 1,
         });
     }
-    let saved = to_dto(find_any(&tx, ctx, id).await?);
-    links::mirror(&tx, &saved, false).await?;
+    let saved = to_dto(find_any(tx, ctx, id).await?);
+    links::mirror(tx, &saved, false).await?;
     audit::record(
-        &tx,
+        tx,
         ctx,
         TYPE,
         id,
@@ -497,7 +531,6 @@ pub async fn update_activity(
         Some(&json_of(&saved)),
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }
 

@@ -8,8 +8,8 @@ mod tasks;
 mod timeline;
 
 pub use activities::{
-    ACTIVITY_FIELDS, activity_history, create_activity, delete_activity, get_activity,
-    list_activities, restore_activity, update_activity,
+    ACTIVITY_FIELDS, activity_history, create_activity, create_activity_in, delete_activity,
+    get_activity, list_activities, restore_activity, update_activity, update_activity_in,
 };
 pub use loaders::{activities_by_contact, contact_activity_cursor};
 pub use merge::{merge_companies, merge_contacts};

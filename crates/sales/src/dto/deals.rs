@@ -224,6 +224,11 @@ pub struct NewDeal {
     pub company_id: Option<Uuid>,
     /// Contacts involved.
     pub contact_ids: Option<Vec<Uuid>>,
+    /// When the deal was closed, for a deal created in a won or lost stage (such as one
+    /// brought from another system; default: now); a year from 1900 to 2100, not in the
+    /// future. `created_at` stays the time of the write.
+    #[serde(default)]
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Changes to a deal (JSON Merge Patch). Moving `stage_id` records the stage history; a won or

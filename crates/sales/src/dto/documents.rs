@@ -163,6 +163,9 @@ pub struct SalesDocument {
     pub due_date: Option<NaiveDate>,
     /// Invoices: when it was issued.
     pub issued_at: Option<DateTime<Utc>>,
+    /// Orders: when the order was placed (the real date an ERP sends; by default the time of
+    /// the write, which `created_at` always is).
+    pub ordered_at: Option<DateTime<Utc>>,
     /// The source system of `external_id`.
     pub external_source: Option<String>,
     /// The id in that system.
@@ -219,6 +222,10 @@ pub struct NewOrder {
     /// At least one line.
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
     pub lines: Vec<LineInput>,
+    /// When the order was placed, for orders brought from another system (default: now); a
+    /// year from 1900 to 2100, not in the future. `created_at` stays the time of the write.
+    #[serde(default)]
+    pub ordered_at: Option<DateTime<Utc>>,
 }
 
 /// The status a new order starts in.
@@ -295,6 +302,11 @@ pub struct NewInvoice {
     pub due_date: Option<NaiveDate>,
     /// Issue at once (default true): the invoice gets its number.
     pub issue: Option<bool>,
+    /// When it was issued, for invoices brought from another system (default: now; only with
+    /// `issue`); a year from 1900 to 2100, not in the future. `created_at` stays the time of
+    /// the write.
+    #[serde(default)]
+    pub issued_at: Option<DateTime<Utc>>,
 }
 
 /// A payment received for an invoice.

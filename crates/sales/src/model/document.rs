@@ -23,6 +23,7 @@ pub struct Model {
     pub total: String,
     pub amount_paid: String,
     pub issued_at: Option<DateTimeUtc>,
+    pub ordered_at: Option<DateTimeUtc>,
     pub valid_until: Option<String>,
     pub due_date: Option<String>,
     pub notes: Option<String>,

@@ -14,8 +14,8 @@ use crm_customers::ops as customers;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -186,6 +186,16 @@ pub async fn create_deal(ctx: &Ctx, input: NewDeal) -> Result<Deal> {
     Ok(deal)
 }
 
+/// [`create_deal`] inside the caller's transaction (batch writes).
+pub async fn create_deal_within(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: NewDeal,
+) -> Result<Deal> {
+    ctx.require(Action::Write)?;
+    create_deal_in(tx, ctx, input, None, Utc::now()).await
+}
+
 /// [`create_deal`] inside the caller's transaction (lead conversion).
 pub(crate) async fn create_deal_in(
     tx: &impl ConnectionTrait,
@@ -228,8 +238,20 @@ pub(crate) async fn create_deal_in(
     }
     let contacts = input.contact_ids.unwrap_or_default();
     check_links(tx, ctx, input.company_id, &contacts, owner, &mut errors).await?;
-    finish(errors)?;
     let st = StageType::parse(&stage.stage_type).unwrap_or(StageType::Open);
+    if let Some(at) = &input.closed_at {
+        if let Some(e) = crm_core::validation::business_date(at, "/closed_at", true) {
+            errors.push(e);
+        } else if st == StageType::Open {
+            errors.push(FieldError::new(
+                "/closed_at",
+                "not_allowed",
+                "only a deal in a won or lost stage is closed",
+            ));
+        }
+    }
+    finish(errors)?;
+    let closed_at = (st != StageType::Open).then(|| input.closed_at.unwrap_or(now));
     let row = deal::ActiveModel {
         id: Set(new_id()),
         org_id: Set(ctx.org_id()),
@@ -246,7 +268,7 @@ pub(crate) async fn create_deal_in(
         contact_ids: Set(json!(contacts)),
         status: Set(status_of(st).as_str().to_owned()),
         close_reason: Set(None),
-        closed_at: Set((st != StageType::Open).then_some(now)),
+        closed_at: Set(closed_at),
         lead_id: Set(lead_id),
         version: Set(1),
         created_at: Set(now),
@@ -255,7 +277,15 @@ pub(crate) async fn create_deal_in(
     }
     .insert(tx)
     .await?;
-    enter_stage(tx, ctx, row.id, pipeline.id, stage.id, now).await?;
+    enter_stage(
+        tx,
+        ctx,
+        row.id,
+        pipeline.id,
+        stage.id,
+        closed_at.unwrap_or(now),
+    )
+    .await?;
     let d = to_dto(row);
     audit::record(tx, ctx, TYPE, d.id, "created", None, Some(&json_of(&d))).await?;
     Ok(d)
@@ -274,11 +304,24 @@ pub async fn update_deal(
     patch: DealPatch,
     if_version: Option<i64>,
 ) -> Result<Deal> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = update_deal_in(&tx, ctx, id, patch, if_version).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`update_deal`] inside the caller's transaction (batch writes, composed operations).
+pub async fn update_deal_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    id: Uuid,
+    patch: DealPatch,
+    if_version: Option<i64>,
+) -> Result<Deal> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    crm_core::db::lock_row(&tx, "deals", id).await?;
-    let current = find(&tx, ctx, id).await?;
+    crm_core::db::lock_row(tx, "deals", id).await?;
+    let current = find(tx, ctx, id).await?;
     check_version(if_version, current.version)?;
     let before = to_dto(current.clone());
     let mut errors = Vec::new();
@@ -309,7 +352,7 @@ pub async fn update_deal(
         ctx.require(Action::Reassign)?;
     }
     check_links(
-        &tx,
+        tx,
         ctx,
         if patch.company_id.is_present() {
             company
@@ -345,7 +388,7 @@ pub async fn update_deal(
             let target = stage::Entity::find_by_id(stage_id)
                 .filter(stage::Column::OrgId.eq(ctx.org_id()))
                 .filter(stage::Column::PipelineId.eq(current.pipeline_id))
-                .one(&tx)
+                .one(tx)
                 .await?;
             match target {
                 Some(s) => {
@@ -379,7 +422,7 @@ pub async fn update_deal(
         .set(row)
         .filter(deal::Column::Id.eq(id))
         .filter(deal::Column::Version.eq(current.version))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     if result.rows_affected != 1 {
         return Err(SalesError::VersionMismatch {
@@ -388,11 +431,11 @@ pub async fn update_deal(
         });
     }
     if let Some(stage_id) = moved_to {
-        enter_stage(&tx, ctx, id, current.pipeline_id, stage_id, now).await?;
+        enter_stage(tx, ctx, id, current.pipeline_id, stage_id, now).await?;
     }
-    let saved = to_dto(find(&tx, ctx, id).await?);
+    let saved = to_dto(find(tx, ctx, id).await?);
     audit::record(
-        &tx,
+        tx,
         ctx,
         TYPE,
         id,
@@ -401,7 +444,6 @@ pub async fn update_deal(
         Some(&json_of(&saved)),
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }
 

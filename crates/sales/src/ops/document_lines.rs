@@ -80,6 +80,7 @@ pub(super) fn with_lines(m: document::Model, lines: Vec<line::Model>) -> SalesDo
         lines,
         due_date,
         issued_at: m.issued_at,
+        ordered_at: m.ordered_at,
         external_source: m.external_source,
         external_id: m.external_id,
         version: m.version,

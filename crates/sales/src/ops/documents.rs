@@ -12,7 +12,7 @@ use crate::dto::*;
 use crate::error::Result;
 use crate::model::{document, line};
 use crate::totals;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crm_core::audit;
 use crm_core::db::begin_write;
 use crm_core::list::{self, ListParams};
@@ -21,8 +21,8 @@ use crm_customers::ops as customers;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -111,6 +111,8 @@ struct PreparedOrder {
     company_id: Option<Uuid>,
     contact_id: Option<Uuid>,
     lines: Vec<PricedLine>,
+    /// Orders: when placed, if the caller said.
+    ordered_at: Option<DateTime<Utc>>,
 }
 
 async fn prepare_order(
@@ -160,6 +162,11 @@ async fn prepare_order(
         ));
     }
     check_customer(db, ctx, input.company_id, input.contact_id, &mut errors).await?;
+    if let Some(at) = &input.ordered_at
+        && let Some(e) = crm_core::validation::business_date(at, "/ordered_at", true)
+    {
+        errors.push(e);
+    }
     let lines = price_lines(db, ctx, input.lines, list.as_ref(), scale, &mut errors).await?;
     finish(errors)?;
     Ok(PreparedOrder {
@@ -169,6 +176,7 @@ async fn prepare_order(
         company_id: input.company_id,
         contact_id: input.contact_id,
         lines,
+        ordered_at: input.ordered_at,
     })
 }
 
@@ -194,6 +202,7 @@ async fn insert_document(
         currency: Set(o.currency.clone()),
         amount_paid: Set(money(Decimal::ZERO, o.scale)),
         issued_at: Set(None),
+        ordered_at: Set((t == DocType::Order).then(|| o.ordered_at.unwrap_or(now))),
         valid_until: Set(None),
         due_date: Set(None),
         notes: Set(None),
@@ -213,22 +222,23 @@ async fn insert_document(
 
 /// Creates an order; every amount is computed from the lines.
 pub async fn create_order(ctx: &Ctx, input: NewOrder) -> Result<SalesDocument> {
-    ctx.require(Action::Write)?;
     let tx = begin_write(&ctx.db).await?;
-    let o = prepare_order(&tx, ctx, input).await?;
-    let saved = insert_document(&tx, ctx, DocType::Order, &o, o.status.as_str(), None).await?;
-    let out = to_dto(&tx, saved).await?;
-    audit::record(
-        &tx,
-        ctx,
-        "order",
-        out.id,
-        "created",
-        None,
-        Some(&json!(out)),
-    )
-    .await?;
+    let out = create_order_in(&tx, ctx, input).await?;
     tx.commit().await?;
+    Ok(out)
+}
+
+/// [`create_order`] inside the caller's transaction (batch writes, composed operations).
+pub async fn create_order_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: NewOrder,
+) -> Result<SalesDocument> {
+    ctx.require(Action::Write)?;
+    let o = prepare_order(tx, ctx, input).await?;
+    let saved = insert_document(tx, ctx, DocType::Order, &o, o.status.as_str(), None).await?;
+    let out = to_dto(tx, saved).await?;
+    audit::record(tx, ctx, "order", out.id, "created", None, Some(&json!(out))).await?;
     Ok(out)
 }
 
@@ -240,22 +250,35 @@ pub async fn upsert_order(
     external_id: &str,
     input: NewOrder,
 ) -> Result<(SalesDocument, bool)> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = upsert_order_in(&tx, ctx, source, external_id, input).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`upsert_order`] inside the caller's transaction (batch writes, composed operations).
+pub async fn upsert_order_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    source: &str,
+    external_id: &str,
+    input: NewOrder,
+) -> Result<(SalesDocument, bool)> {
     ctx.require(Action::Write)?;
     check_external(source, external_id)?;
-    let tx = begin_write(&ctx.db).await?;
-    lock_external(&tx, ctx, "order", source, external_id).await?;
+    lock_external(tx, ctx, "order", source, external_id).await?;
     let existing = document::Entity::find()
         .filter(document::Column::OrgId.eq(ctx.org_id()))
         .filter(document::Column::DocType.eq("order"))
         .filter(document::Column::ExternalSource.eq(source))
         .filter(document::Column::ExternalId.eq(external_id))
-        .one(&tx)
+        .one(tx)
         .await?;
-    let o = prepare_order(&tx, ctx, input).await?;
+    let o = prepare_order(tx, ctx, input).await?;
     let (saved, created) = match existing {
         None => (
             insert_document(
-                &tx,
+                tx,
                 ctx,
                 DocType::Order,
                 &o,
@@ -279,18 +302,21 @@ pub async fn upsert_order(
             a.status = Set(o.status.as_str().to_owned());
             a.company_id = Set(o.company_id);
             a.contact_id = Set(o.contact_id);
+            if let Some(at) = o.ordered_at {
+                a.ordered_at = Set(Some(at));
+            }
             a.deleted_at = Set(None);
             set_totals(&mut a, &o.lines, o.scale)?;
             a.version = Set(version + 1);
             a.updated_at = Set(Utc::now());
-            let saved = a.update(&tx).await?;
-            write_lines(&tx, ctx, saved.id, &o.lines, o.scale).await?;
+            let saved = a.update(tx).await?;
+            write_lines(tx, ctx, saved.id, &o.lines, o.scale).await?;
             (saved, false)
         }
     };
-    let out = to_dto(&tx, saved).await?;
+    let out = to_dto(tx, saved).await?;
     audit::record(
-        &tx,
+        tx,
         ctx,
         "order",
         out.id,
@@ -299,7 +325,6 @@ pub async fn upsert_order(
         Some(&json!(out)),
     )
     .await?;
-    tx.commit().await?;
     Ok((out, created))
 }
 
@@ -411,15 +436,17 @@ async fn issue(
     ctx: &Ctx,
     row: document::Model,
     due: Option<NaiveDate>,
+    issued_at: Option<DateTime<Utc>>,
 ) -> Result<document::Model> {
     let number = next_number(tx, ctx, DocType::Invoice).await?;
     let now = Utc::now();
-    let due = due.unwrap_or_else(|| (now + Duration::days(30)).date_naive());
+    let issued = issued_at.unwrap_or(now);
+    let due = due.unwrap_or_else(|| (issued + Duration::days(30)).date_naive());
     let version = row.version;
     let mut a = row.into_active_model();
     a.number = Set(Some(number));
     a.status = Set("issued".to_owned());
-    a.issued_at = Set(Some(now));
+    a.issued_at = Set(Some(issued));
     a.due_date = Set(Some(due.format("%Y-%m-%d").to_string()));
     a.version = Set(version + 1);
     a.updated_at = Set(now);
@@ -456,7 +483,7 @@ pub async fn change_status(ctx: &Ctx, t: DocType, id: Uuid, to: &str) -> Result<
         .into());
     }
     let saved = if t == DocType::Invoice && to == "issued" {
-        issue(&tx, ctx, row, None).await?
+        issue(&tx, ctx, row, None, None).await?
     } else {
         let version = row.version;
         let mut a = row.into_active_model();
@@ -495,6 +522,19 @@ async fn prepare_invoice(
     ctx: &Ctx,
     input: &NewInvoice,
 ) -> Result<(PreparedOrder, Option<Uuid>)> {
+    let mut errors = Vec::new();
+    if let Some(at) = &input.issued_at {
+        if let Some(e) = crm_core::validation::business_date(at, "/issued_at", true) {
+            errors.push(e);
+        } else if !input.issue.unwrap_or(true) {
+            errors.push(FieldError::new(
+                "/issued_at",
+                "not_allowed",
+                "only an invoice issued at once (`issue`) has an issue date",
+            ));
+        }
+    }
+    finish(errors)?;
     Ok(match input.order_id {
         Some(order_id) => {
             let order = find(tx, ctx, DocType::Order, order_id).await.map_err(|_| {
@@ -520,6 +560,7 @@ async fn prepare_invoice(
                     company_id: order.company_id,
                     contact_id: order.contact_id,
                     lines: priced,
+                    ordered_at: None,
                 },
                 Some(order_id),
             )
@@ -532,6 +573,7 @@ async fn prepare_invoice(
                 contact_id: input.contact_id,
                 status: None,
                 lines: input.lines.clone().unwrap_or_default(),
+                ordered_at: None,
             };
             (prepare_order(tx, ctx, order).await?, None)
         }
@@ -552,7 +594,7 @@ async fn create_invoice_in(
         row = a.update(tx).await?;
     }
     if input.issue.unwrap_or(true) {
-        row = issue(tx, ctx, row, input.due_date).await?;
+        row = issue(tx, ctx, row, input.due_date, input.issued_at).await?;
     } else if let Some(due) = input.due_date {
         let mut a = row.into_active_model();
         a.due_date = Set(Some(due.format("%Y-%m-%d").to_string()));
@@ -630,7 +672,7 @@ pub async fn upsert_invoice(
                 let mut saved = a.update(&tx).await?;
                 write_lines(&tx, ctx, saved.id, &prepared.lines, prepared.scale).await?;
                 if input.issue.unwrap_or(true) {
-                    saved = issue(&tx, ctx, saved, input.due_date).await?;
+                    saved = issue(&tx, ctx, saved, input.due_date, input.issued_at).await?;
                 }
                 (to_dto(&tx, saved).await?, false)
             }
@@ -654,6 +696,7 @@ pub async fn create_quote(ctx: &Ctx, input: NewQuote) -> Result<SalesDocument> {
             contact_id: input.contact_id,
             status: None,
             lines: input.lines,
+            ordered_at: None,
         },
     )
     .await?;
@@ -713,6 +756,7 @@ pub async fn accept_quote(ctx: &Ctx, id: Uuid) -> Result<SalesDocument> {
         company_id: quote.company_id,
         contact_id: quote.contact_id,
         lines: priced,
+        ordered_at: None,
     };
     let order = insert_document(&tx, ctx, DocType::Order, &prepared, "confirmed", None).await?;
     let mut a = order.into_active_model();

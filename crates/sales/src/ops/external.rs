@@ -1,9 +1,8 @@
 //! References to records in another system (an ERP's source name and id): their checks, and the
 //! lock that makes concurrent upserts of one record take turns.
 
-use super::common::finish;
 use crate::error::Result;
-use crm_core::{Ctx, FieldError};
+use crm_core::Ctx;
 use sea_orm::ConnectionTrait;
 
 /// Serialises the upserts of one record by external id within the transaction `tx` (see
@@ -26,20 +25,5 @@ pub async fn lock_external(
 
 /// Checks an external reference: a source system name and the id there.
 pub fn check_external(source: &str, id: &str) -> Result<()> {
-    let mut errors = Vec::new();
-    if source.is_empty() || source.len() > 60 {
-        errors.push(FieldError::new(
-            "/external_source",
-            "length",
-            "must be 1 to 60 characters",
-        ));
-    }
-    if id.is_empty() || id.len() > 200 {
-        errors.push(FieldError::new(
-            "/external_id",
-            "length",
-            "must be 1 to 200 characters",
-        ));
-    }
-    finish(errors)
+    Ok(crm_core::batch::check_external(source, id)?)
 }

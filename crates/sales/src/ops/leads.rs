@@ -13,7 +13,8 @@ use crm_core::list::{self, ListParams};
 use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, new_id};
 use crm_customers::{NewCompany, NewContact, ops as customers};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -56,6 +57,14 @@ async fn find(db: &impl ConnectionTrait, ctx: &Ctx, id: Uuid) -> Result<lead::Mo
 
 /// Captures a lead.
 pub async fn create_lead(ctx: &Ctx, input: NewLead) -> Result<Lead> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = create_lead_in(&tx, ctx, input).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`create_lead`] inside the caller's transaction (batch writes, composed operations).
+pub async fn create_lead_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewLead) -> Result<Lead> {
     ctx.require(Action::Write)?;
     let mut errors = Vec::new();
     let first_name = text(input.first_name, "/first_name", 200, &mut errors);
@@ -86,7 +95,7 @@ pub async fn create_lead(ctx: &Ctx, input: NewLead) -> Result<Lead> {
         // Giving a new lead to someone else is a reassignment (managers and admins).
         ctx.require(Action::Reassign)?;
     }
-    if owner != ctx.actor.user_id && !customers::active_user(&ctx.db, ctx.org_id(), owner).await? {
+    if owner != ctx.actor.user_id && !customers::active_user(tx, ctx.org_id(), owner).await? {
         errors.push(FieldError::new(
             "/owner_id",
             "not_found",
@@ -95,7 +104,6 @@ pub async fn create_lead(ctx: &Ctx, input: NewLead) -> Result<Lead> {
     }
     finish(errors)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
     let row = lead::ActiveModel {
         id: Set(new_id()),
         org_id: Set(ctx.org_id()),
@@ -120,11 +128,10 @@ pub async fn create_lead(ctx: &Ctx, input: NewLead) -> Result<Lead> {
         updated_at: Set(now),
         deleted_at: Set(None),
     }
-    .insert(&tx)
+    .insert(tx)
     .await?;
     let out = to_dto(row);
-    audit::record(&tx, ctx, TYPE, out.id, "created", None, Some(&json!(out))).await?;
-    tx.commit().await?;
+    audit::record(tx, ctx, TYPE, out.id, "created", None, Some(&json!(out))).await?;
     Ok(out)
 }
 

@@ -12,21 +12,24 @@ mod pipelines;
 mod products;
 
 pub use deals::{
-    DEAL_FIELDS, board, create_deal, deal_history, deal_stage_history, delete_deal, forecast,
-    get_deal, list_deals, restore_deal, update_deal,
+    DEAL_FIELDS, board, create_deal, create_deal_within, deal_history, deal_stage_history,
+    delete_deal, forecast, get_deal, list_deals, restore_deal, update_deal, update_deal_in,
 };
 pub use documents::{
     DOCUMENT_FIELDS, DocType, accept_quote, change_status, create_invoice, create_order,
-    create_quote, document_history, get_document, list_documents, upsert_invoice, upsert_order,
+    create_order_in, create_quote, document_history, get_document, list_documents, upsert_invoice,
+    upsert_order, upsert_order_in,
 };
 pub use external::{check_external, lock_external};
 pub use fields::{LEAD_FIELDS, PRODUCT_FIELDS};
 pub use leads::{
-    convert_lead, create_lead, disqualify_lead, get_lead, lead_history, list_leads, qualify_lead,
+    convert_lead, create_lead, create_lead_in, disqualify_lead, get_lead, lead_history, list_leads,
+    qualify_lead,
 };
 pub use payments::add_payment;
 pub use pipelines::{create_pipeline, get_pipeline, list_pipelines, update_pipeline};
 pub use products::{
-    create_price_list, create_product, get_price_list, get_product, list_price_lists,
-    list_products, product_history, replace_product, set_product_deleted, upsert_product,
+    create_price_list, create_product, create_product_in, get_price_list, get_product,
+    list_price_lists, list_products, product_history, replace_product, replace_product_in,
+    set_product_deleted, upsert_product, upsert_product_in,
 };

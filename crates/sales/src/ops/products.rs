@@ -12,8 +12,8 @@ use crm_core::{Action, Ctx, Error, FieldError, Page, PageRequest, new_id};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -230,10 +230,20 @@ fn sku_taken(e: sea_orm::DbErr) -> crate::SalesError {
 
 /// Creates a product (agents and up).
 pub async fn create_product(ctx: &Ctx, input: NewProduct) -> Result<Product> {
-    ctx.require(Action::Write)?;
     let tx = begin_write(&ctx.db).await?;
-    let p = insert(&tx, ctx, input, None).await?;
+    let out = create_product_in(&tx, ctx, input).await?;
     tx.commit().await?;
+    Ok(out)
+}
+
+/// [`create_product`] inside the caller's transaction (batch writes, composed operations).
+pub async fn create_product_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: NewProduct,
+) -> Result<Product> {
+    ctx.require(Action::Write)?;
+    let p = insert(tx, ctx, input, None).await?;
     Ok(p)
 }
 
@@ -287,24 +297,37 @@ pub async fn upsert_product(
     external_id: &str,
     input: NewProduct,
 ) -> Result<(Product, bool)> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = upsert_product_in(&tx, ctx, source, external_id, input).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`upsert_product`] inside the caller's transaction (batch writes, composed operations).
+pub async fn upsert_product_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    source: &str,
+    external_id: &str,
+    input: NewProduct,
+) -> Result<(Product, bool)> {
     ctx.require(Action::Write)?;
     super::external::check_external(source, external_id)?;
-    let tx = begin_write(&ctx.db).await?;
-    super::external::lock_external(&tx, ctx, "product", source, external_id).await?;
+    super::external::lock_external(tx, ctx, "product", source, external_id).await?;
     let existing = product::Entity::find()
         .filter(product::Column::OrgId.eq(ctx.org_id()))
         .filter(product::Column::ExternalSource.eq(source))
         .filter(product::Column::ExternalId.eq(external_id))
-        .one(&tx)
+        .one(tx)
         .await?;
     let out = match existing {
         None => (
-            insert(&tx, ctx, input, Some((source, external_id))).await?,
+            insert(tx, ctx, input, Some((source, external_id))).await?,
             true,
         ),
         Some(row) => {
-            let c = check(&tx, ctx, input).await?;
-            let before = dto(&tx, row.clone()).await?;
+            let c = check(tx, ctx, input).await?;
+            let before = dto(tx, row.clone()).await?;
             let version = row.version;
             let mut a = row.into_active_model();
             a.sku = Set(c.sku);
@@ -316,11 +339,11 @@ pub async fn upsert_product(
             a.deleted_at = Set(None);
             a.version = Set(version + 1);
             a.updated_at = Set(Utc::now());
-            let saved = a.update(&tx).await.map_err(sku_taken)?;
-            write_prices(&tx, ctx, saved.id, &c.prices).await?;
-            let after = dto(&tx, saved).await?;
+            let saved = a.update(tx).await.map_err(sku_taken)?;
+            write_prices(tx, ctx, saved.id, &c.prices).await?;
+            let after = dto(tx, saved).await?;
             audit::record(
-                &tx,
+                tx,
                 ctx,
                 TYPE,
                 after.id,
@@ -332,7 +355,6 @@ pub async fn upsert_product(
             (after, false)
         }
     };
-    tx.commit().await?;
     Ok(out)
 }
 
@@ -375,12 +397,25 @@ pub async fn replace_product(
     input: NewProduct,
     if_version: Option<i64>,
 ) -> Result<Product> {
-    ctx.require(Action::Write)?;
     let tx = begin_write(&ctx.db).await?;
-    let row = find(&tx, ctx, id).await?;
+    let out = replace_product_in(&tx, ctx, id, input, if_version).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`replace_product`] inside the caller's transaction (batch writes, composed operations).
+pub async fn replace_product_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    id: Uuid,
+    input: NewProduct,
+    if_version: Option<i64>,
+) -> Result<Product> {
+    ctx.require(Action::Write)?;
+    let row = find(tx, ctx, id).await?;
     super::common::check_version(if_version, row.version)?;
-    let c = check(&tx, ctx, input).await?;
-    let before = dto(&tx, row.clone()).await?;
+    let c = check(tx, ctx, input).await?;
+    let before = dto(tx, row.clone()).await?;
     let version = row.version;
     let mut a = row.into_active_model();
     a.sku = Set(c.sku);
@@ -391,11 +426,11 @@ pub async fn replace_product(
     a.active = Set(c.active);
     a.version = Set(version + 1);
     a.updated_at = Set(Utc::now());
-    let saved = a.update(&tx).await.map_err(sku_taken)?;
-    write_prices(&tx, ctx, saved.id, &c.prices).await?;
-    let after = dto(&tx, saved).await?;
+    let saved = a.update(tx).await.map_err(sku_taken)?;
+    write_prices(tx, ctx, saved.id, &c.prices).await?;
+    let after = dto(tx, saved).await?;
     audit::record(
-        &tx,
+        tx,
         ctx,
         TYPE,
         id,
@@ -404,7 +439,6 @@ pub async fn replace_product(
         Some(&json!(after)),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
