@@ -112,10 +112,10 @@ async fn matching_company(ctx: &Ctx, p: &ContactProposal) -> Result<Option<Compa
         keys.push((Some(d), None, "website_domain"));
     }
     for e in &p.emails {
-        if let Some(d) = e.rsplit('@').next().and_then(host) {
-            if !FREE_MAIL.contains(&d.as_str()) {
-                keys.push((Some(d), None, "email_domain"));
-            }
+        if let Some(d) = e.rsplit('@').next().and_then(host)
+            && !FREE_MAIL.contains(&d.as_str())
+        {
+            keys.push((Some(d), None, "email_domain"));
         }
     }
     if let Some(n) = &p.company_name {

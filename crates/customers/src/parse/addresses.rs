@@ -208,14 +208,14 @@ fn postal(part: &str, previous: Option<&str>) -> Option<Postal> {
     let mut postal_code = code.to_owned();
     let mut country = prefix;
     let mut city = rest.to_owned();
-    if code.len() == 4 {
-        if let Some((letters, after)) = rest.split_once(' ') {
-            if letters.len() == 2 && letters.chars().all(|c| c.is_ascii_uppercase()) {
-                postal_code = format!("{code} {letters}");
-                country = country.or(Some("NL"));
-                city = after.trim().to_owned();
-            }
-        }
+    if code.len() == 4
+        && let Some((letters, after)) = rest.split_once(' ')
+        && letters.len() == 2
+        && letters.chars().all(|c| c.is_ascii_uppercase())
+    {
+        postal_code = format!("{code} {letters}");
+        country = country.or(Some("NL"));
+        city = after.trim().to_owned();
     }
     let mut region = None;
     if let Some(open) = city.rfind(" (") {

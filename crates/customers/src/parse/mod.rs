@@ -122,17 +122,17 @@ fn emails_in(line: &str) -> Vec<String> {
 /// A website in a line: a URL, a `www.` host, a `Web:` label's value, or a line that is only a
 /// domain.
 fn website_in(line: &str, label: Option<(Label, &str)>) -> Option<String> {
-    if let Some((Label::Web, value)) = label {
-        if let Some(w) = website(value) {
-            return Some(w);
-        }
+    if let Some((Label::Web, value)) = label
+        && let Some(w) = website(value)
+    {
+        return Some(w);
     }
     for t in line.split(|c: char| c.is_whitespace() || c == '|') {
         let l = t.to_lowercase();
-        if l.starts_with("http://") || l.starts_with("https://") || l.starts_with("www.") {
-            if let Some(w) = website(t) {
-                return Some(w);
-            }
+        if (l.starts_with("http://") || l.starts_with("https://") || l.starts_with("www."))
+            && let Some(w) = website(t)
+        {
+            return Some(w);
         }
     }
     let only = line.trim();
@@ -268,11 +268,11 @@ fn people_and_companies(d: &mut Draft, lines: &[String], used: &mut [bool]) {
         used[i] = true;
         name_line = Some(i);
         // `Hans Meier, Geschäftsführer`: the title after the comma.
-        if let Some((_, after)) = lines[i].split_once(',') {
-            if names::is_title(after) {
-                d.title = Some(after.trim().to_owned());
-                d.set_confidence("title", 0.85, "title after the name");
-            }
+        if let Some((_, after)) = lines[i].split_once(',')
+            && names::is_title(after)
+        {
+            d.title = Some(after.trim().to_owned());
+            d.set_confidence("title", 0.85, "title after the name");
         }
     } else if let Some(n) = email.as_deref().and_then(names::from_email) {
         d.first_name = n.first;
@@ -288,28 +288,27 @@ fn people_and_companies(d: &mut Draft, lines: &[String], used: &mut [bool]) {
         used[i] = true;
     }
     // The title: a line with a title word; `Title at Company` gives both.
-    if d.title.is_none() {
-        if let Some(&i) = free
+    if d.title.is_none()
+        && let Some(&i) = free
             .iter()
             .find(|&&i| !used[i] && names::is_title(&lines[i]))
-        {
-            let line = &lines[i];
-            let split = [
-                " at ", " bei ", " chez ", " @ ", " presso ", " en ", " bij ",
-            ]
-            .iter()
-            .find_map(|sep| line.split_once(sep));
-            match split {
-                Some((t, c)) if d.company_name.is_none() && !c.trim().is_empty() => {
-                    d.title = Some(t.trim().to_owned());
-                    d.company_name = Some(c.trim().to_owned());
-                    d.set_confidence("company_name", 0.7, "after the title (`at`)");
-                }
-                _ => d.title = Some(line.clone()),
+    {
+        let line = &lines[i];
+        let split = [
+            " at ", " bei ", " chez ", " @ ", " presso ", " en ", " bij ",
+        ]
+        .iter()
+        .find_map(|sep| line.split_once(sep));
+        match split {
+            Some((t, c)) if d.company_name.is_none() && !c.trim().is_empty() => {
+                d.title = Some(t.trim().to_owned());
+                d.company_name = Some(c.trim().to_owned());
+                d.set_confidence("company_name", 0.7, "after the title (`at`)");
             }
-            d.set_confidence("title", 0.85, "job title words");
-            used[i] = true;
+            _ => d.title = Some(line.clone()),
         }
+        d.set_confidence("title", 0.85, "job title words");
+        used[i] = true;
     }
     // Without a word list hit, the lines right after the name: title, then company.
     let Some(n) = name_line else {
@@ -321,21 +320,21 @@ fn people_and_companies(d: &mut Draft, lines: &[String], used: &mut [bool]) {
             && !lines[i].chars().any(|c| c.is_ascii_digit())
             && lines[i].chars().count() <= 80
     });
-    if d.title.is_none() {
-        if let Some(i) = next.next().filter(|&i| i == n + 1) {
-            d.title = Some(lines[i].clone());
-            d.set_confidence("title", 0.5, "the line after the name");
-            used[i] = true;
-        }
+    if d.title.is_none()
+        && let Some(i) = next.next().filter(|&i| i == n + 1)
+    {
+        d.title = Some(lines[i].clone());
+        d.set_confidence("title", 0.5, "the line after the name");
+        used[i] = true;
     }
-    if d.company_name.is_none() {
-        if let Some(i) = (n + 1..lines.len()).find(|&i| {
+    if d.company_name.is_none()
+        && let Some(i) = (n + 1..lines.len()).find(|&i| {
             !used[i] && !is_prose(&lines[i]) && !lines[i].chars().any(|c| c.is_ascii_digit())
-        }) {
-            d.company_name = Some(lines[i].clone());
-            d.set_confidence("company_name", 0.5, "the line after the name and title");
-            used[i] = true;
-        }
+        })
+    {
+        d.company_name = Some(lines[i].clone());
+        d.set_confidence("company_name", 0.5, "the line after the name and title");
+        used[i] = true;
     }
 }
 
@@ -345,15 +344,15 @@ fn finish(source: &'static str, mut d: Draft) -> Parsed {
         .iter()
         .find_map(|k| d.phones.iter().find(|p| p.kind == *k))
         .cloned();
-    if let Some(p) = &phone {
-        if source == "text" {
-            let (c, why) = if p.kind == PhoneKind::Other {
-                (0.7, "number without a label")
-            } else {
-                (0.95, "labelled number")
-            };
-            d.set_confidence("phone", c, why);
-        }
+    if let Some(p) = &phone
+        && source == "text"
+    {
+        let (c, why) = if p.kind == PhoneKind::Other {
+            (0.7, "number without a label")
+        } else {
+            (0.95, "labelled number")
+        };
+        d.set_confidence("phone", c, why);
     }
     let proposal = ContactProposal {
         first_name: d.first_name.take(),

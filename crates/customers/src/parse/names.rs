@@ -435,7 +435,7 @@ pub fn agrees_with_email(name: &Name, email: &str) -> bool {
             .replace(['é', 'è', 'ê'], "e")
     };
     let last = name.last.as_deref().map(plain).unwrap_or_default();
-    let last_word = last.split([' ', '-']).last().unwrap_or("").to_owned();
+    let last_word = last.split([' ', '-']).next_back().unwrap_or("").to_owned();
     !last_word.is_empty() && (local.contains(&last_word) || local.contains(&plain(&last)))
 }
 

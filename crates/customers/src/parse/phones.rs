@@ -110,7 +110,7 @@ pub fn has_number(line: &str, labelled: bool, default_country: Option<&str>) -> 
         (raw.starts_with('+') || raw.starts_with("00") || raw.starts_with('('))
             && normalise(raw, default_country.or(Some("US"))).is_some()
     });
-    let only_number = line.chars().all(|c| phone_char(c));
+    let only_number = line.chars().all(phone_char);
     intl || (only_number
         && default_country
             .into_iter()

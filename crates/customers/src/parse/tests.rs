@@ -504,3 +504,46 @@ fn confidences_follow_the_evidence() {
     assert_eq!(p.source, "text");
     assert_eq!(parse("BEGIN:VCARD\nN:A;B\nEND:VCARD", None).source, "vcard");
 }
+
+#[test]
+fn odd_input_never_panics_and_stays_within_the_contact_rules() {
+    let odd = [
+        "ß",
+        "İstanbul İ",
+        "Tél.",
+        "+",
+        "(",
+        "@",
+        "a@",
+        "BEGIN:VCARD",
+        "BEGIN:VCARD\nN:\\\nTEL;TYPE=:\nADR:;;;;;;;;\nEND:VCARD",
+        "\u{feff}Hans Meier\u{200b}",
+        "M.\nT.\nF.\nE.\nW.",
+        "D-\n12345\nA-1 \nCH-",
+        "x, y, z, , ,",
+        "Meier, Hans, Dr., MBA",
+        "+49 (0)30 1234567 +49 (0)30 1234567 +49 (0)30 1234567",
+        "www.\nhttp://\nhttps://a.b/c?d#e",
+        "San Francisco, CA 94105-1234\nLondon E14 5AB\n1015 BS",
+        "> only a quote",
+        "--\n--\n-- ",
+    ];
+    for text in odd {
+        let p = parse(text, Some("DE")).proposal;
+        for n in [&p.first_name, &p.last_name, &p.title, &p.company_name] {
+            assert!(
+                n.as_ref().is_none_or(|s| s.chars().count() <= 200),
+                "{text:?}"
+            );
+        }
+        assert!(
+            p.phones.iter().all(|x| x.number.starts_with('+')),
+            "{text:?}"
+        );
+    }
+    // A long line is never a name or title.
+    let long = "Word ".repeat(300);
+    let p = parse(&long, None).proposal;
+    assert_eq!(p.first_name, None);
+    assert_eq!(p.title, None);
+}

@@ -17,11 +17,11 @@ fn unfold(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in text.lines() {
         let raw = raw.trim_end_matches('\r');
-        if let Some(rest) = raw.strip_prefix([' ', '\t']) {
-            if let Some(last) = out.last_mut() {
-                last.push_str(rest);
-                continue;
-            }
+        if let Some(rest) = raw.strip_prefix([' ', '\t'])
+            && let Some(last) = out.last_mut()
+        {
+            last.push_str(rest);
+            continue;
         }
         out.push(raw.to_owned());
     }

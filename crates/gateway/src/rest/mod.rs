@@ -153,6 +153,7 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
                 .route(web::delete().to(jobs::discard)),
         )
         .service(web::resource("/jobs/{id}/retry").route(web::post().to(jobs::retry)))
+        .service(web::resource("/contacts/parse").route(web::post().to(contacts::parse)))
         .service(
             web::resource("/contacts/{id}/timeline")
                 .route(web::get().to(activities::contact_timeline)),
