@@ -66,6 +66,7 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/contacts/batch", Write),
     ("DELETE /api/v1/contacts/{id}", Delete),
     ("PATCH /api/v1/contacts/{id}", Write),
+    ("POST /api/v1/contacts/parse", Read),
     ("POST /api/v1/contacts/{id}/merge", Delete),
     ("POST /api/v1/contacts/{id}/restore", Delete),
     ("POST /api/v1/custom-fields", Configure),

@@ -9,7 +9,10 @@ pub mod error;
 pub mod kit;
 mod model;
 pub mod ops;
+pub mod parse;
+pub mod parse_dto;
 mod validate;
 
 pub use dto::*;
 pub use error::CustomersError;
+pub use parse_dto::*;

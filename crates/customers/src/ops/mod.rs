@@ -9,6 +9,7 @@ mod loaders;
 mod lookup;
 mod merge;
 mod owners;
+mod parse;
 
 pub use common::{COMPANY_FIELDS, CONTACT_FIELDS, active_user, custom_field_keys};
 pub use companies::{
@@ -34,3 +35,4 @@ pub use lookup::{
 };
 pub use merge::{merge_companies, merge_companies_in, merge_contacts, merge_contacts_in};
 pub use owners::transfer_owner;
+pub use parse::{MAX_PARSE_TEXT, create_contact_from_text, parse_contact};

@@ -11,8 +11,8 @@ use async_graphql::{Context, ID, Object};
 use crm_core::audit::HistoryEntry;
 use crm_core::{Code, Error};
 use crm_customers::{
-    CustomField, MergeInput, NewCompany, NewContact, NewCustomField, OwnerTransferInput,
-    OwnerTransferResult, RecordType, ops,
+    ContactParse, CustomField, MergeInput, NewCompany, NewContact, NewCustomField,
+    OwnerTransferInput, OwnerTransferResult, ParseContactInput, RecordType, ops,
 };
 use uuid::Uuid;
 
@@ -220,6 +220,17 @@ impl CustomersQuery {
             .collect())
     }
 
+    /// Structures a contact out of free text (an email signature, a business card's text or a
+    /// vCard): a proposal with a confidence per field and the matching contact and company.
+    /// Writes nothing; `createContactFromText` creates it.
+    async fn parse_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: ParseContactInput,
+    ) -> async_graphql::Result<ContactParse> {
+        ops::parse_contact(caller(ctx)?, input).await.gql()
+    }
+
     /// Custom field definitions, of one record type or all.
     async fn custom_fields(
         &self,
@@ -247,6 +258,18 @@ impl CustomersMutation {
         Ok(ContactNode {
             inner: ops::create_contact(caller(ctx)?, input).await.gql()?,
         })
+    }
+
+    /// Parses free text like `parseContact` and creates the proposed contact (linked to the
+    /// matched company); the answer carries it in `created`.
+    async fn create_contact_from_text(
+        &self,
+        ctx: &Context<'_>,
+        input: ParseContactInput,
+    ) -> async_graphql::Result<ContactParse> {
+        ops::create_contact_from_text(caller(ctx)?, input)
+            .await
+            .gql()
     }
 
     /// Changes a contact; with `ifVersion`, a stale version fails (`precondition_failed`).

@@ -161,6 +161,7 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
         )
         .service(web::resource("/jobs/{id}/retry").route(web::post().to(jobs::retry)))
         .configure(webhooks::routes)
+        .service(web::resource("/contacts/parse").route(web::post().to(contacts::parse)))
         .service(
             web::resource("/contacts/{id}/timeline")
                 .route(web::get().to(activities::contact_timeline)),
