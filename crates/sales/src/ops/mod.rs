@@ -10,15 +10,15 @@ mod leads;
 mod payments;
 mod pipelines;
 mod products;
+mod quotes;
 
 pub use deals::{
     DEAL_FIELDS, board, create_deal, create_deal_within, deal_history, deal_stage_history,
     delete_deal, forecast, get_deal, list_deals, restore_deal, update_deal, update_deal_in,
 };
 pub use documents::{
-    DOCUMENT_FIELDS, DocType, accept_quote, change_status, create_invoice, create_order,
-    create_order_in, create_quote, document_history, get_document, list_documents, upsert_invoice,
-    upsert_order, upsert_order_in,
+    DOCUMENT_FIELDS, DocType, change_status, create_invoice, create_order, create_order_in,
+    document_history, get_document, list_documents, upsert_invoice, upsert_order, upsert_order_in,
 };
 pub use external::{check_external, lock_external};
 pub use fields::{LEAD_FIELDS, PRODUCT_FIELDS};
@@ -33,3 +33,4 @@ pub use products::{
     list_price_lists, list_products, product_history, replace_product, replace_product_in,
     set_product_deleted, upsert_product, upsert_product_in,
 };
+pub use quotes::{accept_quote, create_quote};
