@@ -104,7 +104,7 @@ impl ExportState {
 pub struct NewExport {
     /// What to export: `contacts`, `companies`, `activities`, `deals`, `leads`, `products`,
     /// `orders`, `quotes` or `invoices` (the collection's path).
-    #[cfg_attr(feature = "openapi", schema(example = "contacts"))]
+    #[cfg_attr(feature = "openapi", schema(example = "contacts", max_length = 40))]
     pub resource: String,
     /// The file's format (default `csv`).
     #[serde(default)]

@@ -81,6 +81,7 @@ pub struct NewWebhook {
     )]
     pub url: String,
     /// What the endpoint is for (at most 500 characters).
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub description: Option<String>,
     /// 1 to 20 event type patterns: names (`deal.updated`), prefixes (`contact.*`) or `*`.
     #[cfg_attr(feature = "openapi", schema(example = json!(["contact.*"])))]
@@ -95,8 +96,10 @@ pub struct NewWebhook {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookPatch {
     /// A new URL (same rules as at creation).
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub url: Option<String>,
-    /// A new description (an empty text removes it).
+    /// A new description (an empty text removes it; at most 500 characters).
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub description: Option<String>,
     /// New event type patterns.
     pub event_types: Option<Vec<String>>,
