@@ -282,9 +282,7 @@ pub async fn run_all(
     if wants("S9") {
         rows.push(export::s9(&env, &server, &url).await?);
     }
-    // S11 only when named: on SQLite at CI scale its first feed read answered a 500 (under
-    // investigation), and bench-ci runs every scenario.
-    if o.only.iter().any(|x| x.eq_ignore_ascii_case("S11")) {
+    if wants("S11") {
         rows.push(feed::s11(&env).await?);
     }
     if wants("S10") {

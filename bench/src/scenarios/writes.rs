@@ -198,10 +198,18 @@ async fn s8_direct(
                 ],
             ),
             st(
-                format!(
-                    "INSERT INTO outbox_events ({OUTBOX_COLUMNS}) VALUES ({head}, {}, {rest})",
-                    json(8)
-                ),
+                // SQLite's feed order is `seq`, which the server's insert numbers (audit.rs).
+                match b {
+                    DbBackend::Sqlite => format!(
+                        "INSERT INTO outbox_events ({OUTBOX_COLUMNS}, seq) VALUES ({head}, {}, \
+                         {rest}, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox_events))",
+                        json(8)
+                    ),
+                    _ => format!(
+                        "INSERT INTO outbox_events ({OUTBOX_COLUMNS}) VALUES ({head}, {}, {rest})",
+                        json(8)
+                    ),
+                },
                 vec![
                     Uuid::now_v7().into(),
                     org.into(),
