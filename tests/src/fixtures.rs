@@ -165,6 +165,8 @@ pub async fn every_resource(app: &TestApp, admin: &Session) -> Fixtures {
         .await;
     assert_eq!(export.status, 202, "fixture export: {}", export.text());
     f.ids.insert("exports".into(), id_of(&export.json()));
+    f.ids
+        .insert("imports".into(), import_fixture(app, admin).await);
     let (webhook, delivery) = webhook_with_delivery(app, admin).await;
     f.ids.insert("webhooks".into(), webhook);
     f.extra.insert("webhook_delivery".into(), delivery);
@@ -299,4 +301,27 @@ pub async fn snapshot(
         .into_iter()
         .find(|r| r["id"] == id)
         .unwrap_or_else(|| panic!("{resource} {id} not in its list: {list}"))
+}
+
+/// A small contacts import (a multipart upload), for the walks.
+async fn import_fixture(app: &TestApp, admin: &Session) -> String {
+    let boundary = "crm-fixture-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"options\"\r\n\r\n\
+         {{\"resource\":\"contacts\"}}\r\n--{boundary}\r\nContent-Disposition: form-data; \
+         name=\"file\"; filename=\"fixture.csv\"\r\n\r\nemail\nimported@fixture.test\n\r\n\
+         --{boundary}--\r\n"
+    );
+    let auth = format!("Bearer {}", admin.token);
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let res = app
+        .raw(
+            "POST",
+            "/api/v1/imports",
+            &[("authorization", &auth), ("content-type", &ct)],
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(res.status, 202, "fixture import: {}", res.text());
+    id_of(&res.json())
 }

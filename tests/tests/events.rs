@@ -425,3 +425,34 @@ dual! {
         assert_eq!(crm_integration::prune::prune(&app.db, &week).await.unwrap(), 0);
     }
 }
+
+dual! {
+    async fn rows_written_without_a_feed_position_are_still_read(app: &TestApp) {
+        // A program other than the server (a loader, a baseline, a repair) inserts an event
+        // without `seq`: SQLite's trigger numbers it, PostgreSQL's `txid` default places it.
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let first = contact(app, &s, "First").await;
+        let backend = app.db.get_database_backend();
+        let sql = match app.backend {
+            Backend::Postgres => "INSERT INTO outbox_events (id, org_id, topic, record_type, record_id, actor_user_id, actor_api_key_id, payload, created_at) VALUES ($1, $2, 'contact.updated', 'contact', $3, NULL, NULL, CAST($4 AS jsonb), $5)",
+            Backend::Sqlite => "INSERT INTO outbox_events (id, org_id, topic, record_type, record_id, actor_user_id, actor_api_key_id, payload, created_at) VALUES (?, ?, 'contact.updated', 'contact', ?, NULL, NULL, ?, ?)",
+        };
+        let outside = Uuid::now_v7();
+        let org = Uuid::parse_str(&s.org_id).unwrap();
+        app.db
+            .execute_raw(Statement::from_sql_and_values(backend, sql, [outside.into(), org.into(), Uuid::parse_str(&first).unwrap().into(), "{\"after\": {\"first_name\": \"Outside\"}}".into(), chrono::Utc::now().into()]))
+            .await
+            .unwrap();
+        let second = contact(app, &s, "Second").await;
+        settle(app).await;
+        let (events, _) = drain(app, &s.token, None, "&types=contact.*").await;
+        let ids: Vec<(String, String)> = events.iter().map(|e| (e["type"].as_str().unwrap().to_owned(), e["record"]["id"].as_str().unwrap().to_owned())).collect();
+        assert_eq!(ids, vec![
+            ("contact.created".to_owned(), first.clone()),
+            ("contact.updated".to_owned(), first),
+            ("contact.created".to_owned(), second),
+        ], "{events:?}");
+        assert_eq!(events[1]["id"], json!(outside));
+        assert_eq!(events[1]["actor"]["type"], "system");
+    }
+}

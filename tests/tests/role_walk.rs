@@ -49,6 +49,8 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/auth/login", Public),
     // Asking for an export file reads; it writes only the request.
     ("POST /api/v1/exports", Read),
+    ("POST /api/v1/imports", Write),
+    ("POST /api/v1/imports/{id}/cancel", Write),
     ("POST /api/v1/auth/logout", Public),
     ("POST /api/v1/auth/refresh", Public),
     ("POST /api/v1/auth/signup", Public),

@@ -102,8 +102,14 @@ pub async fn append(
     record_id: Uuid,
     action: &str,
     changes: Value,
-    payload: Value,
+    mut payload: Value,
 ) -> Result<()> {
+    if let (Some(origin), Value::Object(map)) = (ctx.origin, &mut payload) {
+        map.insert(
+            "origin".to_owned(),
+            json!({ "type": origin.kind, "id": origin.id }),
+        );
+    }
     let backend = db.get_database_backend();
     let now = Utc::now();
     if backend == DbBackend::Postgres {

@@ -48,6 +48,11 @@ where
     Ok(v)
 }
 
+/// Runs `f` with one memo of [`once_per_batch`] for all the items it writes.
+pub async fn memo_scope<F: Future>(f: F) -> F::Output {
+    MEMO.scope(Mutex::new(HashMap::new()), f).await
+}
+
 /// The most items one batch may hold.
 pub const MAX_ITEMS: usize = 100;
 
@@ -231,7 +236,7 @@ pub async fn run<R: BatchWrite>(
         }
         out
     };
-    let out = MEMO.scope(Mutex::new(HashMap::new()), items_run).await;
+    let out = memo_scope(items_run).await;
     let failed = out.iter().any(|i| i.result.is_err());
     let committed = if atomic && failed {
         tx.rollback().await?;
@@ -247,8 +252,9 @@ pub async fn run<R: BatchWrite>(
     })
 }
 
-/// One item in its own savepoint: kept when it succeeds, undone when it fails.
-async fn run_one<R: BatchWrite>(
+/// One item in its own savepoint inside `tx`: kept when it succeeds, undone when it fails
+/// (imports run their rows through it).
+pub async fn run_one<R: BatchWrite>(
     tx: &DatabaseTransaction,
     ctx: &Ctx,
     op: Op<R>,

@@ -43,6 +43,16 @@ impl Actor {
     }
 }
 
+/// What a change was made through, besides its actor: an import job, say. Its events carry
+/// it as `origin`, so every record an import wrote can be traced to the import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// What kind of thing: `import`.
+    pub kind: &'static str,
+    /// Its id.
+    pub id: Uuid,
+}
+
 /// The context of one operation call.
 #[derive(Debug, Clone)]
 pub struct Ctx {
@@ -50,12 +60,24 @@ pub struct Ctx {
     pub db: DatabaseConnection,
     /// The authenticated caller.
     pub actor: Actor,
+    /// What the changes are made through, if not a direct request.
+    pub origin: Option<Origin>,
 }
 
 impl Ctx {
     /// A context for `actor` on `db`.
     pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
-        Self { db, actor }
+        Self {
+            db,
+            actor,
+            origin: None,
+        }
+    }
+
+    /// This context, with its changes made through `origin`.
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = Some(origin);
+        self
     }
 
     /// The organization of the caller.

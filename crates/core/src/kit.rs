@@ -74,6 +74,21 @@ pub trait Records: Send + Sync + 'static {
         let _ = ctx;
         async { Ok(Vec::new()) }
     }
+
+    /// The organization's custom fields of this resource with their types (`text`, `number`,
+    /// `decimal`, `date`, `boolean`, `select`, `multi_select`, `url`, `email`), by key; an
+    /// import shapes a column's text by it.
+    fn custom_field_types(
+        ctx: &Ctx,
+    ) -> impl Future<Output = Result<Vec<(String, &'static str)>>> + Send {
+        async move {
+            Ok(Self::custom_field_keys(ctx)
+                .await?
+                .into_iter()
+                .map(|k| (k, "text"))
+                .collect())
+        }
+    }
 }
 
 /// Records that can be created.

@@ -27,7 +27,7 @@ pub mod search;
 pub mod validation;
 pub mod vocab;
 
-pub use ctx::{Actor, Ctx, PrincipalKind};
+pub use ctx::{Actor, Ctx, Origin, PrincipalKind};
 pub use error::{Code, Error, FieldError, Result};
 pub use ids::new_id;
 pub use money::Money;

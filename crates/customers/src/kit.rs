@@ -58,6 +58,9 @@ impl Records for Contacts {
     async fn custom_field_keys(ctx: &Ctx) -> Result<Vec<String>> {
         Ok(ops::custom_field_keys(ctx, RecordType::Contact).await?)
     }
+    async fn custom_field_types(ctx: &Ctx) -> Result<Vec<(String, &'static str)>> {
+        Ok(ops::custom_field_types(ctx, RecordType::Contact).await?)
+    }
 }
 
 impl Create for Contacts {
@@ -114,6 +117,9 @@ impl Records for Companies {
     }
     async fn custom_field_keys(ctx: &Ctx) -> Result<Vec<String>> {
         Ok(ops::custom_field_keys(ctx, RecordType::Company).await?)
+    }
+    async fn custom_field_types(ctx: &Ctx) -> Result<Vec<(String, &'static str)>> {
+        Ok(ops::custom_field_types(ctx, RecordType::Company).await?)
     }
 }
 

@@ -150,6 +150,9 @@ pub struct Config {
     /// Hours an export file built in the background (`POST /api/v1/exports`) can be downloaded
     /// before it is deleted (`CRM_EXPORT_RETENTION_HOURS`).
     pub export_retention_hours: u64,
+    /// The largest file `POST /api/v1/imports` takes, in bytes (`CRM_IMPORT_MAX_BYTES`,
+    /// default 2 GiB); uploads are streamed to disk, never held in memory.
+    pub import_max_bytes: u64,
     /// Waits between webhook delivery attempts (`CRM_WEBHOOK_RETRY_SCHEDULE`, default
     /// `5s,5m,30m,2h,5h,10h`: about a day; units ms, s, m, h, d). After the last one the
     /// delivery has failed.
@@ -221,6 +224,7 @@ impl Default for Config {
             event_retention_secs: 30 * 86_400,
             event_poll_interval_ms: 500,
             export_retention_hours: 72,
+            import_max_bytes: 2 * 1024 * 1024 * 1024,
             webhook_retry_schedule: crm_integration::webhooks::settings::DEFAULT_SCHEDULE
                 .to_owned(),
             webhook_timeout_secs: 10,
@@ -413,6 +417,9 @@ impl Config {
         }
         if !(10..=10_000).contains(&self.event_poll_interval_ms) {
             return invalid("event_poll_interval_ms", "must be from 10 to 10000");
+        }
+        if self.import_max_bytes < 1024 {
+            return invalid("import_max_bytes", "must be at least 1024");
         }
         if !(1..=8760).contains(&self.export_retention_hours) {
             return invalid("export_retention_hours", "must be from 1 to 8760");

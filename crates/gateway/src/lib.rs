@@ -9,6 +9,7 @@ pub mod config;
 pub mod contracts;
 pub mod exports;
 pub mod graphql;
+pub mod imports;
 pub mod metrics;
 pub mod otel;
 pub mod ratelimit;

@@ -1,7 +1,7 @@
 //! What the world sees of the change feed: events, the record and actor they name, and a page.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -64,6 +64,23 @@ pub struct Event {
     /// carries.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Value>>, example = json!({"title": "CEO"})))]
     pub after: Option<Value>,
+    /// What the change was made through besides its actor, such as the import that wrote
+    /// the record; `null` for a direct request.
+    pub origin: Option<EventOrigin>,
+}
+
+/// What a change was made through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct EventOrigin {
+    /// `import`: the record was written by an import job.
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(example = "import"))]
+    #[cfg_attr(feature = "graphql", graphql(name = "type"))]
+    pub kind: String,
+    /// The import's id (`GET /api/v1/imports/{id}`).
+    pub id: Uuid,
 }
 
 /// A page of the change feed, oldest first.

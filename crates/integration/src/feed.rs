@@ -9,7 +9,7 @@
 //! `seq` under the write lock, so `seq` order is commit order and every committed event can be
 //! returned at once.
 
-use crate::dto::{Event, EventActor, EventPage, EventQuery, EventRecord};
+use crate::dto::{Event, EventActor, EventOrigin, EventPage, EventQuery, EventRecord};
 use crate::error::Result;
 use crate::position::Position;
 use crate::types::{self, TypePattern};
@@ -266,6 +266,11 @@ fn to_event(row: &QueryResult, backend: DbBackend) -> Result<Event> {
         },
     };
     let updated = topic.strip_prefix(&record_type) == Some(".updated");
+    let mut payload = payload;
+    let origin = payload
+        .as_object_mut()
+        .and_then(|m| m.remove("origin"))
+        .and_then(|o| serde_json::from_value::<EventOrigin>(o).ok());
     let (before, after) = before_after(payload, updated);
     let occurred_at: DateTime<Utc> = row.try_get("", "created_at")?;
     Ok(Event {
@@ -279,6 +284,7 @@ fn to_event(row: &QueryResult, backend: DbBackend) -> Result<Event> {
         },
         before,
         after,
+        origin,
     })
 }
 

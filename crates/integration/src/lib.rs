@@ -12,19 +12,22 @@
 //! - Webhooks ([`webhooks`]): signed delivery of the feed's events to the organization's
 //!   endpoints, on the worker runtime.
 //!
-//! Batch writes, imports and exports and GraphQL subscriptions will join here.
+//! - Bulk imports ([`imports`]): uploaded files written row by row through the resources'
+//!   own operations by a job of the worker runtime, with progress, cancel and failed rows.
 
 pub mod dto;
 pub mod error;
 pub mod exports;
 pub mod feed;
 pub mod follow;
+pub mod imports;
 pub mod position;
 pub mod prune;
 pub mod types;
 pub mod webhooks;
 
-pub use dto::{Event, EventActor, EventPage, EventQuery, EventRecord};
+pub use dto::{Event, EventActor, EventOrigin, EventPage, EventQuery, EventRecord};
 pub use error::IntegrationError;
 pub use exports::{ExportFile, ExportFormat, ExportState, NewExport};
 pub use feed::{Feed, FeedSettings, list_events};
+pub use imports::{ImportFormat, ImportJob, ImportOptions, ImportState, MatchOn, OnMatch};

@@ -21,6 +21,8 @@ mod m20261205_000012_exports;
 mod m20261205_000013_feed_notify;
 mod m20261205_000014_webhooks;
 mod m20261205_000015_ordered_at;
+mod m20261206_000016_outbox_seq;
+mod m20261206_000017_imports;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -44,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_feed_notify::Migration),
             Box::new(m20261205_000014_webhooks::Migration),
             Box::new(m20261205_000015_ordered_at::Migration),
+            Box::new(m20261206_000016_outbox_seq::Migration),
+            Box::new(m20261206_000017_imports::Migration),
         ]
     }
 }

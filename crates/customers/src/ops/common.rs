@@ -156,6 +156,17 @@ pub async fn custom_field_keys(ctx: &Ctx, t: RecordType) -> Result<Vec<String>> 
     Ok(keys)
 }
 
+/// The keys and type names of the organization's custom fields of `t`, by key.
+pub async fn custom_field_types(ctx: &Ctx, t: RecordType) -> Result<Vec<(String, &'static str)>> {
+    let mut out: Vec<(String, &'static str)> = defs(&ctx.db, ctx.org_id(), t)
+        .await?
+        .into_iter()
+        .map(|(d, _)| (d.key, crate::validate::type_name(d.field_type)))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
 /// The custom field definitions a list with `params` needs: none unless it filters or sorts by a
 /// custom field (most lists do not, and skip the read).
 pub async fn list_defs(

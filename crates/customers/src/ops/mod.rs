@@ -11,7 +11,9 @@ mod merge;
 mod owners;
 mod parse;
 
-pub use common::{COMPANY_FIELDS, CONTACT_FIELDS, active_user, custom_field_keys};
+pub use common::{
+    COMPANY_FIELDS, CONTACT_FIELDS, active_user, custom_field_keys, custom_field_types,
+};
 pub use companies::{
     company_history, create_company, create_company_in, delete_company, get_company,
     list_companies, list_deleted_companies, restore_company, restore_company_in, update_company,

@@ -10,6 +10,7 @@ mod exports;
 mod filters;
 pub mod graphiql;
 pub mod http;
+mod imports;
 mod inputs;
 mod interactions;
 mod jobs;
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     jobs::JobsQuery,
     events::EventsQuery,
     exports::ExportsQuery,
+    imports::ImportsQuery,
 );
 
 /// The root of mutations.
@@ -44,6 +46,7 @@ pub struct MutationRoot(
     sales::SalesMutation,
     jobs::JobsMutation,
     exports::ExportsMutation,
+    imports::ImportsMutation,
     batch::BatchMutation,
 );
 

@@ -320,7 +320,7 @@ impl PartialSchema for NdjsonExport {
 
 impl ToSchema for NdjsonExport {}
 
-fn text_schema(description: &str, example: &str) -> RefOr<Schema> {
+pub(super) fn text_schema(description: &str, example: &str) -> RefOr<Schema> {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     ObjectBuilder::new()
         .schema_type(Type::String)

@@ -33,8 +33,11 @@ pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Uploads keep their own key (the import records it with the file's hash): their body
+    // is streamed to disk, never buffered here.
+    let upload = req.path() == "/api/v1/imports";
     let key = match req.headers().get(HEADER) {
-        Some(v) if req.method() == Method::POST => v.to_str().unwrap_or("").to_owned(),
+        Some(v) if req.method() == Method::POST && !upload => v.to_str().unwrap_or("").to_owned(),
         _ => {
             return next
                 .call(req)

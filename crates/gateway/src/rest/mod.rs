@@ -15,6 +15,7 @@ mod exports;
 pub mod extract;
 mod health;
 pub mod idempotency;
+mod imports;
 mod jobs;
 pub mod kit;
 pub mod list_params;
@@ -151,6 +152,14 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
                 .route(web::get().to(exports::list))
                 .route(web::post().to(exports::create)),
         )
+        .service(
+            web::resource("/imports")
+                .route(web::get().to(imports::list))
+                .route(web::post().to(imports::create)),
+        )
+        .service(web::resource("/imports/{id}").route(web::get().to(imports::get)))
+        .service(web::resource("/imports/{id}/cancel").route(web::post().to(imports::cancel)))
+        .service(web::resource("/imports/{id}/failures").route(web::get().to(imports::failures)))
         .service(web::resource("/exports/{id}").route(web::get().to(exports::get)))
         .service(web::resource("/exports/{id}/file").route(web::get().to(exports::download)))
         .service(web::resource("/jobs").route(web::get().to(jobs::list)))

@@ -1,0 +1,519 @@
+//! The `import.run` job's work for one resource: the file's rows in chunks, each chunk in one
+//! transaction with the import's counters and failed rows, every row through the resource's
+//! single-write operation ([`crm_core::batch::run_one`]: validation, authorisation, history and
+//! event, in its own savepoint). A dry run does the same inside a savepoint it rolls back.
+
+use super::fields::{self, Fields};
+use super::source::{RawRow, Source};
+use crate::rest::extract::from_value;
+use crm_core::batch::{self, BatchOp, BatchWrite};
+use crm_core::kit::Versioned;
+use crm_core::{Error, new_id};
+use crm_integration::imports::{self, Counts, Failure, ImportRun};
+use crm_integration::{ImportState, MatchOn, OnMatch};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value as DbValue};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// Rows (for orders: orders) written per transaction.
+pub const CHUNK: usize = 200;
+
+/// Where the records a row may match are looked up.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchRule {
+    /// What it matches on.
+    pub on: MatchOn,
+    /// The table.
+    pub table: &'static str,
+    /// The column (compared case-insensitively when `fold`).
+    pub column: &'static str,
+    /// The body's field holding the value (`external_id`: the row's external id).
+    pub field: &'static str,
+    /// Case-insensitive.
+    pub fold: bool,
+    /// More conditions (`AND doc_type = 'order'`).
+    pub extra: &'static str,
+}
+
+/// What the job knows of a resource.
+pub struct Plan {
+    /// Its mapping targets.
+    pub fields: Fields,
+    /// The rule of the import's `match_on`, if it matches.
+    pub rule: Option<MatchRule>,
+    /// Whether rows with the same external id are one record's lines (orders).
+    pub lines: bool,
+}
+
+/// One record to write: its first row's number, the body and the match key.
+struct Item {
+    no: i64,
+    rows: i64,
+    built: Result<fields::Built, String>,
+}
+
+/// Reads up to [`CHUNK`] items: rows, or for resources with lines, runs of rows with one
+/// external id. Returns the items and whether the file has ended.
+fn read_chunk(
+    source: &mut Source,
+    pending: &mut Option<RawRow>,
+    run: &ImportRun,
+    plan: &Plan,
+    csv: bool,
+) -> (Vec<Item>, bool) {
+    let mut items: Vec<Item> = Vec::new();
+    loop {
+        if items.len() >= CHUNK {
+            // Only after the chunk's last record has all its lines.
+            let next = pending.take().or_else(|| source.next_row());
+            match next {
+                None => return (items, true),
+                Some(row) => {
+                    if plan.lines && continues(&items, &row, run, plan, csv) {
+                        add_row(&mut items, row, run, plan, csv);
+                        continue;
+                    }
+                    *pending = Some(row);
+                    return (items, false);
+                }
+            }
+        }
+        let Some(row) = pending.take().or_else(|| source.next_row()) else {
+            return (items, true);
+        };
+        add_row(&mut items, row, run, plan, csv);
+    }
+}
+
+fn external_of(row: &RawRow, run: &ImportRun, plan: &Plan, csv: bool) -> Option<String> {
+    let cells = row.cells.as_ref().ok()?;
+    let b = fields::build(&plan.fields, &run.options.mapping, cells.clone(), csv);
+    b.external_id
+}
+
+fn continues(items: &[Item], row: &RawRow, run: &ImportRun, plan: &Plan, csv: bool) -> bool {
+    let Some(Item {
+        built: Ok(last), ..
+    }) = items.last()
+    else {
+        return false;
+    };
+    match (&last.external_id, external_of(row, run, plan, csv)) {
+        (Some(a), Some(b)) => *a == b,
+        _ => false,
+    }
+}
+
+fn add_row(items: &mut Vec<Item>, row: RawRow, run: &ImportRun, plan: &Plan, csv: bool) {
+    let cells = match row.cells {
+        Ok(c) => c,
+        Err(reason) => {
+            items.push(Item {
+                no: row.no,
+                rows: 1,
+                built: Err(reason),
+            });
+            return;
+        }
+    };
+    let mut b = fields::build(&plan.fields, &run.options.mapping, cells, csv);
+    if plan.lines {
+        let line = b.line.take();
+        if let Some(Item {
+            built: Ok(last),
+            rows,
+            ..
+        }) = items.last_mut()
+            && last.external_id.is_some()
+            && last.external_id == b.external_id
+        {
+            if let Some(line) = line {
+                push_line(&mut last.body, line);
+            }
+            *rows += 1;
+            return;
+        }
+        if let Some(line) = line {
+            push_line(&mut b.body, line);
+        }
+    }
+    items.push(Item {
+        no: row.no,
+        rows: 1,
+        built: Ok(b),
+    });
+}
+
+fn push_line(body: &mut Map<String, Value>, line: Map<String, Value>) {
+    let lines = body
+        .entry("lines".to_owned())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(a) = lines {
+        a.push(Value::Object(line));
+    }
+}
+
+/// The key of a body under a rule (case-folded when the rule says so).
+fn key_of(rule: &MatchRule, b: &fields::Built) -> Option<String> {
+    let raw = if rule.on == MatchOn::ExternalId {
+        b.external_id.clone()?
+    } else {
+        match b.body.get(rule.field)? {
+            Value::String(s) => s.trim().to_owned(),
+            _ => return None,
+        }
+    };
+    if raw.is_empty() {
+        return None;
+    }
+    Some(if rule.fold { raw.to_lowercase() } else { raw })
+}
+
+/// The live records whose key is one of `keys`: key -> id.
+async fn lookup(
+    db: &impl ConnectionTrait,
+    org: Uuid,
+    rule: &MatchRule,
+    source: &str,
+    keys: &[String],
+) -> Result<HashMap<String, Uuid>, Error> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = db.get_database_backend();
+    let pg = backend == DbBackend::Postgres;
+    let mut values: Vec<DbValue> = Vec::new();
+    let mut ph = |v: DbValue| {
+        values.push(v);
+        if pg {
+            format!("${}", values.len())
+        } else {
+            "?".to_owned()
+        }
+    };
+    let col = if rule.fold {
+        format!("lower({})", rule.column)
+    } else {
+        rule.column.to_owned()
+    };
+    let mut sql = format!(
+        "SELECT id, {col} AS k FROM {} WHERE org_id = {} AND deleted_at IS NULL {}",
+        rule.table,
+        ph(org.into()),
+        rule.extra
+    );
+    if rule.on == MatchOn::ExternalId {
+        sql.push_str(&format!(" AND external_source = {}", ph(source.into())));
+    }
+    let marks: Vec<String> = keys.iter().map(|k| ph(k.clone().into())).collect();
+    sql.push_str(&format!(" AND {col} IN ({})", marks.join(", ")));
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let id: Uuid = row.try_get("", "id")?;
+        let k: Option<String> = row.try_get("", "k")?;
+        if let Some(k) = k {
+            // The oldest record wins when several share a key (ids are time-ordered).
+            out.entry(k)
+                .and_modify(|e: &mut Uuid| *e = (*e).min(id))
+                .or_insert(id);
+        }
+    }
+    Ok(out)
+}
+
+/// What one item does.
+enum Plan1<R: BatchWrite> {
+    Write(batch::Op<R>),
+    Skip,
+    Fail(Error),
+}
+
+fn decide<R: BatchWrite>(
+    run: &ImportRun,
+    plan: &Plan,
+    source: &str,
+    matched: Option<Uuid>,
+    b: &fields::Built,
+) -> Plan1<R> {
+    let body = Value::Object(b.body.clone());
+    let upsert = |ext: &str| -> Plan1<R> {
+        match from_value::<R::New>(body.clone()) {
+            Ok(input) => Plan1::Write(BatchOp::Upsert {
+                source: source.to_owned(),
+                external_id: ext.to_owned(),
+                input,
+            }),
+            Err(e) => Plan1::Fail(e),
+        }
+    };
+    let create = || -> Plan1<R> {
+        match from_value::<R::New>(body.clone()) {
+            Ok(input) => Plan1::Write(BatchOp::Create(input)),
+            Err(e) => Plan1::Fail(e),
+        }
+    };
+    let on_match = run.options.on_match;
+    match (matched, &b.external_id) {
+        (Some(_), _) if on_match == OnMatch::Skip => Plan1::Skip,
+        (Some(_), None) | (Some(_), Some(_)) if on_match == OnMatch::Create => create(),
+        (Some(id), ext) => {
+            if let (Some(ext), true, true) = (
+                ext,
+                R::UPSERT,
+                plan.rule.map(|r| r.on) == Some(MatchOn::ExternalId),
+            ) {
+                return upsert(ext);
+            }
+            if !R::UPDATE {
+                return Plan1::Fail(Error::invalid_field(
+                    "",
+                    "not_updatable",
+                    format!(
+                        "matches {id}, and {} cannot be updated by an import; use `on_match: skip`",
+                        R::MANY.to_lowercase()
+                    ),
+                ));
+            }
+            match from_value::<R::Change>(body) {
+                Ok(change) => Plan1::Write(BatchOp::Update {
+                    id,
+                    version: None,
+                    change,
+                }),
+                Err(e) => Plan1::Fail(e),
+            }
+        }
+        (None, Some(ext)) if R::UPSERT => upsert(ext),
+        (None, _) => create(),
+    }
+}
+
+/// The failures of an item: one per refused field, named by its column where it has one.
+fn failures_of(no: i64, err: &Error, columns: Option<&HashMap<String, String>>) -> Vec<Failure> {
+    if err.fields.is_empty() {
+        return vec![Failure {
+            id: new_id(),
+            row: no,
+            field: None,
+            code: err.code.as_str().to_owned(),
+            reason: err.detail.clone(),
+        }];
+    }
+    err.fields
+        .iter()
+        .map(|f| {
+            let target = f
+                .pointer
+                .trim_start_matches('/')
+                .split('/')
+                .take(2)
+                .collect::<Vec<_>>();
+            let field = columns.and_then(|c| {
+                c.get(&target.join("."))
+                    .or_else(|| c.get(target.first().copied().unwrap_or("")))
+                    .cloned()
+            });
+            Failure {
+                id: new_id(),
+                row: no,
+                field: Some(field.unwrap_or_else(|| f.pointer.clone())),
+                code: f.code.clone(),
+                reason: f.message.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Runs the import `run` of resource `R` from the file at `path`; ends it (succeeded,
+/// cancelled, or failed with why) unless the database fails, which the job retries.
+pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Result<(), Error> {
+    let db = run.ctx.db.clone();
+    let csv = run.format == crm_integration::ImportFormat::Csv;
+    let delim = super::source::delimiter(run.options.delimiter.as_deref());
+    let format = run.format;
+    let counted = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || super::source::count_rows(&path, format, delim))
+            .await
+            .map_err(|e| Error::internal(format!("counting rows: {e}")))?
+    };
+    let total = match counted {
+        Ok(n) => n,
+        Err(reason) => {
+            imports::finish_import(&db, run.id, ImportState::Failed, Some(reason)).await?;
+            return Ok(());
+        }
+    };
+    imports::set_total(&db, run.id, total).await?;
+    let opened = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || {
+            Source::open(&path, format, delim, super::vcard_contact)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("opening the file: {e}")))?
+    };
+    let mut source = match opened {
+        Ok(s) => s,
+        Err(reason) => {
+            imports::finish_import(&db, run.id, ImportState::Failed, Some(reason)).await?;
+            return Ok(());
+        }
+    };
+    // Rows an interrupted attempt committed are not written again.
+    for _ in 0..run.rows_done {
+        if source.next_row().is_none() {
+            break;
+        }
+    }
+    let source_name = run
+        .options
+        .external_source
+        .clone()
+        .unwrap_or_else(|| imports::ops::DEFAULT_SOURCE.to_owned());
+    // Keys written by earlier rows of this import: later rows match them too.
+    let mut seen: HashMap<String, Uuid> = HashMap::new();
+    let mut pending: Option<RawRow> = None;
+    let org = run.ctx.org_id();
+    loop {
+        let (items, ended, src, pend) = {
+            let (mut src, mut pend) = (source, pending);
+            let run2 = run.clone();
+            let plan_fields = plan.fields.clone();
+            let (rule, lines) = (plan.rule, plan.lines);
+            tokio::task::spawn_blocking(move || {
+                let p = Plan {
+                    fields: plan_fields,
+                    rule,
+                    lines,
+                };
+                let (items, ended) = read_chunk(&mut src, &mut pend, &run2, &p, csv);
+                (items, ended, src, pend)
+            })
+            .await
+            .map_err(|e| Error::internal(format!("reading the file: {e}")))?
+        };
+        source = src;
+        pending = pend;
+        if items.is_empty() {
+            break;
+        }
+        // The chunk's keys, looked up at once.
+        let mut keys: Vec<String> = Vec::new();
+        if let Some(rule) = &plan.rule {
+            for item in &items {
+                if let Ok(b) = &item.built
+                    && let Some(k) = key_of(rule, b)
+                    && !seen.contains_key(&k)
+                {
+                    keys.push(k);
+                }
+            }
+            keys.sort();
+            keys.dedup();
+        }
+        let found = match &plan.rule {
+            Some(rule) => lookup(&db, org, rule, &source_name, &keys).await?,
+            None => HashMap::new(),
+        };
+        let tx = crm_core::db::begin_write(&db).await?;
+        let dry = if run.options.dry_run {
+            Some(tx.begin().await?)
+        } else {
+            None
+        };
+        let mut counts = Counts::default();
+        let mut failures = Vec::new();
+        let mut new_keys: Vec<(String, Uuid)> = Vec::new();
+        let work = async {
+            for item in &items {
+                counts.rows += item.rows;
+                let b = match &item.built {
+                    Ok(b) => b,
+                    Err(reason) => {
+                        counts.failed += 1;
+                        failures.push(Failure {
+                            id: new_id(),
+                            row: item.no,
+                            field: None,
+                            code: "malformed_row".to_owned(),
+                            reason: reason.clone(),
+                        });
+                        continue;
+                    }
+                };
+                let key = plan.rule.as_ref().and_then(|r| key_of(r, b));
+                let matched = key.as_ref().and_then(|k| {
+                    seen.get(k)
+                        .or_else(|| found.get(k))
+                        .or_else(|| new_keys.iter().find(|(n, _)| n == k).map(|(_, id)| id))
+                        .copied()
+                });
+                // A dry run wrote nothing for earlier chunks: a row matching one of their
+                // records counts as what it would do.
+                let dry_match =
+                    run.options.dry_run && key.as_ref().is_some_and(|k| seen.contains_key(k));
+                let op = match decide::<R>(&run, &plan, &source_name, matched, b) {
+                    Plan1::Write(BatchOp::Create(_)) if dry_match => {
+                        counts.created += 1;
+                        continue;
+                    }
+                    Plan1::Write(_) if dry_match => {
+                        counts.updated += 1;
+                        continue;
+                    }
+                    Plan1::Skip => {
+                        counts.skipped += 1;
+                        continue;
+                    }
+                    Plan1::Fail(e) => {
+                        counts.failed += 1;
+                        failures.extend(failures_of(item.no, &e, Some(&b.columns)));
+                        continue;
+                    }
+                    Plan1::Write(op) => op,
+                };
+                let conn = dry.as_ref().unwrap_or(&tx);
+                match batch::run_one::<R>(conn, &run.ctx, op).await {
+                    Ok(w) => {
+                        if w.created {
+                            counts.created += 1;
+                        } else {
+                            counts.updated += 1;
+                        }
+                        if let Some(k) = key {
+                            new_keys.push((k, w.record.id()));
+                        }
+                    }
+                    Err(e) if e.code == crm_core::Code::Internal => return Err(e),
+                    Err(e) => {
+                        counts.failed += 1;
+                        failures.extend(failures_of(item.no, &e, Some(&b.columns)));
+                    }
+                }
+            }
+            Ok(())
+        };
+        batch::memo_scope(work).await?;
+        if let Some(sp) = dry {
+            sp.rollback().await?;
+        }
+        let cancel = imports::commit_chunk(&tx, run.id, counts, failures).await?;
+        tx.commit().await?;
+        seen.extend(new_keys);
+        if cancel {
+            imports::finish_import(&db, run.id, ImportState::Cancelled, None).await?;
+            return Ok(());
+        }
+        if ended {
+            break;
+        }
+    }
+    imports::finish_import(&db, run.id, ImportState::Succeeded, None).await?;
+    Ok(())
+}

@@ -1,0 +1,347 @@
+//! Bulk imports (`POST /api/v1/imports`): a multipart upload (encoded here by hand, as any
+//! HTTP client would) of CSV, NDJSON or vCard, mapped onto the create body, deduplicated, run
+//! by a worker through the single write's rules, with progress, failed rows as CSV, dry runs,
+//! cancel, and `Idempotency-Key`; bad options are 422s before anything is queued.
+
+use crm_tests::dual;
+use serde_json::{Value, json};
+
+const BOUNDARY: &str = "----crm-import-test-7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body with the `options` part and a `file` part.
+fn multipart(options: &Value, file_name: &str, file: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"options\"\r\nContent-Type: application/json\r\n\r\n{options}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn upload(
+    app: &crm_tests::TestApp,
+    token: &str,
+    options: Value,
+    file_name: &str,
+    file: &[u8],
+    key: Option<&str>,
+) -> crm_tests::Resp {
+    let auth = format!("Bearer {token}");
+    let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+    let mut headers = vec![
+        ("authorization", auth.as_str()),
+        ("content-type", ct.as_str()),
+    ];
+    if let Some(k) = key {
+        headers.push(("idempotency-key", k));
+    }
+    app.raw(
+        "POST",
+        "/api/v1/imports",
+        &headers,
+        multipart(&options, file_name, file),
+    )
+    .await
+}
+
+/// Polls an import until it has ended.
+async fn ended(app: &crm_tests::TestApp, token: &str, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let i = app
+            .get(&format!("/api/v1/imports/{id}"), Some(token))
+            .await
+            .ok(200);
+        if i["state"] != "queued" && i["state"] != "running" {
+            return i;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import did not end: {i}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn import_file(
+    app: &crm_tests::TestApp,
+    token: &str,
+    options: Value,
+    file_name: &str,
+    file: &[u8],
+) -> Value {
+    let res = upload(app, token, options, file_name, file, None).await;
+    let job = res.ok(202);
+    assert_eq!(
+        res.header("location").unwrap(),
+        format!("/api/v1/imports/{}", job["id"].as_str().unwrap())
+    );
+    ended(app, token, job["id"].as_str().unwrap()).await
+}
+
+fn failures(text: &str) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        vec!["row", "field", "code", "reason"]
+    );
+    r.records()
+        .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+async fn contacts(app: &crm_tests::TestApp, token: &str) -> Vec<Value> {
+    app.get("/api/v1/contacts?limit=100&sort=email", Some(token))
+        .await
+        .ok(200)["data"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+dual! {
+    #[config(|c| c.job_poll_interval_ms = 50)]
+    async fn csv_rows_are_mapped_matched_validated_and_reported(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        app.post("/api/v1/custom-fields", Some(&s.token), json!({"record_type": "contact", "key": "tier", "label": "Tier", "field_type": "select", "options": ["gold", "silver"]})).await.ok(201);
+        app.post("/api/v1/custom-fields", Some(&s.token), json!({"record_type": "contact", "key": "score", "label": "Score", "field_type": "number"})).await.ok(201);
+        let old = app.post("/api/v1/contacts", Some(&s.token), json!({"first_name": "Old", "email": "Ada@X.test"})).await.ok(201);
+
+        let mut file = Vec::new();
+        file.extend_from_slice("E-Mail;Vorname;Nachname;Ort;Stufe;Punkte;Tags\n".as_bytes());
+        file.extend_from_slice("ada@x.test;Ada;Lovelace;London;gold;9;\"vip; math\"\n".as_bytes()); // line 2: matches Old
+        file.extend_from_slice("bob@x.test;Bob;\"Quoted; Name\";Köln;silver;3;\n".as_bytes()); // line 3: created
+        file.extend_from_slice("not-an-email;Cy;C;;;;\n".as_bytes()); // line 4: invalid email
+        file.extend_from_slice("dan@x.test;Dan\n".as_bytes()); // line 5: too few columns
+        file.extend_from_slice(b"eve@x.test;\xff\xfe;E;;;;\n"); // line 6: bad UTF-8
+        file.extend_from_slice("BOB@x.test;Robert;;;;;\n".as_bytes()); // line 7: matches line 3
+        file.extend_from_slice("fay@x.test;Fay;F;;platinum;x;\n".as_bytes()); // line 8: bad select and number
+        let options = json!({
+            "resource": "contacts", "delimiter": ";",
+            "mapping": {"E-Mail": "email", "Vorname": "first_name", "Nachname": "last_name", "Ort": "address.city", "Stufe": "custom.tier", "Punkte": "custom.score", "Tags": "tags"},
+            "match_on": "email", "on_match": "update"
+        });
+        let done = import_file(app, &s.token, options, "kontakte.csv", &file).await;
+        assert_eq!(done["state"], "succeeded", "{done}");
+        assert_eq!(done["format"], "csv");
+        assert_eq!(done["file_name"], "kontakte.csv");
+        assert_eq!(done["bytes"], file.len());
+        assert_eq!((done["rows_total"].as_i64(), done["rows_done"].as_i64()), (Some(7), Some(7)), "{done}");
+        let res = app.get(done["failures_url"].as_str().unwrap(), Some(&s.token)).await;
+        assert_eq!((done["created"].as_i64(), done["updated"].as_i64(), done["skipped"].as_i64(), done["failed"].as_i64()), (Some(1), Some(2), Some(0), Some(4)), "{done} {}", res.text());
+        assert_eq!(done["percent"], 100.0);
+
+        let all = contacts(app, &s.token).await;
+        assert_eq!(all.len(), 2, "{all:?}");
+        let ada = all.iter().find(|c| c["id"] == old["id"]).expect("the matched contact was updated in place");
+        assert_eq!(ada["first_name"], "Ada");
+        assert_eq!(ada["address"]["city"], "London");
+        assert_eq!(ada["custom"], json!({"tier": "gold", "score": 9}));
+        assert_eq!(ada["tags"], json!(["vip", "math"]));
+        let bob = all.iter().find(|c| c["email"] == "bob@x.test").unwrap();
+        assert_eq!(bob["first_name"], "Robert", "the later row updated the record an earlier row created");
+        assert_eq!(bob["last_name"], "Quoted; Name");
+
+        // Failed rows, by line, with the column and the reason.
+        let res = app.get(done["failures_url"].as_str().unwrap(), Some(&s.token)).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.header("content-type").unwrap(), "text/csv; charset=utf-8");
+        let rows = failures(&res.text());
+        let lines: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(lines, vec!["4", "5", "6", "8", "8"], "{rows:?}");
+        assert_eq!(rows[0][1], "E-Mail");
+        assert_eq!(rows[1][2], "malformed_row");
+        assert!(rows[1][3].contains("2 columns"), "{rows:?}");
+        assert!(rows[2][3].contains("UTF-8"), "{rows:?}");
+        let fields: Vec<&str> = rows[3..].iter().map(|r| r[1].as_str()).collect();
+        assert!(fields.contains(&"Stufe") && fields.contains(&"Punkte"), "{rows:?}");
+
+        // Every written record is attributable to the import in the change feed.
+        let events = app.get("/api/v1/events?types=contact.*&limit=100", Some(&s.token)).await.ok(200);
+        let from_import: Vec<&Value> = events["data"].as_array().unwrap().iter().filter(|e| e["origin"]["type"] == "import").collect();
+        assert_eq!(from_import.len(), 3, "{events}");
+        assert!(from_import.iter().all(|e| e["origin"]["id"] == done["id"]));
+        let direct = events["data"].as_array().unwrap().iter().find(|e| e["record"]["id"] == old["id"] && e["type"] == "contact.created").unwrap();
+        assert_eq!(direct["origin"], Value::Null);
+
+        // GraphQL follows the same import.
+        let q = app.gql(Some(&s.token), "query($id: ID!) { import(id: $id) { state rowsTotal created updated failed failuresUrl } imports(first: 5) { edges { node { id } } } }", json!({"id": done["id"]})).await.ok(200);
+        assert_eq!(q["data"]["import"]["created"], 1, "{q}");
+        assert_eq!(q["data"]["import"]["state"], "SUCCEEDED");
+        assert_eq!(q["data"]["imports"]["edges"].as_array().unwrap().len(), 1);
+
+        // Another organization sees none of it.
+        let other = app.signup("Other", "admin@other.test").await;
+        app.get(&format!("/api/v1/imports/{}", done["id"].as_str().unwrap()), Some(&other.token)).await.problem(404, "not_found");
+        app.get(done["failures_url"].as_str().unwrap(), Some(&other.token)).await.problem(404, "not_found");
+        assert!(contacts(app, &other.token).await.is_empty());
+    }
+
+    #[config(|c| c.job_poll_interval_ms = 50)]
+    async fn dry_runs_skip_and_idempotency_keys_write_nothing_twice(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        app.post("/api/v1/contacts", Some(&s.token), json!({"first_name": "Old", "email": "a@x.test"})).await.ok(201);
+        let file = b"email,first_name\na@x.test,A\nb@x.test,B\nb@x.test,B2\nbad,C\n";
+        let options = json!({"resource": "contacts", "match_on": "email", "on_match": "skip", "dry_run": true});
+        let dry = import_file(app, &s.token, options, "c.csv", file).await;
+        assert_eq!((dry["created"].as_i64(), dry["skipped"].as_i64(), dry["failed"].as_i64(), dry["dry_run"].as_bool()), (Some(1), Some(2), Some(1), Some(true)), "{dry}");
+        assert_eq!(contacts(app, &s.token).await.len(), 1, "a dry run writes nothing");
+
+        // The same file twice with one key: one import, one run.
+        let options = json!({"resource": "contacts", "match_on": "email"});
+        let first = upload(app, &s.token, options.clone(), "c.csv", file, Some("imp-1")).await.ok(202);
+        let again = upload(app, &s.token, options.clone(), "c.csv", file, Some("imp-1")).await;
+        assert_eq!(again.status, 200);
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+        assert_eq!(again.json()["id"], first["id"]);
+        let done = ended(app, &s.token, first["id"].as_str().unwrap()).await;
+        assert_eq!((done["created"].as_i64(), done["skipped"].as_i64()), (Some(1), Some(2)), "{done}");
+        upload(app, &s.token, options, "c.csv", b"email\nz@x.test\n", Some("imp-1")).await.problem(422, "validation_failed");
+        let list = app.get("/api/v1/imports", Some(&s.token)).await.ok(200);
+        assert_eq!(list["data"].as_array().unwrap().len(), 2, "{list}");
+        assert_eq!(contacts(app, &s.token).await.len(), 2);
+    }
+
+    #[config(|c| c.job_poll_interval_ms = 50)]
+    async fn bad_options_are_refused_before_anything_is_queued(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let file = b"Mail,Name\na@x.test,A\n";
+        let refuse = |r: crm_tests::Resp, pointer: &str| {
+            let p = r.problem(422, "validation_failed");
+            assert!(p["errors"].as_array().unwrap().iter().any(|e| e["pointer"] == pointer), "{p}");
+        };
+        refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Mail": "mail"}}), "c.csv", file, None).await, "/options/mapping/Mail");
+        refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Nope": "email"}}), "c.csv", file, None).await, "/options/mapping/Nope");
+        refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Mail": "custom.tier"}}), "c.csv", file, None).await, "/options/mapping/Mail");
+        refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Mail": "external_id"}}), "c.csv", file, None).await, "/options/mapping/Mail");
+        refuse(upload(app, &s.token, json!({"resource": "contacts"}), "c.csv", file, None).await, "/options/mapping");
+        refuse(upload(app, &s.token, json!({"resource": "tickets"}), "c.csv", file, None).await, "/options/resource");
+        refuse(upload(app, &s.token, json!({"resource": "contacts", "match_on": "domain"}), "c.csv", b"email\n", None).await, "/options/match_on");
+        refuse(upload(app, &s.token, json!({"resource": "companies", "format": "vcard"}), "c.vcf", b"", None).await, "/options/format");
+        refuse(upload(app, &s.token, json!({"resource": "contacts", "bogus": 1}), "c.csv", file, None).await, "/options/bogus");
+        refuse(upload(app, &s.token, json!({"resource": "contacts", "delimiter": "x"}), "c.csv", b"email\n", None).await, "/options/delimiter");
+        // No options part.
+        let auth = format!("Bearer {}", s.token);
+        let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+        let body = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nemail\n\r\n--{BOUNDARY}--\r\n");
+        refuse(app.raw("POST", "/api/v1/imports", &[("authorization", &auth), ("content-type", &ct)], body.into_bytes()).await, "/options");
+        // Not multipart at all.
+        let r = app.post("/api/v1/imports", Some(&s.token), json!({"resource": "contacts"})).await;
+        assert!(r.status == 400 || r.status == 415 || r.status == 422, "{}", r.status);
+        // Viewers may not import; no credentials is a 401.
+        let viewer = app.member(&s, "viewer", "viewer@acme.test").await;
+        upload(app, &viewer.token, json!({"resource": "contacts"}), "c.csv", b"email\na@x.test\n", None).await.problem(403, "forbidden");
+        let list = app.get("/api/v1/imports", Some(&s.token)).await.ok(200);
+        assert!(list["data"].as_array().unwrap().is_empty(), "nothing was queued: {list}");
+        assert!(app.get("/api/v1/contacts", Some(&s.token)).await.ok(200)["data"].as_array().unwrap().is_empty());
+    }
+
+    #[config(|c| { c.job_poll_interval_ms = 50; c.import_max_bytes = 2048; })]
+    async fn uploads_over_the_size_limit_are_413(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let mut file = b"email\n".to_vec();
+        while file.len() < 4096 {
+            file.extend_from_slice(b"someone@example.test\n");
+        }
+        upload(app, &s.token, json!({"resource": "contacts"}), "c.csv", &file, None).await.problem(413, "payload_too_large");
+        let dir = app.server().state.config.data_dir.join("imports");
+        let left = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(left, 0, "the refused upload's file is deleted");
+    }
+
+    #[config(|c| c.job_poll_interval_ms = 50)]
+    async fn orders_with_lines_products_companies_activities_and_vcards(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        // Products by SKU, with their ERP ids.
+        let products = b"sku,name,unit,external_id\nP-1,Widget,pc,900001\nP-2,Gadget,pc,900002\n";
+        let done = import_file(app, &s.token, json!({"resource": "products", "external_source": "sap", "match_on": "sku"}), "p.csv", products).await;
+        assert_eq!((done["created"].as_i64(), done["failed"].as_i64()), (Some(2), Some(0)), "{done}");
+        let again = import_file(app, &s.token, json!({"resource": "products", "external_source": "sap", "match_on": "external_id", "on_match": "update"}), "p.csv", b"sku,name,unit,external_id\nP-1,Widget XL,pc,900001\n").await;
+        assert_eq!((again["created"].as_i64(), again["updated"].as_i64()), (Some(0), Some(1)), "{again}");
+        let list = app.get("/api/v1/products?sort=sku", Some(&s.token)).await.ok(200);
+        let p1 = &list["data"][0];
+        assert_eq!((p1["name"].as_str(), p1["external_source"].as_str(), p1["external_id"].as_str()), (Some("Widget XL"), Some("sap"), Some("900001")), "{p1}");
+        let p2 = list["data"][1]["id"].as_str().unwrap().to_owned();
+        let p1 = p1["id"].as_str().unwrap().to_owned();
+
+        // Companies by domain: the second is skipped.
+        let done = import_file(app, &s.token, json!({"resource": "companies", "match_on": "domain"}), "c.csv", b"name,domain\nGlobex,globex.test\nGlobex again,GLOBEX.test\n").await;
+        assert_eq!((done["created"].as_i64(), done["skipped"].as_i64()), (Some(1), Some(1)), "{done}");
+
+        // Orders: rows with one external id are one order's lines; the ERP's order date stays.
+        let orders = format!("external_id,currency,ordered_at,lines.product_id,lines.quantity,lines.unit_price\nA-1,EUR,2019-03-04T10:00:00Z,{p1},2,10.00\nA-1,EUR,2019-03-04T10:00:00Z,{p2},1,5.50\nA-2,EUR,2020-01-02T00:00:00Z,{p2},3,5.50\nA-3,EUR,2020-01-02T00:00:00Z,{p2},0,5.50\n");
+        let done = import_file(app, &s.token, json!({"resource": "orders", "external_source": "erp", "match_on": "external_id", "on_match": "skip"}), "o.csv", orders.as_bytes()).await;
+        assert_eq!((done["rows_done"].as_i64(), done["created"].as_i64(), done["failed"].as_i64()), (Some(4), Some(2), Some(1)), "{done}");
+        let list = app.get("/api/v1/orders?sort=created_at", Some(&s.token)).await.ok(200);
+        let first = &list["data"][0];
+        assert_eq!(first["lines"].as_array().map(Vec::len), Some(2), "{first}");
+        assert_eq!(first["total"]["amount"], "25.50");
+        assert!(first["ordered_at"].as_str().unwrap().starts_with("2019-03-04"), "{first}");
+        assert_eq!(first["external_id"], "A-1");
+        let rows = failures(&app.get(done["failures_url"].as_str().unwrap(), Some(&s.token)).await.text());
+        assert_eq!(rows[0][0], "5", "{rows:?}");
+        // The same file again: every order is skipped.
+        let done = import_file(app, &s.token, json!({"resource": "orders", "external_source": "erp", "match_on": "external_id", "on_match": "skip"}), "o.csv", orders.as_bytes()).await;
+        assert_eq!((done["created"].as_i64(), done["skipped"].as_i64()), (Some(0), Some(2)), "{done}");
+
+        // Activities from NDJSON, with their real dates.
+        let contact = app.post("/api/v1/contacts", Some(&s.token), json!({"first_name": "Ada"})).await.ok(201);
+        let nd = format!("{{\"kind\":\"call\",\"subject\":\"Intro\",\"occurred_at\":\"2018-05-01T09:00:00Z\",\"contact_id\":\"{}\"}}\n\n{{\"kind\":\"nope\"}}\nnot json\n", contact["id"].as_str().unwrap());
+        let done = import_file(app, &s.token, json!({"resource": "activities"}), "a.ndjson", nd.as_bytes()).await;
+        assert_eq!((done["format"].as_str(), done["rows_total"].as_i64(), done["created"].as_i64(), done["failed"].as_i64()), (Some("ndjson"), Some(3), Some(1), Some(2)), "{done}");
+        let rows = failures(&app.get(done["failures_url"].as_str().unwrap(), Some(&s.token)).await.text());
+        assert_eq!(rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), vec!["3", "4"], "{rows:?}");
+        let acts = app.get("/api/v1/activities", Some(&s.token)).await.ok(200);
+        assert!(acts["data"][0]["occurred_at"].as_str().unwrap().starts_with("2018-05-01"), "{acts}");
+
+        // vCard.
+        let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Meier;Hans;;;\r\nFN:Hans Meier\r\nEMAIL;TYPE=work:hans.meier@globex.de\r\nTEL;TYPE=work:+49 30 1234567\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:4.0\r\nFN:Eva Braun\r\nEMAIL:eva@x.test\r\nEND:VCARD\r\n";
+        let done = import_file(app, &s.token, json!({"resource": "contacts", "match_on": "email"}), "cards.vcf", vcf.as_bytes()).await;
+        assert_eq!((done["format"].as_str(), done["created"].as_i64()), (Some("vcard"), Some(2)), "{done}");
+        let hans = app.get("/api/v1/contacts?email=hans.meier@globex.de", Some(&s.token)).await.ok(200);
+        assert_eq!(hans["data"][0]["last_name"], "Meier");
+        assert_eq!(hans["data"][0]["phone"], "+49301234567");
+    }
+
+    #[config(|c| c.job_poll_interval_ms = 50)]
+    async fn cancel_keeps_committed_chunks_and_says_how_far(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let mut file = b"email\n".to_vec();
+        for i in 0..3000 {
+            file.extend_from_slice(format!("p{i}@x.test\n").as_bytes());
+        }
+        let job = upload(app, &s.token, json!({"resource": "contacts"}), "big.csv", &file, None).await.ok(202);
+        let id = job["id"].as_str().unwrap();
+        let cancelled = app.gql(Some(&s.token), "mutation($id: ID!) { cancelImport(id: $id) { cancelRequested } }", json!({"id": id})).await.ok(200);
+        let done = ended(app, &s.token, id).await;
+        if cancelled["errors"].is_null() {
+            assert_eq!(cancelled["data"]["cancelImport"]["cancelRequested"], true);
+            assert_eq!(done["state"], "cancelled", "{done}");
+        } else {
+            assert_eq!(done["state"], "succeeded", "only an import that had ended refuses the cancel: {cancelled}");
+        }
+        // What the counters say is committed is exactly what exists.
+        let mut n = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor { Some(c) => format!("/api/v1/contacts?limit=100&cursor={c}"), None => "/api/v1/contacts?limit=100".to_owned() };
+            let page = app.get(&path, Some(&s.token)).await.ok(200);
+            n += page["data"].as_array().unwrap().len();
+            match page["next_cursor"].as_str() { Some(c) => cursor = Some(c.to_owned()), None => break }
+        }
+        assert_eq!(n as i64, done["created"].as_i64().unwrap(), "{done}");
+        assert_eq!(done["rows_done"], done["created"]);
+        // An ended import cannot be cancelled.
+        app.post(&format!("/api/v1/imports/{id}/cancel"), Some(&s.token), json!({})).await.problem(409, "conflict");
+    }
+}
