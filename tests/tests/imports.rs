@@ -151,6 +151,12 @@ dual! {
         let bob = all.iter().find(|c| c["email"] == "bob@x.test").unwrap();
         assert_eq!(bob["first_name"], "Robert", "the later row updated the record an earlier row created");
         assert_eq!(bob["last_name"], "Quoted; Name");
+        // Written as the single create writes: searchable, with its history.
+        let found = app.get("/api/v1/contacts?q=quoted", Some(&s.token)).await.ok(200);
+        assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+        let history = app.get(&format!("/api/v1/contacts/{}/history", bob["id"].as_str().unwrap()), Some(&s.token)).await.ok(200);
+        let actions: Vec<&str> = history["data"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+        assert!(actions.contains(&"created") && actions.contains(&"updated"), "{history}");
 
         // Failed rows, by line, with the column and the reason.
         let res = app.get(done["failures_url"].as_str().unwrap(), Some(&s.token)).await;

@@ -207,6 +207,111 @@ pub async fn append(
     Ok(())
 }
 
+/// Appends the history entries and outbox events of many created records set-based: one
+/// statement for the history and one for the outbox, with the same rows [`record`] writes
+/// one by one (`created`, the changes from nothing, `{before: null, after}`). On SQLite the
+/// events are numbered from the current `MAX(seq)`, which the write transaction holds.
+pub async fn record_created_many(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    record_type: &str,
+    records: &[(Uuid, Value)],
+) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let now = Utc::now();
+    let topic = format!("{record_type}.created");
+    let origin = ctx.origin.map(|o| json!({ "type": o.kind, "id": o.id }));
+    let mut history = Query::insert()
+        .into_table(Alias::new("record_history"))
+        .columns(
+            [
+                "id",
+                "org_id",
+                "record_type",
+                "record_id",
+                "action",
+                "actor_user_id",
+                "actor_api_key_id",
+                "changes",
+                "at",
+            ]
+            .map(Alias::new),
+        )
+        .to_owned();
+    let mut columns = vec![
+        "id",
+        "org_id",
+        "topic",
+        "record_type",
+        "record_id",
+        "actor_user_id",
+        "actor_api_key_id",
+        "payload",
+        "created_at",
+    ];
+    let sqlite = backend != DbBackend::Postgres;
+    let mut seq: i64 = 0;
+    if sqlite {
+        columns.push("seq");
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                backend,
+                "SELECT COALESCE(MAX(seq), 0) AS s FROM outbox_events",
+            ))
+            .await?;
+        seq = row
+            .map(|r| r.try_get::<i64>("", "s"))
+            .transpose()?
+            .unwrap_or(0);
+    }
+    let mut outbox = Query::insert()
+        .into_table(Alias::new("outbox_events"))
+        .columns(columns.into_iter().map(Alias::new))
+        .to_owned();
+    for (id, after) in records {
+        let changes = diff(None, Some(after));
+        let mut payload = json!({ "before": null, "after": after });
+        if let (Some(o), Value::Object(m)) = (&origin, &mut payload) {
+            m.insert("origin".to_owned(), o.clone());
+        }
+        history
+            .values([
+                new_id().into(),
+                ctx.org_id().into(),
+                record_type.into(),
+                (*id).into(),
+                "created".into(),
+                Some(ctx.actor.user_id).into(),
+                ctx.actor.api_key_id.into(),
+                json_value(backend, changes),
+                now.into(),
+            ])
+            .map_err(crate::Error::internal)?;
+        let mut values: Vec<sea_orm::sea_query::SimpleExpr> = vec![
+            new_id().into(),
+            ctx.org_id().into(),
+            topic.clone().into(),
+            record_type.into(),
+            (*id).into(),
+            Some(ctx.actor.user_id).into(),
+            ctx.actor.api_key_id.into(),
+            json_value(backend, payload),
+            now.into(),
+        ];
+        if sqlite {
+            seq += 1;
+            values.push(seq.into());
+        }
+        outbox.values(values).map_err(crate::Error::internal)?;
+    }
+    db.execute(&history).await?;
+    db.execute(&outbox).await?;
+    Ok(())
+}
+
 /// Moves the history of `from` onto `to` (when `from` is merged into `to`).
 pub async fn move_history(
     db: &impl ConnectionTrait,

@@ -101,6 +101,27 @@ pub trait BatchWrite: Create {
         input: Self::New,
     ) -> impl Future<Output = Result<Self::Record>> + Send;
 
+    /// Creates many records inside `tx` (imports): one outcome per input, in order; a refused
+    /// input writes nothing. By default each runs [`BatchWrite::create_in`] in its own
+    /// savepoint; a resource may write them set-based by the same rules.
+    fn create_many_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        inputs: Vec<Self::New>,
+    ) -> impl Future<Output = Result<Vec<Result<Self::Record>>>> + Send {
+        async move {
+            let mut out = Vec::with_capacity(inputs.len());
+            for input in inputs {
+                out.push(
+                    run_one::<Self>(tx, ctx, BatchOp::Create(input))
+                        .await
+                        .map(|w| w.record),
+                );
+            }
+            Ok(out)
+        }
+    }
+
     /// Changes one record inside `tx`; with `if_version`, another version is a 412.
     fn update_in(
         _tx: &DatabaseTransaction,
@@ -254,7 +275,7 @@ pub async fn run<R: BatchWrite>(
 
 /// One item in its own savepoint inside `tx`: kept when it succeeds, undone when it fails
 /// (imports run their rows through it).
-pub async fn run_one<R: BatchWrite>(
+pub async fn run_one<R: BatchWrite + ?Sized>(
     tx: &DatabaseTransaction,
     ctx: &Ctx,
     op: Op<R>,

@@ -165,6 +165,17 @@ impl BatchWrite for Contacts {
     async fn create_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewContact) -> Result<Contact> {
         Ok(ops::create_contact_in(tx, ctx, input).await?)
     }
+    async fn create_many_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        inputs: Vec<NewContact>,
+    ) -> Result<Vec<Result<Contact>>> {
+        Ok(ops::create_contacts_in(tx, ctx, inputs)
+            .await?
+            .into_iter()
+            .map(|r| r.map_err(Into::into))
+            .collect())
+    }
     async fn update_in(
         tx: &DatabaseTransaction,
         ctx: &Ctx,

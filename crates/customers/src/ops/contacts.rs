@@ -58,7 +58,7 @@ pub(crate) fn json_of(c: &Contact) -> Value {
     serde_json::to_value(c).unwrap_or(Value::Null)
 }
 
-async fn company_name(
+pub(super) async fn company_name(
     db: &impl ConnectionTrait,
     company_id: Option<Uuid>,
 ) -> Result<Option<String>> {
@@ -71,7 +71,7 @@ async fn company_name(
         .map(|c| c.name))
 }
 
-fn text_of(
+pub(super) fn text_of(
     first: Option<&str>,
     last: Option<&str>,
     email: Option<&str>,
@@ -142,7 +142,7 @@ pub(crate) async fn find_live(
     Ok(row)
 }
 
-async fn check_company(
+pub(super) async fn check_company(
     db: &impl ConnectionTrait,
     ctx: &Ctx,
     company_id: Option<Uuid>,
@@ -166,7 +166,7 @@ async fn check_company(
 }
 
 /// Validates a whole contact and returns it normalised.
-fn validated(
+pub(super) fn validated(
     mut c: Contact,
     custom_defs: &[(validate::Def, bool)],
     custom_patch: Option<Value>,

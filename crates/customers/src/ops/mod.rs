@@ -3,6 +3,7 @@
 mod common;
 mod companies;
 mod contacts;
+mod contacts_bulk;
 mod custom_fields;
 mod duplicates;
 mod loaders;
@@ -24,6 +25,7 @@ pub use contacts::{
     delete_contact, get_contact, list_contacts, list_deleted_contacts, restore_contact,
     update_contact, update_contact_in,
 };
+pub use contacts_bulk::create_contacts_in;
 pub use custom_fields::{
     create_custom_field, delete_custom_field, get_custom_field, list_custom_fields,
 };

@@ -11,7 +11,9 @@ use crm_core::kit::Versioned;
 use crm_core::{Error, new_id};
 use crm_integration::imports::{self, Counts, Failure, ImportRun};
 use crm_integration::{ImportState, MatchOn, OnMatch};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value as DbValue};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait, Value as DbValue,
+};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -329,6 +331,66 @@ fn failures_of(no: i64, err: &Error, columns: Option<&HashMap<String, String>>) 
         .collect()
 }
 
+/// A chunk being written: its counts and failures, the keys its records took, and the creates
+/// waiting to be written together.
+struct Chunk<R: BatchWrite> {
+    counts: Counts,
+    failures: Vec<Failure>,
+    new_keys: HashMap<String, Uuid>,
+    pending_keys: HashMap<String, ()>,
+    pending: Vec<(i64, Option<String>, HashMap<String, String>, R::New)>,
+}
+
+impl<R: BatchWrite> Default for Chunk<R> {
+    fn default() -> Self {
+        Self {
+            counts: Counts::default(),
+            failures: Vec::new(),
+            new_keys: HashMap::new(),
+            pending_keys: HashMap::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<R: BatchWrite> Chunk<R> {
+    /// Writes the waiting creates.
+    async fn flush(
+        &mut self,
+        conn: &DatabaseTransaction,
+        ctx: &crm_core::Ctx,
+    ) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_keys.clear();
+        let mut meta = Vec::with_capacity(pending.len());
+        let mut inputs = Vec::with_capacity(pending.len());
+        for (no, key, columns, input) in pending {
+            meta.push((no, key, columns));
+            inputs.push(input);
+        }
+        let results = R::create_many_in(conn, ctx, inputs).await?;
+        for ((no, key, columns), result) in meta.into_iter().zip(results) {
+            match result {
+                Ok(record) => {
+                    self.counts.created += 1;
+                    if let Some(k) = key {
+                        self.new_keys.insert(k, record.id());
+                    }
+                }
+                Err(e) if e.code == crm_core::Code::Internal => return Err(e),
+                Err(e) => {
+                    self.counts.failed += 1;
+                    self.failures.extend(failures_of(no, &e, Some(&columns)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs the import `run` of resource `R` from the file at `path`; ends it (succeeded,
 /// cancelled, or failed with why) unless the database fails, which the job retries.
 pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Result<(), Error> {
@@ -427,17 +489,16 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
         } else {
             None
         };
-        let mut counts = Counts::default();
-        let mut failures = Vec::new();
-        let mut new_keys: Vec<(String, Uuid)> = Vec::new();
+        let mut st = Chunk::<R>::default();
         let work = async {
+            let conn = dry.as_ref().unwrap_or(&tx);
             for item in &items {
-                counts.rows += item.rows;
+                st.counts.rows += item.rows;
                 let b = match &item.built {
                     Ok(b) => b,
                     Err(reason) => {
-                        counts.failed += 1;
-                        failures.push(Failure {
+                        st.counts.failed += 1;
+                        st.failures.push(Failure {
                             id: new_id(),
                             row: item.no,
                             field: None,
@@ -448,10 +509,17 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
                     }
                 };
                 let key = plan.rule.as_ref().and_then(|r| key_of(r, b));
+                // A row matching a create still waiting to be written waits for it.
+                if key
+                    .as_ref()
+                    .is_some_and(|k| st.pending_keys.contains_key(k))
+                {
+                    st.flush(conn, &run.ctx).await?;
+                }
                 let matched = key.as_ref().and_then(|k| {
                     seen.get(k)
                         .or_else(|| found.get(k))
-                        .or_else(|| new_keys.iter().find(|(n, _)| n == k).map(|(_, id)| id))
+                        .or_else(|| st.new_keys.get(k))
                         .copied()
                 });
                 // A dry run wrote nothing for earlier chunks: a row matching one of their
@@ -460,46 +528,62 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
                     run.options.dry_run && key.as_ref().is_some_and(|k| seen.contains_key(k));
                 let op = match decide::<R>(&run, &plan, &source_name, matched, b) {
                     Plan1::Write(BatchOp::Create(_)) if dry_match => {
-                        counts.created += 1;
+                        st.counts.created += 1;
                         continue;
                     }
                     Plan1::Write(_) if dry_match => {
-                        counts.updated += 1;
+                        st.counts.updated += 1;
                         continue;
                     }
                     Plan1::Skip => {
-                        counts.skipped += 1;
+                        st.counts.skipped += 1;
                         continue;
                     }
                     Plan1::Fail(e) => {
-                        counts.failed += 1;
-                        failures.extend(failures_of(item.no, &e, Some(&b.columns)));
+                        st.counts.failed += 1;
+                        st.failures
+                            .extend(failures_of(item.no, &e, Some(&b.columns)));
+                        continue;
+                    }
+                    Plan1::Write(BatchOp::Create(input)) => {
+                        // Creates are written together (set-based where the resource can).
+                        if let Some(k) = &key {
+                            st.pending_keys.insert(k.clone(), ());
+                        }
+                        st.pending.push((item.no, key, b.columns.clone(), input));
                         continue;
                     }
                     Plan1::Write(op) => op,
                 };
-                let conn = dry.as_ref().unwrap_or(&tx);
+                st.flush(conn, &run.ctx).await?;
                 match batch::run_one::<R>(conn, &run.ctx, op).await {
                     Ok(w) => {
                         if w.created {
-                            counts.created += 1;
+                            st.counts.created += 1;
                         } else {
-                            counts.updated += 1;
+                            st.counts.updated += 1;
                         }
                         if let Some(k) = key {
-                            new_keys.push((k, w.record.id()));
+                            st.new_keys.insert(k, w.record.id());
                         }
                     }
                     Err(e) if e.code == crm_core::Code::Internal => return Err(e),
                     Err(e) => {
-                        counts.failed += 1;
-                        failures.extend(failures_of(item.no, &e, Some(&b.columns)));
+                        st.counts.failed += 1;
+                        st.failures
+                            .extend(failures_of(item.no, &e, Some(&b.columns)));
                     }
                 }
             }
-            Ok(())
+            st.flush(conn, &run.ctx).await
         };
         batch::memo_scope(work).await?;
+        let Chunk {
+            counts,
+            failures,
+            new_keys,
+            ..
+        } = st;
         if let Some(sp) = dry {
             sp.rollback().await?;
         }

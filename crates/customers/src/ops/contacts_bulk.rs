@@ -1,0 +1,165 @@
+//! Contacts created many at a time (imports): every input is checked by the same rules as
+//! [`create_contact_in`] (owner, company, the whole-contact validation, custom fields), and
+//! those that pass are written set-based: one insert for the rows, one for their history and
+//! one for their events. The result is the same rows the single create writes.
+//!
+//! Organizations with a unique custom field on contacts take the single create per input
+//! (each needs its own uniqueness check against the rows before it).
+
+use super::common::{OwnerBefore, defs, owner};
+use super::contacts::{TYPE, check_company, company_name, create_contact_in, text_of, validated};
+use crate::dto::{Contact, NewContact, RecordType};
+use crate::error::Result;
+use crate::model::contact;
+use crate::validate::Errors;
+use chrono::Utc;
+use crm_core::{Action, Ctx, audit, new_id};
+use sea_orm::{DatabaseTransaction, EntityTrait, Set, TransactionTrait};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Creates `inputs` in `tx`; one outcome per input, in order. A refused input writes
+/// nothing; the others are written together.
+pub async fn create_contacts_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    inputs: Vec<NewContact>,
+) -> Result<Vec<Result<Contact>>> {
+    ctx.require(Action::Write)?;
+    let custom_defs = defs(tx, ctx.org_id(), RecordType::Contact).await?;
+    if custom_defs.iter().any(|(_, unique)| *unique) {
+        let mut out = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let sp = tx.begin().await?;
+            let r = create_contact_in(&sp, ctx, input).await;
+            if r.is_ok() {
+                sp.commit().await?;
+            } else {
+                sp.rollback().await?;
+            }
+            out.push(r);
+        }
+        return Ok(out);
+    }
+    let now = Utc::now();
+    // Companies are looked up once each: whether they are live, and their name (search).
+    let mut companies: HashMap<Uuid, (Vec<crm_core::FieldError>, Option<String>)> = HashMap::new();
+    let mut out: Vec<Result<Contact>> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let mut errors = Errors::default();
+        let owner_id = match owner(
+            tx,
+            ctx,
+            Some(input.owner_id.unwrap_or(ctx.actor.user_id)),
+            OwnerBefore::New,
+            &mut errors,
+        )
+        .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                out.push(Err(e));
+                continue;
+            }
+        };
+        if let Some(cid) = input.company_id {
+            if !companies.contains_key(&cid) {
+                let mut e = Errors::default();
+                check_company(tx, ctx, Some(cid), &mut e).await?;
+                let name = if e.0.is_empty() {
+                    company_name(tx, Some(cid)).await?
+                } else {
+                    None
+                };
+                companies.insert(cid, (e.0, name));
+            }
+            if let Some((e, _)) = companies.get(&cid) {
+                errors.0.extend(e.iter().cloned());
+            }
+        }
+        let draft = Contact {
+            id: new_id(),
+            first_name: input.first_name,
+            last_name: input.last_name,
+            email: input.email,
+            phone: input.phone,
+            title: input.title,
+            company_id: input.company_id,
+            address: input.address.unwrap_or_default(),
+            owner_id,
+            lifecycle_stage: input.lifecycle_stage,
+            source_channel: input.source_channel,
+            consent: Value::Object(Default::default()),
+            tags: input.tags.unwrap_or_default(),
+            custom: Value::Object(Default::default()),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        let c = validated(
+            draft,
+            &custom_defs,
+            input.custom,
+            input.consent,
+            true,
+            &mut errors,
+        );
+        out.push(errors.finish().map(|()| c).map_err(Into::into));
+    }
+    let rows: Vec<contact::ActiveModel> = out
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|c| {
+            let company = c
+                .company_id
+                .and_then(|id| companies.get(&id))
+                .and_then(|(_, n)| n.clone());
+            contact::ActiveModel {
+                id: Set(c.id),
+                org_id: Set(ctx.org_id()),
+                first_name: Set(c.first_name.clone()),
+                last_name: Set(c.last_name.clone()),
+                email: Set(c.email.clone()),
+                phone: Set(c.phone.clone()),
+                title: Set(c.title.clone()),
+                company_id: Set(c.company_id),
+                street: Set(c.address.street.clone()),
+                city: Set(c.address.city.clone()),
+                region: Set(c.address.region.clone()),
+                postal_code: Set(c.address.postal_code.clone()),
+                country: Set(c.address.country.clone()),
+                owner_id: Set(c.owner_id),
+                lifecycle_stage: Set(c.lifecycle_stage.map(|s| s.as_str().to_owned())),
+                source_channel: Set(c.source_channel.map(|s| s.as_str().to_owned())),
+                consent: Set(c.consent.clone()),
+                tags: Set(json!(c.tags)),
+                custom: Set(c.custom.clone()),
+                search_text: Set(text_of(
+                    c.first_name.as_deref(),
+                    c.last_name.as_deref(),
+                    c.email.as_deref(),
+                    c.phone.as_deref(),
+                    company.as_deref(),
+                )),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                deleted_at: Set(None),
+                merged_into: Set(None),
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    let audit_rows: Vec<(Uuid, Value)> = out
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|c| (c.id, serde_json::to_value(c).unwrap_or(Value::Null)))
+        .collect();
+    contact::Entity::insert_many(rows).exec(tx).await?;
+    audit::record_created_many(tx, ctx, TYPE, &audit_rows).await?;
+    Ok(out)
+}
