@@ -64,7 +64,7 @@ pub async fn create_contacts_in(
             }
         };
         if let Some(cid) = input.company_id {
-            if !companies.contains_key(&cid) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = companies.entry(cid) {
                 let mut e = Errors::default();
                 check_company(tx, ctx, Some(cid), &mut e).await?;
                 let name = if e.0.is_empty() {
@@ -72,7 +72,7 @@ pub async fn create_contacts_in(
                 } else {
                     None
                 };
-                companies.insert(cid, (e.0, name));
+                slot.insert((e.0, name));
             }
             if let Some((e, _)) = companies.get(&cid) {
                 errors.0.extend(e.iter().cloned());

@@ -7,7 +7,7 @@ use super::fields::{self, Fields};
 use super::source::{RawRow, Source};
 use crate::rest::extract::from_value;
 use crm_core::batch::{self, BatchOp, BatchWrite};
-use crm_core::kit::Versioned;
+use crm_core::kit::{Create, Versioned};
 use crm_core::{Error, new_id};
 use crm_integration::imports::{self, Counts, Failure, ImportRun};
 use crm_integration::{ImportState, MatchOn, OnMatch};
@@ -331,6 +331,14 @@ fn failures_of(no: i64, err: &Error, columns: Option<&HashMap<String, String>>) 
         .collect()
 }
 
+/// A create waiting to be written: its row, its key, its columns and its body.
+type Waiting<R> = (
+    i64,
+    Option<String>,
+    HashMap<String, String>,
+    <R as Create>::New,
+);
+
 /// A chunk being written: its counts and failures, the keys its records took, and the creates
 /// waiting to be written together.
 struct Chunk<R: BatchWrite> {
@@ -338,7 +346,7 @@ struct Chunk<R: BatchWrite> {
     failures: Vec<Failure>,
     new_keys: HashMap<String, Uuid>,
     pending_keys: HashMap<String, ()>,
-    pending: Vec<(i64, Option<String>, HashMap<String, String>, R::New)>,
+    pending: Vec<Waiting<R>>,
 }
 
 impl<R: BatchWrite> Default for Chunk<R> {
