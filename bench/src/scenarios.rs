@@ -5,6 +5,7 @@
 mod client;
 mod export;
 mod feed;
+mod import;
 mod reads;
 mod writes;
 
@@ -278,6 +279,9 @@ pub async fn run_all(
     }
     if wants("S8") {
         rows.push(writes::s8(&env).await?);
+    }
+    if wants("S7") {
+        rows.push(import::s7(&env, &url).await?);
     }
     if wants("S9") {
         rows.push(export::s9(&env, &server, &url).await?);

@@ -426,6 +426,28 @@ mod tests {
     }
 
     #[test]
+    fn targets_come_from_the_create_bodies() {
+        let c =
+            Fields::of::<crm_customers::dto::NewContact>(false, vec![("score".into(), "number")]);
+        for (t, k) in [
+            ("email", Kind::Text),
+            ("address.city", Kind::Text),
+            ("address", Kind::Object),
+            ("tags", Kind::List),
+            ("custom.score", Kind::Number),
+        ] {
+            assert_eq!(c.target(t), Ok(k), "{t}");
+        }
+        assert!(c.target("external_id").is_err() && c.target("custom.nope").is_err());
+        assert!(c.line_paths.is_empty());
+        let o = Fields::of::<crm_sales::dto::NewOrder>(true, Vec::new());
+        assert_eq!(o.target("lines.quantity"), Ok(Kind::Text));
+        assert_eq!(o.target("lines.product_id"), Ok(Kind::Text));
+        assert_eq!(o.target("external_id"), Ok(Kind::Text));
+        assert!(o.target("custom.x").is_err());
+    }
+
+    #[test]
     fn unknown_targets_and_columns_are_named() {
         let mapping: BTreeMap<String, String> = [("Mail", "mail"), ("X", "custom.nope")]
             .into_iter()
