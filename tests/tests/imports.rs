@@ -4,6 +4,7 @@
 //! cancel, and `Idempotency-Key`; bad options are 422s before anything is queued.
 
 use crm_tests::dual;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 const BOUNDARY: &str = "----crm-import-test-7MA4YWxkTrZu0gW";
@@ -349,5 +350,64 @@ dual! {
         assert_eq!(done["rows_done"], done["created"]);
         // An ended import cannot be cancelled.
         app.post(&format!("/api/v1/imports/{id}/cancel"), Some(&s.token), json!({})).await.problem(409, "conflict");
+    }
+}
+
+dual! {
+    #[config(|c| { c.job_poll_interval_ms = 50; c.job_lease_secs = 2; })]
+    async fn other_writes_go_on_while_an_import_runs_and_nothing_is_written_twice(app: &TestApp) {
+        // Companies go row by row (a savepoint each), the slowest path: on SQLite the import
+        // must leave the write lock to the server's other writers and to its own job lease.
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let mut file = b"name,domain\n".to_vec();
+        for i in 0..4000 {
+            file.extend_from_slice(format!("Company {i},c{i}.example.test\n").as_bytes());
+        }
+        let job = upload(app, &s.token, json!({"resource": "companies", "match_on": "domain"}), "companies.csv", &file, None).await.ok(202);
+        let id = job["id"].as_str().unwrap();
+        let mut side = 0;
+        loop {
+            let i = app.get(&format!("/api/v1/imports/{id}"), Some(&s.token)).await.ok(200);
+            if i["state"] != "queued" && i["state"] != "running" {
+                break;
+            }
+            let started = std::time::Instant::now();
+            app.post("/api/v1/contacts", Some(&s.token), json!({"first_name": format!("Side {side}")})).await.ok(201);
+            assert!(started.elapsed() < std::time::Duration::from_secs(5), "a write waited {:?}", started.elapsed());
+            side += 1;
+        }
+        let done = ended(app, &s.token, id).await;
+        assert_eq!((done["state"].as_str(), done["created"].as_i64(), done["failed"].as_i64()), (Some("succeeded"), Some(4000), Some(0)), "{done}");
+        // Every company once.
+        let backend = app.db.get_database_backend();
+        let sql = "SELECT COUNT(*) AS n, COUNT(DISTINCT domain) AS d FROM companies";
+        let row = app.db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await.unwrap().unwrap();
+        let (n, d): (i64, i64) = (row.try_get("", "n").unwrap(), row.try_get("", "d").unwrap());
+        assert_eq!((n, d), (4000, 4000));
+        let contacts = app.get("/api/v1/contacts?limit=100", Some(&s.token)).await.ok(200);
+        assert_eq!(contacts["data"].as_array().unwrap().len().min(100), side.min(100));
+    }
+
+    #[config(|c| c.job_poll_interval_ms = 50)]
+    async fn spreadsheet_quirks_are_read_and_ambiguous_mappings_refused(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        // Two columns onto one field is ambiguous.
+        let r = upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Mail": "email", "Ort": "first_name", "Name": "first_name"}}), "c.csv", b"Mail,Ort,Name\na@x.test,B,C\n", None).await;
+        let p = r.problem(422, "validation_failed");
+        assert!(p["errors"].as_array().unwrap().iter().any(|e| e["code"] == "duplicate_target"), "{p}");
+        // A header naming a used column twice is refused too.
+        let r = upload(app, &s.token, json!({"resource": "contacts"}), "c.csv", b"email,first_name,first_name\na@x.test,A,B\n", None).await;
+        let p = r.problem(422, "validation_failed");
+        assert!(p["errors"].as_array().unwrap().iter().any(|e| e["code"] == "duplicate_column"), "{p}");
+        // Excel: a trailing delimiter, padded headers, CRLF; the mapping may name padded headers.
+        let file = b" first_name ,email ,\r\nAda,ada@x.test,\r\nBob,bad,\r\nCy,cy@x.test,\r\n";
+        let done = import_file(app, &s.token, json!({"resource": "contacts", "mapping": {" first_name ": "first_name", "email ": "email"}}), "c.csv", file).await;
+        assert_eq!((done["created"].as_i64(), done["failed"].as_i64()), (Some(2), Some(1)), "{done}");
+        assert_eq!(done["mapping"], json!({"first_name": "first_name", "email": "email"}));
+        let rows = failures(&app.get(done["failures_url"].as_str().unwrap(), Some(&s.token)).await.text());
+        assert_eq!(rows[0][0], "3", "the spreadsheet's row: {rows:?}");
+        assert_eq!(rows[0][1], "email");
+        let done = import_file(app, &s.token, json!({"resource": "contacts"}), "c.csv", b"first_name,email,\r\nDee,dee@x.test,\r\n").await;
+        assert_eq!(done["created"], 1, "{done}");
     }
 }

@@ -3,7 +3,9 @@
 //! and SHA-256, the caller's `Idempotency-Key` (unique per caller, so one file uploaded twice
 //! with one key runs once), who asked with their role at the time, the state and the counters.
 //! The job commits each chunk of rows together with the counters, so `rows_done` always names
-//! the rows whose records are committed, also after a crash or a cancel.
+//! the rows whose records are committed, also after a crash or a cancel. `runner` fences the
+//! attempts: each attempt takes a new one, and a chunk commits only while it is still the
+//! attempt's, so an attempt that lost its lease cannot write beside the one that took over.
 //!
 //! `import_failures`: one row per refused field of a failed row (row number, field, code,
 //! reason), written in the chunk's transaction; the failed-rows CSV is read from it.
@@ -45,6 +47,7 @@ impl MigrationTrait for Migration {
                     .col(count("skipped"))
                     .col(count("failed"))
                     .col(ColumnDef::new("cancel_requested").boolean().not_null())
+                    .col(ColumnDef::new("runner").uuid().null())
                     .col(ColumnDef::new("error").text().null())
                     .col(ColumnDef::new("created_by").uuid().not_null())
                     .col(ColumnDef::new("api_key_id").uuid().null())

@@ -245,19 +245,35 @@ impl Loop {
                 let beat = settings.lease / 3;
                 let run = handler(ctx);
                 tokio::pin!(run);
-                let result = loop {
-                    tokio::select! {
-                        r = &mut run => break Some(r),
-                        _ = tokio::time::sleep(beat) => {
-                            let until = Utc::now() + settings.lease;
-                            match store::heartbeat(&db, job.id, &worker, until).await {
+                // The heartbeat runs in a task of its own: awaited beside the handler, a
+                // heartbeat waiting for SQLite's write lock would stop polling the handler
+                // that holds it (a standstill until the busy timeout).
+                let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
+                let heartbeat = {
+                    let (db, worker, id, lease) =
+                        (db.clone(), worker.clone(), job.id, settings.lease);
+                    AbortOnDrop(tokio::spawn(async move {
+                        loop {
+                            tokio::time::sleep(beat).await;
+                            let until = Utc::now() + lease;
+                            match store::heartbeat(&db, id, &worker, until).await {
                                 Ok(true) => {}
-                                Ok(false) => break None,
-                                Err(e) => tracing::warn!(job = %job.id, error = %e, "extending a job's lease failed"),
+                                Ok(false) => {
+                                    let _ = lost_tx.send(());
+                                    return;
+                                }
+                                Err(e) => {
+                                    tracing::warn!(job = %id, error = %e, "extending a job's lease failed")
+                                }
                             }
                         }
-                    }
+                    }))
                 };
+                let result = tokio::select! {
+                    r = &mut run => Some(r),
+                    Ok(()) = lost_rx => None,
+                };
+                drop(heartbeat);
                 match result {
                     None => {
                         tracing::warn!(job = %job.id, kind = %job.kind, "lost the lease of a running job; stopped it");
@@ -301,5 +317,15 @@ impl Loop {
                 }
             }
         }
+    }
+}
+
+/// Stops a task when dropped: a heartbeat ends with its attempt, also when the attempt itself
+/// is dropped (a runtime that stops without releasing, as a crash would).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -180,7 +180,7 @@ impl Fields {
                     _ => Kind::Text,
                 })
             } else {
-                Err(format!("`{key}` is not a custom field of this resource"))
+                Err("is not a custom field of this resource".to_owned())
             };
         }
         Err("is not a field of this resource".to_owned())
@@ -200,7 +200,15 @@ impl Fields {
                 col.replace('~', "~0").replace('/', "~1")
             )
         };
+        let mut taken: HashMap<&str, &str> = HashMap::new();
         for (col, target) in mapping {
+            if let Some(first) = taken.insert(target.as_str(), col.as_str()) {
+                errors.push(FieldError::new(
+                    pointer(col),
+                    "duplicate_target",
+                    format!("`{target}` is already the target of column `{first}`"),
+                ));
+            }
             if let Err(why) = self.target(target) {
                 errors.push(FieldError::new(
                     pointer(col),
@@ -216,9 +224,26 @@ impl Fields {
                 ));
             }
         }
+        // A column the import reads must be named once in the header.
+        let mut seen: HashMap<&str, ()> = HashMap::new();
+        for h in headers {
+            let used = if mapping.is_empty() {
+                !h.is_empty()
+            } else {
+                mapping.contains_key(h)
+            };
+            if used && seen.insert(h.as_str(), ()).is_some() {
+                errors.push(FieldError::new(
+                    "/file",
+                    "duplicate_column",
+                    format!("the header names column `{h}` more than once"),
+                ));
+            }
+        }
         if mapping.is_empty() {
-            // Columns are named by their field: those that are fields must be known ones.
-            for h in headers {
+            // Columns are named by their field: those that are fields must be known ones
+            // (a column without a name, such as a trailing delimiter's, is ignored).
+            for h in headers.iter().filter(|h| !h.is_empty()) {
                 if let Err(why) = self.target(h) {
                     errors.push(FieldError::new(
                         "/options/mapping",
@@ -314,6 +339,9 @@ pub fn build(
     let mut out = Built::default();
     for (col, cell) in cells {
         let target = if mapping.is_empty() {
+            if col.is_empty() {
+                continue;
+            }
             col.clone()
         } else {
             match mapping.get(&col) {

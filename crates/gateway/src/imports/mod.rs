@@ -261,12 +261,15 @@ pub fn register(registry: &mut crm_worker::Registry, dir: PathBuf) {
                     let _ = tokio::fs::remove_file(&path).await;
                     Ok(())
                 }
+                // Another attempt took the import over (this one lost its lease): it goes on.
+                Err(e) if imports::is_superseded(&e) => Ok(()),
                 Err(e) => {
                     tracing::warn!(import = %id, error = %e, "import attempt failed");
                     if job.attempt >= imports::ops::ATTEMPTS {
                         let _ = imports::finish_import(
                             &job.db,
                             id,
+                            None,
                             crm_integration::ImportState::Failed,
                             Some(e.detail.clone()),
                         )

@@ -53,6 +53,12 @@ pub enum Source {
         headers: Vec<String>,
         /// Set once the rest of the file cannot be read.
         done: bool,
+        /// The row last read, as a spreadsheet numbers it (the header is row 1).
+        row: i64,
+        /// The file (to look at its last record again).
+        path: std::path::PathBuf,
+        /// Its size.
+        len: u64,
     },
     /// NDJSON.
     Ndjson {
@@ -120,6 +126,9 @@ impl Source {
                     rdr: Box::new(rdr),
                     headers,
                     done: false,
+                    row: 1,
+                    path: path.to_owned(),
+                    len: std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX),
                 }
             }
             ImportFormat::Ndjson => Source::Ndjson { rdr: buf, line: 0 },
@@ -142,21 +151,34 @@ impl Source {
     /// The next row; `None` at the end of the file.
     pub fn next_row(&mut self) -> Option<RawRow> {
         match self {
-            Source::Csv { rdr, headers, done } => {
+            Source::Csv {
+                rdr,
+                headers,
+                done,
+                row,
+                path,
+                len,
+            } => {
                 if *done {
                     return None;
                 }
                 rdr.get_mut().since = 0;
                 let mut rec = csv::ByteRecord::new();
-                let start = rdr.position().line() as i64;
+                let start = *row + 1;
                 match rdr.read_byte_record(&mut rec) {
                     Ok(false) => None,
                     Ok(true) => {
-                        let no = rec.position().map_or(start, |p| p.line() as i64);
-                        Some(RawRow {
-                            no,
-                            cells: csv_cells(&rec, headers),
-                        })
+                        *row += 1;
+                        let at = rec.position().map(csv::Position::byte);
+                        let cells = match at {
+                            // The last record: a quote opened in it and never closed ran to the
+                            // end of the file, which the CSV reader takes as its close.
+                            Some(at) if rdr.position().byte() >= *len && open_quote(path, at) => {
+                                Err("a quote is left open".to_owned())
+                            }
+                            _ => csv_cells(&rec, headers),
+                        };
+                        Some(RawRow { no: *row, cells })
                     }
                     Err(e) => {
                         let reason = if rdr.get_ref().since > MAX_ROW_BYTES {
@@ -168,6 +190,7 @@ impl Source {
                             format!("the rest of the file cannot be read: {e}")
                         };
                         *done = true;
+                        *row = start;
                         Some(RawRow {
                             no: start,
                             cells: Err(reason),
@@ -245,6 +268,22 @@ impl Source {
             }
         }
     }
+}
+
+/// Whether the file's bytes from `at` on hold an odd number of quotes (a quote never closed).
+fn open_quote(path: &Path, at: u64) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut f) = File::open(path) else {
+        return false;
+    };
+    if f.seek(SeekFrom::Start(at)).is_err() {
+        return false;
+    }
+    let mut buf = Vec::new();
+    if f.take(MAX_ROW_BYTES + 1).read_to_end(&mut buf).is_err() {
+        return false;
+    }
+    buf.iter().filter(|b| **b == b'"').count() % 2 == 1
 }
 
 /// One line of at most [`MAX_ROW_BYTES`] and the lines it took (1); a longer line is read
@@ -379,9 +418,12 @@ mod tests {
         );
         assert_eq!(out[2].no, 4);
         assert!(out[2].cells.is_ok(), "a quoted newline is one field");
-        assert_eq!(out[3].no, 6);
+        assert_eq!(
+            out[3].no, 5,
+            "rows are numbered as a spreadsheet shows them"
+        );
         assert!(out[3].cells.as_ref().expect_err("utf8").contains("UTF-8"));
-        assert_eq!(out[4].no, 7);
+        assert_eq!(out[4].no, 6);
     }
 
     #[test]
@@ -394,6 +436,19 @@ mod tests {
         assert!(out[0].cells.is_ok());
         assert_eq!(out[1].no, 3);
         assert!(out[1].cells.is_err());
+    }
+
+    #[test]
+    fn crlf_rows_and_a_quote_open_at_the_very_end() {
+        let out = rows(b"a,b\r\nX,1\r\nY,2\r\nZ,\"3\r\n", ImportFormat::Csv);
+        let nos: Vec<i64> = out.iter().map(|r| r.no).collect();
+        assert_eq!(nos, vec![2, 3, 4]);
+        assert!(out[1].cells.is_ok());
+        assert!(out[2].cells.as_ref().expect_err("open").contains("quote"));
+        let out = rows(b"a,b\nX,\"1", ImportFormat::Csv);
+        assert!(out[0].cells.is_err(), "no closing quote and no newline");
+        let out = rows(b"a,b\nX,\"1\"", ImportFormat::Csv);
+        assert!(out[0].cells.is_ok());
     }
 
     #[test]

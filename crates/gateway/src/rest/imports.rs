@@ -217,6 +217,13 @@ async fn accept(
             super::extract::from_value(v)
                 .map_err(|e| ApiError(crm_core::batch::nest(e, "/options")))
         })?;
+    let mut options = options;
+    // Spreadsheet headers often carry spaces; the reader trims them, so the mapping is too.
+    options.mapping = options
+        .mapping
+        .into_iter()
+        .map(|(col, target)| (col.trim().to_owned(), target.trim().to_owned()))
+        .collect();
     let format = crate::imports::format_of(&options, got.file_name.as_deref());
     crate::imports::check(ctx, &options, format, path).await?;
     let upload = Upload {

@@ -14,5 +14,6 @@ pub mod ops;
 pub use dto::{ImportFormat, ImportJob, ImportOptions, ImportState, MatchOn, OnMatch};
 pub use ops::{
     Counts, Created, Failure, IMPORT_JOB, ImportRun, Upload, cancel_import, commit_chunk,
-    create_import, failures_page, finish_import, get_import, import_run, list_imports, set_total,
+    create_import, failures_page, finish_import, get_import, import_run, is_superseded,
+    list_imports, set_total, superseded,
 };

@@ -26,6 +26,7 @@ pub mod import {
         pub skipped: i64,
         pub failed: i64,
         pub cancel_requested: bool,
+        pub runner: Option<Uuid>,
         pub error: Option<String>,
         pub created_by: Uuid,
         pub api_key_id: Option<Uuid>,

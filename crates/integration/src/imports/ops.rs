@@ -171,6 +171,7 @@ pub async fn create_import(
         skipped: Set(0),
         failed: Set(0),
         cancel_requested: Set(false),
+        runner: Set(None),
         error: Set(None),
         created_by: Set(ctx.actor.user_id),
         api_key_id: Set(ctx.actor.api_key_id),
@@ -355,6 +356,8 @@ pub struct ImportRun {
     pub options: ImportOptions,
     /// Rows already committed (by an earlier, interrupted attempt): the job goes on after them.
     pub rows_done: i64,
+    /// This attempt's fence: chunks commit only while the import's `runner` is this.
+    pub runner: Uuid,
     /// The context the rows are written in.
     pub ctx: Ctx,
 }
@@ -369,18 +372,29 @@ pub async fn import_run(db: &DatabaseConnection, id: Uuid) -> Result<Option<Impo
     if state.ended() {
         return Ok(None);
     }
+    // This attempt takes the import over: an earlier one that is still running (it lost its
+    // lease) can commit nothing more.
+    let runner = crm_core::new_id();
+    let mut claim = import::Entity::update_many()
+        .col_expr(
+            import::Column::State,
+            Expr::value(ImportState::Running.as_str()),
+        )
+        .col_expr(import::Column::Runner, Expr::value(runner))
+        .filter(import::Column::Id.eq(id))
+        .filter(
+            import::Column::State
+                .is_in([ImportState::Queued.as_str(), ImportState::Running.as_str()]),
+        );
     if state == ImportState::Queued {
-        import::Entity::update_many()
-            .col_expr(
-                import::Column::State,
-                Expr::value(ImportState::Running.as_str()),
-            )
-            .col_expr(import::Column::StartedAt, Expr::value(Utc::now()))
-            .filter(import::Column::Id.eq(id))
-            .filter(import::Column::State.eq(ImportState::Queued.as_str()))
-            .exec(db)
-            .await?;
+        claim = claim.col_expr(import::Column::StartedAt, Expr::value(Utc::now()));
     }
+    if claim.exec(db).await?.rows_affected == 0 {
+        return Ok(None);
+    }
+    let Some(row) = import::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
     let actor = Actor {
         org_id: row.org_id,
         user_id: row.created_by,
@@ -396,6 +410,7 @@ pub async fn import_run(db: &DatabaseConnection, id: Uuid) -> Result<Option<Impo
         format: ImportFormat::parse(&row.format).unwrap_or_default(),
         options,
         rows_done: row.rows_done,
+        runner,
         ctx: Ctx::new(db.clone(), actor).with_origin(Origin { kind: "import", id }),
     }))
 }
@@ -445,11 +460,12 @@ pub struct Failure {
 pub async fn commit_chunk(
     tx: &impl ConnectionTrait,
     id: Uuid,
+    runner: Uuid,
     counts: Counts,
     failures: Vec<Failure>,
 ) -> Result<bool> {
     let add = |col: import::Column, n: i64| sea_orm::sea_query::ExprTrait::add(Expr::col(col), n);
-    import::Entity::update_many()
+    let done = import::Entity::update_many()
         .col_expr(
             import::Column::RowsDone,
             add(import::Column::RowsDone, counts.rows),
@@ -471,8 +487,12 @@ pub async fn commit_chunk(
             add(import::Column::Failed, counts.failed),
         )
         .filter(import::Column::Id.eq(id))
+        .filter(import::Column::Runner.eq(runner))
         .exec(tx)
         .await?;
+    if done.rows_affected == 0 {
+        return Err(superseded().into());
+    }
     if !failures.is_empty() {
         let rows = failures.into_iter().map(|f| failure::ActiveModel {
             id: Set(f.id),
@@ -493,19 +513,34 @@ pub async fn commit_chunk(
     Ok(cancel.unwrap_or(true))
 }
 
-/// Ends an import: `succeeded`, `cancelled`, or `failed` with why.
+/// The error of an attempt that another attempt took the import from: it stops and writes
+/// nothing more.
+pub fn superseded() -> Error {
+    Error::conflict("another attempt runs this import now")
+}
+
+/// Whether `err` is [`superseded`].
+pub fn is_superseded(err: &Error) -> bool {
+    err.code == crm_core::Code::Conflict && err.detail == superseded().detail
+}
+
+/// Ends an import: `succeeded`, `cancelled`, or `failed` with why; `runner` is the attempt
+/// ending it (`None`: whichever, for an import whose job has given up).
 pub async fn finish_import(
     db: &impl ConnectionTrait,
     id: Uuid,
+    runner: Option<Uuid>,
     state: ImportState,
     error: Option<String>,
 ) -> Result<()> {
-    import::Entity::update_many()
+    let mut q = import::Entity::update_many()
         .col_expr(import::Column::State, Expr::value(state.as_str()))
         .col_expr(import::Column::Error, Expr::value(error))
         .col_expr(import::Column::FinishedAt, Expr::value(Utc::now()))
-        .filter(import::Column::Id.eq(id))
-        .exec(db)
-        .await?;
+        .filter(import::Column::Id.eq(id));
+    if let Some(r) = runner {
+        q = q.filter(import::Column::Runner.eq(r));
+    }
+    q.exec(db).await?;
     Ok(())
 }
