@@ -40,6 +40,7 @@ DOCUMENTED_AT = {
     ("invalid_value", "/sort"): "sort keys are distinct (`name,-name` names one twice)",
     ("mismatch", "/currency"): "a document's currency is its price list's",
     ("mismatch", "/current_password"): "the current password is the caller's secret",
+    ("unreadable", "/file"): "an import's file is CSV, NDJSON or vCard text, not any bytes",
 }
 
 # Problem codes (without field errors) of rules that depend on earlier requests.

@@ -122,3 +122,15 @@ dual! {
         app.get("/errors/no_such_code", None).await.problem(404, "not_found");
     }
 }
+
+dual! {
+    async fn unknown_keys_with_slashes_and_tildes_are_pointed_at_once(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        for (key, pointer) in [("x/y", "/x~1y"), ("x~y", "/x~0y"), ("a~1", "/a~01")] {
+            let p = app.post("/api/v1/contacts", Some(&s.token), json!({"first_name": "X", key: 1})).await.problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["pointer"], pointer, "{p}");
+            let p = app.post("/api/v1/contacts/batch", Some(&s.token), json!({"items": [{"op": "create", "data": {"first_name": "X", key: 1}}]})).await;
+            assert_eq!(p.json()["results"][0]["error"]["errors"][0]["pointer"], format!("/data{pointer}"), "{}", p.text());
+        }
+    }
+}

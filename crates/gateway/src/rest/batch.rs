@@ -26,7 +26,8 @@ use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{
-    AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+    AdditionalProperties, AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder,
+    SchemaFormat, Type,
 };
 use utoipa::openapi::{ContentBuilder, RefOr, Required, Schema};
 use uuid::Uuid;
@@ -322,7 +323,8 @@ where
         )
         .required("op")
         .property("data", data)
-        .required("data");
+        .required("data")
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
     if R::UPDATE {
         item = item
             .property(
@@ -366,7 +368,8 @@ where
                 .min_items(Some(1))
                 .max_items(Some(batch::MAX_ITEMS)),
         )
-        .required("items");
+        .required("items")
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
     let result = ObjectBuilder::new()
         .description(Some("The outcome of one item"))
         .property(

@@ -20,7 +20,11 @@ pub struct EventListQuery {
     pub after: Option<String>,
     /// Comma-separated type patterns: exact names (`deal.updated`), prefixes (`contact.*`) or
     /// `*`; at most 20. Without it every type.
-    #[param(min_length = 1, example = "contact.*,deal.updated")]
+    #[param(
+        min_length = 1,
+        example = "contact.*,deal.updated",
+        pattern = r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)(,(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?))*$"
+    )]
     pub types: Option<String>,
     /// Events per page, 1 to 1000 (default 100).
     #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]

@@ -121,7 +121,7 @@ fn shape_error(pointer: String, message: &str) -> FieldError {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         // The path already ends at the unknown key.
         let field = quoted(rest).unwrap_or_default();
-        let suffix = format!("/{field}");
+        let suffix = format!("/{}", field.replace('~', "~0").replace('/', "~1"));
         let pointer = if pointer.ends_with(&suffix) {
             pointer
         } else {

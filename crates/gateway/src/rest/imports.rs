@@ -32,7 +32,7 @@ pub struct ImportUpload {
     options: ImportOptions,
     /// The file: CSV (UTF-8, with a header row), NDJSON or vCard.
     #[schema(value_type = String, format = Binary, max_length = 2147483648_usize,
-        example = "E-Mail;Vorname\nada@example.com;Ada\n")]
+        example = "E-Mail,Vorname,Ort\nada@example.com,Ada,London\n")]
     file: Vec<u8>,
 }
 

@@ -104,7 +104,14 @@ impl ExportState {
 pub struct NewExport {
     /// What to export: `contacts`, `companies`, `activities`, `deals`, `leads`, `products`,
     /// `orders`, `quotes` or `invoices` (the collection's path).
-    #[cfg_attr(feature = "openapi", schema(example = "contacts", max_length = 40))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "contacts",
+            max_length = 40,
+            pattern = "^(contacts|companies|activities|deals|leads|products|orders|quotes|invoices)$"
+        )
+    )]
     pub resource: String,
     /// The file's format (default `csv`).
     #[serde(default)]

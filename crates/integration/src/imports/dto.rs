@@ -129,7 +129,14 @@ names!(OnMatch {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportOptions {
     /// What the rows become: `contacts`, `companies`, `products`, `orders` or `activities`.
-    #[cfg_attr(feature = "openapi", schema(example = "contacts", max_length = 40))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "contacts",
+            max_length = 40,
+            pattern = "^(contacts|companies|products|orders|activities)$"
+        )
+    )]
     pub resource: String,
     /// The file's format; by default taken from the file name (`.csv`, `.ndjson`/`.jsonl`,
     /// `.vcf`), else CSV.

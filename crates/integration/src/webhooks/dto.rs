@@ -77,7 +77,12 @@ pub struct NewWebhook {
     /// public addresses only.
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "https://erp.example.com/crm-events", max_length = 2000)
+        schema(
+            example = "https://erp.example.com/crm-events",
+            min_length = 1,
+            max_length = 2000,
+            format = "uri"
+        )
     )]
     pub url: String,
     /// What the endpoint is for (at most 500 characters).
@@ -96,7 +101,10 @@ pub struct NewWebhook {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookPatch {
     /// A new URL (same rules as at creation).
-    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 2000, format = "uri")
+    )]
     pub url: Option<String>,
     /// A new description (an empty text removes it; at most 500 characters).
     #[cfg_attr(feature = "openapi", schema(max_length = 500))]
