@@ -12,6 +12,7 @@ pub mod ops;
 pub mod parse;
 pub mod parse_dto;
 mod validate;
+pub use validate::domain_key;
 
 pub use dto::*;
 pub use error::CustomersError;

@@ -93,6 +93,15 @@ pub fn country(value: Option<String>, pointer: &str, errors: &mut Errors) -> Opt
 }
 
 /// A web domain, from a bare domain or a URL: the lowercase host.
+/// A web domain as companies store it (lowercase, without scheme, `www.` or path), or `None`
+/// when it is not one: imports match rows on it.
+pub fn domain_key(raw: &str) -> Option<String> {
+    let mut errors = Errors::default();
+    let key = domain(Some(raw.to_owned()), "", &mut errors);
+    key.filter(|_| errors.0.is_empty())
+}
+
+/// Checks and normalises a web domain.
 pub fn domain(value: Option<String>, pointer: &str, errors: &mut Errors) -> Option<String> {
     let v = text(value, pointer, 255, errors)?.to_lowercase();
     let host = v

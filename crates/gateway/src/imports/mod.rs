@@ -53,12 +53,18 @@ pub fn file_path(dir: &Path, id: Uuid) -> PathBuf {
 
 /// The match rules of a resource.
 fn rules(resource: &str) -> Vec<MatchRule> {
-    let rule = |on, table, column, field, fold, extra| MatchRule {
+    fn same(s: &str) -> Option<String> {
+        Some(s.to_owned())
+    }
+    fn lower(s: &str) -> Option<String> {
+        Some(s.to_lowercase())
+    }
+    let rule = |on, table, column, field, key, extra| MatchRule {
         on,
         table,
         column,
         field,
-        fold,
+        key,
         extra,
     };
     let external = |table, extra| {
@@ -67,18 +73,33 @@ fn rules(resource: &str) -> Vec<MatchRule> {
             table,
             "external_id",
             "external_id",
-            false,
+            same as fn(&str) -> Option<String>,
             extra,
         )
     };
     match resource {
-        "contacts" => vec![rule(MatchOn::Email, "contacts", "email", "email", true, "")],
+        "contacts" => vec![rule(
+            MatchOn::Email,
+            "contacts",
+            "lower(email)",
+            "email",
+            lower,
+            "",
+        )],
+        // Domains are stored normalised (lowercase, no scheme, `www.` or path).
         "companies" => vec![
-            rule(MatchOn::Domain, "companies", "domain", "domain", true, ""),
+            rule(
+                MatchOn::Domain,
+                "companies",
+                "domain",
+                "domain",
+                crm_customers::domain_key,
+                "",
+            ),
             external("companies", ""),
         ],
         "products" => vec![
-            rule(MatchOn::Sku, "products", "sku", "sku", false, ""),
+            rule(MatchOn::Sku, "products", "sku", "sku", same, ""),
             external("products", ""),
         ],
         "orders" => vec![external("sales_documents", "AND doc_type = 'order'")],
