@@ -15,6 +15,32 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+/// The columns a history row is written with.
+const HISTORY_COLUMNS: [&str; 9] = [
+    "id",
+    "org_id",
+    "record_type",
+    "record_id",
+    "action",
+    "actor_user_id",
+    "actor_api_key_id",
+    "changes",
+    "at",
+];
+
+/// The columns an outbox row is written with (SQLite adds `seq`).
+const OUTBOX_COLUMNS: [&str; 9] = [
+    "id",
+    "org_id",
+    "topic",
+    "record_type",
+    "record_id",
+    "actor_user_id",
+    "actor_api_key_id",
+    "payload",
+    "created_at",
+];
+
 /// Fields that change on every write and say nothing to a reader of the history.
 const IGNORED: &[&str] = &["version", "updated_at", "search_text", "created_at"];
 
@@ -142,20 +168,7 @@ pub async fn append(
     }
     let history = Query::insert()
         .into_table(Alias::new("record_history"))
-        .columns(
-            [
-                "id",
-                "org_id",
-                "record_type",
-                "record_id",
-                "action",
-                "actor_user_id",
-                "actor_api_key_id",
-                "changes",
-                "at",
-            ]
-            .map(Alias::new),
-        )
+        .columns(HISTORY_COLUMNS.map(Alias::new))
         .values([
             new_id().into(),
             ctx.org_id().into(),
@@ -172,21 +185,7 @@ pub async fn append(
     db.execute(&history).await?;
     let outbox = Query::insert()
         .into_table(Alias::new("outbox_events"))
-        .columns(
-            [
-                "id",
-                "org_id",
-                "topic",
-                "record_type",
-                "record_id",
-                "actor_user_id",
-                "actor_api_key_id",
-                "payload",
-                "created_at",
-                "seq",
-            ]
-            .map(Alias::new),
-        )
+        .columns(OUTBOX_COLUMNS.into_iter().chain(["seq"]).map(Alias::new))
         .values([
             new_id().into(),
             ctx.org_id().into(),
@@ -226,32 +225,9 @@ pub async fn record_created_many(
     let origin = ctx.origin.map(|o| json!({ "type": o.kind, "id": o.id }));
     let mut history = Query::insert()
         .into_table(Alias::new("record_history"))
-        .columns(
-            [
-                "id",
-                "org_id",
-                "record_type",
-                "record_id",
-                "action",
-                "actor_user_id",
-                "actor_api_key_id",
-                "changes",
-                "at",
-            ]
-            .map(Alias::new),
-        )
+        .columns(HISTORY_COLUMNS.map(Alias::new))
         .to_owned();
-    let mut columns = vec![
-        "id",
-        "org_id",
-        "topic",
-        "record_type",
-        "record_id",
-        "actor_user_id",
-        "actor_api_key_id",
-        "payload",
-        "created_at",
-    ];
+    let mut columns = OUTBOX_COLUMNS.to_vec();
     let sqlite = backend != DbBackend::Postgres;
     let mut seq: i64 = 0;
     if sqlite {

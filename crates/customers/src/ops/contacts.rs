@@ -71,7 +71,7 @@ pub(super) async fn company_name(
         .map(|c| c.name))
 }
 
-pub(super) fn text_of(
+fn text_of(
     first: Option<&str>,
     last: Option<&str>,
     email: Option<&str>,
@@ -166,7 +166,7 @@ pub(super) async fn check_company(
 }
 
 /// Validates a whole contact and returns it normalised.
-pub(super) fn validated(
+fn validated(
     mut c: Contact,
     custom_defs: &[(validate::Def, bool)],
     custom_patch: Option<Value>,
@@ -199,6 +199,13 @@ async fn write_row(
     row: &mut contact::ActiveModel,
     c: &Contact,
 ) -> Result<()> {
+    let company = company_name(db, c.company_id).await?;
+    fill_row(row, c, company.as_deref());
+    Ok(())
+}
+
+/// Sets a row's columns from a contact; `company` is its company's name (search text).
+pub(super) fn fill_row(row: &mut contact::ActiveModel, c: &Contact, company: Option<&str>) {
     row.first_name = Set(c.first_name.clone());
     row.last_name = Set(c.last_name.clone());
     row.email = Set(c.email.clone());
@@ -216,15 +223,66 @@ async fn write_row(
     row.consent = Set(c.consent.clone());
     row.tags = Set(json!(c.tags));
     row.custom = Set(c.custom.clone());
-    let company = company_name(db, c.company_id).await?;
     row.search_text = Set(text_of(
         c.first_name.as_deref(),
         c.last_name.as_deref(),
         c.email.as_deref(),
         c.phone.as_deref(),
-        company.as_deref(),
+        company,
     ));
-    Ok(())
+}
+
+/// A new contact from its body, owned by `owner_id`, validated whole (what is wrong goes to
+/// `errors`).
+pub(super) fn new_validated(
+    input: NewContact,
+    owner_id: Option<Uuid>,
+    now: chrono::DateTime<Utc>,
+    custom_defs: &[(validate::Def, bool)],
+    errors: &mut Errors,
+) -> Contact {
+    let draft = Contact {
+        id: new_id(),
+        first_name: input.first_name,
+        last_name: input.last_name,
+        email: input.email,
+        phone: input.phone,
+        title: input.title,
+        company_id: input.company_id,
+        address: input.address.unwrap_or_default(),
+        owner_id,
+        lifecycle_stage: input.lifecycle_stage,
+        source_channel: input.source_channel,
+        consent: Value::Object(Default::default()),
+        tags: input.tags.unwrap_or_default(),
+        custom: Value::Object(Default::default()),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    validated(
+        draft,
+        custom_defs,
+        input.custom,
+        input.consent,
+        true,
+        errors,
+    )
+}
+
+/// A new row for contact `c` of the caller's organization.
+pub(super) fn new_row(ctx: &Ctx, c: &Contact) -> contact::ActiveModel {
+    contact::ActiveModel {
+        id: Set(c.id),
+        org_id: Set(ctx.org_id()),
+        version: Set(1),
+        created_at: Set(c.created_at),
+        updated_at: Set(c.updated_at),
+        deleted_at: Set(None),
+        merged_into: Set(None),
+        ..Default::default()
+    }
 }
 
 fn custom_patch_of(patch: Patch<Value>, current: &Value) -> Option<Value> {
@@ -267,46 +325,10 @@ pub async fn create_contact_in(
     )
     .await?;
     check_company(tx, ctx, input.company_id, &mut errors).await?;
-    let draft = Contact {
-        id: new_id(),
-        first_name: input.first_name,
-        last_name: input.last_name,
-        email: input.email,
-        phone: input.phone,
-        title: input.title,
-        company_id: input.company_id,
-        address: input.address.unwrap_or_default(),
-        owner_id,
-        lifecycle_stage: input.lifecycle_stage,
-        source_channel: input.source_channel,
-        consent: Value::Object(Default::default()),
-        tags: input.tags.unwrap_or_default(),
-        custom: Value::Object(Default::default()),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        deleted_at: None,
-    };
-    let c = validated(
-        draft,
-        &custom_defs,
-        input.custom,
-        input.consent,
-        true,
-        &mut errors,
-    );
+    let c = new_validated(input, owner_id, now, &custom_defs, &mut errors);
     errors.finish()?;
     check_unique(tx, "contacts", ctx.org_id(), c.id, &custom_defs, &c.custom).await?;
-    let mut row = contact::ActiveModel {
-        id: Set(c.id),
-        org_id: Set(ctx.org_id()),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        deleted_at: Set(None),
-        merged_into: Set(None),
-        ..Default::default()
-    };
+    let mut row = new_row(ctx, &c);
     write_row(tx, &mut row, &c).await?;
     let saved = to_dto(row.insert(tx).await?);
     audit::record(

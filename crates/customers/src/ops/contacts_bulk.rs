@@ -7,15 +7,17 @@
 //! (each needs its own uniqueness check against the rows before it).
 
 use super::common::{OwnerBefore, defs, owner};
-use super::contacts::{TYPE, check_company, company_name, create_contact_in, text_of, validated};
+use super::contacts::{
+    TYPE, check_company, company_name, create_contact_in, fill_row, new_row, new_validated,
+};
 use crate::dto::{Contact, NewContact, RecordType};
 use crate::error::Result;
 use crate::model::contact;
 use crate::validate::Errors;
 use chrono::Utc;
-use crm_core::{Action, Ctx, audit, new_id};
-use sea_orm::{DatabaseTransaction, EntityTrait, Set, TransactionTrait};
-use serde_json::{Value, json};
+use crm_core::{Action, Ctx, audit};
+use sea_orm::{DatabaseTransaction, EntityTrait, TransactionTrait};
+use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -78,34 +80,7 @@ pub async fn create_contacts_in(
                 errors.0.extend(e.iter().cloned());
             }
         }
-        let draft = Contact {
-            id: new_id(),
-            first_name: input.first_name,
-            last_name: input.last_name,
-            email: input.email,
-            phone: input.phone,
-            title: input.title,
-            company_id: input.company_id,
-            address: input.address.unwrap_or_default(),
-            owner_id,
-            lifecycle_stage: input.lifecycle_stage,
-            source_channel: input.source_channel,
-            consent: Value::Object(Default::default()),
-            tags: input.tags.unwrap_or_default(),
-            custom: Value::Object(Default::default()),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        };
-        let c = validated(
-            draft,
-            &custom_defs,
-            input.custom,
-            input.consent,
-            true,
-            &mut errors,
-        );
+        let c = new_validated(input, owner_id, now, &custom_defs, &mut errors);
         out.push(errors.finish().map(|()| c).map_err(Into::into));
     }
     let rows: Vec<contact::ActiveModel> = out
@@ -116,39 +91,9 @@ pub async fn create_contacts_in(
                 .company_id
                 .and_then(|id| companies.get(&id))
                 .and_then(|(_, n)| n.clone());
-            contact::ActiveModel {
-                id: Set(c.id),
-                org_id: Set(ctx.org_id()),
-                first_name: Set(c.first_name.clone()),
-                last_name: Set(c.last_name.clone()),
-                email: Set(c.email.clone()),
-                phone: Set(c.phone.clone()),
-                title: Set(c.title.clone()),
-                company_id: Set(c.company_id),
-                street: Set(c.address.street.clone()),
-                city: Set(c.address.city.clone()),
-                region: Set(c.address.region.clone()),
-                postal_code: Set(c.address.postal_code.clone()),
-                country: Set(c.address.country.clone()),
-                owner_id: Set(c.owner_id),
-                lifecycle_stage: Set(c.lifecycle_stage.map(|s| s.as_str().to_owned())),
-                source_channel: Set(c.source_channel.map(|s| s.as_str().to_owned())),
-                consent: Set(c.consent.clone()),
-                tags: Set(json!(c.tags)),
-                custom: Set(c.custom.clone()),
-                search_text: Set(text_of(
-                    c.first_name.as_deref(),
-                    c.last_name.as_deref(),
-                    c.email.as_deref(),
-                    c.phone.as_deref(),
-                    company.as_deref(),
-                )),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-                deleted_at: Set(None),
-                merged_into: Set(None),
-            }
+            let mut row = new_row(ctx, c);
+            fill_row(&mut row, c, company.as_deref());
+            row
         })
         .collect();
     if rows.is_empty() {

@@ -345,13 +345,8 @@ fn failures_of(no: i64, err: &Error, columns: Option<&HashMap<String, String>>) 
         .collect()
 }
 
-/// A create waiting to be written: its row, its key, its columns and its body.
-type Waiting<R> = (
-    i64,
-    Option<String>,
-    HashMap<String, String>,
-    <R as Create>::New,
-);
+/// A create waiting to be written: its item (in the chunk), its key and its body.
+type Waiting<R> = (usize, Option<String>, <R as Create>::New);
 
 /// A chunk being written: its counts and failures, the keys its records took, and the creates
 /// waiting to be written together.
@@ -381,6 +376,7 @@ impl<R: BatchWrite> Chunk<R> {
         &mut self,
         conn: &DatabaseTransaction,
         ctx: &crm_core::Ctx,
+        items: &[Item],
     ) -> Result<(), Error> {
         if self.pending.is_empty() {
             return Ok(());
@@ -389,12 +385,12 @@ impl<R: BatchWrite> Chunk<R> {
         self.pending_keys.clear();
         let mut meta = Vec::with_capacity(pending.len());
         let mut inputs = Vec::with_capacity(pending.len());
-        for (no, key, columns, input) in pending {
-            meta.push((no, key, columns));
+        for (index, key, input) in pending {
+            meta.push((index, key));
             inputs.push(input);
         }
         let results = R::create_many_in(conn, ctx, inputs).await?;
-        for ((no, key, columns), result) in meta.into_iter().zip(results) {
+        for ((index, key), result) in meta.into_iter().zip(results) {
             match result {
                 Ok(record) => {
                     self.counts.created += 1;
@@ -405,7 +401,10 @@ impl<R: BatchWrite> Chunk<R> {
                 Err(e) if e.code == crm_core::Code::Internal => return Err(e),
                 Err(e) => {
                     self.counts.failed += 1;
-                    self.failures.extend(failures_of(no, &e, Some(&columns)));
+                    let item = items.get(index);
+                    let columns = item.and_then(|i| i.built.as_ref().ok()).map(|b| &b.columns);
+                    let no = item.map_or(0, |i| i.no);
+                    self.failures.extend(failures_of(no, &e, columns));
                 }
             }
         }
@@ -530,7 +529,7 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
         let mut st = Chunk::<R>::default();
         let work = async {
             let conn = dry.as_ref().unwrap_or(&tx);
-            for item in &items {
+            for (index, item) in items.iter().enumerate() {
                 st.counts.rows += item.rows;
                 let b = match &item.built {
                     Ok(b) => b,
@@ -552,7 +551,7 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
                     .as_ref()
                     .is_some_and(|k| st.pending_keys.contains_key(k))
                 {
-                    st.flush(conn, &run.ctx).await?;
+                    st.flush(conn, &run.ctx, &items).await?;
                 }
                 let matched = key.as_ref().and_then(|k| {
                     seen.get(k)
@@ -588,12 +587,12 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
                         if let Some(k) = &key {
                             st.pending_keys.insert(k.clone(), ());
                         }
-                        st.pending.push((item.no, key, b.columns.clone(), input));
+                        st.pending.push((index, key, input));
                         continue;
                     }
                     Plan1::Write(op) => op,
                 };
-                st.flush(conn, &run.ctx).await?;
+                st.flush(conn, &run.ctx, &items).await?;
                 match batch::run_one::<R>(conn, &run.ctx, op).await {
                     Ok(w) => {
                         if w.created {
@@ -613,7 +612,7 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
                     }
                 }
             }
-            st.flush(conn, &run.ctx).await
+            st.flush(conn, &run.ctx, &items).await
         };
         batch::memo_scope(work).await?;
         let Chunk {
