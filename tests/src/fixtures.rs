@@ -323,5 +323,24 @@ async fn import_fixture(app: &TestApp, admin: &Session) -> String {
         )
         .await;
     assert_eq!(res.status, 202, "fixture import: {}", res.text());
-    id_of(&res.json())
+    let id = id_of(&res.json());
+    // Its contact is written by a job: wait for it, so that walks counting rows see none appear
+    // behind their requests.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let i = app
+            .get(&format!("/api/v1/imports/{id}"), Some(&admin.token))
+            .await;
+        let state = i.json()["state"].as_str().unwrap_or("").to_owned();
+        if state != "queued" && state != "running" {
+            assert_eq!(state, "succeeded", "fixture import: {}", i.text());
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fixture import did not end"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    id
 }
