@@ -79,6 +79,7 @@ impl UsageFlusher {
             state.auth.key_usage.clone(),
             std::time::Duration::from_secs(state.config.api_key_usage_flush_secs),
             stop.clone(),
+            state.config.db_max_connections,
         ));
         Self {
             stop,

@@ -104,14 +104,16 @@ async fn write(db: &DatabaseConnection, uses: &[(Uuid, DateTime<Utc>)]) -> Resul
     Ok(())
 }
 
-/// Flushes `usage` to `db` every `interval` until `stop` is notified, then once more. Run it
-/// (spawned) beside each server.
+/// Flushes `usage` to `db` every `interval` until `stop` is notified, then once more (tried up
+/// to `pool_size + 1` times, see below). Run it (spawned) beside each server.
 pub async fn run(
     db: DatabaseConnection,
     usage: Arc<KeyUsage>,
     interval: Duration,
     stop: Arc<Notify>,
+    pool_size: u32,
 ) {
+    let stop_attempts = pool_size.saturating_add(1);
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
@@ -120,12 +122,28 @@ pub async fn run(
             _ = ticks.tick() => false,
             () = stop.notified() => true,
         };
-        if let Err(e) = usage.flush(&db).await {
-            tracing::warn!(error = %e, "cannot write the last use of API keys; retrying later");
+        if !stopping {
+            if let Err(e) = usage.flush(&db).await {
+                tracing::warn!(error = %e, "cannot write the last use of API keys; retrying later");
+            }
+            continue;
         }
-        if stopping {
-            return;
+        // On stopping, the HTTP workers' runtimes have ended, and the pooled connections they
+        // opened died with them (their sockets belonged to those runtimes). Each failed try
+        // makes the pool discard the dead connection it handed out, so trying again reaches a
+        // live one (or opens a new one) within a pool's worth of tries.
+        for attempt in 1..=stop_attempts {
+            match usage.flush(&db).await {
+                Ok(_) => return,
+                Err(e) if attempt == stop_attempts => {
+                    tracing::warn!(error = %e, "cannot write the last use of API keys on stopping");
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, attempt, "last use of API keys: trying again")
+                }
+            }
         }
+        return;
     }
 }
 
