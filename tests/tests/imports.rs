@@ -420,4 +420,65 @@ dual! {
         let done = import_file(app, &s.token, json!({"resource": "contacts"}), "c.csv", b"first_name,email,\r\nDee,dee@x.test,\r\n").await;
         assert_eq!(done["created"], 1, "{done}");
     }
+
+    #[config(|c| c.job_poll_interval_ms = 50)]
+    async fn an_imported_contact_is_stored_as_the_single_create_stores_it(app: &TestApp) {
+        // Imported contacts are written set-based (on PostgreSQL as one JSON parameter per
+        // table): every field, the history and the event must equal the single create's.
+        let s = app.signup("Acme", "admin@acme.test").await;
+        app.post("/api/v1/custom-fields", Some(&s.token), json!({"record_type": "contact", "key": "tier", "label": "Tier", "field_type": "select", "options": ["gold", "silver"]})).await.ok(201);
+        let body = |email: &str| json!({
+            "first_name": "Zoë", "last_name": "O'Brien \"Q\"", "email": email, "phone": "+49 30 1234567",
+            "title": "CTO", "lifecycle_stage": "customer", "source_channel": "website",
+            "address": {"street": "Unter den Linden 1", "city": "Berlin", "postal_code": "10117", "country": "DE"},
+            "tags": ["vip", "ärger"], "custom": {"tier": "gold"},
+            "consent": {"email": true, "phone": false}
+        });
+        let single = app.post("/api/v1/contacts", Some(&s.token), body("one@x.test")).await.ok(201);
+        let line = format!("{}\n", body("two@x.test"));
+        let done = import_file(app, &s.token, json!({"resource": "contacts"}), "c.ndjson", line.as_bytes()).await;
+        assert_eq!(done["created"], 1, "{done}");
+        let all = contacts(app, &s.token).await;
+        let imported = all.iter().find(|c| c["email"] == "two@x.test").expect("imported");
+        let same = |v: &Value| {
+            let mut v = v.clone();
+            for k in ["id", "email", "created_at", "updated_at"] {
+                v.as_object_mut().unwrap().remove(k);
+            }
+            v
+        };
+        assert_eq!(same(imported), same(&single));
+        let read = app.get(&format!("/api/v1/contacts/{}", imported["id"].as_str().unwrap()), Some(&s.token)).await.ok(200);
+        assert_eq!(same(&read), same(&single));
+        assert_eq!(read["created_at"], read["updated_at"]);
+        let found = app.get("/api/v1/contacts?q=brien", Some(&s.token)).await.ok(200);
+        assert_eq!(found["data"].as_array().unwrap().len(), 2, "searchable: {found}");
+
+        // The history entry and the event hold what the single create's hold.
+        let mut created = Vec::new();
+        for id in [&imported["id"], &single["id"]] {
+            let h = app.get(&format!("/api/v1/contacts/{}/history", id.as_str().unwrap()), Some(&s.token)).await.ok(200);
+            let entry = h["data"][0].clone();
+            assert_eq!(entry["action"], "created", "{h}");
+            let mut changes = entry["changes"].clone();
+            changes.as_object_mut().unwrap().remove("email");
+            changes.as_object_mut().unwrap().remove("id");
+            created.push(changes);
+        }
+        assert_eq!(created[0], created[1]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let events = loop {
+            let e = app.get("/api/v1/events?types=contact.created&limit=10", Some(&s.token)).await.ok(200);
+            if e["data"].as_array().unwrap().len() >= 2 || std::time::Instant::now() > deadline {
+                break e;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        let events = events["data"].as_array().unwrap();
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(same(&events[1]["after"]), same(&events[0]["after"]));
+        assert_eq!(events[1]["after"]["id"], imported["id"]);
+        assert_eq!(events[1]["actor"], events[0]["actor"]);
+        assert_eq!(events[1]["origin"]["type"], "import");
+    }
 }

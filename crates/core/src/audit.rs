@@ -223,6 +223,10 @@ pub async fn record_created_many(
     let now = Utc::now();
     let topic = format!("{record_type}.created");
     let origin = ctx.origin.map(|o| json!({ "type": o.kind, "id": o.id }));
+    if backend == DbBackend::Postgres {
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        return created_many_pg(db, ctx, record_type, records, &topic, origin, now).await;
+    }
     let mut history = Query::insert()
         .into_table(Alias::new("record_history"))
         .columns(HISTORY_COLUMNS.map(Alias::new))
@@ -285,6 +289,86 @@ pub async fn record_created_many(
     }
     db.execute(&history).await?;
     db.execute(&outbox).await?;
+    Ok(())
+}
+
+/// A history row as [`crate::bulk::insert_json_rows`] reads it (keys are [`HISTORY_COLUMNS`]).
+#[derive(Serialize)]
+struct HistoryRow<'a> {
+    id: Uuid,
+    org_id: Uuid,
+    record_type: &'a str,
+    record_id: Uuid,
+    action: &'a str,
+    actor_user_id: Uuid,
+    actor_api_key_id: Option<Uuid>,
+    changes: Value,
+    at: DateTime<Utc>,
+}
+
+/// An outbox row as [`crate::bulk::insert_json_rows`] reads it (keys are [`OUTBOX_COLUMNS`]).
+#[derive(Serialize)]
+struct OutboxRow<'a> {
+    id: Uuid,
+    org_id: Uuid,
+    topic: &'a str,
+    record_type: &'a str,
+    record_id: Uuid,
+    actor_user_id: Uuid,
+    actor_api_key_id: Option<Uuid>,
+    payload: Value,
+    created_at: DateTime<Utc>,
+}
+
+/// [`record_created_many`] on PostgreSQL: the rows as one JSON array each
+/// ([`crate::bulk::insert_json_rows`]); the outbox's `txid` is its column default.
+async fn created_many_pg(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    record_type: &str,
+    records: &[(Uuid, Value)],
+    topic: &str,
+    origin: Option<Value>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (org_id, actor_user_id, actor_api_key_id) =
+        (ctx.org_id(), ctx.actor.user_id, ctx.actor.api_key_id);
+    let mut history = Vec::with_capacity(records.len());
+    let mut outbox = Vec::with_capacity(records.len());
+    for (id, after) in records {
+        history.push(HistoryRow {
+            id: new_id(),
+            org_id,
+            record_type,
+            record_id: *id,
+            action: "created",
+            actor_user_id,
+            actor_api_key_id,
+            changes: diff(None, Some(after)),
+            at: now,
+        });
+        let mut payload = Map::with_capacity(3);
+        payload.insert("before".to_owned(), Value::Null);
+        payload.insert("after".to_owned(), after.clone());
+        if let Some(o) = &origin {
+            payload.insert("origin".to_owned(), o.clone());
+        }
+        outbox.push(OutboxRow {
+            id: new_id(),
+            org_id,
+            topic,
+            record_type,
+            record_id: *id,
+            actor_user_id,
+            actor_api_key_id,
+            payload: Value::Object(payload),
+            created_at: now,
+        });
+    }
+    let history = serde_json::to_string(&history).map_err(crate::Error::internal)?;
+    let outbox = serde_json::to_string(&outbox).map_err(crate::Error::internal)?;
+    crate::bulk::insert_json_rows(db, "record_history", &HISTORY_COLUMNS, history).await?;
+    crate::bulk::insert_json_rows(db, "outbox_events", &OUTBOX_COLUMNS, outbox).await?;
     Ok(())
 }
 

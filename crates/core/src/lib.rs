@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod batch;
+pub mod bulk;
 pub mod ctx;
 pub mod cursor;
 pub mod db;

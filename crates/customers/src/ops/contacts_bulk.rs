@@ -1,7 +1,8 @@
 //! Contacts created many at a time (imports): every input is checked by the same rules as
 //! [`create_contact_in`] (owner, company, the whole-contact validation, custom fields), and
 //! those that pass are written set-based: one insert for the rows, one for their history and
-//! one for their events. The result is the same rows the single create writes.
+//! one for their events ([`crm_core::bulk`]: on PostgreSQL each binds one JSON parameter).
+//! The result is the same rows the single create writes.
 //!
 //! Organizations with a unique custom field on contacts take the single create per input
 //! (each needs its own uniqueness check against the rows before it).
@@ -14,9 +15,9 @@ use crate::dto::{Contact, NewContact, RecordType};
 use crate::error::Result;
 use crate::model::contact;
 use crate::validate::Errors;
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use crm_core::{Action, Ctx, audit};
-use sea_orm::{DatabaseTransaction, EntityTrait, TransactionTrait};
+use sea_orm::{DatabaseTransaction, TransactionTrait, TryIntoModel};
 use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -44,7 +45,8 @@ pub async fn create_contacts_in(
         }
         return Ok(out);
     }
-    let now = Utc::now();
+    // Microseconds, as the database keeps them.
+    let now = Utc::now().trunc_subsecs(6);
     // Companies are looked up once each: whether they are live, and their name (search).
     let mut companies: HashMap<Uuid, (Vec<crm_core::FieldError>, Option<String>)> = HashMap::new();
     let mut out: Vec<Result<Contact>> = Vec::with_capacity(inputs.len());
@@ -104,7 +106,11 @@ pub async fn create_contacts_in(
         .filter_map(|r| r.as_ref().ok())
         .map(|c| (c.id, serde_json::to_value(c).unwrap_or(Value::Null)))
         .collect();
-    contact::Entity::insert_many(rows).exec(tx).await?;
+    let models = rows
+        .into_iter()
+        .map(TryIntoModel::try_into_model)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    crm_core::bulk::insert_models::<contact::Entity>(tx, models).await?;
     audit::record_created_many(tx, ctx, TYPE, &audit_rows).await?;
     Ok(out)
 }

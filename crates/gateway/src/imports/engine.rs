@@ -475,31 +475,31 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
         .unwrap_or_else(|| imports::ops::DEFAULT_SOURCE.to_owned());
     // Keys written by earlier rows of this import: later rows match them too.
     let mut seen: HashMap<String, Uuid> = HashMap::new();
-    let mut pending: Option<RawRow> = None;
     let org = run.ctx.org_id();
     let sqlite = db.get_database_backend() == DbBackend::Sqlite;
-    loop {
-        let (items, ended, src, pend) = {
-            let (mut src, mut pend) = (source, pending);
-            let run2 = run.clone();
-            let plan_fields = plan.fields.clone();
-            let (rule, lines) = (plan.rule, plan.lines);
-            tokio::task::spawn_blocking(move || {
-                let p = Plan {
-                    fields: plan_fields,
-                    rule,
-                    lines,
-                };
-                let (items, ended) = read_chunk(&mut src, &mut pend, &run2, &p, csv);
-                (items, ended, src, pend)
-            })
-            .await
-            .map_err(|e| Error::internal(format!("reading the file: {e}")))?
+    // The next chunk is read and mapped (on a blocking thread) while this one is written.
+    let read = |mut src: Source, mut pend: Option<RawRow>| {
+        let run2 = run.clone();
+        let p = Plan {
+            fields: plan.fields.clone(),
+            rule: plan.rule,
+            lines: plan.lines,
         };
-        source = src;
-        pending = pend;
+        tokio::task::spawn_blocking(move || {
+            let (items, ended) = read_chunk(&mut src, &mut pend, &run2, &p, csv);
+            (items, ended, src, pend)
+        })
+    };
+    let mut next = Some(read(source, None));
+    while let Some(reading) = next.take() {
+        let (items, ended, src, pend) = reading
+            .await
+            .map_err(|e| Error::internal(format!("reading the file: {e}")))?;
         if items.is_empty() {
             break;
+        }
+        if !ended {
+            next = Some(read(src, pend));
         }
         // The chunk's keys, looked up at once.
         let mut keys: Vec<String> = Vec::new();
@@ -639,9 +639,6 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
             imports::finish_import(&db, run.id, Some(run.runner), ImportState::Cancelled, None)
                 .await?;
             return Ok(());
-        }
-        if ended {
-            break;
         }
     }
     imports::finish_import(&db, run.id, Some(run.runner), ImportState::Succeeded, None).await?;
