@@ -7,6 +7,7 @@ mod export;
 mod feed;
 mod import;
 mod reads;
+mod webhooks;
 mod writes;
 
 use crate::generate::{Dataset, Scale, existing, generate};
@@ -287,7 +288,10 @@ pub async fn run_all(
         rows.push(export::s9(&env, &server, &url).await?);
     }
     if wants("S11") {
-        rows.push(feed::s11(&env).await?);
+        rows.push(webhooks::s11(&env).await?);
+    }
+    if wants("S12") {
+        rows.push(feed::s12(&env).await?);
     }
     if wants("S10") {
         rows.push(writes::s10(&env, &server).await?);

@@ -1,4 +1,4 @@
-//! S11: the change feed under write load. Writers append events (an activity per request, in
+//! S12: the change feed under write load. Writers append events (an activity per request, in
 //! the second organization) for the run's duration while one reader follows
 //! `GET /api/v1/events?wait=` from the position before the run; each event's lag is the time
 //! from its `occurred_at` to the moment the reader received it. Target: the reader keeps up
@@ -12,8 +12,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-/// S11.
-pub(crate) async fn s11(env: &Env) -> Result<Row, String> {
+/// S12.
+pub(crate) async fn s12(env: &Env) -> Result<Row, String> {
     let reader = env.writer.clone();
     // Where the feed ends before the run.
     let mut cursor = reader.get("/api/v1/events?limit=1000").await?;
@@ -118,7 +118,7 @@ pub(crate) async fn s11(env: &Env) -> Result<Row, String> {
     }
     let met = max < Duration::from_secs(1) && writes.throughput >= 1000.0;
     Ok(Row {
-        name: "S11 change feed: events appended/s, one reader following",
+        name: "S12 change feed: events appended/s, one reader following",
         api,
         pgbench: None,
         driver: Stats::default(),

@@ -72,18 +72,19 @@ impl Column {
 
     /// The cell of `record`: text as it is, numbers and booleans as JSON writes them, lists and
     /// objects as JSON text, nothing for null or absent.
-    pub fn cell(&self, record: &Value) -> String {
+    pub fn cell<'a>(&self, record: &'a Value) -> std::borrow::Cow<'a, str> {
+        use std::borrow::Cow;
         let mut v = record;
         for key in &self.0 {
             match v.get(key) {
                 Some(next) => v = next,
-                None => return String::new(),
+                None => return Cow::Borrowed(""),
             }
         }
         match v {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
+            Value::Null => Cow::Borrowed(""),
+            Value::String(s) => Cow::Borrowed(s),
+            other => Cow::Owned(other.to_string()),
         }
     }
 }
@@ -183,8 +184,10 @@ pub fn encode<T: serde::Serialize>(
             }
             for r in records {
                 let v = serde_json::to_value(r).map_err(|e| fail(&e))?;
-                w.write_record(columns.iter().map(|c| c.cell(&v)))
-                    .map_err(|e| fail(&e))?;
+                for c in columns {
+                    w.write_field(c.cell(&v).as_bytes()).map_err(|e| fail(&e))?;
+                }
+                w.write_record(None::<&[u8]>).map_err(|e| fail(&e))?;
             }
             w.into_inner().map(Bytes::from).map_err(|e| fail(&e))
         }
@@ -195,14 +198,15 @@ pub fn encode<T: serde::Serialize>(
 enum Next<T> {
     /// Writes this page (the first one with the CSV header).
     Write(Page<T>, bool),
-    /// Reads the page after this cursor.
-    Read(String),
+    /// Fails: reading the page after the last one written failed.
+    Fail(Error),
     /// Ends.
     Done,
 }
 
 /// The pages of an export, encoded one at a time: the stream of a download and the file of an
-/// export job are both written from it.
+/// export job are both written from it. The next page is read while this one is encoded: the
+/// database works on it while the server encodes.
 pub struct Pages<R: Records> {
     ctx: Ctx,
     params: ListParams,
@@ -237,17 +241,32 @@ where
     pub async fn next(&mut self) -> Result<Option<(Bytes, usize)>, Error> {
         let (page, header) = match std::mem::replace(&mut self.next, Next::Done) {
             Next::Done => return Ok(None),
+            Next::Fail(e) => return Err(e),
             Next::Write(page, header) => (page, header),
-            Next::Read(cursor) => {
-                self.params.page.cursor = Some(cursor);
-                (R::list(&self.ctx, &self.params).await?, false)
-            }
         };
-        let bytes = encode(self.format, &self.columns, header, &page.data)?;
-        if let Some(c) = page.next_cursor.filter(|_| page.has_more) {
-            self.next = Next::Read(c);
-        }
-        Ok(Some((bytes, page.data.len())))
+        let Self {
+            ctx,
+            params,
+            columns,
+            format,
+            ..
+        } = self;
+        let cursor = page.next_cursor.clone().filter(|_| page.has_more);
+        // The read is polled first: it sends its query, then waits on the database while the
+        // encoding runs.
+        let read = async {
+            let c = cursor?;
+            params.page.cursor = Some(c);
+            Some(R::list(ctx, params).await)
+        };
+        let encode = async { encode(*format, columns, header, &page.data) };
+        let (after, bytes) = tokio::join!(read, encode);
+        self.next = match after {
+            Some(Ok(next)) => Next::Write(next, false),
+            Some(Err(e)) => Next::Fail(e),
+            None => Next::Done,
+        };
+        Ok(Some((bytes?, page.data.len())))
     }
 }
 
