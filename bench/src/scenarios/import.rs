@@ -1,9 +1,10 @@
 //! S7: a CSV import of contacts with dedupe by email (`POST /api/v1/imports`, `match_on:
 //! email`, `on_match: skip`), timed from the start of the upload until the import has ended,
 //! against the database's own bulk load of the same file: PostgreSQL's `COPY ... FROM STDIN`
-//! into a table shaped like `contacts` (its indexes and generated search column included), or
-//! on SQLite the same rows inserted through the driver in one transaction. One row in ten
-//! names an email the organization already has, and must be skipped.
+//! into `contacts` itself (rolled back; the target's baseline) and into a temporary table
+//! shaped like it (a second column), or on SQLite the same rows inserted through the driver in
+//! one transaction. One row in ten names an email the organization already has, and must be
+//! skipped.
 //!
 //! The number of rows is the scale's contact count (1,000,000 at full scale); the import goes
 //! into the writer organization, so the read scenarios' data stays as it was.
@@ -111,45 +112,89 @@ async fn import(env: &Env, body: Vec<u8>) -> Result<Value, String> {
     }
 }
 
-/// The baseline: the same file loaded by the database itself.
-async fn baseline(env: &Env, url: &str, body: &[u8], rows: usize) -> Result<Duration, String> {
+/// `COPY` of `body` into `table` on `conn` (timed), checking the row count.
+async fn copy_in(
+    conn: &mut sqlx::PgConnection,
+    table: &str,
+    body: &[u8],
+    rows: usize,
+) -> Result<Duration, String> {
+    let started = Instant::now();
+    let mut copy = conn
+        .copy_in_raw(&format!(
+            "COPY {table} (email, first_name, last_name, phone, city) FROM STDIN (FORMAT csv, HEADER)"
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    copy.send(body).await.map_err(|e| e.to_string())?;
+    let n = copy.finish().await.map_err(|e| e.to_string())?;
+    let took = started.elapsed();
+    if n as usize != rows {
+        return Err(format!("COPY loaded {n} rows of {rows}"));
+    }
+    Ok(took)
+}
+
+/// The baselines: the same file loaded by the database itself. On PostgreSQL, first `COPY`
+/// into `contacts` itself (its indexes, foreign keys and write-ahead log; in a transaction
+/// rolled back, with defaults for the columns the file lacks set inside it, the owner being
+/// the importing admin as in the import), then into a temporary table shaped like it (indexes,
+/// no foreign keys, no write-ahead log). On SQLite the driver's inserts into a temporary table.
+async fn baseline(
+    env: &Env,
+    url: &str,
+    body: &[u8],
+    rows: usize,
+) -> Result<(Option<Duration>, Duration), String> {
     let org = env.data.writer_org_id;
     match env.db.get_database_backend() {
         DbBackend::Postgres => {
             let mut conn = sqlx::PgConnection::connect(url)
                 .await
                 .map_err(|e| e.to_string())?;
-            let setup = [
-                "CREATE TEMP TABLE s7_copy (LIKE contacts INCLUDING ALL)".to_owned(),
+            let run = |sql: String| sqlx::raw_sql(sqlx::AssertSqlSafe(sql));
+            let owner: (Uuid,) = sqlx::query_as(
+                "SELECT id FROM users WHERE org_id = $1 AND active ORDER BY created_at, id LIMIT 1",
+            )
+            .bind(org)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+            let defaults = |table: &str| {
                 format!(
-                    "ALTER TABLE s7_copy ALTER COLUMN id SET DEFAULT gen_random_uuid(), \
-                     ALTER COLUMN org_id SET DEFAULT '{org}', ALTER COLUMN consent SET DEFAULT '{{}}', \
+                    "ALTER TABLE {table} ALTER COLUMN id SET DEFAULT gen_random_uuid(), \
+                     ALTER COLUMN org_id SET DEFAULT '{org}', ALTER COLUMN owner_id SET DEFAULT '{}', \
+                     ALTER COLUMN consent SET DEFAULT '{{}}', \
                      ALTER COLUMN tags SET DEFAULT '[]', ALTER COLUMN custom SET DEFAULT '{{}}', \
                      ALTER COLUMN search_text SET DEFAULT '', ALTER COLUMN version SET DEFAULT 1, \
-                     ALTER COLUMN created_at SET DEFAULT now(), ALTER COLUMN updated_at SET DEFAULT now()"
-                ),
-            ];
-            for sql in setup {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                     ALTER COLUMN created_at SET DEFAULT now(), ALTER COLUMN updated_at SET DEFAULT now()",
+                    owner.0
+                )
+            };
+            // The same table, rolled back.
+            for sql in ["BEGIN".to_owned(), defaults("contacts")] {
+                run(sql)
                     .execute(&mut conn)
                     .await
                     .map_err(|e| e.to_string())?;
             }
-            let started = Instant::now();
-            let mut copy = conn
-                .copy_in_raw(
-                    "COPY s7_copy (email, first_name, last_name, phone, city) FROM STDIN \
-                     (FORMAT csv, HEADER)",
-                )
+            let real = copy_in(&mut conn, "contacts", body, rows).await;
+            run("ROLLBACK".to_owned())
+                .execute(&mut conn)
                 .await
                 .map_err(|e| e.to_string())?;
-            copy.send(body).await.map_err(|e| e.to_string())?;
-            let n = copy.finish().await.map_err(|e| e.to_string())?;
-            let took = started.elapsed();
-            if n as usize != rows {
-                return Err(format!("COPY loaded {n} rows of {rows}"));
+            let real = real?;
+            for sql in [
+                "CREATE TEMP TABLE s7_copy (LIKE contacts INCLUDING ALL)".to_owned(),
+                defaults("s7_copy"),
+            ] {
+                run(sql)
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
-            Ok(took)
+            let temp = copy_in(&mut conn, "s7_copy", body, rows).await?;
+            Ok((Some(real), temp))
         }
         b => {
             let text = String::from_utf8_lossy(body).into_owned();
@@ -191,7 +236,7 @@ async fn baseline(env: &Env, url: &str, body: &[u8], rows: usize) -> Result<Dura
                     .map_err(|e| e.to_string())?;
             }
             tx.rollback().await.map_err(|e| e.to_string())?;
-            Ok(started.elapsed())
+            Ok((None, started.elapsed()))
         }
     }
 }
@@ -246,15 +291,25 @@ pub(crate) async fn s7(env: &Env, url: &str) -> Result<Row, String> {
         Ok(_) => stats(rows as u64, took, None),
         Err(e) => stats(rows as u64, took, Some(e.clone())),
     };
-    let (driver, base_note) = match baseline(env, url, &body, rows).await {
-        Ok(t) => (
+    let (same_table, driver, base_note) = match baseline(env, url, &body, rows).await {
+        Ok((Some(real), temp)) => (
+            Some(stats(rows as u64, real, None)),
+            stats(rows as u64, temp, None),
+            format!(
+                "COPY loaded them into contacts in {:.2} s (the target's baseline: \"pgbench\" \
+                 column), into a temporary table like it in {:.2} s (\"driver\" column)",
+                real.as_secs_f64(),
+                temp.as_secs_f64()
+            ),
+        ),
+        Ok((None, t)) => (
+            None,
             stats(rows as u64, t, None),
-            match b {
-                DbBackend::Postgres => format!("COPY loaded them in {:.2} s", t.as_secs_f64()),
-                _ => format!("the driver inserted them in {:.2} s", t.as_secs_f64()),
-            },
+            format!("the driver inserted them in {:.2} s", t.as_secs_f64()),
         ),
         Err(e) => (
+            (b == DbBackend::Postgres)
+                .then(|| stats(rows as u64, Duration::from_secs(1), Some(e.clone()))),
             stats(rows as u64, Duration::from_secs(1), Some(e)),
             String::new(),
         ),
@@ -264,7 +319,7 @@ pub(crate) async fn s7(env: &Env, url: &str) -> Result<Row, String> {
     Ok(Row {
         name: "S7 CSV import of contacts, dedupe by email (rows/s)",
         api,
-        pgbench: None,
+        pgbench: same_table,
         driver,
         target: if b == DbBackend::Postgres { 0.5 } else { 0.0 },
         other_targets_met: b != DbBackend::Postgres || pace >= 1_000_000.0 / 15.0,
