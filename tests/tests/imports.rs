@@ -481,4 +481,34 @@ dual! {
         assert_eq!(events[1]["actor"], events[0]["actor"]);
         assert_eq!(events[1]["origin"]["type"], "import");
     }
+
+    #[config(|c| c.jobs_enabled = false)]
+    async fn an_import_whose_worker_died_on_its_last_attempt_ends_failed(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let queued = upload(app, &s.token, json!({"resource": "contacts"}), "c.csv", b"email\na@x.test\n", None).await.ok(202);
+        let id = queued["id"].as_str().unwrap().to_owned();
+        // What a worker that died during the last attempt leaves: the job running past its
+        // lease with every attempt spent, the import running.
+        let pg = app.backend == crm_tests::Backend::Postgres;
+        let p = |n: usize| if pg { format!("${n}") } else { "?".to_owned() };
+        let past = chrono::Utc::now() - chrono::Duration::minutes(5);
+        app.db.execute_raw(sea_orm::Statement::from_sql_and_values(app.db.get_database_backend(),
+            format!("UPDATE jobs SET state = 'running', attempts = max_attempts, locked_by = 'gone', locked_until = {} WHERE kind = 'import.run'", p(1)),
+            [past.into()])).await.unwrap();
+        app.db.execute_raw(sea_orm::Statement::from_sql_and_values(app.db.get_database_backend(),
+            format!("UPDATE imports SET state = 'running', started_at = {} WHERE id = {}", p(1), p(2)),
+            [past.into(), uuid::Uuid::parse_str(&id).unwrap().into()])).await.unwrap();
+        assert_eq!(app.get(&format!("/api/v1/imports/{id}"), Some(&s.token)).await.ok(200)["state"], "running");
+
+        // Another worker claims it, finds no attempt left, buries it: the import fails with why.
+        let registry = crm_tests::crm_gateway::server::job_registry(&app.server().state.config);
+        let settings = crm_worker::Settings { poll_interval: std::time::Duration::from_millis(20), ..crm_worker::Settings::default() };
+        let runtime = crm_worker::Runtime::start(app.db.clone(), registry, settings);
+        let done = ended(app, &s.token, &id).await;
+        assert_eq!(done["state"], "failed", "{done}");
+        assert!(done["error"].as_str().unwrap().contains("stopped before it ended"), "{done}");
+        assert_eq!(done["created"], 0);
+        assert!(contacts(app, &s.token).await.is_empty(), "no handler ran again");
+        runtime.shutdown(std::time::Duration::from_secs(1)).await;
+    }
 }

@@ -45,9 +45,17 @@ fn runs(id: Uuid) -> Vec<Run> {
     RUNS.lock().unwrap().get(&id).cloned().unwrap_or_default()
 }
 
+/// The errors the dead-job hook was called with, by job id.
+static DEAD: LazyLock<Mutex<HashMap<Uuid, Vec<String>>>> = LazyLock::new(Default::default);
+
+fn buried(id: Uuid) -> Vec<String> {
+    DEAD.lock().unwrap().get(&id).cloned().unwrap_or_default()
+}
+
 /// The test handlers: `test.record` (records its run, sleeping `ms` first), `test.fail`
 /// (always fails, retryably), `test.hang_first` (its first attempt never ends), `test.sleep`
-/// (sleeps `ms`, for the graceful stop).
+/// (sleeps `ms`, for the graceful stop). `test.fail` and `test.hang_first` record the calls
+/// of their dead-job hook.
 fn registry() -> Registry {
     let mut r = Registry::new();
     r.register("test.record", |ctx| async move {
@@ -70,6 +78,11 @@ fn registry() -> Registry {
         ended(ctx.id, n);
         Ok(())
     });
+    for kind in ["test.fail", "test.hang_first"] {
+        r.on_dead(kind, |ctx, error| async move {
+            DEAD.lock().unwrap().entry(ctx.id).or_default().push(error);
+        });
+    }
     r.register("test.sleep", |ctx| async move {
         let n = started(ctx.id);
         let ms = ctx.payload["ms"].as_u64().unwrap_or(0);
@@ -223,6 +236,8 @@ dual! {
         assert_eq!((state.as_str(), attempts), ("dead", 3));
         assert_eq!(error.as_deref(), Some("boom on attempt 3"));
         assert_eq!(locked_by, None);
+        // The kind's dead-job hook was told, once.
+        assert_eq!(buried(id), ["boom on attempt 3"]);
 
         // REST: the dead list shows it, with its error.
         let dead = app.get("/api/v1/jobs?state=dead&kind=test.fail", Some(&admin.token)).await.ok(200);
@@ -314,6 +329,10 @@ dual! {
         let (_, attempts, error, _) = row(app, id).await.unwrap();
         assert_eq!(attempts, 2);
         assert!(error.unwrap().contains("stopped before it ended"));
+        // The hook ends what the job was doing, though no handler ran again.
+        let told = buried(id);
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert!(told[0].contains("stopped before it ended"), "{told:?}");
         survivor.shutdown(Duration::from_secs(1)).await;
     }
 

@@ -169,4 +169,19 @@ pub fn register(registry: &mut crm_worker::Registry, dir: PathBuf, retention: ch
             Ok(())
         }
     });
+    // A dead job (its worker stopped during the last attempt, or the database kept failing)
+    // fails its export, which would otherwise show `running` for ever.
+    registry.on_dead(EXPORT_JOB, move |job: crm_worker::JobContext, error: String| async move {
+        let Some(id) = job
+            .payload
+            .get("export_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<Uuid>().ok())
+        else {
+            return;
+        };
+        if let Err(e) = exports::finish_export(&job.db, id, Err(error), Utc::now()).await {
+            tracing::warn!(export = %id, error = %e, "cannot mark the export of a dead job failed");
+        }
+    });
 }

@@ -26,5 +26,5 @@ mod store;
 pub use dto::{Job, JobFilter, JobState};
 pub use enqueue::{NewJob, enqueue, forget_succeeded, nudge, wake};
 pub use error::WorkerError;
-pub use registry::{Handler, JobContext, JobError, Registry};
+pub use registry::{DeadHook, Handler, JobContext, JobError, Registry};
 pub use runtime::{Runtime, Settings, StopClaiming};

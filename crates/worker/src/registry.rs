@@ -63,10 +63,16 @@ impl From<sea_orm::DbErr> for JobError {
 pub type Handler =
     Arc<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
 
-/// Job kinds and their handlers. Features register theirs when the server is assembled.
+/// What a kind does when one of its jobs has died (its last attempt failed, or the worker
+/// running it stopped): gets the job and the last error.
+pub type DeadHook = Arc<dyn Fn(JobContext, String) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Job kinds, their handlers and their dead-job hooks. Features register theirs when the
+/// server is assembled.
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: HashMap<String, Handler>,
+    dead_hooks: HashMap<String, DeadHook>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -94,10 +100,28 @@ impl Registry {
         self
     }
 
-    /// Adds every handler of `other` (its handlers win for kinds both have).
+    /// Registers `hook` for `kind`'s dead jobs (replacing an earlier one): the runtime calls it
+    /// once the job is recorded as dead, whether its handler failed for the last time or its
+    /// worker stopped during the last attempt (then no handler runs again), so that the
+    /// feature can end what the job was doing (an import marked failed). It must be
+    /// idempotent; a failure in it is the hook's to log.
+    pub fn on_dead<F, Fut>(&mut self, kind: impl Into<String>, hook: F) -> &mut Self
+    where
+        F: Fn(JobContext, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let hook: DeadHook = Arc::new(move |ctx, error| Box::pin(hook(ctx, error)));
+        self.dead_hooks.insert(kind.into(), hook);
+        self
+    }
+
+    /// Adds every handler and dead-job hook of `other` (its own win for kinds both have).
     pub fn merge(&mut self, other: &Registry) -> &mut Self {
         for (kind, handler) in &other.handlers {
             self.handlers.insert(kind.clone(), handler.clone());
+        }
+        for (kind, hook) in &other.dead_hooks {
+            self.dead_hooks.insert(kind.clone(), hook.clone());
         }
         self
     }
@@ -105,6 +129,11 @@ impl Registry {
     /// The handler of `kind`.
     pub fn get(&self, kind: &str) -> Option<&Handler> {
         self.handlers.get(kind)
+    }
+
+    /// The dead-job hook of `kind`.
+    pub fn dead_hook(&self, kind: &str) -> Option<&DeadHook> {
+        self.dead_hooks.get(kind)
     }
 
     /// The registered kinds, sorted.

@@ -225,6 +225,7 @@ impl Loop {
         let worker = self.worker.clone();
         let settings = self.settings.clone();
         let handler = self.registry.get(&job.kind).cloned();
+        let dead_hook = self.registry.dead_hook(&job.kind).cloned();
         async move {
             let outcome = if job.attempts > job.max_attempts {
                 // Claimed again after its last attempt's lease passed (its worker died).
@@ -308,7 +309,19 @@ impl Loop {
                 _ => {}
             }
             match store::settle(&db, job.id, &worker, &outcome).await {
-                Ok(true) => {}
+                Ok(true) => {
+                    if let (Outcome::Dead { error }, Some(hook)) = (&outcome, dead_hook) {
+                        let ctx = JobContext {
+                            db: db.clone(),
+                            id: job.id,
+                            kind: job.kind.clone(),
+                            org_id: job.org_id,
+                            payload: job.payload.clone(),
+                            attempt: job.attempts,
+                        };
+                        hook(ctx, error.clone()).await;
+                    }
+                }
                 Ok(false) => {
                     tracing::warn!(job = %job.id, "a job's lease passed before it ended; its outcome was dropped")
                 }

@@ -256,6 +256,7 @@ where
 
 /// Registers the `import.run` handler: files under `dir`.
 pub fn register(registry: &mut crm_worker::Registry, dir: PathBuf) {
+    let files = dir.clone();
     registry.register(IMPORT_JOB, move |job: crm_worker::JobContext| {
         let dir = dir.clone();
         async move {
@@ -284,22 +285,40 @@ pub fn register(registry: &mut crm_worker::Registry, dir: PathBuf) {
                 }
                 // Another attempt took the import over (this one lost its lease): it goes on.
                 Err(e) if imports::is_superseded(&e) => Ok(()),
+                // The last failure ends the import (the dead-job hook below).
                 Err(e) => {
                     tracing::warn!(import = %id, error = %e, "import attempt failed");
-                    if job.attempt >= imports::ops::ATTEMPTS {
-                        let _ = imports::finish_import(
-                            &job.db,
-                            id,
-                            None,
-                            crm_integration::ImportState::Failed,
-                            Some(e.detail.clone()),
-                        )
-                        .await;
-                        let _ = tokio::fs::remove_file(&path).await;
-                    }
                     Err(retry(e))
                 }
             }
+        }
+    });
+    // A dead job, whether its last attempt failed or its worker stopped during it (then no
+    // handler runs again), fails its import, which would otherwise show `running` for ever.
+    let dir = files.clone();
+    registry.on_dead(IMPORT_JOB, move |job: crm_worker::JobContext, error: String| {
+        let dir = dir.clone();
+        async move {
+            let Some(id) = job
+                .payload
+                .get("import_id")
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<Uuid>().ok())
+            else {
+                return;
+            };
+            if let Err(e) = imports::finish_import(
+                &job.db,
+                id,
+                None,
+                crm_integration::ImportState::Failed,
+                Some(error),
+            )
+            .await
+            {
+                tracing::warn!(import = %id, error = %e, "cannot mark the import of a dead job failed");
+            }
+            let _ = tokio::fs::remove_file(file_path(&dir, id)).await;
         }
     });
 }

@@ -213,7 +213,12 @@ pub async fn finish_export(
     let now = Utc::now();
     let update = model::Entity::update_many()
         .col_expr(model::Column::FinishedAt, Expr::value(now))
-        .filter(model::Column::Id.eq(id));
+        .filter(model::Column::Id.eq(id))
+        // An ended export keeps how it ended.
+        .filter(
+            model::Column::State
+                .is_in([ExportState::Queued.as_str(), ExportState::Running.as_str()]),
+        );
     let update = match outcome {
         Ok((rows, bytes)) => update
             .col_expr(

@@ -537,7 +537,12 @@ pub async fn finish_import(
         .col_expr(import::Column::State, Expr::value(state.as_str()))
         .col_expr(import::Column::Error, Expr::value(error))
         .col_expr(import::Column::FinishedAt, Expr::value(Utc::now()))
-        .filter(import::Column::Id.eq(id));
+        .filter(import::Column::Id.eq(id))
+        // An ended import keeps how it ended.
+        .filter(
+            import::Column::State
+                .is_in([ImportState::Queued.as_str(), ImportState::Running.as_str()]),
+        );
     if let Some(r) = runner {
         q = q.filter(import::Column::Runner.eq(r));
     }
