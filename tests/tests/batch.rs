@@ -233,7 +233,7 @@ dual! {
         app.post("/api/v1/contacts/batch", t, json!({"items": [], "extra": 1})).await.problem(422, "validation_failed");
         app.post("/api/v1/contacts/batch", t, json!({"items": {}})).await.problem(422, "validation_failed");
         // Operations a resource has no single write for fail their item.
-        let (status, body) = batch(app, &s, "contacts", json!([{"op": "upsert", "external_source": "sap", "external_id": "1", "data": {"last_name": "x"}}])).await;
+        let (status, body) = batch(app, &s, "activities", json!([{"op": "upsert", "external_source": "sap", "external_id": "1", "data": {"kind": "note"}}])).await;
         assert_eq!(status, 207);
         assert_eq!(body["results"][0]["error"]["errors"][0]["pointer"], "/op");
         let (_, body) = batch(app, &s, "leads", json!([{"op": "update", "id": "0190b5a0-0000-7000-8000-000000000000", "data": {}}])).await;
@@ -457,6 +457,57 @@ dual! {
         assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
         assert_eq!(again.json()["results"], first.json()["results"]);
         assert_eq!(count(app, "SELECT COUNT(*) FROM contacts").await, 1);
+    }
+
+    async fn contacts_are_upserted_by_their_external_id(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        // REST: created, then replaced; the id and history stay one contact's.
+        let path = "/api/v1/contacts/by-external-id/sap/K-100";
+        let first = app.call("PUT", path, t, Some(json!({"first_name": "Ann", "email": "ann@x.test", "title": "CEO", "tags": ["erp"]}))).await.ok(201);
+        assert_eq!((first["external_source"].as_str(), first["external_id"].as_str()), (Some("sap"), Some("K-100")), "{first}");
+        let again = app.call("PUT", path, t, Some(json!({"first_name": "Anne", "email": "ann@x.test"}))).await.ok(200);
+        assert_eq!(again["id"], first["id"]);
+        assert_eq!(again["first_name"], "Anne");
+        assert_eq!(again["title"], Value::Null, "a replace clears what the body leaves out");
+        assert_eq!(again["tags"], json!(["erp"]), "tags are kept");
+        assert_eq!(again["external_id"], "K-100");
+        let read = app.get(&format!("/api/v1/contacts/{}", first["id"].as_str().unwrap()), t).await.ok(200);
+        assert_eq!(read["external_source"], "sap");
+        // Another source is another contact; bad ids are 422s naming the field.
+        app.call("PUT", "/api/v1/contacts/by-external-id/crm2/K-100", t, Some(json!({"last_name": "Other"}))).await.ok(201);
+        let long = "x".repeat(201);
+        app.call("PUT", &format!("/api/v1/contacts/by-external-id/sap/{long}"), t, Some(json!({"last_name": "x"}))).await.problem(422, "validation_failed");
+        app.call("PUT", path, t, Some(json!({"email": "broken"}))).await.problem(422, "validation_failed");
+        // Its creation, in history (and the event), carries the external id.
+        let h = app.get(&format!("/api/v1/contacts/{}/history", first["id"].as_str().unwrap()), t).await.ok(200);
+        let created = h["data"].as_array().unwrap().iter().find(|e| e["action"] == "created").expect("created entry");
+        assert_eq!(created["changes"]["external_id"]["after"], "K-100", "{h}");
+        // Batch: an upsert item finds the same contact.
+        let (status, body) = batch(app, &s, "contacts", json!([
+            {"op": "upsert", "external_source": "sap", "external_id": "K-100", "data": {"first_name": "Annie"}},
+            {"op": "upsert", "external_source": "sap", "external_id": "K-200", "data": {"first_name": "Ben"}}
+        ])).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(statuses(&body), [200, 201]);
+        assert_eq!(body["results"][0]["id"], first["id"]);
+        // GraphQL: the single mutation and the batch.
+        let g = app.gql(t, "mutation { upsertContact(source: \"sap\", externalId: \"K-200\", input: {firstName: \"Benjamin\"}) { id firstName externalSource externalId } }", json!({})).await.ok(200);
+        assert_eq!(g["data"]["upsertContact"]["firstName"], "Benjamin", "{g}");
+        assert_eq!(g["data"]["upsertContact"]["id"], body["results"][1]["id"]);
+        let g = app.gql(t, "mutation($inputs: [ContactUpsertItem!]!) { upsertContacts(inputs: $inputs) { results { status id } } }",
+            json!({"inputs": [{"source": "sap", "externalId": "K-300", "input": {"lastName": "Cy"}}]})).await.ok(200);
+        assert_eq!(g["data"]["upsertContacts"]["results"][0]["status"], 201, "{g}");
+        // A deleted contact is restored by its next push.
+        app.delete(&format!("/api/v1/contacts/{}", first["id"].as_str().unwrap()), t).await.ok(204);
+        let back = app.call("PUT", path, t, Some(json!({"first_name": "Ann"}))).await.ok(200);
+        assert_eq!(back["id"], first["id"]);
+        assert_eq!(app.get(&format!("/api/v1/contacts/{}", first["id"].as_str().unwrap()), t).await.ok(200)["first_name"], "Ann");
+        // Another organization's contact with the same external id is its own.
+        let other = app.signup("Other", "admin@other.test").await;
+        let theirs = app.call("PUT", path, Some(&other.token), Some(json!({"first_name": "Zed"}))).await.ok(201);
+        assert_ne!(theirs["id"], first["id"]);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM contacts").await, 5);
     }
 
     async fn graphql_batches(app: &TestApp) {

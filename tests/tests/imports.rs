@@ -240,7 +240,7 @@ dual! {
         refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Mail": "mail"}}), "c.csv", file, None).await, "/options/mapping/Mail");
         refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Nope": "email"}}), "c.csv", file, None).await, "/options/mapping/Nope");
         refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Mail": "custom.tier"}}), "c.csv", file, None).await, "/options/mapping/Mail");
-        refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Mail": "external_id"}}), "c.csv", file, None).await, "/options/mapping/Mail");
+        refuse(upload(app, &s.token, json!({"resource": "activities", "mapping": {"Mail": "external_id"}}), "c.csv", file, None).await, "/options/mapping/Mail");
         refuse(upload(app, &s.token, json!({"resource": "contacts"}), "c.csv", file, None).await, "/options/mapping");
         refuse(upload(app, &s.token, json!({"resource": "tickets"}), "c.csv", file, None).await, "/options/resource");
         refuse(upload(app, &s.token, json!({"resource": "contacts", "match_on": "domain"}), "c.csv", b"email\n", None).await, "/options/match_on");
@@ -510,5 +510,22 @@ dual! {
         assert_eq!(done["created"], 0);
         assert!(contacts(app, &s.token).await.is_empty(), "no handler ran again");
         runtime.shutdown(std::time::Duration::from_secs(1)).await;
+    }
+
+    #[config(|c| c.job_poll_interval_ms = 50)]
+    async fn contacts_match_on_their_external_id(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let known = app.call("PUT", "/api/v1/contacts/by-external-id/sap/K-1", Some(&s.token), Some(json!({"last_name": "Old", "title": "CFO"}))).await.ok(201);
+        let file = b"Kundennr;Name\nK-1;Meier\nK-2;Schulz\n";
+        let options = json!({"resource": "contacts", "delimiter": ";", "mapping": {"Kundennr": "external_id", "Name": "last_name"},
+            "match_on": "external_id", "external_source": "sap", "on_match": "update"});
+        let done = import_file(app, &s.token, options, "k.csv", file).await;
+        assert_eq!((done["created"].as_i64(), done["updated"].as_i64(), done["failed"].as_i64()), (Some(1), Some(1), Some(0)), "{done}");
+        let all = contacts(app, &s.token).await;
+        assert_eq!(all.len(), 2, "{all:?}");
+        let k1 = all.iter().find(|c| c["id"] == known["id"]).expect("matched by its external id");
+        assert_eq!(k1["last_name"], "Meier");
+        let k2 = all.iter().find(|c| c["external_id"] == "K-2").expect("created with its external id");
+        assert_eq!((k2["external_source"].as_str(), k2["last_name"].as_str()), (Some("sap"), Some("Schulz")));
     }
 }

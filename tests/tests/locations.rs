@@ -17,6 +17,7 @@ dual! {
             ("POST", "/api/v1/users".into(), json!({"email": "u@acme.test", "name": "U", "role": "agent", "password": PASSWORD})),
             ("POST", "/api/v1/api-keys".into(), json!({"name": "erp", "scope": "read", "role": "viewer"})),
             ("POST", "/api/v1/companies".into(), json!({"name": "Globex"})),
+            ("PUT", "/api/v1/contacts/by-external-id/erp/k1".into(), json!({"last_name": "Lumbergh"})),
             ("PUT", "/api/v1/companies/by-external-id/erp/c1".into(), json!({"name": "Initech"})),
             ("POST", "/api/v1/contacts".into(), json!({"last_name": "Smith"})),
             ("POST", "/api/v1/activities".into(), json!({"kind": "note", "body": "hello"})),

@@ -294,6 +294,11 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
     /// When it was deleted (only in the deleted-records list).
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The source system of `external_id` (set by `PUT /contacts/by-external-id/...`, batch
+    /// upserts and imports).
+    pub external_source: Option<String>,
+    /// The id of the contact in that system.
+    pub external_id: Option<String>,
 }
 
 /// A new contact. At least one of first name, last name, email or phone is required.

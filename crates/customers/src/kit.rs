@@ -161,7 +161,7 @@ impl History for Companies {
 impl BatchWrite for Contacts {
     type Change = ContactPatch;
     const UPDATE: bool = true;
-    const UPSERT: bool = false;
+    const UPSERT: bool = true;
     async fn create_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewContact) -> Result<Contact> {
         Ok(ops::create_contact_in(tx, ctx, input).await?)
     }
@@ -184,6 +184,15 @@ impl BatchWrite for Contacts {
         v: Option<i64>,
     ) -> Result<Contact> {
         Ok(ops::update_contact_in(tx, ctx, id, patch, v).await?)
+    }
+    async fn upsert_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewContact,
+    ) -> Result<(Contact, bool)> {
+        Ok(ops::upsert_contact_in(tx, ctx, source, external_id, input).await?)
     }
 }
 

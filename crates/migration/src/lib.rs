@@ -23,6 +23,7 @@ mod m20261205_000014_webhooks;
 mod m20261205_000015_ordered_at;
 mod m20261206_000016_outbox_seq;
 mod m20261206_000017_imports;
+mod m20261206_000018_contact_external_ids;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_ordered_at::Migration),
             Box::new(m20261206_000016_outbox_seq::Migration),
             Box::new(m20261206_000017_imports::Migration),
+            Box::new(m20261206_000018_contact_external_ids::Migration),
         ]
     }
 }

@@ -32,6 +32,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
     pub merged_into: Option<Uuid>,
+    pub external_source: Option<String>,
+    pub external_id: Option<String>,
 }
 
 /// No relations are navigated through the ORM.

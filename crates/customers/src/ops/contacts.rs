@@ -51,6 +51,8 @@ pub(crate) fn to_dto(m: contact::Model) -> Contact {
         created_at: m.created_at,
         updated_at: m.updated_at,
         deleted_at: m.deleted_at,
+        external_source: m.external_source,
+        external_id: m.external_id,
     }
 }
 
@@ -260,6 +262,8 @@ pub(super) fn new_validated(
         created_at: now,
         updated_at: now,
         deleted_at: None,
+        external_source: None,
+        external_id: None,
     };
     validated(
         draft,
@@ -281,6 +285,8 @@ pub(super) fn new_row(ctx: &Ctx, c: &Contact) -> contact::ActiveModel {
         updated_at: Set(c.updated_at),
         deleted_at: Set(None),
         merged_into: Set(None),
+        external_source: Set(c.external_source.clone()),
+        external_id: Set(c.external_id.clone()),
         ..Default::default()
     }
 }
@@ -312,6 +318,17 @@ pub async fn create_contact_in(
     ctx: &Ctx,
     input: NewContact,
 ) -> Result<Contact> {
+    create_contact_known_as(tx, ctx, input, None).await
+}
+
+/// [`create_contact_in`] with the contact's id in a source system (`(source, external_id)`),
+/// stored with the row, so its history and event carry it too.
+pub(super) async fn create_contact_known_as(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: NewContact,
+    external: Option<(&str, &str)>,
+) -> Result<Contact> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
     let custom_defs = defs(tx, ctx.org_id(), RecordType::Contact).await?;
@@ -325,8 +342,12 @@ pub async fn create_contact_in(
     )
     .await?;
     check_company(tx, ctx, input.company_id, &mut errors).await?;
-    let c = new_validated(input, owner_id, now, &custom_defs, &mut errors);
+    let mut c = new_validated(input, owner_id, now, &custom_defs, &mut errors);
     errors.finish()?;
+    if let Some((source, id)) = external {
+        c.external_source = Some(source.to_owned());
+        c.external_id = Some(id.to_owned());
+    }
     check_unique(tx, "contacts", ctx.org_id(), c.id, &custom_defs, &c.custom).await?;
     let mut row = new_row(ctx, &c);
     write_row(tx, &mut row, &c).await?;
@@ -475,10 +496,17 @@ pub async fn delete_contact(ctx: &Ctx, id: Uuid, if_version: Option<i64>) -> Res
 
 /// Restores a soft-deleted contact (managers and admins).
 pub async fn restore_contact(ctx: &Ctx, id: Uuid) -> Result<Contact> {
+    let tx = begin_write(&ctx.db).await?;
+    let saved = restore_contact_in(&tx, ctx, id).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// [`restore_contact`] inside the caller's transaction (upserts).
+pub async fn restore_contact_in(tx: &DatabaseTransaction, ctx: &Ctx, id: Uuid) -> Result<Contact> {
     ctx.require(Action::Delete)?;
     let now = Utc::now();
-    let tx = begin_write(&ctx.db).await?;
-    let current = find_any(&tx, ctx, id).await?;
+    let current = find_any(tx, ctx, id).await?;
     if let Some(target) = current.merged_into {
         return Err(CustomersError::Merged(target));
     }
@@ -490,9 +518,8 @@ pub async fn restore_contact(ctx: &Ctx, id: Uuid) -> Result<Contact> {
     row.deleted_at = Set(None);
     row.version = Set(version + 1);
     row.updated_at = Set(now);
-    let saved = to_dto(row.update(&tx).await?);
-    audit::record(&tx, ctx, TYPE, id, "restored", None, Some(&json_of(&saved))).await?;
-    tx.commit().await?;
+    let saved = to_dto(row.update(tx).await?);
+    audit::record(tx, ctx, TYPE, id, "restored", None, Some(&json_of(&saved))).await?;
     Ok(saved)
 }
 

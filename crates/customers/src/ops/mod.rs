@@ -4,6 +4,7 @@ mod common;
 mod companies;
 mod contacts;
 mod contacts_bulk;
+mod contacts_upsert;
 mod custom_fields;
 mod duplicates;
 mod loaders;
@@ -23,9 +24,10 @@ pub use companies::{
 pub use contacts::{
     contact_get_sql, contact_history, contact_list_sql, create_contact, create_contact_in,
     delete_contact, get_contact, list_contacts, list_deleted_contacts, restore_contact,
-    update_contact, update_contact_in,
+    restore_contact_in, update_contact, update_contact_in,
 };
 pub use contacts_bulk::create_contacts_in;
+pub use contacts_upsert::{upsert_contact, upsert_contact_in};
 pub use custom_fields::{
     create_custom_field, delete_custom_field, get_custom_field, list_custom_fields,
 };

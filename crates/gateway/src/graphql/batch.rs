@@ -144,6 +144,7 @@ pub struct UpdateItem<P: InputType> {
 
 /// One upsert of a batch: the record another system knows by `source` and `externalId`.
 #[derive(InputObject)]
+#[graphql(concrete(name = "ContactUpsertItem", params(NewContact)))]
 #[graphql(concrete(name = "CompanyUpsertItem", params(NewCompany)))]
 #[graphql(concrete(name = "ProductUpsertItem", params(NewProduct)))]
 #[graphql(concrete(name = "OrderUpsertItem", params(NewOrder)))]
@@ -325,6 +326,17 @@ impl BatchMutation {
         #[graphql(default)] atomic: bool,
     ) -> Answer<ContactNode> {
         run::<Contacts, _>(ctx, updates::<Contacts, _>(inputs), atomic, contact).await
+    }
+
+    /// Creates or replaces 1 to 100 contacts by external id, each as `upsertContact` would;
+    /// with `atomic`, all or nothing.
+    async fn upsert_contacts(
+        &self,
+        ctx: &Context<'_>,
+        inputs: Vec<UpsertItem<NewContact>>,
+        #[graphql(default)] atomic: bool,
+    ) -> Answer<ContactNode> {
+        run::<Contacts, _>(ctx, upserts::<Contacts>(inputs), atomic, contact).await
     }
 
     /// Creates 1 to 100 companies, each as `createCompany` would; with `atomic`, all or nothing.

@@ -515,6 +515,22 @@ impl SalesMutation {
         )
     }
 
+    /// Creates or replaces the contact a source system knows by `source` and `externalId`.
+    async fn upsert_contact(
+        &self,
+        ctx: &Context<'_>,
+        source: String,
+        external_id: String,
+        input: crm_customers::NewContact,
+    ) -> async_graphql::Result<super::nodes::ContactNode> {
+        let c = caller(ctx)?;
+        ops::check_external(&source, &external_id).gql()?;
+        let (inner, _) = crm_customers::ops::upsert_contact(c, &source, &external_id, input)
+            .await
+            .gql()?;
+        Ok(super::nodes::ContactNode { inner })
+    }
+
     /// Creates or replaces the company an ERP knows by `source` and `externalId`.
     async fn upsert_company(
         &self,

@@ -78,14 +78,17 @@ fn rules(resource: &str) -> Vec<MatchRule> {
         )
     };
     match resource {
-        "contacts" => vec![rule(
-            MatchOn::Email,
-            "contacts",
-            "lower(email)",
-            "email",
-            lower,
-            "",
-        )],
+        "contacts" => vec![
+            rule(
+                MatchOn::Email,
+                "contacts",
+                "lower(email)",
+                "email",
+                lower,
+                "",
+            ),
+            external("contacts", ""),
+        ],
         // Domains are stored normalised (lowercase, no scheme, `www.` or path).
         "companies" => vec![
             rule(

@@ -183,6 +183,10 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
             web::resource("/companies/by-external-id/{source}/{external_id}")
                 .route(web::put().to(sales::upsert_company)),
         )
+        .service(
+            web::resource("/contacts/by-external-id/{source}/{external_id}")
+                .route(web::put().to(sales::upsert_contact)),
+        )
         .configure(customer_extras!(contacts, "/contacts"))
         .configure(customer_extras!(companies, "/companies"))
         .configure(|cfg| {

@@ -311,6 +311,29 @@ pub async fn upsert_invoice(
     })
 }
 
+/// Creates or replaces the contact a source system knows by `source` and `external_id` (201
+/// created, 200 replaced): pushing the same contact twice leaves one contact. A replace clears
+/// what the body leaves out, except the owner, consent, tags and custom values.
+#[utoipa::path(put, operation_id = "upsertContact", path = "/api/v1/contacts/by-external-id/{source}/{external_id}", tag = "contacts", security(("bearer" = [])),
+    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
+    request_body = crm_customers::NewContact,
+    responses((status = 200, description = "Replaced", body = crm_customers::Contact), (status = 201, description = "Created", body = crm_customers::Contact), WriteErrors))]
+pub async fn upsert_contact(
+    auth: Authenticated,
+    path: Path<(String, String)>,
+    body: JsonBody<crm_customers::NewContact>,
+) -> Result<HttpResponse, ApiError> {
+    let (source, external_id) = path.into_inner();
+    ops::check_external(&source, &external_id)?;
+    let (c, was_created) =
+        crm_customers::ops::upsert_contact(&auth.0, &source, &external_id, body.0).await?;
+    Ok(if was_created {
+        created(format!("/api/v1/contacts/{}", c.id), c.version, &c)
+    } else {
+        ok(c.version, &c)
+    })
+}
+
 /// Creates or replaces the company an ERP knows by `source` and `external_id` (201 created,
 /// 200 replaced): pushing the same company twice leaves one company.
 #[utoipa::path(put, operation_id = "upsertCompany", path = "/api/v1/companies/by-external-id/{source}/{external_id}", tag = "companies", security(("bearer" = [])),
