@@ -503,11 +503,24 @@ dual! {
         let back = app.call("PUT", path, t, Some(json!({"first_name": "Ann"}))).await.ok(200);
         assert_eq!(back["id"], first["id"]);
         assert_eq!(app.get(&format!("/api/v1/contacts/{}", first["id"].as_str().unwrap()), t).await.ok(200)["first_name"], "Ann");
+        // Merged into another contact, its next push goes to the survivor (no 500 on the
+        // unique external id, no new contact); the same for companies.
+        let keep = app.post("/api/v1/contacts", t, json!({"last_name": "Keeper"})).await.ok(201);
+        let keep_id = keep["id"].as_str().unwrap();
+        app.post(&format!("/api/v1/contacts/{keep_id}/merge"), t, json!({"source_id": first["id"]})).await.ok(200);
+        let pushed = app.call("PUT", path, t, Some(json!({"last_name": "Keeper", "title": "CTO"}))).await.ok(200);
+        assert_eq!(pushed["id"], keep["id"], "{pushed}");
+        assert_eq!(pushed["title"], "CTO");
+        let c1 = app.call("PUT", "/api/v1/companies/by-external-id/sap/C-1", t, Some(json!({"name": "Initech"}))).await.ok(201);
+        let c2 = app.post("/api/v1/companies", t, json!({"name": "Initech AG"})).await.ok(201);
+        app.post(&format!("/api/v1/companies/{}/merge", c2["id"].as_str().unwrap()), t, json!({"source_id": c1["id"]})).await.ok(200);
+        let pushed = app.call("PUT", "/api/v1/companies/by-external-id/sap/C-1", t, Some(json!({"name": "Initech Group"}))).await.ok(200);
+        assert_eq!(pushed["id"], c2["id"], "{pushed}");
         // Another organization's contact with the same external id is its own.
         let other = app.signup("Other", "admin@other.test").await;
         let theirs = app.call("PUT", path, Some(&other.token), Some(json!({"first_name": "Zed"}))).await.ok(201);
         assert_ne!(theirs["id"], first["id"]);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM contacts").await, 5);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM contacts").await, 6);
     }
 
     async fn graphql_batches(app: &TestApp) {

@@ -507,13 +507,20 @@ pub async fn upsert_company_in(
         &format!("upsert:{}:company:{source}:{external_id}", ctx.org_id()),
     )
     .await?;
-    let existing = company::Entity::find()
+    let mut existing = company::Entity::find()
         .filter(company::Column::OrgId.eq(ctx.org_id()))
         .filter(company::Column::ExternalSource.eq(source))
         .filter(company::Column::ExternalId.eq(external_id))
-        .filter(company::Column::MergedInto.is_null())
         .one(tx)
         .await?;
+    // A company merged into another keeps its external id (it is unique): the push goes to
+    // the company it was merged into (at most 16 merges followed).
+    for _ in 0..16 {
+        match existing.as_ref().and_then(|c| c.merged_into) {
+            Some(target) => existing = Some(find_any(tx, ctx, target).await?),
+            None => break,
+        }
+    }
     if let Some(existing) = existing {
         let patch = CompanyPatch {
             name: crm_core::Patch::Set(input.name),

@@ -1,13 +1,18 @@
 //! Contacts by the id a source system gives them (`PUT /contacts/by-external-id/{source}/{id}`,
 //! batch upserts, imports matching on `external_id`): the same rules as companies' upserts.
 
-use super::contacts::{TYPE, create_contact_known_as, restore_contact_in, update_contact_in};
+use super::contacts::{
+    TYPE, create_contact_known_as, find_any, restore_contact_in, update_contact_in,
+};
 use crate::dto::{Contact, ContactPatch, NewContact};
 use crate::error::Result;
 use crate::model::contact;
 use crm_core::db::begin_write;
 use crm_core::{Action, Ctx, Patch};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+
+/// Merges followed from a merged contact to the one that holds its records now.
+const MAX_MERGE_HOPS: usize = 16;
 
 /// Creates or replaces the contact a source system knows as `source`/`external_id`; returns it
 /// and whether it was created. Pushing the same contact twice leaves one contact.
@@ -41,13 +46,20 @@ pub async fn upsert_contact_in(
         &format!("upsert:{}:{TYPE}:{source}:{external_id}", ctx.org_id()),
     )
     .await?;
-    let existing = contact::Entity::find()
+    let mut existing = contact::Entity::find()
         .filter(contact::Column::OrgId.eq(ctx.org_id()))
         .filter(contact::Column::ExternalSource.eq(source))
         .filter(contact::Column::ExternalId.eq(external_id))
-        .filter(contact::Column::MergedInto.is_null())
         .one(tx)
         .await?;
+    // A contact merged into another keeps its external id (it is unique): the push goes to
+    // the contact it was merged into.
+    for _ in 0..MAX_MERGE_HOPS {
+        match existing.as_ref().and_then(|c| c.merged_into) {
+            Some(target) => existing = Some(find_any(tx, ctx, target).await?),
+            None => break,
+        }
+    }
     if let Some(existing) = existing {
         // A replace: what the body leaves out is cleared, except the owner, consent, tags and
         // custom values, which a source system rarely knows.
