@@ -310,6 +310,16 @@ dual! {
         // The same file again: every order is skipped.
         let done = import_file(app, &s.token, json!({"resource": "orders", "external_source": "erp", "match_on": "external_id", "on_match": "skip"}), "o.csv", orders.as_bytes()).await;
         assert_eq!((done["created"].as_i64(), done["skipped"].as_i64()), (Some(0), Some(2)), "{done}");
+        // Lines naming their product by SKU, as ERP exports do; an unknown SKU fails its order.
+        let by_sku = b"external_id,currency,lines.sku,lines.quantity,lines.unit_price\nB-1,EUR,P-1,2,10\nB-1,EUR,P-2,1,5\nB-2,EUR,P-9,1,5\n";
+        let done = import_file(app, &s.token, json!({"resource": "orders", "external_source": "erp", "match_on": "external_id"}), "b.csv", by_sku).await;
+        assert_eq!((done["created"].as_i64(), done["failed"].as_i64()), (Some(1), Some(1)), "{done}");
+        let rows = failures(&app.get(done["failures_url"].as_str().unwrap(), Some(&s.token)).await.text());
+        assert_eq!((rows[0][0].as_str(), rows[0][1].as_str(), rows[0][2].as_str()), ("4", "lines.sku", "not_found"), "{rows:?}");
+        let b1 = app.get("/api/v1/orders?external_id=B-1", Some(&s.token)).await.ok(200);
+        let lines = b1["data"][0]["lines"].as_array().cloned().unwrap_or_default();
+        let ids: Vec<&str> = lines.iter().map(|l| l["product_id"].as_str().unwrap_or("")).collect();
+        assert_eq!(ids, [p1.as_str(), p2.as_str()], "{b1}");
 
         // Activities from NDJSON, with their real dates.
         let contact = app.post("/api/v1/contacts", Some(&s.token), json!({"first_name": "Ada"})).await.ok(201);

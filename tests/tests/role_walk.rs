@@ -66,6 +66,10 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/companies/{id}/restore", Delete),
     ("POST /api/v1/contacts", Write),
     ("POST /api/v1/contacts/batch", Write),
+    (
+        "PUT /api/v1/contacts/by-external-id/{source}/{external_id}",
+        Write,
+    ),
     ("DELETE /api/v1/contacts/{id}", Delete),
     ("PATCH /api/v1/contacts/{id}", Write),
     ("POST /api/v1/contacts/parse", Read),

@@ -136,6 +136,20 @@ dual! {
         assert_eq!(order["tax_total"]["amount"], "11.40");
         assert_eq!(order["total"]["amount"], "81.82");
         assert_eq!(order["lines"][0]["description"], "Widget");
+        // A line may name its product by SKU: the same prices, defaults and totals.
+        let by_sku = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [
+            {"sku": "W-1", "quantity": "3", "discount_percent": "10"},
+            {"sku": "B-1", "quantity": "7"},
+        ]})).await.ok(201);
+        assert_eq!(by_sku["lines"][0]["product_id"], widget["id"]);
+        assert_eq!(by_sku["total"]["amount"], "81.82");
+        let p = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [{"sku": "NOPE", "quantity": "1"}]})).await.problem(422, "validation_failed");
+        assert_eq!((p["errors"][0]["pointer"].as_str(), p["errors"][0]["code"].as_str()), (Some("/lines/0/sku"), Some("not_found")), "{p}");
+        let p = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [{"sku": "W-1", "product_id": book["id"], "quantity": "1"}]})).await.problem(422, "validation_failed");
+        assert_eq!((p["errors"][0]["pointer"].as_str(), p["errors"][0]["code"].as_str()), (Some("/lines/0/sku"), Some("conflict")), "{p}");
+        let g = app.gql(Some(&s.token), "mutation { createOrder(input: {lines: [{sku: \"B-1\", quantity: \"2\"}]}) { total { amount } lines { productId } } }", json!({})).await.ok(200);
+        assert_eq!(g["data"]["createOrder"]["lines"][0]["productId"], book["id"], "{g}");
+        assert_eq!(g["data"]["createOrder"]["total"]["amount"], "5.03");
         // Negative quantity, unknown currency, totals sent by the client: 422.
         let bad = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [{"product_id": widget["id"], "quantity": "-1"}]})).await.problem(422, "validation_failed");
         assert_eq!(bad["errors"][0]["pointer"], "/lines/0/quantity");

@@ -279,6 +279,13 @@ async fn upsert_walk(
             ),
         ),
         (
+            "contacts",
+            (
+                json!({"last_name": "A's contact"}),
+                json!({"last_name": "B's contact"}),
+            ),
+        ),
+        (
             "products",
             (
                 json!({"sku": "UP-1", "name": "A's product"}),

@@ -75,6 +75,9 @@ pub struct Line {
 pub struct LineInput {
     /// The product (its price-list price and tax rate are the defaults).
     pub product_id: Option<Uuid>,
+    /// The product by its SKU, as an ERP names it (instead of `product_id`).
+    #[cfg_attr(feature = "openapi", schema(max_length = 100, example = "PRO-1Y"))]
+    pub sku: Option<String>,
     /// Description (required without a product).
     #[cfg_attr(
         feature = "openapi",

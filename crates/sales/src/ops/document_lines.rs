@@ -118,30 +118,46 @@ pub(super) async fn price_lines(
     let mut out = Vec::new();
     for (i, l) in inputs.into_iter().enumerate() {
         let p = |f: &str| format!("/lines/{i}/{f}");
-        let product = match l.product_id {
-            Some(id) => {
-                let found = product::Entity::find_by_id(id)
-                    .filter(product::Column::OrgId.eq(ctx.org_id()))
-                    .filter(product::Column::DeletedAt.is_null())
-                    .one(db)
-                    .await?;
-                match &found {
-                    None => errors.push(FieldError::new(
-                        p("product_id"),
-                        "not_found",
-                        "is not a product of this organization",
-                    )),
-                    Some(prod) if !prod.active => errors.push(FieldError::new(
-                        p("product_id"),
-                        "inactive",
-                        "is not active and cannot be sold; activate it first",
-                    )),
-                    Some(_) => {}
-                }
-                found
-            }
-            None => None,
+        let live = || {
+            product::Entity::find()
+                .filter(product::Column::OrgId.eq(ctx.org_id()))
+                .filter(product::Column::DeletedAt.is_null())
         };
+        let (product, field) = match (l.product_id, l.sku.as_deref()) {
+            (Some(_), Some(_)) => {
+                errors.push(FieldError::new(
+                    p("sku"),
+                    "conflict",
+                    "name the product by `product_id` or by `sku`, not both",
+                ));
+                (None, "sku")
+            }
+            (Some(id), None) => (
+                live().filter(product::Column::Id.eq(id)).one(db).await?,
+                "product_id",
+            ),
+            (None, Some(sku)) => (
+                live().filter(product::Column::Sku.eq(sku)).one(db).await?,
+                "sku",
+            ),
+            (None, None) => (None, ""),
+        };
+        let named = l.product_id.is_some() || l.sku.is_some();
+        match &product {
+            None if named && !(l.product_id.is_some() && l.sku.is_some()) => {
+                errors.push(FieldError::new(
+                    p(field),
+                    "not_found",
+                    "is not a product of this organization",
+                ))
+            }
+            Some(prod) if !prod.active => errors.push(FieldError::new(
+                p(field),
+                "inactive",
+                "is not active and cannot be sold; activate it first",
+            )),
+            _ => {}
+        }
         let quantity = decimal(&l.quantity, &p("quantity"), Decimal::ZERO, None, errors);
         if quantity <= Decimal::ZERO {
             errors.push(FieldError::new(
@@ -192,7 +208,7 @@ pub(super) async fn price_lines(
         );
         let description = text(l.description, &p("description"), 500, errors)
             .or(product.as_ref().map(|p| p.name.clone()));
-        if description.is_none() && product.is_none() && l.product_id.is_none() {
+        if description.is_none() && product.is_none() && !named {
             errors.push(FieldError::new(
                 p("description"),
                 "required",
@@ -207,7 +223,7 @@ pub(super) async fn price_lines(
             }
         };
         out.push(PricedLine {
-            product_id: l.product_id,
+            product_id: product.as_ref().map(|p| p.id).or(l.product_id),
             description,
             quantity,
             unit_price,
