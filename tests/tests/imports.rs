@@ -386,11 +386,13 @@ dual! {
         let job = upload(app, &s.token, json!({"resource": "companies", "match_on": "domain"}), "companies.csv", &file, None).await.ok(202);
         let id = job["id"].as_str().unwrap();
         let mut side = 0;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
         loop {
             let i = app.get(&format!("/api/v1/imports/{id}"), Some(&s.token)).await.ok(200);
             if i["state"] != "queued" && i["state"] != "running" {
                 break;
             }
+            assert!(std::time::Instant::now() < deadline, "the import did not end: {i}");
             let started = std::time::Instant::now();
             app.post("/api/v1/contacts", Some(&s.token), json!({"first_name": format!("Side {side}")})).await.ok(201);
             assert!(started.elapsed() < std::time::Duration::from_secs(5), "a write waited {:?}", started.elapsed());

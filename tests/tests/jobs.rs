@@ -337,6 +337,28 @@ dual! {
     }
 
     #[config(no_workers)]
+    async fn an_attempt_whose_job_was_claimed_again_neither_extends_nor_settles_it(app: &TestApp) {
+        // A lease that passed lets any runtime claim the job again, the one running the old
+        // attempt included (same worker id). The old attempt must then stop, and must not
+        // record its outcome over the new attempt's claim (it used to mark the job succeeded
+        // while the new attempt ran, which an import saw as running for ever).
+        let rt = Runtime::start(app.db.clone(), registry(), settings());
+        let id = enqueue(&app.db, NewJob::new("test.record", None, json!({"ms": 1500}))).await.unwrap();
+        wake();
+        until_runs(id, 1).await;
+        // What claiming it again does to the row: the attempt number moves on, the holder stays.
+        let p = |n: usize| if app.backend == Backend::Postgres { format!("${n}") } else { "?".to_owned() };
+        app.db.execute_raw(Statement::from_sql_and_values(app.db.get_database_backend(),
+            format!("UPDATE jobs SET attempts = attempts + 1 WHERE id = {}", p(1)), [id.into()])).await.unwrap();
+        until_state(app, id, "succeeded").await;
+        let r = runs(id);
+        assert!(r[0].end.is_none(), "the superseded attempt was stopped: {r:?}");
+        assert!(r.len() >= 2 && r.last().unwrap().end.is_some(), "{r:?}");
+        assert_eq!(row(app, id).await.unwrap().1, 3, "succeeded by the attempt after the re-claim");
+        rt.shutdown(Duration::from_secs(1)).await;
+    }
+
+    #[config(no_workers)]
     async fn a_job_longer_than_its_lease_keeps_it(app: &TestApp) {
         // Leases of 1 s, a job of 2.5 s, two runtimes: the heartbeat keeps the other off it.
         let a = Runtime::start(app.db.clone(), registry(), settings());

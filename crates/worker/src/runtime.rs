@@ -251,13 +251,18 @@ impl Loop {
                 // that holds it (a standstill until the busy timeout).
                 let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
                 let heartbeat = {
-                    let (db, worker, id, lease) =
-                        (db.clone(), worker.clone(), job.id, settings.lease);
+                    let (db, worker, id, attempt, lease) = (
+                        db.clone(),
+                        worker.clone(),
+                        job.id,
+                        job.attempts,
+                        settings.lease,
+                    );
                     AbortOnDrop(tokio::spawn(async move {
                         loop {
                             tokio::time::sleep(beat).await;
                             let until = Utc::now() + lease;
-                            match store::heartbeat(&db, id, &worker, until).await {
+                            match store::heartbeat(&db, id, &worker, attempt, until).await {
                                 Ok(true) => {}
                                 Ok(false) => {
                                     let _ = lost_tx.send(());
@@ -308,7 +313,7 @@ impl Loop {
                 }
                 _ => {}
             }
-            match store::settle(&db, job.id, &worker, &outcome).await {
+            match store::settle(&db, job.id, &worker, job.attempts, &outcome).await {
                 Ok(true) => {
                     if let (Outcome::Dead { error }, Some(hook)) = (&outcome, dead_hook) {
                         let ctx = JobContext {

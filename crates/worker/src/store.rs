@@ -95,21 +95,26 @@ pub async fn claim(
     }
 }
 
-/// Extends the lease of job `id` held by `worker`; `false` when the worker no longer holds it.
+/// Extends the lease of attempt `attempt` of job `id` held by `worker`; `false` when that
+/// attempt no longer holds it. The attempt number fences attempts of one runtime: a job whose
+/// lease passed is claimed again by any runtime, its own included, and the older attempt must
+/// then neither extend nor settle the newer one's claim.
 pub async fn heartbeat(
     db: &DatabaseConnection,
     id: Uuid,
     worker: &str,
+    attempt: i32,
     lease_until: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let backend = db.get_database_backend();
     let sql = "UPDATE jobs SET locked_until = ?, updated_at = ? \
-               WHERE id = ? AND locked_by = ? AND state = 'running'";
+               WHERE id = ? AND locked_by = ? AND attempts = ? AND state = 'running'";
     let values = vec![
         lease_until.into(),
         Utc::now().into(),
         id.into(),
         worker.into(),
+        attempt.into(),
     ];
     let done = db.execute_raw(stmt(backend, sql, values)).await?;
     Ok(done.rows_affected() == 1)
@@ -136,12 +141,14 @@ pub enum Outcome {
     Released,
 }
 
-/// Records how the attempt of `worker` at job `id` ended; `false` when the worker no longer
-/// held the job (its lease passed and another worker took it).
+/// Records how attempt `attempt` of `worker` at job `id` ended; `false` when that attempt no
+/// longer held the job (its lease passed and another attempt took it, in this runtime or
+/// another).
 pub async fn settle(
     db: &DatabaseConnection,
     id: Uuid,
     worker: &str,
+    attempt: i32,
     outcome: &Outcome,
 ) -> Result<bool, DbErr> {
     let backend = db.get_database_backend();
@@ -178,9 +185,11 @@ pub async fn settle(
             vec![JobState::Queued.as_str().into(), now.into()],
         ),
     };
-    let sql = format!("{sql} WHERE id = ? AND locked_by = ? AND state = 'running'");
+    let sql =
+        format!("{sql} WHERE id = ? AND locked_by = ? AND attempts = ? AND state = 'running'");
     values.push(id.into());
     values.push(worker.into());
+    values.push(attempt.into());
     let done = db.execute_raw(stmt(backend, &sql, values)).await?;
     Ok(done.rows_affected() == 1)
 }

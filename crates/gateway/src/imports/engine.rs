@@ -23,6 +23,9 @@ use uuid::Uuid;
 /// fewer, larger chunks load faster; on SQLite the pause after each keeps other writers served.
 pub const CHUNK: usize = 1000;
 
+/// How long a chunk holds SQLite's write lock at most before committing what it has.
+const HOLD: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Where the records a row may match are looked up.
 #[derive(Debug, Clone, Copy)]
 pub struct MatchRule {
@@ -519,126 +522,138 @@ pub async fn run<R: BatchWrite>(run: ImportRun, plan: Plan, path: PathBuf) -> Re
             Some(rule) => lookup(&db, org, rule, &source_name, &keys).await?,
             None => HashMap::new(),
         };
-        let held = std::time::Instant::now();
-        let tx = crm_core::db::begin_write(&db).await?;
-        let dry = if run.options.dry_run {
-            Some(tx.begin().await?)
-        } else {
-            None
-        };
-        let mut st = Chunk::<R>::default();
-        let work = async {
-            let conn = dry.as_ref().unwrap_or(&tx);
-            for (index, item) in items.iter().enumerate() {
-                st.counts.rows += item.rows;
-                let b = match &item.built {
-                    Ok(b) => b,
-                    Err(reason) => {
-                        st.counts.failed += 1;
-                        st.failures.push(Failure {
-                            id: new_id(),
-                            row: item.no,
-                            field: None,
-                            code: "malformed_row".to_owned(),
-                            reason: reason.clone(),
-                        });
-                        continue;
+        let mut start = 0;
+        while start < items.len() {
+            let held = std::time::Instant::now();
+            let tx = crm_core::db::begin_write(&db).await?;
+            let dry = if run.options.dry_run {
+                Some(tx.begin().await?)
+            } else {
+                None
+            };
+            let mut st = Chunk::<R>::default();
+            let mut next = items.len();
+            let work = async {
+                let conn = dry.as_ref().unwrap_or(&tx);
+                for (index, item) in items.iter().enumerate().skip(start) {
+                    // On SQLite a chunk gives the write lock back after `HOLD` (the rest of
+                    // its rows follow in the next transaction): other writers and the job's
+                    // own heartbeat must not wait for a slow chunk.
+                    if sqlite && index > start && held.elapsed() > HOLD {
+                        next = index;
+                        break;
                     }
-                };
-                let key = plan.rule.as_ref().and_then(|r| key_of(r, b));
-                // A row matching a create still waiting to be written waits for it.
-                if key
-                    .as_ref()
-                    .is_some_and(|k| st.pending_keys.contains_key(k))
-                {
-                    st.flush(conn, &run.ctx, &items).await?;
-                }
-                let matched = key.as_ref().and_then(|k| {
-                    seen.get(k)
-                        .or_else(|| found.get(k))
-                        .or_else(|| st.new_keys.get(k))
-                        .copied()
-                });
-                // A dry run wrote nothing for earlier chunks: a row matching one of their
-                // records counts as what it would do.
-                let dry_match =
-                    run.options.dry_run && key.as_ref().is_some_and(|k| seen.contains_key(k));
-                let op = match decide::<R>(&run, &plan, &source_name, matched, b) {
-                    Plan1::Write(BatchOp::Create(_)) if dry_match => {
-                        st.counts.created += 1;
-                        continue;
-                    }
-                    Plan1::Write(_) if dry_match => {
-                        st.counts.updated += 1;
-                        continue;
-                    }
-                    Plan1::Skip => {
-                        st.counts.skipped += 1;
-                        continue;
-                    }
-                    Plan1::Fail(e) => {
-                        st.counts.failed += 1;
-                        st.failures
-                            .extend(failures_of(item.no, &e, Some(&b.columns)));
-                        continue;
-                    }
-                    Plan1::Write(BatchOp::Create(input)) => {
-                        // Creates are written together (set-based where the resource can).
-                        if let Some(k) = &key {
-                            st.pending_keys.insert(k.clone(), ());
+                    st.counts.rows += item.rows;
+                    let b = match &item.built {
+                        Ok(b) => b,
+                        Err(reason) => {
+                            st.counts.failed += 1;
+                            st.failures.push(Failure {
+                                id: new_id(),
+                                row: item.no,
+                                field: None,
+                                code: "malformed_row".to_owned(),
+                                reason: reason.clone(),
+                            });
+                            continue;
                         }
-                        st.pending.push((index, key, input));
-                        continue;
+                    };
+                    let key = plan.rule.as_ref().and_then(|r| key_of(r, b));
+                    // A row matching a create still waiting to be written waits for it.
+                    if key
+                        .as_ref()
+                        .is_some_and(|k| st.pending_keys.contains_key(k))
+                    {
+                        st.flush(conn, &run.ctx, &items).await?;
                     }
-                    Plan1::Write(op) => op,
-                };
-                st.flush(conn, &run.ctx, &items).await?;
-                match batch::run_one::<R>(conn, &run.ctx, op).await {
-                    Ok(w) => {
-                        if w.created {
+                    let matched = key.as_ref().and_then(|k| {
+                        seen.get(k)
+                            .or_else(|| found.get(k))
+                            .or_else(|| st.new_keys.get(k))
+                            .copied()
+                    });
+                    // A dry run wrote nothing for earlier chunks: a row matching one of their
+                    // records counts as what it would do.
+                    let dry_match =
+                        run.options.dry_run && key.as_ref().is_some_and(|k| seen.contains_key(k));
+                    let op = match decide::<R>(&run, &plan, &source_name, matched, b) {
+                        Plan1::Write(BatchOp::Create(_)) if dry_match => {
                             st.counts.created += 1;
-                        } else {
+                            continue;
+                        }
+                        Plan1::Write(_) if dry_match => {
                             st.counts.updated += 1;
+                            continue;
                         }
-                        if let Some(k) = key {
-                            st.new_keys.insert(k, w.record.id());
+                        Plan1::Skip => {
+                            st.counts.skipped += 1;
+                            continue;
                         }
-                    }
-                    Err(e) if e.code == crm_core::Code::Internal => return Err(e),
-                    Err(e) => {
-                        st.counts.failed += 1;
-                        st.failures
-                            .extend(failures_of(item.no, &e, Some(&b.columns)));
+                        Plan1::Fail(e) => {
+                            st.counts.failed += 1;
+                            st.failures
+                                .extend(failures_of(item.no, &e, Some(&b.columns)));
+                            continue;
+                        }
+                        Plan1::Write(BatchOp::Create(input)) => {
+                            // Creates are written together (set-based where the resource can).
+                            if let Some(k) = &key {
+                                st.pending_keys.insert(k.clone(), ());
+                            }
+                            st.pending.push((index, key, input));
+                            continue;
+                        }
+                        Plan1::Write(op) => op,
+                    };
+                    st.flush(conn, &run.ctx, &items).await?;
+                    match batch::run_one::<R>(conn, &run.ctx, op).await {
+                        Ok(w) => {
+                            if w.created {
+                                st.counts.created += 1;
+                            } else {
+                                st.counts.updated += 1;
+                            }
+                            if let Some(k) = key {
+                                st.new_keys.insert(k, w.record.id());
+                            }
+                        }
+                        Err(e) if e.code == crm_core::Code::Internal => return Err(e),
+                        Err(e) => {
+                            st.counts.failed += 1;
+                            st.failures
+                                .extend(failures_of(item.no, &e, Some(&b.columns)));
+                        }
                     }
                 }
+                st.flush(conn, &run.ctx, &items).await
+            };
+            batch::memo_scope(work).await?;
+            let Chunk {
+                counts,
+                failures,
+                new_keys,
+                ..
+            } = st;
+            if let Some(sp) = dry {
+                sp.rollback().await?;
             }
-            st.flush(conn, &run.ctx, &items).await
-        };
-        batch::memo_scope(work).await?;
-        let Chunk {
-            counts,
-            failures,
-            new_keys,
-            ..
-        } = st;
-        if let Some(sp) = dry {
-            sp.rollback().await?;
-        }
-        let cancel = imports::commit_chunk(&tx, run.id, run.runner, counts, failures).await?;
-        tx.commit().await?;
-        if sqlite {
-            // SQLite has one writer at a time, and a waiting writer polls for the lock with
-            // growing sleeps: without a pause between chunks the import would take the lock
-            // back every time and starve the server's other writes (and its own job lease).
-            // A quarter of the chunk's time: the import holds the lock at most four fifths of
-            // the time, and a writer polling every 100 ms gets it within a second or so.
-            tokio::time::sleep(held.elapsed() / 4 + std::time::Duration::from_millis(2)).await;
-        }
-        seen.extend(new_keys);
-        if cancel {
-            imports::finish_import(&db, run.id, Some(run.runner), ImportState::Cancelled, None)
-                .await?;
-            return Ok(());
+            let cancel = imports::commit_chunk(&tx, run.id, run.runner, counts, failures).await?;
+            tx.commit().await?;
+            if sqlite {
+                // SQLite has one writer at a time, and a waiting writer polls for the lock with
+                // growing sleeps: without a pause between chunks the import would take the lock
+                // back every time and starve the server's other writes (and its own job lease).
+                // A quarter of the chunk's time: the import holds the lock at most four fifths of
+                // the time, and a writer polling every 100 ms gets it within a second or so.
+                tokio::time::sleep(held.elapsed() / 4 + std::time::Duration::from_millis(2)).await;
+            }
+            seen.extend(new_keys);
+            start = next;
+            if cancel {
+                imports::finish_import(&db, run.id, Some(run.runner), ImportState::Cancelled, None)
+                    .await?;
+                return Ok(());
+            }
         }
     }
     imports::finish_import(&db, run.id, Some(run.runner), ImportState::Succeeded, None).await?;
