@@ -68,12 +68,15 @@ contact_json = {
     "created_at": "2026-01-02T03:04:05Z",
     "updated_at": "2026-01-02T03:04:05Z",
     "deleted_at": None,
+    "external_source": "sap",
+    "external_id": "K-100",
 }
 page = PageContact.from_dict({"data": [contact_json], "next_cursor": None, "has_more": False})
 assert isinstance(page.data[0], Contact), type(page.data[0])
 assert page.data[0].email == "ada@example.com"
 assert page.data[0].consent["email"] is True
 assert page.data[0].custom["tier"] == "gold"
+assert page.data[0].external_id == "K-100"
 assert page.has_more is False
 assert Contact.from_dict(contact_json).to_dict()["custom"] == {"tier": "gold"}
 
