@@ -151,7 +151,9 @@ dual! {
         }
         let query = "query($n: Int) { companies(first: $n) { edges { node { name owner { email } contacts(first: 10) { nodes { lastName company { name } activities(first: 5) { nodes { subject } } } } } } } }";
         let mut counts = Vec::new();
-        for n in [5, 50] {
+        // Each size measured three times, the least kept: the counter is the server's, and a
+        // background task (job polling, feed pruning) may run a statement during one query.
+        for n in [5, 5, 5, 50, 50, 50] {
             let before = app.server().state.metrics.statements();
             let res = app.gql(Some(&s.token), query, json!({"n": n})).await.ok(200);
             let after = app.server().state.metrics.statements();
@@ -168,6 +170,7 @@ dual! {
             }
             counts.push(after - before);
         }
+        let counts = [counts[..3].iter().min().copied().unwrap_or(0), counts[3..].iter().min().copied().unwrap_or(0)];
         assert_eq!(counts[0], counts[1], "statements for 5 and 50 companies: {counts:?}");
         // Authentication (1) + the custom field definitions and the page (2) + one per relation
         // (owner, contacts, company, activities).
