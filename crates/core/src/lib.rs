@@ -24,6 +24,7 @@ pub mod patch;
 pub mod rate_limit;
 pub mod resource;
 pub mod role;
+pub mod row;
 pub mod search;
 pub mod validation;
 pub mod vocab;
@@ -40,3 +41,7 @@ pub use vocab::{Channel, LifecycleStage, SizeBand};
 /// `serde_json`, for the expansion of [`sort_keys!`] in crates that do not depend on it.
 #[doc(hidden)]
 pub use serde_json as __json;
+
+/// SeaORM, for the expansion of [`by_position!`].
+#[doc(hidden)]
+pub use sea_orm as __orm;

@@ -18,6 +18,7 @@
 //! SQLite (FTS5) and other orders run the list's statement as it is.
 
 use super::{Plan, bind};
+use crate::row::{ByPosition, Pos};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
@@ -38,6 +39,7 @@ impl Plan {
     pub async fn fetch<E, C>(&self, db: &C, query: Select<E>) -> Result<Vec<E::Model>, DbErr>
     where
         E: EntityTrait,
+        E::Model: ByPosition,
         C: ConnectionTrait,
     {
         self.run(db, query, None).await
@@ -47,6 +49,7 @@ impl Plan {
     pub async fn statements<E, C>(&self, db: &C, query: Select<E>) -> Result<Vec<Statement>, DbErr>
     where
         E: EntityTrait,
+        E::Model: ByPosition,
         C: ConnectionTrait,
     {
         let mut trace = Vec::new();
@@ -62,6 +65,7 @@ impl Plan {
     ) -> Result<Vec<E::Model>, DbErr>
     where
         E: EntityTrait,
+        E::Model: ByPosition,
         C: ConnectionTrait,
     {
         let backend = db.get_database_backend();
@@ -75,7 +79,7 @@ impl Plan {
             _ => {
                 let stmt = self.apply(query).build(backend);
                 note(&stmt);
-                return E::find().from_raw_sql(stmt).all(db).await;
+                return by_position::<E::Model, _>(db, stmt).await;
             }
         };
 
@@ -89,7 +93,7 @@ impl Plan {
                 read_to_end = false;
             }
             if row.try_get::<bool>("", "_hit")? {
-                hits.push(E::Model::from_query_result(&row, "")?);
+                hits.push(E::Model::read_at(&row, 0)?);
             }
         }
         if read_to_end || hits.len() as u64 > self.limit {
@@ -131,7 +135,7 @@ impl Plan {
         }
         let stmt = page.build(backend);
         note(&stmt);
-        E::find().from_raw_sql(stmt).all(db).await
+        by_position::<E::Model, _>(db, stmt).await
     }
 
     /// The probe: the list's first `probe_rows` rows, each with `_hit` (whether it
@@ -195,4 +199,16 @@ impl Plan {
             ..inner
         }
     }
+}
+
+/// The models of `stmt`'s rows, read by position (the model's columns first).
+async fn by_position<M: ByPosition, C: ConnectionTrait>(
+    db: &C,
+    stmt: Statement,
+) -> Result<Vec<M>, DbErr> {
+    db.query_all_raw(stmt)
+        .await?
+        .iter()
+        .map(|row| Pos::<M>::from_query_result(row, "").map(|p| p.0))
+        .collect()
 }

@@ -40,3 +40,32 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crm_core::by_position!(Model {
+    id,
+    org_id,
+    name,
+    legal_name,
+    domain,
+    industry,
+    size_band,
+    annual_revenue_amount,
+    annual_revenue_currency,
+    street,
+    city,
+    region,
+    postal_code,
+    country,
+    owner_id,
+    lifecycle_stage,
+    tags,
+    custom,
+    search_text,
+    version,
+    created_at,
+    updated_at,
+    deleted_at,
+    merged_into,
+    external_source,
+    external_id,
+});

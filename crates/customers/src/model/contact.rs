@@ -41,3 +41,33 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crm_core::by_position!(Model {
+    id,
+    org_id,
+    company_id,
+    first_name,
+    last_name,
+    email,
+    phone,
+    title,
+    street,
+    city,
+    region,
+    postal_code,
+    country,
+    owner_id,
+    lifecycle_stage,
+    source_channel,
+    consent,
+    tags,
+    custom,
+    search_text,
+    version,
+    created_at,
+    updated_at,
+    deleted_at,
+    merged_into,
+    external_source,
+    external_id,
+});

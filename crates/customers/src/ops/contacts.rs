@@ -12,6 +12,7 @@ use chrono::Utc;
 use crm_core::audit::{self, HistoryEntry};
 use crm_core::db::begin_write;
 use crm_core::list::{self, ListParams};
+use crm_core::row::Pos;
 use crm_core::{
     Action, Channel, Ctx, Error, LifecycleStage, Page, PageRequest, Patch, cursor, new_id,
 };
@@ -110,8 +111,10 @@ pub(crate) async fn find_any(
     id: Uuid,
 ) -> Result<contact::Model> {
     find_any_select(ctx, id)
+        .into_model::<Pos<contact::Model>>()
         .one(db)
         .await?
+        .map(|p| p.0)
         .ok_or_else(|| Error::not_found("Contact").into())
 }
 

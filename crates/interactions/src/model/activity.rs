@@ -43,3 +43,35 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crm_core::by_position!(Model {
+    id,
+    org_id,
+    kind,
+    channel,
+    direction,
+    subject,
+    body,
+    occurred_at,
+    duration_secs,
+    outcome,
+    contact_id,
+    company_id,
+    participants,
+    links,
+    due_at,
+    assignee_id,
+    priority,
+    status,
+    reminder_at,
+    completed_at,
+    completed_by,
+    feedback_type,
+    feedback_category,
+    feedback_state,
+    created_by,
+    version,
+    created_at,
+    updated_at,
+    deleted_at,
+});

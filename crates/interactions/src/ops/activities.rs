@@ -8,6 +8,7 @@ use chrono::Utc;
 use crm_core::audit::{self, HistoryEntry};
 use crm_core::db::begin_write;
 use crm_core::list::{self, Field, Kind, ListParams, Relation, Resource, Search};
+use crm_core::row::Pos;
 use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, new_id};
 use crm_customers::ops as customers;
 use sea_orm::{
@@ -385,8 +386,10 @@ pub(crate) async fn find_any(
 ) -> Result<activity::Model> {
     activity::Entity::find_by_id(id)
         .filter(activity::Column::OrgId.eq(ctx.org_id()))
+        .into_model::<Pos<activity::Model>>()
         .one(db)
         .await?
+        .map(|p| p.0)
         .ok_or_else(|| Error::not_found("Activity").into())
 }
 

@@ -33,3 +33,25 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crm_core::by_position!(Model {
+    id,
+    org_id,
+    pipeline_id,
+    stage_id,
+    name,
+    amount,
+    currency,
+    expected_close_date,
+    owner_id,
+    company_id,
+    contact_ids,
+    status,
+    close_reason,
+    closed_at,
+    lead_id,
+    version,
+    created_at,
+    updated_at,
+    deleted_at,
+});

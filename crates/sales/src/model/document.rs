@@ -40,3 +40,32 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crm_core::by_position!(Model {
+    id,
+    org_id,
+    doc_type,
+    number,
+    status,
+    company_id,
+    contact_id,
+    deal_id,
+    source_id,
+    currency,
+    subtotal,
+    discount_total,
+    tax_total,
+    total,
+    amount_paid,
+    issued_at,
+    ordered_at,
+    valid_until,
+    due_date,
+    notes,
+    external_source,
+    external_id,
+    version,
+    created_at,
+    updated_at,
+    deleted_at,
+});

@@ -36,3 +36,28 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crm_core::by_position!(Model {
+    id,
+    org_id,
+    first_name,
+    last_name,
+    email,
+    phone,
+    company_name,
+    company_domain,
+    title,
+    source_channel,
+    campaign_id,
+    status,
+    disqualify_reason,
+    owner_id,
+    converted_contact_id,
+    converted_company_id,
+    converted_deal_id,
+    converted_at,
+    version,
+    created_at,
+    updated_at,
+    deleted_at,
+});

@@ -28,3 +28,20 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crm_core::by_position!(Model {
+    id,
+    org_id,
+    sku,
+    name,
+    description,
+    unit,
+    tax_rate,
+    active,
+    external_source,
+    external_id,
+    version,
+    created_at,
+    updated_at,
+    deleted_at,
+});
