@@ -289,6 +289,12 @@ dual! {
         assert_eq!(body["results"][2]["record"]["name"], "Initech AG");
         assert_eq!(body["results"][2]["record"]["external_id"], "4711");
         assert_eq!(count(app, "SELECT COUNT(*) FROM companies").await, 2);
+        // The upserted company's creation, in history, carries its external id.
+        let initech = body["results"][1]["id"].as_str().unwrap().to_owned();
+        let h = app.get(&format!("/api/v1/companies/{initech}/history"), t).await.ok(200);
+        let created = h["data"].as_array().unwrap().iter().find(|e| e["action"] == "created").expect("created entry");
+        assert_eq!(created["changes"]["external_id"]["after"], "4711", "{h}");
+        assert_eq!(created["changes"]["external_source"]["after"], "sap", "{h}");
         let (status, body) = batch(app, &s, "companies", json!([{"op": "update", "id": globex, "version": 1, "data": {"domain": "globex.com"}}])).await;
         assert_eq!(status, 200, "{body}");
         let h = app.get(&format!("/api/v1/companies/{globex}/history"), t).await.ok(200);

@@ -29,6 +29,20 @@ pub struct JobContext {
     pub attempt: i32,
 }
 
+impl JobContext {
+    /// The context of one attempt at `job`.
+    pub(crate) fn of(job: &crate::model::Model, db: &DatabaseConnection) -> Self {
+        Self {
+            db: db.clone(),
+            id: job.id,
+            kind: job.kind.clone(),
+            org_id: job.org_id,
+            payload: job.payload.clone(),
+            attempt: job.attempts,
+        }
+    }
+}
+
 /// Why a handler failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JobError {

@@ -235,14 +235,7 @@ impl Loop {
                     }),
                 }
             } else if let Some(handler) = handler {
-                let ctx = JobContext {
-                    db: db.clone(),
-                    id: job.id,
-                    kind: job.kind.clone(),
-                    org_id: job.org_id,
-                    payload: job.payload.clone(),
-                    attempt: job.attempts,
-                };
+                let ctx = JobContext::of(&job, &db);
                 let beat = settings.lease / 3;
                 let run = handler(ctx);
                 tokio::pin!(run);
@@ -316,14 +309,7 @@ impl Loop {
             match store::settle(&db, job.id, &worker, job.attempts, &outcome).await {
                 Ok(true) => {
                     if let (Outcome::Dead { error }, Some(hook)) = (&outcome, dead_hook) {
-                        let ctx = JobContext {
-                            db: db.clone(),
-                            id: job.id,
-                            kind: job.kind.clone(),
-                            org_id: job.org_id,
-                            payload: job.payload.clone(),
-                            attempt: job.attempts,
-                        };
+                        let ctx = JobContext::of(&job, &db);
                         hook(ctx, error.clone()).await;
                     }
                 }

@@ -285,6 +285,30 @@ pub async fn owner(
     Ok(wanted)
 }
 
+/// The most merges an upsert by external id follows to the surviving record.
+const MAX_MERGE_HOPS: usize = 16;
+
+/// The record an upsert by external id writes to: `found` (the record holding the id), or,
+/// when it was merged into another, the record it was merged into, followed through at most
+/// [`MAX_MERGE_HOPS`] merges (a merged record keeps its external id, which is unique).
+pub(super) async fn merge_survivor<M, F, Fut>(
+    mut found: Option<M>,
+    merged_into: impl Fn(&M) -> Option<Uuid>,
+    mut find: F,
+) -> Result<Option<M>>
+where
+    F: FnMut(Uuid) -> Fut,
+    Fut: std::future::Future<Output = Result<M>>,
+{
+    for _ in 0..MAX_MERGE_HOPS {
+        match found.as_ref().and_then(&merged_into) {
+            Some(target) => found = Some(find(target).await?),
+            None => break,
+        }
+    }
+    Ok(found)
+}
+
 /// Whether `id` is an active user of the organization.
 pub async fn active_user(db: &impl ConnectionTrait, org_id: Uuid, id: Uuid) -> Result<bool> {
     let select = Query::select()

@@ -12,6 +12,7 @@ use chrono::Utc;
 use crm_core::audit::{self, HistoryEntry};
 use crm_core::db::begin_write;
 use crm_core::list::{self, ListParams};
+use crm_core::row::Pos;
 use crm_core::{
     Action, Ctx, Error, LifecycleStage, Money, Page, PageRequest, SizeBand, cursor, new_id,
 };
@@ -83,8 +84,10 @@ pub(crate) async fn find_any(
 ) -> Result<company::Model> {
     company::Entity::find_by_id(id)
         .filter(company::Column::OrgId.eq(ctx.org_id()))
+        .into_model::<Pos<company::Model>>()
         .one(db)
         .await?
+        .map(|p| p.0)
         .ok_or_else(|| Error::not_found("Company").into())
 }
 
@@ -166,6 +169,17 @@ pub async fn create_company_in(
     ctx: &Ctx,
     input: NewCompany,
 ) -> Result<Company> {
+    create_company_known_as(tx, ctx, input, None).await
+}
+
+/// [`create_company_in`] with the company's id in a source system (`(source, external_id)`),
+/// stored with the row, so its history and event carry it too.
+async fn create_company_known_as(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: NewCompany,
+    external: Option<(&str, &str)>,
+) -> Result<Company> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
     let custom_defs = defs(tx, ctx.org_id(), RecordType::Company).await?;
@@ -195,8 +209,8 @@ pub async fn create_company_in(
         created_at: now,
         updated_at: now,
         deleted_at: None,
-        external_source: None,
-        external_id: None,
+        external_source: external.map(|(source, _)| source.to_owned()),
+        external_id: external.map(|(_, id)| id.to_owned()),
     };
     let c = validated(draft, &custom_defs, input.custom, true, &mut errors);
     errors.finish()?;
@@ -209,8 +223,8 @@ pub async fn create_company_in(
         updated_at: Set(now),
         deleted_at: Set(None),
         merged_into: Set(None),
-        external_source: Set(None),
-        external_id: Set(None),
+        external_source: Set(c.external_source.clone()),
+        external_id: Set(c.external_id.clone()),
         ..Default::default()
     };
     write_row(&mut row, &c);
@@ -507,20 +521,15 @@ pub async fn upsert_company_in(
         &format!("upsert:{}:company:{source}:{external_id}", ctx.org_id()),
     )
     .await?;
-    let mut existing = company::Entity::find()
+    let existing = company::Entity::find()
         .filter(company::Column::OrgId.eq(ctx.org_id()))
         .filter(company::Column::ExternalSource.eq(source))
         .filter(company::Column::ExternalId.eq(external_id))
         .one(tx)
         .await?;
-    // A company merged into another keeps its external id (it is unique): the push goes to
-    // the company it was merged into (at most 16 merges followed).
-    for _ in 0..16 {
-        match existing.as_ref().and_then(|c| c.merged_into) {
-            Some(target) => existing = Some(find_any(tx, ctx, target).await?),
-            None => break,
-        }
-    }
+    // A company merged into another keeps its external id: the push goes to the survivor.
+    let existing =
+        common::merge_survivor(existing, |c| c.merged_into, |id| find_any(tx, ctx, id)).await?;
     if let Some(existing) = existing {
         let patch = CompanyPatch {
             name: crm_core::Patch::Set(input.name),
@@ -563,12 +572,6 @@ pub async fn upsert_company_in(
             false,
         ));
     }
-    let created = create_company_in(tx, ctx, input).await?;
-    company::Entity::update_many()
-        .col_expr(company::Column::ExternalSource, Expr::value(source))
-        .col_expr(company::Column::ExternalId, Expr::value(external_id))
-        .filter(company::Column::Id.eq(created.id))
-        .exec(tx)
-        .await?;
-    Ok((to_dto(find_any(tx, ctx, created.id).await?), true))
+    let created = create_company_known_as(tx, ctx, input, Some((source, external_id))).await?;
+    Ok((created, true))
 }

@@ -12,7 +12,6 @@ use crm_core::{Action, Ctx, Patch};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 /// Merges followed from a merged contact to the one that holds its records now.
-const MAX_MERGE_HOPS: usize = 16;
 
 /// Creates or replaces the contact a source system knows as `source`/`external_id`; returns it
 /// and whether it was created. Pushing the same contact twice leaves one contact.
@@ -46,20 +45,16 @@ pub async fn upsert_contact_in(
         &format!("upsert:{}:{TYPE}:{source}:{external_id}", ctx.org_id()),
     )
     .await?;
-    let mut existing = contact::Entity::find()
+    let existing = contact::Entity::find()
         .filter(contact::Column::OrgId.eq(ctx.org_id()))
         .filter(contact::Column::ExternalSource.eq(source))
         .filter(contact::Column::ExternalId.eq(external_id))
         .one(tx)
         .await?;
-    // A contact merged into another keeps its external id (it is unique): the push goes to
-    // the contact it was merged into.
-    for _ in 0..MAX_MERGE_HOPS {
-        match existing.as_ref().and_then(|c| c.merged_into) {
-            Some(target) => existing = Some(find_any(tx, ctx, target).await?),
-            None => break,
-        }
-    }
+    // A contact merged into another keeps its external id: the push goes to the survivor.
+    let existing =
+        super::common::merge_survivor(existing, |c| c.merged_into, |id| find_any(tx, ctx, id))
+            .await?;
     if let Some(existing) = existing {
         // A replace: what the body leaves out is cleared, except the owner, consent, tags and
         // custom values, which a source system rarely knows.
