@@ -5,6 +5,12 @@
 //! `crm-bench run --scale medium --database-url postgres://... --duration-secs 10`,
 //! `crm-bench generate --scale full --database-url postgres://...` (data only).
 
+/// The harness allocates with jemalloc like the server: it shares the two cores with the server
+/// and the database, and glibc's allocator was a tenth of its CPU.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod generate;
 mod load;
 mod pgbench;

@@ -64,9 +64,32 @@ pub(crate) async fn login(
         .ok_or_else(|| format!("no access token for {email}"))
 }
 
+/// The shape of a page that a measured read checks: how many records it holds. Each record is
+/// read over (`IgnoredAny`: the JSON is scanned and checked, nothing is built), so the load
+/// generator, which shares the machine with the server and the database, spends little beside
+/// the server it measures (parsed into `Value`s, a page of 50 activities cost the harness
+/// almost as much CPU as the server spent answering it).
+#[derive(serde::Deserialize)]
+pub(crate) struct Records {
+    /// The records of the page.
+    pub data: Vec<serde::de::IgnoredAny>,
+}
+
+/// The shape of a single record that a measured read checks: its id.
+#[derive(serde::Deserialize)]
+pub(crate) struct One {
+    /// The record's id.
+    pub id: uuid::Uuid,
+}
+
 impl Ctx {
     /// GETs `path` and returns the JSON answer; a non-2xx answer is an error.
     pub async fn get(&self, path: &str) -> Result<Value, String> {
+        self.get_as(path).await
+    }
+
+    /// GETs `path` and reads the JSON answer as `T`; a non-2xx answer is an error.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
         let mut res = self
             .client
             .get(format!("{}{path}", self.base))

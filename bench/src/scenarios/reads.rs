@@ -2,6 +2,7 @@
 //! page 1 and a deep page), S3 (timeline), S4 (search, frequent and rare terms), S5 (GraphQL
 //! nesting against the same through REST).
 
+use super::client::{One, Records};
 use super::{Env, Row, ms};
 use crate::pgbench::{KEYS_TABLE, Script};
 use crm_core::list::ListParams;
@@ -22,8 +23,8 @@ pub(crate) async fn s1(env: &Env, with_key: bool) -> Result<Row, String> {
             async move {
                 let id = c.data.contact_ids
                     [(w * 7919 + i as usize * 104_729) % c.data.contact_ids.len()];
-                let body = c.get(&format!("/api/v1/contacts/{id}")).await?;
-                (body["id"] == id.to_string())
+                let body: One = c.get_as(&format!("/api/v1/contacts/{id}")).await?;
+                (body.id == id)
                     .then_some(())
                     .ok_or_else(|| format!("wrong body for {id}"))
             }
@@ -125,7 +126,7 @@ pub(crate) async fn s2(env: &Env) -> Result<Row, String> {
     let api = env
         .measure(move |_, _| {
             let c = c.clone();
-            async move { c.get(list).await.and_then(has_data) }
+            async move { c.get_as::<Records>(list).await.map(|_| ()) }
         })
         .await;
     let stmt = list_statement(
@@ -145,7 +146,7 @@ pub(crate) async fn s2(env: &Env) -> Result<Row, String> {
     let deep_stats = env
         .measure(move |_, _| {
             let (c, deep_path) = (c.clone(), deep_path.clone());
-            async move { c.get(&deep_path).await.and_then(has_data) }
+            async move { c.get_as::<Records>(&deep_path).await.map(|_| ()) }
         })
         .await;
     let deep_ratio = deep_stats.p50.as_secs_f64() / api.p50.as_secs_f64().max(1e-9);
@@ -164,13 +165,6 @@ pub(crate) async fn s2(env: &Env) -> Result<Row, String> {
     })
 }
 
-fn has_data(b: serde_json::Value) -> Result<(), String> {
-    b["data"]
-        .as_array()
-        .map(|_| ())
-        .ok_or_else(|| "no data".into())
-}
-
 /// S3: the timeline of the contact with the longest history, newest 50.
 pub(crate) async fn s3(env: &Env) -> Result<Row, String> {
     let heavy = env.data.heavy_contact;
@@ -179,12 +173,12 @@ pub(crate) async fn s3(env: &Env) -> Result<Row, String> {
         .measure(move |_, _| {
             let c = c.clone();
             async move {
-                let b = c
-                    .get(&format!(
+                let b: Records = c
+                    .get_as(&format!(
                         "/api/v1/contacts/{heavy}/timeline?types=activity&limit=50"
                     ))
                     .await?;
-                (b["data"].as_array().map_or(0, Vec::len) > 0)
+                (!b.data.is_empty())
                     .then_some(())
                     .ok_or_else(|| "empty timeline".into())
             }
@@ -221,16 +215,13 @@ pub(crate) async fn s4(env: &Env, rare: bool) -> Result<Row, String> {
             let (c, terms) = (c.clone(), api_terms.clone());
             async move {
                 let term = &terms[(w + i as usize) % terms.len()];
-                let b = c
-                    .get(&format!("/api/v1/contacts?q={term}&limit=25"))
+                let b: Records = c
+                    .get_as(&format!("/api/v1/contacts?q={term}&limit=25"))
                     .await?;
-                match b["data"].as_array() {
-                    Some(found) if rare && found.len() != 1 => {
-                        Err(format!("{} contacts for {term}", found.len()))
-                    }
-                    Some(_) => Ok(()),
-                    None => Err("no data".into()),
+                if rare && b.data.len() != 1 {
+                    return Err(format!("{} contacts for {term}", b.data.len()));
                 }
+                Ok(())
             }
         })
         .await;
