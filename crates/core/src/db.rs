@@ -11,6 +11,11 @@ use sea_orm::{
 };
 use std::time::Duration;
 
+/// Prepared statements each SQLite connection keeps.
+const SQLITE_STATEMENTS_PER_CONNECTION: usize = 40;
+/// Each SQLite connection's page cache, in SQLite's notation (negative: KiB).
+const SQLITE_CACHE_KIB: &str = "-1024";
+
 /// Settings of the connection pool.
 #[derive(Debug, Clone)]
 pub struct DbSettings {
@@ -50,12 +55,19 @@ pub async fn connect(settings: &DbSettings) -> Result<DatabaseConnection, DbErr>
         // server, a proxy or a firewall is checked; a broken one still fails its statement.
         .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(settings.log_statements)
+        // Each pooled SQLite connection keeps its own page cache and prepared statements in
+        // the server's memory (PostgreSQL keeps them in its backends): 1 MB of pages and 40
+        // statements each, rather than SQLite's 2 MB and sqlx's 100, keep 16 connections
+        // within the memory target after a benchmark's worth of distinct statements. The pages
+        // stay in the operating system's cache, so a miss costs a copy, not a disk read.
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(busy)
                 .foreign_keys(true)
                 .create_if_missing(true)
+                .statement_cache_capacity(SQLITE_STATEMENTS_PER_CONNECTION)
+                .pragma("cache_size", SQLITE_CACHE_KIB)
         });
     Database::connect(opts).await
 }

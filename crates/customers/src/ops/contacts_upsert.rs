@@ -11,8 +11,6 @@ use crm_core::db::begin_write;
 use crm_core::{Action, Ctx, Patch};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-/// Merges followed from a merged contact to the one that holds its records now.
-
 /// Creates or replaces the contact a source system knows as `source`/`external_id`; returns it
 /// and whether it was created. Pushing the same contact twice leaves one contact.
 pub async fn upsert_contact(
