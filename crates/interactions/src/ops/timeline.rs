@@ -65,8 +65,8 @@ pub async fn timeline(
         page.cursor.as_deref().map(cursor::decode).transpose()?;
     let wants = |t| filter.types.is_empty() || filter.types.contains(&t);
     let activity_filters = !filter.kinds.is_empty() || !filter.channels.is_empty();
-    // Each source is one statement that also requires the record to be live, so a page costs
-    // one round trip per source; whether the record exists is asked only of an empty page.
+    // The page is one statement, each source of which also requires the record to be live;
+    // whether the record exists is asked only of an empty page.
     let live = match record {
         TimelineRecord::Contact => customers::contact_is_live_expr(ctx, id),
         TimelineRecord::Company => customers::company_is_live_expr(ctx, id),
