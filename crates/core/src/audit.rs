@@ -391,6 +391,38 @@ pub async fn move_history(
     Ok(())
 }
 
+/// The columns of `record_history` that make a [`HistoryEntry`], in the order
+/// [`history_entry_at`] reads them.
+pub const ENTRY_COLUMNS: [&str; 6] = [
+    "id",
+    "action",
+    "actor_user_id",
+    "actor_api_key_id",
+    "changes",
+    "at",
+];
+
+/// The history entry in `row`, whose [`ENTRY_COLUMNS`] start at column `start`.
+pub fn history_entry_at(
+    row: &sea_orm::QueryResult,
+    start: usize,
+    backend: DbBackend,
+) -> Result<HistoryEntry> {
+    use crate::row::Cell;
+    let changes: Value = match backend {
+        DbBackend::Postgres => Cell::cell(row, start + 4)?,
+        _ => serde_json::from_str(&String::cell(row, start + 4)?).unwrap_or(Value::Null),
+    };
+    Ok(HistoryEntry {
+        id: Cell::cell(row, start)?,
+        action: Cell::cell(row, start + 1)?,
+        actor_user_id: Cell::cell(row, start + 2)?,
+        actor_api_key_id: Cell::cell(row, start + 3)?,
+        changes,
+        at: Cell::cell(row, start + 5)?,
+    })
+}
+
 /// The history of one record, newest first.
 pub async fn history(
     db: &impl ConnectionTrait,
@@ -401,17 +433,7 @@ pub async fn history(
 ) -> Result<Page<HistoryEntry>> {
     let limit = page.limit()?;
     let mut select = Query::select()
-        .columns(
-            [
-                "id",
-                "action",
-                "actor_user_id",
-                "actor_api_key_id",
-                "changes",
-                "at",
-            ]
-            .map(Alias::new),
-        )
+        .columns(ENTRY_COLUMNS.map(Alias::new))
         .from(Alias::new("record_history"))
         .and_where(Expr::col(Alias::new("org_id")).eq(ctx.org_id()))
         .and_where(Expr::col(Alias::new("record_type")).eq(record_type))
@@ -423,25 +445,13 @@ pub async fn history(
         let before: Uuid = cursor::decode(c)?;
         select.and_where(Expr::col(Alias::new("id")).lt(before));
     }
-    let rows = db.query_all(&select).await?;
-    let mut entries = Vec::with_capacity(rows.len());
-    for row in rows {
-        let changes: Value = match db.get_database_backend() {
-            DbBackend::Postgres => row.try_get("", "changes")?,
-            _ => {
-                let text: String = row.try_get("", "changes")?;
-                serde_json::from_str(&text).unwrap_or(Value::Null)
-            }
-        };
-        entries.push(HistoryEntry {
-            id: row.try_get("", "id")?,
-            action: row.try_get("", "action")?,
-            actor_user_id: row.try_get("", "actor_user_id")?,
-            actor_api_key_id: row.try_get("", "actor_api_key_id")?,
-            changes,
-            at: row.try_get("", "at")?,
-        });
-    }
+    let backend = db.get_database_backend();
+    let entries = db
+        .query_all(&select)
+        .await?
+        .iter()
+        .map(|row| history_entry_at(row, 0, backend))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_overfetch(entries, limit, |e| {
         cursor::encode(&e.id)
     }))

@@ -7,7 +7,7 @@ use crate::dto::{ActivityKind, TimelineChange, TimelineEntry, TimelineEntryType}
 use crate::error::Result;
 use crate::model::{activity, activity_link};
 use chrono::{DateTime, Utc};
-use crm_core::audit::HistoryEntry;
+use crm_core::audit::{self, HistoryEntry};
 use crm_core::row::{ByPosition, Cell};
 use crm_core::{Action, Channel, Ctx, Error, Page, PageRequest, cursor};
 use crm_customers::ops as customers;
@@ -15,10 +15,8 @@ use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement, UnionType,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -87,7 +85,7 @@ pub async fn timeline(
                 entries.push((a.occurred_at, a.id, TimelineEntryType::Activity));
                 activities.insert(a.id, to_dto(a));
             } else {
-                let entry = change_at(&row, CHANGE_START, backend)?;
+                let entry = audit::history_entry_at(&row, CHANGE_START, backend)?;
                 entries.push((entry.at, entry.id, TimelineEntryType::Change));
                 changes.insert(entry.id, entry);
             }
@@ -167,16 +165,12 @@ fn activities_select(
             activity_link::Column::Channel.is_in(filter.channels.iter().map(|c| c.as_str())),
         );
     }
-    if let Some((at, last)) = after {
-        q = q.filter(
-            Condition::any()
-                .add(activity_link::Column::OccurredAt.lt(at))
-                .add(
-                    activity_link::Column::OccurredAt
-                        .eq(at)
-                        .and(activity_link::Column::ActivityId.lt(last)),
-                ),
-        );
+    if let Some(after) = after {
+        q = q.filter(before(
+            Expr::col((activity_link::Entity, activity_link::Column::OccurredAt)),
+            Expr::col((activity_link::Entity, activity_link::Column::ActivityId)),
+            after,
+        ));
     }
     q.order_by_desc(activity_link::Column::OccurredAt)
         .order_by_desc(activity_link::Column::ActivityId)
@@ -195,16 +189,6 @@ const ACTIVITY: i32 = 1;
 const CHANGE: i32 = 2;
 /// Where a change's columns start in a page's row: after the source and the activity's.
 const CHANGE_START: usize = 1 + activity::Model::COLUMNS.len();
-/// The columns of a change, in the order the page selects them.
-const CHANGE_COLUMNS: [&str; 6] = [
-    "id",
-    "action",
-    "actor_user_id",
-    "actor_api_key_id",
-    "changes",
-    "at",
-];
-
 /// One page of the timeline as one statement: each source's newest `limit + 1` entries by its
 /// own index range, side by side in a `UNION ALL` whose rows hold the source, the activity's
 /// columns and the change's columns (the other source's left NULL); the page is merged from
@@ -230,7 +214,7 @@ fn page_statement(
             Query::select()
                 .expr(Expr::cust(ACTIVITY.to_string()))
                 .expr(Expr::cust("_a.*"))
-                .exprs(nulls(CHANGE_COLUMNS.len()))
+                .exprs(nulls(audit::ENTRY_COLUMNS.len()))
                 .from_subquery(inner, Alias::new("_a"))
                 .to_owned(),
         );
@@ -264,7 +248,7 @@ fn changes_select(
     limit: u64,
 ) -> SelectStatement {
     let mut q = Query::select()
-        .columns(CHANGE_COLUMNS.map(Alias::new))
+        .columns(audit::ENTRY_COLUMNS.map(Alias::new))
         .from(Alias::new("record_history"))
         .and_where(Expr::col(Alias::new("org_id")).eq(ctx.org_id()))
         .and_where(Expr::col(Alias::new("record_type")).eq(record.name()))
@@ -274,34 +258,22 @@ fn changes_select(
         .order_by(Alias::new("id"), Order::Desc)
         .limit(limit + 1)
         .to_owned();
-    if let Some((at, last)) = after {
-        q.cond_where(
-            Condition::any()
-                .add(Expr::col(Alias::new("at")).lt(at))
-                .add(
-                    Expr::col(Alias::new("at"))
-                        .eq(at)
-                        .and(Expr::col(Alias::new("id")).lt(last)),
-                ),
-        );
+    if let Some(after) = after {
+        q.cond_where(before(
+            Expr::col(Alias::new("at")),
+            Expr::col(Alias::new("id")),
+            after,
+        ));
     }
     q
 }
 
-/// The change in a page's row, from column `start` on.
-fn change_at(row: &QueryResult, start: usize, backend: DbBackend) -> Result<HistoryEntry> {
-    let changes: Value = match backend {
-        DbBackend::Postgres => Cell::cell(row, start + 4)?,
-        _ => serde_json::from_str(&String::cell(row, start + 4)?).unwrap_or(Value::Null),
-    };
-    Ok(HistoryEntry {
-        id: Cell::cell(row, start)?,
-        action: Cell::cell(row, start + 1)?,
-        actor_user_id: Cell::cell(row, start + 2)?,
-        actor_api_key_id: Cell::cell(row, start + 3)?,
-        changes,
-        at: Cell::cell(row, start + 5)?,
-    })
+/// The keyset condition of a page after the cursor `(at, id)`: older entries, and entries as
+/// old with a smaller id.
+fn before(at_col: Expr, id_col: Expr, (at, id): (DateTime<Utc>, Uuid)) -> Condition {
+    Condition::any()
+        .add(at_col.clone().lt(at))
+        .add(at_col.eq(at).and(id_col.lt(id)))
 }
 
 /// The statement of the first page of a contact's activity timeline, as
