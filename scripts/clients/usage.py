@@ -8,11 +8,11 @@ import pkgutil
 
 import crm_api_client
 from crm_api_client import AuthenticatedClient
-from crm_api_client.api.activities import create_activity, list_activities
+from crm_api_client.api.activities import create_activity, list_activities, upsert_activity
 from crm_api_client.api.auth import login
 from crm_api_client.api.contacts import create_contact, get_contact, list_contacts, update_contact
 from crm_api_client.api.identity import get_me
-from crm_api_client.api.sales import create_deal, list_deals
+from crm_api_client.api.sales import create_deal, list_deals, upsert_deal, upsert_lead
 from crm_api_client.models import (
     Contact,
     Deal,
@@ -20,6 +20,7 @@ from crm_api_client.models import (
     NewActivity,
     NewContact,
     NewDeal,
+    NewLead,
     PageContact,
     PageDeal,
     PageHistoryEntry,
@@ -38,6 +39,11 @@ assert client.token == "not-used"
 # The operations take and return the named schemas.
 for op, body in [(create_contact, NewContact), (create_activity, NewActivity), (create_deal, NewDeal)]:
     assert inspect.signature(op.sync_detailed).parameters["body"].annotation in (body, body.__name__), op
+# Records another system pushes by its own id: the path names the source and the id there.
+for op, body in [(upsert_activity, NewActivity), (upsert_deal, NewDeal), (upsert_lead, NewLead)]:
+    params = inspect.signature(op.sync_detailed).parameters
+    assert params["body"].annotation in (body, body.__name__), op
+    assert "source" in params and "external_id" in params, (op, list(params))
 for op in (list_contacts, get_contact, update_contact, list_activities, list_deals, login, get_me):
     assert callable(op.sync) and callable(op.asyncio_detailed), op
 

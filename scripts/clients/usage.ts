@@ -101,6 +101,20 @@ export function firstFieldError(p: CreateContactProblem): string {
   return `${status} ${code} ${p.errors.map((e) => e.pointer).join(",")}`;
 }
 
+// --- Pushing a call by the telephony system's id: the body is the create body, the answer the
+// activity with its external reference.
+type UpsertActivity = operations["upsertActivity"];
+export const pushedCall: RequestBody<UpsertActivity> = { kind: "call", subject: "Inbound", duration_secs: 60 };
+export const callPath: UpsertActivity["parameters"]["path"] = { source: "pbx", external_id: "call-77" };
+export function externalRef(a: Ok<UpsertActivity, 200>): string {
+  const source: string | null | undefined = a.external_source;
+  const id: string | null | undefined = a.external_id;
+  return `${source ?? ""}:${id ?? ""}`;
+}
+export const createdDeal: Schemas["Deal"] = {} as Ok<operations["upsertDeal"], 201>;
+// @ts-expect-error a lead's push takes the lead body, not the deal's
+export const notALead: RequestBody<operations["upsertLead"]> = { name: "Big one", stage_id: "x" };
+
 // --- Every operation a client needs is there under its id.
 export type Needed = [
   operations["listContacts"],
@@ -114,6 +128,9 @@ export type Needed = [
   operations["createActivity"],
   operations["createDeal"],
   operations["listDeals"],
+  operations["upsertActivity"],
+  operations["upsertLead"],
+  operations["upsertDeal"],
   operations["login"],
   operations["getMe"],
 ];

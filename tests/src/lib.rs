@@ -22,6 +22,7 @@ pub use crm_gateway;
 pub use serde_json;
 
 pub mod process;
+pub mod webhook_receiver;
 
 /// The JWT secret of every test server (tests forge tokens with it).
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";

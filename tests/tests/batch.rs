@@ -233,7 +233,7 @@ dual! {
         app.post("/api/v1/contacts/batch", t, json!({"items": [], "extra": 1})).await.problem(422, "validation_failed");
         app.post("/api/v1/contacts/batch", t, json!({"items": {}})).await.problem(422, "validation_failed");
         // Operations a resource has no single write for fail their item.
-        let (status, body) = batch(app, &s, "activities", json!([{"op": "upsert", "external_source": "sap", "external_id": "1", "data": {"kind": "note"}}])).await;
+        let (status, body) = batch(app, &s, "orders", json!([{"op": "update", "id": "0190b5a0-0000-7000-8000-000000000000", "data": {"currency": "EUR", "lines": []}}])).await;
         assert_eq!(status, 207);
         assert_eq!(body["results"][0]["error"]["errors"][0]["pointer"], "/op");
         let (_, body) = batch(app, &s, "leads", json!([{"op": "update", "id": "0190b5a0-0000-7000-8000-000000000000", "data": {}}])).await;

@@ -240,7 +240,7 @@ dual! {
         refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Mail": "mail"}}), "c.csv", file, None).await, "/options/mapping/Mail");
         refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Nope": "email"}}), "c.csv", file, None).await, "/options/mapping/Nope");
         refuse(upload(app, &s.token, json!({"resource": "contacts", "mapping": {"Mail": "custom.tier"}}), "c.csv", file, None).await, "/options/mapping/Mail");
-        refuse(upload(app, &s.token, json!({"resource": "activities", "mapping": {"Mail": "external_id"}}), "c.csv", file, None).await, "/options/mapping/Mail");
+        refuse(upload(app, &s.token, json!({"resource": "activities", "mapping": {"Mail": "status"}}), "c.csv", file, None).await, "/options/mapping/Mail");
         refuse(upload(app, &s.token, json!({"resource": "contacts"}), "c.csv", file, None).await, "/options/mapping");
         refuse(upload(app, &s.token, json!({"resource": "tickets"}), "c.csv", file, None).await, "/options/resource");
         refuse(upload(app, &s.token, json!({"resource": "contacts", "match_on": "domain"}), "c.csv", b"email\n", None).await, "/options/match_on");
@@ -524,6 +524,36 @@ dual! {
         runtime.shutdown(std::time::Duration::from_secs(1)).await;
     }
 
+    #[config(|c| { c.jobs_enabled = false; c.import_orphan_secs = 1; })]
+    async fn uploads_a_stopped_server_left_behind_are_swept(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        // A queued import owns its file, however old; what a server killed during an upload
+        // leaves (a part file with no import) and the file of an ended import are deleted.
+        let queued = upload(app, &s.token, json!({"resource": "contacts"}), "c.csv", b"email\na@x.test\n", None).await.ok(202);
+        let dir = app.server().state.config.data_dir.join("imports");
+        let owned = dir.join(format!("{}.upload", queued["id"].as_str().unwrap()));
+        assert!(owned.exists());
+        let cancelled = upload(app, &s.token, json!({"resource": "contacts"}), "c.csv", b"email\nb@x.test\n", None).await.ok(202);
+        app.post(&format!("/api/v1/imports/{}/cancel", cancelled["id"].as_str().unwrap()), Some(&s.token), json!({})).await.ok(200);
+        let ended = dir.join(format!("{}.upload", cancelled["id"].as_str().unwrap()));
+        std::fs::write(&ended, b"email\nb@x.test\n").unwrap();
+        let part = dir.join(format!("{}.upload", uuid::Uuid::now_v7()));
+        std::fs::write(&part, b"email\nhalf-way@x.te").unwrap();
+        let foreign = dir.join("README.txt");
+        std::fs::write(&foreign, b"not an upload").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+        for f in [&owned, &ended, &part, &foreign] {
+            std::fs::File::options().write(true).open(f).unwrap().set_modified(old).unwrap();
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while part.exists() || ended.exists() {
+            assert!(std::time::Instant::now() < deadline, "the orphans were not swept");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(owned.exists(), "a queued import's file stays");
+        assert!(foreign.exists(), "files that are not uploads stay");
+    }
+
     #[config(|c| c.job_poll_interval_ms = 50)]
     async fn contacts_match_on_their_external_id(app: &TestApp) {
         let s = app.signup("Acme", "admin@acme.test").await;
@@ -539,5 +569,27 @@ dual! {
         assert_eq!(k1["last_name"], "Meier");
         let k2 = all.iter().find(|c| c["external_id"] == "K-2").expect("created with its external id");
         assert_eq!((k2["external_source"].as_str(), k2["last_name"].as_str()), (Some("sap"), Some("Schulz")));
+    }
+
+    async fn activities_match_on_their_external_id(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let ada = app.post("/api/v1/contacts", Some(&s.token), json!({"first_name": "Ada", "email": "ada@x.test"})).await.ok(201);
+        // A call log exported twice from the telephony system: the second run updates the
+        // calls it knows instead of logging them again.
+        let file = b"call_id,kind,subject,occurred_at,contact_email,duration_secs\nC-1,call,Intro,2025-02-03T10:00:00Z,ada@x.test,60\nC-2,call,Follow-up,2025-02-10T10:00:00Z,ada@x.test,30\n";
+        let options = json!({"resource": "activities", "mapping": {"call_id": "external_id", "kind": "kind", "subject": "subject", "occurred_at": "occurred_at", "contact_email": "contact_email", "duration_secs": "duration_secs"},
+            "match_on": "external_id", "external_source": "pbx", "on_match": "update"});
+        let done = import_file(app, &s.token, options.clone(), "calls.csv", file).await;
+        assert_eq!((done["created"].as_i64(), done["updated"].as_i64(), done["failed"].as_i64()), (Some(2), Some(0), Some(0)), "{done}");
+        let file = b"call_id,kind,subject,occurred_at,contact_email,duration_secs\nC-1,call,Intro (long),2025-02-03T10:00:00Z,ada@x.test,600\nC-3,call,Third,2025-02-11T10:00:00Z,ada@x.test,10\n";
+        let done = import_file(app, &s.token, options, "calls.csv", file).await;
+        assert_eq!((done["created"].as_i64(), done["updated"].as_i64(), done["failed"].as_i64()), (Some(1), Some(1), Some(0)), "{done}");
+        let all = app.get("/api/v1/activities?external_source=pbx&sort=occurred_at", Some(&s.token)).await.ok(200);
+        let calls = all["data"].as_array().unwrap();
+        let ids: Vec<&str> = calls.iter().map(|a| a["external_id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["C-1", "C-2", "C-3"], "{all}");
+        assert_eq!((calls[0]["subject"].as_str(), calls[0]["duration_secs"].as_i64()), (Some("Intro (long)"), Some(600)));
+        assert!(calls.iter().all(|a| a["contact_id"] == ada["id"]), "{all}");
+        assert!(calls[0]["occurred_at"].as_str().unwrap().starts_with("2025-02-03"), "{all}");
     }
 }

@@ -40,6 +40,10 @@ use Need::*;
 const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/activities", Write),
     ("POST /api/v1/activities/batch", Write),
+    (
+        "PUT /api/v1/activities/by-external-id/{source}/{external_id}",
+        Write,
+    ),
     ("PATCH /api/v1/activities/{id}", Write),
     ("DELETE /api/v1/activities/{id}", Delete),
     ("POST /api/v1/activities/{id}/complete", Write),
@@ -79,6 +83,10 @@ const WRITES: &[(&str, Need)] = &[
     ("DELETE /api/v1/custom-fields/{id}", Configure),
     ("POST /api/v1/deals", Write),
     ("POST /api/v1/deals/batch", Write),
+    (
+        "PUT /api/v1/deals/by-external-id/{source}/{external_id}",
+        Write,
+    ),
     ("DELETE /api/v1/deals/{id}", Delete),
     ("PATCH /api/v1/deals/{id}", Write),
     ("POST /api/v1/deals/{id}/restore", Delete),
@@ -93,6 +101,10 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/invoices/{id}/status", Write),
     ("POST /api/v1/leads", Write),
     ("POST /api/v1/leads/batch", Write),
+    (
+        "PUT /api/v1/leads/by-external-id/{source}/{external_id}",
+        Write,
+    ),
     ("POST /api/v1/leads/{id}/convert", Write),
     ("POST /api/v1/leads/{id}/disqualify", Write),
     ("POST /api/v1/leads/{id}/qualify", Write),

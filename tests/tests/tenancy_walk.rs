@@ -6,7 +6,7 @@
 //! (`PUT .../by-external-id/{source}/{external_id}`) give B a record of its own without touching
 //! A's. A resource in the document without a fixture fails the walk, so new resources join it.
 
-use crm_tests::fixtures::{Fixtures, document_body, every_resource, snapshot};
+use crm_tests::fixtures::{Fixtures, document_body, every_resource, pipeline_body, snapshot};
 use crm_tests::openapi_walk::{Doc, Gen, Operation, brief, problem_check};
 use crm_tests::{Session, TestApp, dual};
 use serde_json::{Value, json};
@@ -270,6 +270,10 @@ async fn upsert_walk(
     b: &Session,
     b_key: &str,
 ) -> Vec<String> {
+    // B's deals need a pipeline of B's own.
+    app.post("/api/v1/pipelines", Some(&b.token), pipeline_body("B's"))
+        .await
+        .ok(201);
     let bodies: BTreeMap<&str, (Value, Value)> = BTreeMap::from([
         (
             "companies",
@@ -293,6 +297,24 @@ async fn upsert_walk(
             ),
         ),
         ("orders", (document_body("100"), document_body("200"))),
+        (
+            "activities",
+            (
+                json!({"kind": "call", "subject": "A's call"}),
+                json!({"kind": "call", "subject": "B's call"}),
+            ),
+        ),
+        (
+            "leads",
+            (
+                json!({"last_name": "A's lead"}),
+                json!({"last_name": "B's lead"}),
+            ),
+        ),
+        (
+            "deals",
+            (json!({"name": "A's deal"}), json!({"name": "B's deal"})),
+        ),
         ("invoices", (document_body("100"), document_body("200"))),
     ]);
     let ops: Vec<Operation> = doc

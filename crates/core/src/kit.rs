@@ -100,6 +100,22 @@ pub trait Create: Records {
     fn create(ctx: &Ctx, input: Self::New) -> impl Future<Output = Result<Self::Record>> + Send;
 }
 
+/// Records another system writes by its own id (an ERP's, a telephony system's):
+/// `PUT /{path}/by-external-id/{source}/{external_id}` creates the record the first time and
+/// replaces it after, so pushing one record twice leaves one record.
+pub trait Upsert: Create {
+    /// What a replace keeps or refuses, beyond the body's schema.
+    const UPSERT_NOTE: &'static str = "";
+
+    /// Creates or replaces the record `source` knows as `external_id`; `true` when created.
+    fn upsert(
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: Self::New,
+    ) -> impl Future<Output = Result<(Self::Record, bool)>> + Send;
+}
+
 /// Records that can be changed with a merge patch.
 pub trait Update: Records {
     /// The patch body.

@@ -162,6 +162,11 @@ pub fn checked(value: Option<Decimal>, pointer: &str) -> Result<Decimal, FieldEr
     }
 }
 
+/// Whether `code` is an ISO 4217 currency code the server knows (upper case, such as `EUR`).
+pub fn known_currency(code: &str) -> bool {
+    iso_currency::Currency::from_code(code).is_some()
+}
+
 /// The number of minor-unit decimals of an ISO 4217 currency (2 when unknown).
 pub fn scale_of(currency: &str) -> u32 {
     iso_currency::Currency::from_code(currency)

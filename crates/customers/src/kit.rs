@@ -7,7 +7,7 @@ use crate::dto::{
 use crate::ops;
 use crm_core::audit::HistoryEntry;
 use crm_core::batch::BatchWrite;
-use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update};
+use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update, Upsert};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
 use sea_orm::DatabaseTransaction;
@@ -155,6 +155,32 @@ impl ListDeleted for Companies {
 impl History for Companies {
     async fn history(ctx: &Ctx, id: Uuid, page: &PageRequest) -> Result<Page<HistoryEntry>> {
         Ok(ops::company_history(ctx, id, page).await?)
+    }
+}
+
+impl Upsert for Contacts {
+    const UPSERT_NOTE: &'static str = "A replace clears what the body leaves out, except the \
+         owner, consent, tags and custom values; a merged contact's id goes to the survivor.";
+    async fn upsert(
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewContact,
+    ) -> Result<(Contact, bool)> {
+        Ok(ops::upsert_contact(ctx, source, external_id, input).await?)
+    }
+}
+
+impl Upsert for Companies {
+    const UPSERT_NOTE: &'static str = "A replace clears what the body leaves out, except the \
+         owner; a merged company's id goes to the survivor.";
+    async fn upsert(
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewCompany,
+    ) -> Result<(Company, bool)> {
+        Ok(ops::upsert_company(ctx, source, external_id, input).await?)
     }
 }
 

@@ -153,6 +153,11 @@ pub struct Config {
     /// The largest file `POST /api/v1/imports` takes, in bytes (`CRM_IMPORT_MAX_BYTES`,
     /// default 2 GiB); uploads are streamed to disk, never held in memory.
     pub import_max_bytes: u64,
+    /// Seconds after which an uploaded import file that no queued or running import owns, and
+    /// that nothing has written to, is deleted (`CRM_IMPORT_ORPHAN_SECS`, default 3600): the
+    /// part of an upload a stopped server was receiving, or the file of an import whose server
+    /// stopped before it could delete it.
+    pub import_orphan_secs: u64,
     /// Waits between webhook delivery attempts (`CRM_WEBHOOK_RETRY_SCHEDULE`, default
     /// `5s,5m,30m,2h,5h,10h`: about a day; units ms, s, m, h, d). After the last one the
     /// delivery has failed.
@@ -225,6 +230,7 @@ impl Default for Config {
             event_poll_interval_ms: 500,
             export_retention_hours: 72,
             import_max_bytes: 2 * 1024 * 1024 * 1024,
+            import_orphan_secs: 3600,
             webhook_retry_schedule: crm_integration::webhooks::settings::DEFAULT_SCHEDULE
                 .to_owned(),
             webhook_timeout_secs: 10,
@@ -420,6 +426,9 @@ impl Config {
         }
         if self.import_max_bytes < 1024 {
             return invalid("import_max_bytes", "must be at least 1024");
+        }
+        if !(1..=30 * 86_400).contains(&self.import_orphan_secs) {
+            return invalid("import_orphan_secs", "must be from 1 to 2592000");
         }
         if !(1..=8760).contains(&self.export_retention_hours) {
             return invalid("export_retention_hours", "must be from 1 to 8760");

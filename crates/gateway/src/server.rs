@@ -300,12 +300,19 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         }
     });
     let prune_events = crm_integration::prune::run(state.db.clone(), state.feed.settings);
+    let sweep_uploads = crate::imports::orphans::run(
+        state.db.clone(),
+        crate::imports::files_dir(&config.data_dir),
+        std::time::Duration::from_secs(config.import_orphan_secs),
+    );
     let background = AbortOnDrop(tokio::spawn(async move {
         match principals {
             Some(listeners) => {
-                tokio::join!(listeners, prune_events);
+                tokio::join!(listeners, prune_events, sweep_uploads);
             }
-            None => prune_events.await,
+            None => {
+                tokio::join!(prune_events, sweep_uploads);
+            }
         }
     }));
     let key_usage = UsageFlusher::start(&state);

@@ -169,6 +169,11 @@ pub struct Activity {
     pub feedback_state: Option<FeedbackState>,
     /// Who logged it.
     pub created_by: Option<Uuid>,
+    /// The source system of `external_id` (set by `PUT /activities/by-external-id/...`, batch
+    /// upserts and imports).
+    pub external_source: Option<String>,
+    /// The id of the activity in that system.
+    pub external_id: Option<String>,
     /// Version; the `ETag` is `"<version>"`.
     #[cfg_attr(feature = "openapi", schema(example = 1))]
     pub version: i64,

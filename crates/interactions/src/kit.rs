@@ -4,7 +4,7 @@ use crate::dto::{Activity, ActivityPatch, NewActivity};
 use crate::ops;
 use crm_core::audit::HistoryEntry;
 use crm_core::batch::BatchWrite;
-use crm_core::kit::{Create, Delete, History, Records, Update};
+use crm_core::kit::{Create, Delete, History, Records, Update, Upsert};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
 use sea_orm::DatabaseTransaction;
@@ -69,10 +69,27 @@ impl History for Activities {
     }
 }
 
+/// A call from a telephony system, a message from a mail server: logged once however often
+/// it is pushed.
+impl Upsert for Activities {
+    const UPSERT_NOTE: &'static str = "A replace clears what the body leaves out, except \
+         `occurred_at`, a task's assignee and priority, and the feedback state; the kind, \
+         contact, company, feedback type and participants stay as created (a body naming \
+         others is a 422). A deleted activity is restored (managers and admins).";
+    async fn upsert(
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewActivity,
+    ) -> Result<(Activity, bool)> {
+        Ok(ops::upsert_activity(ctx, source, external_id, input).await?)
+    }
+}
+
 impl BatchWrite for Activities {
     type Change = ActivityPatch;
     const UPDATE: bool = true;
-    const UPSERT: bool = false;
+    const UPSERT: bool = true;
     async fn create_in(
         tx: &DatabaseTransaction,
         ctx: &Ctx,
@@ -88,5 +105,14 @@ impl BatchWrite for Activities {
         v: Option<i64>,
     ) -> Result<Activity> {
         Ok(ops::update_activity_in(tx, ctx, id, patch, v).await?)
+    }
+    async fn upsert_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewActivity,
+    ) -> Result<(Activity, bool)> {
+        Ok(ops::upsert_activity_in(tx, ctx, source, external_id, input).await?)
     }
 }

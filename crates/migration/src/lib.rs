@@ -24,6 +24,7 @@ mod m20261205_000015_ordered_at;
 mod m20261206_000016_outbox_seq;
 mod m20261206_000017_imports;
 mod m20261206_000018_contact_external_ids;
+mod m20261206_000019_more_external_ids;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_outbox_seq::Migration),
             Box::new(m20261206_000017_imports::Migration),
             Box::new(m20261206_000018_contact_external_ids::Migration),
+            Box::new(m20261206_000019_more_external_ids::Migration),
         ]
     }
 }

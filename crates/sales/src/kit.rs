@@ -8,7 +8,7 @@ use crate::dto::{
 use crate::ops::{self, DocType};
 use crm_core::audit::HistoryEntry;
 use crm_core::batch::BatchWrite;
-use crm_core::kit::{Create, Delete, History, Records, Update};
+use crm_core::kit::{Create, Delete, History, Records, Update, Upsert};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
 use sea_orm::DatabaseTransaction;
@@ -249,19 +249,57 @@ document!(
      no gaps and no repeats."
 );
 
+impl Upsert for Leads {
+    const UPSERT_NOTE: &'static str = "A replace sets every field from the body and keeps the \
+         status, the conversion and, when the body names none, the owner.";
+    async fn upsert(
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewLead,
+    ) -> Result<(Lead, bool)> {
+        Ok(ops::upsert_lead(ctx, source, external_id, input).await?)
+    }
+}
+
 impl BatchWrite for Leads {
     type Change = NewLead;
     const UPDATE: bool = false;
-    const UPSERT: bool = false;
+    const UPSERT: bool = true;
     async fn create_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewLead) -> Result<Lead> {
         Ok(ops::create_lead_in(tx, ctx, input).await?)
+    }
+    async fn upsert_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewLead,
+    ) -> Result<(Lead, bool)> {
+        Ok(ops::upsert_lead_in(tx, ctx, source, external_id, input).await?)
+    }
+}
+
+impl Upsert for Deals {
+    const UPSERT_NOTE: &'static str = "A replace sets the name, amount, expected close date, \
+         company and contacts from the body (clearing what it leaves out), moves the deal to \
+         `stage_id` when given (a won or lost stage closes it, at `closed_at` when given), and \
+         keeps the pipeline (another is a 422), the close reason and, when the body names \
+         none, the owner. A deleted deal is restored (managers and admins).";
+    async fn upsert(
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewDeal,
+    ) -> Result<(Deal, bool)> {
+        Ok(ops::upsert_deal(ctx, source, external_id, input).await?)
     }
 }
 
 impl BatchWrite for Deals {
     type Change = DealPatch;
     const UPDATE: bool = true;
-    const UPSERT: bool = false;
+    const UPSERT: bool = true;
     async fn create_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewDeal) -> Result<Deal> {
         Ok(ops::create_deal_within(tx, ctx, input).await?)
     }
@@ -273,6 +311,55 @@ impl BatchWrite for Deals {
         v: Option<i64>,
     ) -> Result<Deal> {
         Ok(ops::update_deal_in(tx, ctx, id, patch, v).await?)
+    }
+    async fn upsert_in(
+        tx: &DatabaseTransaction,
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewDeal,
+    ) -> Result<(Deal, bool)> {
+        Ok(ops::upsert_deal_in(tx, ctx, source, external_id, input).await?)
+    }
+}
+
+impl Upsert for Products {
+    const UPSERT_NOTE: &'static str = "A replace sets every field and price from the body; a \
+         deleted product is restored.";
+    async fn upsert(
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewProduct,
+    ) -> Result<(Product, bool)> {
+        Ok(ops::upsert_product(ctx, source, external_id, input).await?)
+    }
+}
+
+impl Upsert for Orders {
+    const UPSERT_NOTE: &'static str = "A replace sets the order's fields and lines from the \
+         body (the server computes every amount again); a fulfilled or cancelled order is a \
+         409.";
+    async fn upsert(
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewOrder,
+    ) -> Result<(SalesDocument, bool)> {
+        Ok(ops::upsert_order(ctx, source, external_id, input).await?)
+    }
+}
+
+impl Upsert for Invoices {
+    const UPSERT_NOTE: &'static str = "A draft is replaced; an issued invoice is immutable, so \
+         pushing it again unchanged answers 200 with it and pushing other amounts is a 409.";
+    async fn upsert(
+        ctx: &Ctx,
+        source: &str,
+        external_id: &str,
+        input: NewInvoice,
+    ) -> Result<(SalesDocument, bool)> {
+        Ok(ops::upsert_invoice(ctx, source, external_id, input).await?)
     }
 }
 

@@ -148,6 +148,9 @@ pub struct UpdateItem<P: InputType> {
 #[graphql(concrete(name = "CompanyUpsertItem", params(NewCompany)))]
 #[graphql(concrete(name = "ProductUpsertItem", params(NewProduct)))]
 #[graphql(concrete(name = "OrderUpsertItem", params(NewOrder)))]
+#[graphql(concrete(name = "ActivityUpsertItem", params(NewActivity)))]
+#[graphql(concrete(name = "LeadUpsertItem", params(NewLead)))]
+#[graphql(concrete(name = "DealUpsertItem", params(NewDeal)))]
 pub struct UpsertItem<N: InputType> {
     /// The source system, such as `sap`.
     pub source: String,
@@ -391,6 +394,17 @@ impl BatchMutation {
         run::<Activities, _>(ctx, updates::<Activities, _>(inputs), atomic, same).await
     }
 
+    /// Creates or replaces 1 to 100 activities by external id, each as `upsertActivity`
+    /// would; with `atomic`, all or nothing.
+    async fn upsert_activities(
+        &self,
+        ctx: &Context<'_>,
+        inputs: Vec<UpsertItem<NewActivity>>,
+        #[graphql(default)] atomic: bool,
+    ) -> Answer<Activity> {
+        run::<Activities, _>(ctx, upserts::<Activities>(inputs), atomic, same).await
+    }
+
     /// Captures 1 to 100 leads, each as `createLead` would; with `atomic`, all or nothing.
     async fn create_leads(
         &self,
@@ -399,6 +413,17 @@ impl BatchMutation {
         #[graphql(default)] atomic: bool,
     ) -> Answer<Lead> {
         run::<Leads, _>(ctx, creates::<Leads>(inputs), atomic, same).await
+    }
+
+    /// Creates or replaces 1 to 100 leads by external id, each as `upsertLead` would; with
+    /// `atomic`, all or nothing.
+    async fn upsert_leads(
+        &self,
+        ctx: &Context<'_>,
+        inputs: Vec<UpsertItem<NewLead>>,
+        #[graphql(default)] atomic: bool,
+    ) -> Answer<Lead> {
+        run::<Leads, _>(ctx, upserts::<Leads>(inputs), atomic, same).await
     }
 
     /// Creates 1 to 100 deals, each as `createDeal` would; with `atomic`, all or nothing.
@@ -419,6 +444,17 @@ impl BatchMutation {
         #[graphql(default)] atomic: bool,
     ) -> Answer<Deal> {
         run::<Deals, _>(ctx, updates::<Deals, _>(inputs), atomic, same).await
+    }
+
+    /// Creates or replaces 1 to 100 deals by external id, each as `upsertDeal` would; with
+    /// `atomic`, all or nothing.
+    async fn upsert_deals(
+        &self,
+        ctx: &Context<'_>,
+        inputs: Vec<UpsertItem<NewDeal>>,
+        #[graphql(default)] atomic: bool,
+    ) -> Answer<Deal> {
+        run::<Deals, _>(ctx, upserts::<Deals>(inputs), atomic, same).await
     }
 
     /// Creates 1 to 100 products, each as `createProduct` would; with `atomic`, all or nothing.

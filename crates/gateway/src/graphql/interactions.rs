@@ -190,6 +190,25 @@ impl InteractionsMutation {
         ops::create_activity(caller(ctx)?, input).await.gql()
     }
 
+    /// Creates or replaces the activity another system (a telephony system, a mail server)
+    /// knows by `source` and `externalId`. A replace clears what the input leaves out, except
+    /// `occurredAt`, a task's assignee and priority and the feedback state; the kind, contact,
+    /// company, feedback type and participants stay as created.
+    async fn upsert_activity(
+        &self,
+        ctx: &Context<'_>,
+        source: String,
+        external_id: String,
+        input: NewActivity,
+    ) -> async_graphql::Result<Activity> {
+        Ok(
+            ops::upsert_activity(caller(ctx)?, &source, &external_id, input)
+                .await
+                .gql()?
+                .0,
+        )
+    }
+
     /// Changes an activity; with `ifVersion`, a stale version fails (`precondition_failed`).
     async fn update_activity(
         &self,

@@ -19,6 +19,7 @@ mod mutation;
 mod nodes;
 mod query;
 mod sales;
+mod webhooks;
 pub mod ws;
 
 use crate::config::Config;
@@ -35,6 +36,7 @@ pub struct QueryRoot(
     events::EventsQuery,
     exports::ExportsQuery,
     imports::ImportsQuery,
+    webhooks::WebhooksQuery,
 );
 
 /// The root of mutations.
@@ -47,6 +49,7 @@ pub struct MutationRoot(
     jobs::JobsMutation,
     exports::ExportsMutation,
     imports::ImportsMutation,
+    webhooks::WebhooksMutation,
     batch::BatchMutation,
 );
 

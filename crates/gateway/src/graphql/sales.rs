@@ -367,6 +367,23 @@ impl SalesMutation {
         ops::create_deal(caller(ctx)?, input).await.gql()
     }
 
+    /// Creates or replaces the deal an ERP knows by `source` and `externalId`. A replace sets
+    /// the name, amount, expected close date, company and contacts, moves the deal to
+    /// `stageId` when given (closed at `closedAt` for a won or lost stage), and keeps the
+    /// pipeline, the close reason and, when the input names none, the owner.
+    async fn upsert_deal(
+        &self,
+        ctx: &Context<'_>,
+        source: String,
+        external_id: String,
+        input: NewDeal,
+    ) -> async_graphql::Result<Deal> {
+        Ok(ops::upsert_deal(caller(ctx)?, &source, &external_id, input)
+            .await
+            .gql()?
+            .0)
+    }
+
     /// Changes a deal; stage moves are recorded.
     async fn update_deal(
         &self,
@@ -391,6 +408,22 @@ impl SalesMutation {
     /// Captures a lead.
     async fn create_lead(&self, ctx: &Context<'_>, input: NewLead) -> async_graphql::Result<Lead> {
         ops::create_lead(caller(ctx)?, input).await.gql()
+    }
+
+    /// Creates or replaces the lead another system (a form tool, a marketing platform) knows
+    /// by `source` and `externalId`; a replace keeps the status, the conversion and, when the
+    /// input names none, the owner.
+    async fn upsert_lead(
+        &self,
+        ctx: &Context<'_>,
+        source: String,
+        external_id: String,
+        input: NewLead,
+    ) -> async_graphql::Result<Lead> {
+        Ok(ops::upsert_lead(caller(ctx)?, &source, &external_id, input)
+            .await
+            .gql()?
+            .0)
     }
 
     /// Marks a lead qualified.

@@ -2,12 +2,13 @@
 //! `data_dir/imports/`, its options are checked against the resource (the mapping's targets
 //! against the create body's schema, its columns against the file's header) before anything
 //! is queued, and the `import.run` job writes the rows ([`engine`]). The file is deleted when
-//! the import ends.
+//! the import ends, and by the sweep of [`orphans`] when a stopped server left it behind.
 //!
 //! As with exports, replicas that split HTTP and workers must share `data_dir`.
 
 pub mod engine;
 pub mod fields;
+pub mod orphans;
 pub mod source;
 
 use crm_core::batch::BatchWrite;
@@ -106,6 +107,7 @@ fn rules(resource: &str) -> Vec<MatchRule> {
             external("products", ""),
         ],
         "orders" => vec![external("sales_documents", "AND doc_type = 'order'")],
+        "activities" => vec![external("activities", "")],
         _ => Vec::new(),
     }
 }

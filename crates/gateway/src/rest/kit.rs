@@ -1,9 +1,10 @@
 //! The resource kit over REST: every resource that implements the kit's traits
 //! (`crm_core::kit`) gets its standard routes and their OpenAPI operations from here, the same
 //! for all: `GET/POST /{path}`, `GET /{path}/export`, `GET/PATCH/DELETE /{path}/{id}`,
-//! `POST /{path}/{id}/restore`, `GET /{path}/{id}/history`, `GET /{path}/deleted`, with `ETag`,
+//! `POST /{path}/{id}/restore`, `GET /{path}/{id}/history`, `GET /{path}/deleted`,
+//! `POST /{path}/batch`, `PUT /{path}/by-external-id/{source}/{external_id}`, with `ETag`,
 //! `Location`, `If-Match` and `Idempotency-Key` handled one way. Operation ids are
-//! `list<Many>`, `export<Many>`, `create<One>`,
+//! `list<Many>`, `export<Many>`, `create<One>`, `upsert<One>`, `batch<Many>`,
 //! `get<One>`, `update<One>`, `delete<One>`, `restore<One>`, `listDeleted<Many>` and
 //! `list<One>History`.
 
@@ -17,7 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, Route};
 use crm_core::Page;
 use crm_core::audit::HistoryEntry;
 use crm_core::batch::BatchWrite;
-use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update, Versioned};
+use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update, Upsert, Versioned};
 use std::marker::PhantomData;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
@@ -57,6 +58,23 @@ async fn create<R: Create>(
         .insert_header(("Location", format!("/api/v1/{}/{}", R::PATH, r.id())))
         .insert_header(("ETag", etag(r.version())))
         .json(r))
+}
+
+async fn upsert<R: Upsert>(
+    auth: Authenticated,
+    path: Path<(String, String)>,
+    body: JsonBody<R::New>,
+) -> Result<HttpResponse, ApiError> {
+    let (source, external_id) = path.into_inner();
+    let (r, created) = R::upsert(&auth.0, &source, &external_id, body.0).await?;
+    Ok(if created {
+        HttpResponse::Created()
+            .insert_header(("Location", format!("/api/v1/{}/{}", R::PATH, r.id())))
+            .insert_header(("ETag", etag(r.version())))
+            .json(r)
+    } else {
+        with_etag(actix_web::http::StatusCode::OK, &r, r.version())
+    })
 }
 
 async fn get<R: Records>(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -121,6 +139,7 @@ enum Op {
     Deleted,
     History,
     Batch,
+    Upsert,
 }
 
 /// Where an operation is served, relative to the collection.
@@ -132,6 +151,7 @@ fn suffix(op: Op) -> &'static str {
         Op::Deleted => "/deleted",
         Op::History => "/{id}/history",
         Op::Batch => "/batch",
+        Op::Upsert => "/by-external-id/{source}/{external_id}",
     }
 }
 
@@ -253,6 +273,15 @@ where
         )
     }
 
+    /// Adds `PUT /{path}/by-external-id/{source}/{external_id}`.
+    pub fn upsert(self) -> Self
+    where
+        R: Upsert,
+        R::New: ToSchema,
+    {
+        self.with(Op::Upsert, || web::put().to(upsert::<R>), doc_upsert::<R>)
+    }
+
     /// Adds `GET /{path}/{id}/history`.
     pub fn history(self) -> Self
     where
@@ -339,6 +368,7 @@ pub fn served() -> Vec<Served> {
     vec![
         Kit::<Contacts>::new()
             .create()
+            .upsert()
             .batch()
             .update()
             .delete()
@@ -347,6 +377,7 @@ pub fn served() -> Vec<Served> {
             .done(),
         Kit::<Companies>::new()
             .create()
+            .upsert()
             .batch()
             .update()
             .delete()
@@ -355,6 +386,7 @@ pub fn served() -> Vec<Served> {
             .done(),
         Kit::<Activities>::new()
             .create()
+            .upsert()
             .batch()
             .update()
             .delete()
@@ -362,22 +394,34 @@ pub fn served() -> Vec<Served> {
             .done(),
         Kit::<Deals>::new()
             .create()
+            .upsert()
             .batch()
             .update()
             .delete()
             .history()
             .done(),
-        Kit::<Orders>::new().create().batch().history().done(),
+        Kit::<Orders>::new()
+            .create()
+            .upsert()
+            .batch()
+            .history()
+            .done(),
         Kit::<Quotes>::new().create().history().done(),
-        Kit::<Invoices>::new().create().history().done(),
+        Kit::<Invoices>::new().create().upsert().history().done(),
         Kit::<Products>::new()
             .create()
+            .upsert()
             .batch()
             .delete()
             .history()
             .route("/{id}", || web::put().to(super::sales::replace_product))
             .done(),
-        Kit::<Leads>::new().create().batch().history().done(),
+        Kit::<Leads>::new()
+            .create()
+            .upsert()
+            .batch()
+            .history()
+            .done(),
     ]
 }
 
@@ -600,6 +644,72 @@ where
         api,
         Op::Create,
         HttpMethod::Post,
+        with_errors::<WriteErrors>(op),
+    );
+}
+
+fn doc_upsert<R: Upsert>(api: &mut utoipa::openapi::OpenApi)
+where
+    R::Record: ToSchema,
+    R::New: ToSchema,
+{
+    add_schema::<R::New>(api);
+    let one = lower(R::ONE);
+    let mut summary = format!(
+        "Creates or replaces the {one} another system knows by `source` and `external_id` \
+         (201 created, 200 replaced): pushing the same {one} twice leaves one {one}."
+    );
+    if !R::UPSERT_NOTE.is_empty() {
+        summary = format!("{summary} {}", R::UPSERT_NOTE);
+    }
+    let path_param = |name: &str, description: &str, max: usize| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .description(Some(description))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(max)),
+            ))
+            .build()
+    };
+    let op = operation::<R>(format!("upsert{}", R::ONE), summary)
+        .parameter(path_param("source", "The source system, such as `sap`", 60))
+        .parameter(path_param("external_id", "The id in that system", 200))
+        .request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(schema_ref(&R::New::name())))
+                        .build(),
+                )
+                .build(),
+        ))
+        .response(
+            "200",
+            json_response(
+                &format!("The {one}, replaced"),
+                &R::Record::name(),
+                &["ETag"],
+            ),
+        )
+        .response(
+            "201",
+            json_response(
+                &format!("The new {one}"),
+                &R::Record::name(),
+                &["ETag", "Location"],
+            ),
+        );
+    add::<R>(
+        api,
+        Op::Upsert,
+        HttpMethod::Put,
         with_errors::<WriteErrors>(op),
     );
 }

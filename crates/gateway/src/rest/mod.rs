@@ -179,14 +179,6 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
             web::resource("/companies/{id}/timeline")
                 .route(web::get().to(activities::company_timeline)),
         )
-        .service(
-            web::resource("/companies/by-external-id/{source}/{external_id}")
-                .route(web::put().to(sales::upsert_company)),
-        )
-        .service(
-            web::resource("/contacts/by-external-id/{source}/{external_id}")
-                .route(web::put().to(sales::upsert_contact)),
-        )
         .configure(customer_extras!(contacts, "/contacts"))
         .configure(customer_extras!(companies, "/companies"))
         .configure(|cfg| {
@@ -236,14 +228,6 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(sales::create_price_list)),
     )
     .service(web::resource("/price-lists/{id}").route(web::get().to(sales::get_price_list)))
-    .service(
-        web::resource("/products/by-external-id/{source}/{external_id}")
-            .route(web::put().to(sales::upsert_product)),
-    )
-    .service(
-        web::resource("/orders/by-external-id/{source}/{external_id}")
-            .route(web::put().to(sales::upsert_order)),
-    )
     .service(web::resource("/orders/{id}/status").route(web::post().to(sales::order_status)))
     .service(web::resource("/invoices/{id}/status").route(web::post().to(sales::invoice_status)))
     .service(web::resource("/invoices/{id}/payments").route(web::post().to(sales::add_payment)))
@@ -251,9 +235,5 @@ fn sales_routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/leads/{id}/disqualify").route(web::post().to(sales::disqualify_lead)))
     .service(web::resource("/leads/{id}/convert").route(web::post().to(sales::convert_lead)))
     .service(web::resource("/quotes/{id}/status").route(web::post().to(sales::quote_status)))
-    .service(web::resource("/quotes/{id}/accept").route(web::post().to(sales::accept_quote)))
-    .service(
-        web::resource("/invoices/by-external-id/{source}/{external_id}")
-            .route(web::put().to(sales::upsert_invoice)),
-    );
+    .service(web::resource("/quotes/{id}/accept").route(web::post().to(sales::accept_quote)));
 }

@@ -147,46 +147,6 @@ pub async fn create_price_list(
         .json(l))
 }
 
-/// Creates or replaces the product an ERP knows by `source` and `external_id` (201 created,
-/// 200 replaced): pushing the same product twice leaves one product.
-#[utoipa::path(put, operation_id = "upsertProduct", path = "/api/v1/products/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
-    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
-    request_body = NewProduct,
-    responses((status = 200, description = "Replaced", body = Product), (status = 201, description = "Created", body = Product), WriteErrors))]
-pub async fn upsert_product(
-    auth: Authenticated,
-    path: Path<(String, String)>,
-    body: JsonBody<NewProduct>,
-) -> Result<HttpResponse, ApiError> {
-    let (source, external_id) = path.into_inner();
-    let (p, was_created) = ops::upsert_product(&auth.0, &source, &external_id, body.0).await?;
-    Ok(if was_created {
-        created(format!("/api/v1/products/{}", p.id), p.version, &p)
-    } else {
-        ok(p.version, &p)
-    })
-}
-
-/// Creates or replaces the order an ERP knows by `source` and `external_id` (201 created, 200
-/// replaced): pushing the same order twice leaves one order.
-#[utoipa::path(put, operation_id = "upsertOrder", path = "/api/v1/orders/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
-    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
-    request_body = NewOrder,
-    responses((status = 200, description = "Replaced", body = SalesDocument), (status = 201, description = "Created", body = SalesDocument), WriteErrors))]
-pub async fn upsert_order(
-    auth: Authenticated,
-    path: Path<(String, String)>,
-    body: JsonBody<NewOrder>,
-) -> Result<HttpResponse, ApiError> {
-    let (source, external_id) = path.into_inner();
-    let (o, was_created) = ops::upsert_order(&auth.0, &source, &external_id, body.0).await?;
-    Ok(if was_created {
-        created(format!("/api/v1/orders/{}", o.id), o.version, &o)
-    } else {
-        ok(o.version, &o)
-    })
-}
-
 /// Moves an order: draft -> confirmed -> fulfilled, or cancelled (409 for other moves).
 #[utoipa::path(post, operation_id = "setOrderStatus", path = "/api/v1/orders/{id}/status", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The order's id")),
@@ -289,71 +249,6 @@ pub async fn quote_status(
 pub async fn accept_quote(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let o = ops::accept_quote(&auth.0, id.into_inner()).await?;
     Ok(created(format!("/api/v1/orders/{}", o.id), o.version, &o))
-}
-
-/// Creates or replaces the invoice an ERP knows by `source` and `external_id` (201 created,
-/// 200 replaced or unchanged; an issued invoice with other amounts is a 409).
-#[utoipa::path(put, operation_id = "upsertInvoice", path = "/api/v1/invoices/by-external-id/{source}/{external_id}", tag = "sales", security(("bearer" = [])),
-    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
-    request_body = NewInvoice,
-    responses((status = 200, description = "Replaced or unchanged", body = SalesDocument), (status = 201, description = "Created", body = SalesDocument), WriteErrors))]
-pub async fn upsert_invoice(
-    auth: Authenticated,
-    path: Path<(String, String)>,
-    body: JsonBody<NewInvoice>,
-) -> Result<HttpResponse, ApiError> {
-    let (source, external_id) = path.into_inner();
-    let (i, was_created) = ops::upsert_invoice(&auth.0, &source, &external_id, body.0).await?;
-    Ok(if was_created {
-        created(format!("/api/v1/invoices/{}", i.id), i.version, &i)
-    } else {
-        ok(i.version, &i)
-    })
-}
-
-/// Creates or replaces the contact a source system knows by `source` and `external_id` (201
-/// created, 200 replaced): pushing the same contact twice leaves one contact. A replace clears
-/// what the body leaves out, except the owner, consent, tags and custom values.
-#[utoipa::path(put, operation_id = "upsertContact", path = "/api/v1/contacts/by-external-id/{source}/{external_id}", tag = "contacts", security(("bearer" = [])),
-    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
-    request_body = crm_customers::NewContact,
-    responses((status = 200, description = "Replaced", body = crm_customers::Contact), (status = 201, description = "Created", body = crm_customers::Contact), WriteErrors))]
-pub async fn upsert_contact(
-    auth: Authenticated,
-    path: Path<(String, String)>,
-    body: JsonBody<crm_customers::NewContact>,
-) -> Result<HttpResponse, ApiError> {
-    let (source, external_id) = path.into_inner();
-    ops::check_external(&source, &external_id)?;
-    let (c, was_created) =
-        crm_customers::ops::upsert_contact(&auth.0, &source, &external_id, body.0).await?;
-    Ok(if was_created {
-        created(format!("/api/v1/contacts/{}", c.id), c.version, &c)
-    } else {
-        ok(c.version, &c)
-    })
-}
-
-/// Creates or replaces the company an ERP knows by `source` and `external_id` (201 created,
-/// 200 replaced): pushing the same company twice leaves one company.
-#[utoipa::path(put, operation_id = "upsertCompany", path = "/api/v1/companies/by-external-id/{source}/{external_id}", tag = "companies", security(("bearer" = [])),
-    params(("source" = String, Path, description = "The source system, such as `sap`"), ("external_id" = String, Path, description = "The id in that system")),
-    request_body = crm_customers::NewCompany,
-    responses((status = 200, description = "Replaced", body = crm_customers::Company), (status = 201, description = "Created", body = crm_customers::Company), WriteErrors))]
-pub async fn upsert_company(
-    auth: Authenticated,
-    path: Path<(String, String)>,
-    body: JsonBody<crm_customers::NewCompany>,
-) -> Result<HttpResponse, ApiError> {
-    let (source, external_id) = path.into_inner();
-    ops::check_external(&source, &external_id)?;
-    let (c, was_created) =
-        crm_customers::ops::upsert_company(&auth.0, &source, &external_id, body.0).await?;
-    Ok(if was_created {
-        created(format!("/api/v1/companies/{}", c.id), c.version, &c)
-    } else {
-        ok(c.version, &c)
-    })
 }
 
 /// Replaces a product's fields and prices (`If-Match` for a conditional write).

@@ -15,5 +15,5 @@ pub use dto::{ImportFormat, ImportJob, ImportOptions, ImportState, MatchOn, OnMa
 pub use ops::{
     Counts, Created, Failure, IMPORT_JOB, ImportRun, Upload, cancel_import, commit_chunk,
     create_import, failures_page, finish_import, get_import, import_run, is_superseded,
-    list_imports, set_total, superseded,
+    list_imports, set_total, superseded, unfinished_imports,
 };

@@ -362,6 +362,30 @@ pub struct ImportRun {
     pub ctx: Ctx,
 }
 
+/// Which of `ids` are imports still queued or running (whatever their organization): their
+/// uploaded files are in use.
+pub async fn unfinished_imports(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<Uuid> = import::Entity::find()
+            .select_only()
+            .column(import::Column::Id)
+            .filter(import::Column::Id.is_in(chunk.iter().copied()))
+            .filter(
+                import::Column::State
+                    .is_in([ImportState::Queued.as_str(), ImportState::Running.as_str()]),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
 /// Marks the import `running` and returns what the job needs; `None` when it is gone or has
 /// ended (cancelled while queued, say).
 pub async fn import_run(db: &DatabaseConnection, id: Uuid) -> Result<Option<ImportRun>> {

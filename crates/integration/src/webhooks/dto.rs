@@ -8,6 +8,7 @@ use uuid::Uuid;
 /// A webhook endpoint of the organization (its secret is only shown at creation and rotation).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Webhook {
     /// Identifier (UUIDv7).
     pub id: Uuid,
@@ -55,6 +56,7 @@ pub struct Webhook {
     "updated_at": "2026-12-05T10:00:00Z",
     "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwz9l9QnT3Yzs="
 })))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct WebhookWithSecret {
     /// The endpoint.
     #[serde(flatten)]
@@ -72,6 +74,7 @@ pub struct WebhookWithSecret {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 pub struct NewWebhook {
     /// Where to POST events: `https` (plain `http` is refused in production), resolving to
     /// public addresses only.
@@ -99,6 +102,8 @@ pub struct NewWebhook {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[cfg_attr(feature = "graphql", graphql(name = "WebhookPatchInput"))]
 pub struct WebhookPatch {
     /// A new URL (same rules as at creation).
     #[cfg_attr(
@@ -120,6 +125,8 @@ pub struct WebhookPatch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+#[cfg_attr(feature = "graphql", graphql(name = "WebhookDeliveryState"))]
 pub enum DeliveryState {
     /// Waiting for its (next) attempt.
     Pending,
@@ -153,6 +160,7 @@ impl DeliveryState {
 /// One message to one endpoint and how it went.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct WebhookDelivery {
     /// Identifier of the delivery.
     pub id: Uuid,
@@ -185,6 +193,7 @@ pub struct WebhookDelivery {
 /// One try of a delivery.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct WebhookAttempt {
     /// Identifier of the attempt.
     pub id: Uuid,
@@ -237,6 +246,7 @@ pub struct WebhookAttempt {
          "status": 200, "duration_ms": 12, "response_excerpt": "ok", "error": null}
     ]
 })))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct WebhookDeliveryDetail {
     /// The delivery.
     #[serde(flatten)]
@@ -252,6 +262,8 @@ pub struct WebhookDeliveryDetail {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[cfg_attr(feature = "graphql", graphql(name = "WebhookReplayInput"))]
 pub struct WebhookReplay {
     /// From this time (inclusive).
     pub from: DateTime<Utc>,
@@ -262,6 +274,7 @@ pub struct WebhookReplay {
 /// What a replay queued.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct WebhookReplayResult {
     /// Deliveries queued (one per matching event still kept by the change feed).
     pub queued: u64,

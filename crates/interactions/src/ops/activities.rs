@@ -51,6 +51,8 @@ pub const ACTIVITY_FIELDS: Resource = Resource {
         Field::sort("updated_at", "updated_at", Kind::DateTime, false),
         Field::sort("due_at", "due_at", Kind::DateTime, true),
         Field::filter("id", "id", Kind::Uuid),
+        Field::filter("external_source", "external_source", Kind::Text),
+        Field::filter("external_id", "external_id", Kind::Text),
         Field::filter("kind", "kind", Kind::Enum(ActivityKind::NAMES)),
         Field::filter("channel", "channel", Kind::Enum(Channel::NAMES)),
         Field::filter("direction", "direction", Kind::Enum(Direction::NAMES)),
@@ -102,6 +104,8 @@ pub(crate) fn to_dto(m: activity::Model) -> Activity {
         feedback_category: m.feedback_category,
         feedback_state: m.feedback_state.as_deref().and_then(FeedbackState::parse),
         created_by: m.created_by,
+        external_source: m.external_source,
+        external_id: m.external_id,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -206,12 +210,18 @@ pub async fn create_activity_in(
     ctx: &Ctx,
     input: NewActivity,
 ) -> Result<Activity> {
-    ctx.require(Action::Write)?;
-    let now = Utc::now();
-    let mut errors = Vec::new();
+    create_with(tx, ctx, input, None).await
+}
 
-    // The contact: by id, or (for integrations) by email or phone.
-    let contact = if let Some(id) = input.contact_id {
+/// The contact an activity's input names: by id, or (for integrations) by email or phone; a
+/// name that finds none is a field error.
+pub(crate) async fn resolve_contact(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: &NewActivity,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<customers::ContactRef>> {
+    Ok(if let Some(id) = input.contact_id {
         let found = customers::contact_ref(tx, ctx, id).await?;
         if found.is_none() {
             errors.push(FieldError::new(
@@ -244,7 +254,20 @@ pub async fn create_activity_in(
         found
     } else {
         None
-    };
+    })
+}
+
+/// Logs an activity inside `tx`, with the other system's reference for an upsert.
+pub(crate) async fn create_with(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    input: NewActivity,
+    external: Option<(&str, &str)>,
+) -> Result<Activity> {
+    ctx.require(Action::Write)?;
+    let now = Utc::now();
+    let mut errors = Vec::new();
+    let contact = resolve_contact(tx, ctx, &input, &mut errors).await?;
     if let Some(company) = input.company_id
         && !customers::company_is_live(tx, ctx, company).await?
     {
@@ -318,6 +341,8 @@ pub async fn create_activity_in(
             .map(|_| input.feedback_state.unwrap_or(FeedbackState::New))
             .or(input.feedback_state),
         created_by: Some(ctx.actor.user_id),
+        external_source: external.map(|e| e.0.to_owned()),
+        external_id: external.map(|e| e.1.to_owned()),
         version: 1,
         created_at: now,
         updated_at: now,
@@ -340,6 +365,8 @@ pub async fn create_activity_in(
         links: Set(json!([])),
         completed_at: Set(None),
         completed_by: Set(None),
+        external_source: Set(a.external_source.clone()),
+        external_id: Set(a.external_id.clone()),
         ..Default::default()
     };
     write_row(&mut row, &a);

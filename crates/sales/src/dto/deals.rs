@@ -184,6 +184,11 @@ pub struct Deal {
     pub contact_ids: Vec<Uuid>,
     /// The lead it came from.
     pub lead_id: Option<Uuid>,
+    /// The source system of `external_id` (set by `PUT /deals/by-external-id/...` and batch
+    /// upserts).
+    pub external_source: Option<String>,
+    /// The id of the deal in that system.
+    pub external_id: Option<String>,
     /// Version; the `ETag` is `"<version>"`.
     #[cfg_attr(feature = "openapi", schema(example = 4))]
     pub version: i64,

@@ -66,6 +66,11 @@ pub struct Lead {
     pub converted_deal_id: Option<Uuid>,
     /// When it was converted.
     pub converted_at: Option<DateTime<Utc>>,
+    /// The source system of `external_id` (set by `PUT /leads/by-external-id/...` and batch
+    /// upserts).
+    pub external_source: Option<String>,
+    /// The id of the lead in that system.
+    pub external_id: Option<String>,
     /// Version; the `ETag` is `"<version>"`.
     #[cfg_attr(feature = "openapi", schema(example = 1))]
     pub version: i64,

@@ -51,6 +51,8 @@ pub const DEAL_FIELDS: Resource = Resource {
             true,
         ),
         Field::filter("id", "id", Kind::Uuid),
+        Field::filter("external_source", "external_source", Kind::Text),
+        Field::filter("external_id", "external_id", Kind::Text),
         Field::filter("pipeline_id", "pipeline_id", Kind::Uuid),
         Field::filter("stage_id", "stage_id", Kind::Uuid),
         Field::filter("status", "status", Kind::Enum(DealStatus::NAMES)),
@@ -81,6 +83,8 @@ pub(crate) fn to_dto(m: deal::Model) -> Deal {
         company_id: m.company_id,
         contact_ids: serde_json::from_value(m.contact_ids).unwrap_or_default(),
         lead_id: m.lead_id,
+        external_source: m.external_source,
+        external_id: m.external_id,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -181,7 +185,7 @@ pub async fn create_deal(ctx: &Ctx, input: NewDeal) -> Result<Deal> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
     let tx = begin_write(&ctx.db).await?;
-    let deal = create_deal_in(&tx, ctx, input, None, now).await?;
+    let deal = create_deal_in(&tx, ctx, input, None, None, now).await?;
     tx.commit().await?;
     Ok(deal)
 }
@@ -193,15 +197,17 @@ pub async fn create_deal_within(
     input: NewDeal,
 ) -> Result<Deal> {
     ctx.require(Action::Write)?;
-    create_deal_in(tx, ctx, input, None, Utc::now()).await
+    create_deal_in(tx, ctx, input, None, None, Utc::now()).await
 }
 
-/// [`create_deal`] inside the caller's transaction (lead conversion).
+/// [`create_deal`] inside the caller's transaction: for a lead conversion with the lead's id,
+/// for an upsert with the other system's reference.
 pub(crate) async fn create_deal_in(
     tx: &impl ConnectionTrait,
     ctx: &Ctx,
     input: NewDeal,
     lead_id: Option<Uuid>,
+    external: Option<(&str, &str)>,
     now: chrono::DateTime<Utc>,
 ) -> Result<Deal> {
     let mut errors = Vec::new();
@@ -270,6 +276,8 @@ pub(crate) async fn create_deal_in(
         close_reason: Set(None),
         closed_at: Set(closed_at),
         lead_id: Set(lead_id),
+        external_source: Set(external.map(|e| e.0.to_owned())),
+        external_id: Set(external.map(|e| e.1.to_owned())),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -317,6 +325,20 @@ pub async fn update_deal_in(
     id: Uuid,
     patch: DealPatch,
     if_version: Option<i64>,
+) -> Result<Deal> {
+    update_deal_at(tx, ctx, id, patch, if_version, None).await
+}
+
+/// [`update_deal_in`], with the time the deal was won or lost in another system (upserts):
+/// a deal that ends in a won or lost stage takes `closed_at` (a year from 1900 to 2100, not in
+/// the future) instead of now; for a deal that ends open, `closed_at` is a 422.
+pub(crate) async fn update_deal_at(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    id: Uuid,
+    patch: DealPatch,
+    if_version: Option<i64>,
+    closed_at: Option<chrono::DateTime<Utc>>,
 ) -> Result<Deal> {
     ctx.require(Action::Write)?;
     let now = Utc::now();
@@ -395,7 +417,7 @@ pub async fn update_deal_in(
                     let st = StageType::parse(&s.stage_type).unwrap_or(StageType::Open);
                     row.stage_id = Set(s.id);
                     row.status = Set(status_of(st).as_str().to_owned());
-                    row.closed_at = Set((st != StageType::Open).then_some(now));
+                    row.closed_at = Set((st != StageType::Open).then(|| closed_at.unwrap_or(now)));
                     if st == StageType::Open {
                         row.close_reason = Set(None);
                     }
@@ -415,6 +437,25 @@ pub async fn update_deal_in(
             "cannot be cleared",
         ));
     }
+    if let Some(at) = &closed_at {
+        let ends_open = match &row.status {
+            sea_orm::ActiveValue::Set(s) | sea_orm::ActiveValue::Unchanged(s) => {
+                s == DealStatus::Open.as_str()
+            }
+            sea_orm::ActiveValue::NotSet => true,
+        };
+        if let Some(e) = crm_core::validation::business_date(at, "/closed_at", true) {
+            errors.push(e);
+        } else if ends_open {
+            errors.push(FieldError::new(
+                "/closed_at",
+                "not_allowed",
+                "only a deal in a won or lost stage is closed",
+            ));
+        } else {
+            row.closed_at = Set(Some(*at));
+        }
+    }
     finish(errors)?;
     row.version = Set(current.version + 1);
     row.updated_at = Set(now);
@@ -431,6 +472,8 @@ pub async fn update_deal_in(
         });
     }
     if let Some(stage_id) = moved_to {
+        // The visit starts when the move is recorded, even with another system's `closed_at`:
+        // an earlier time would end the previous visit before it began.
         enter_stage(tx, ctx, id, current.pipeline_id, stage_id, now).await?;
     }
     let saved = to_dto(find(tx, ctx, id).await?);

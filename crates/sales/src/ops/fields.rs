@@ -90,6 +90,8 @@ pub const LEAD_FIELDS: Resource = Resource {
         Field::sort("updated_at", "updated_at", Kind::DateTime, false),
         Field::sort("last_name", "last_name", Kind::Text, true),
         Field::filter("id", "id", Kind::Uuid),
+        Field::filter("external_source", "external_source", Kind::Text),
+        Field::filter("external_id", "external_id", Kind::Text),
         Field::filter("first_name", "first_name", Kind::Text),
         Field::filter("email", "email", Kind::Email),
         Field::filter("company_name", "company_name", Kind::Text),

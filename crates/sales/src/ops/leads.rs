@@ -40,6 +40,8 @@ fn to_dto(m: lead::Model) -> Lead {
         converted_company_id: m.converted_company_id,
         converted_deal_id: m.converted_deal_id,
         converted_at: m.converted_at,
+        external_source: m.external_source,
+        external_id: m.external_id,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -66,6 +68,33 @@ pub async fn create_lead(ctx: &Ctx, input: NewLead) -> Result<Lead> {
 /// [`create_lead`] inside the caller's transaction (batch writes, composed operations).
 pub async fn create_lead_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewLead) -> Result<Lead> {
     ctx.require(Action::Write)?;
+    let c = check(tx, ctx, input, None).await?;
+    insert(tx, ctx, c, None).await
+}
+
+/// A lead's fields, checked.
+struct Checked {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    company_name: Option<String>,
+    company_domain: Option<String>,
+    title: Option<String>,
+    source_channel: Option<String>,
+    campaign_id: Option<Uuid>,
+    owner: Uuid,
+}
+
+/// Checks a lead's fields; `owner` is the current owner of a lead being replaced (kept when
+/// the input names none), `None` for a new lead (whose owner defaults to the caller). Giving a
+/// lead to someone else is a reassignment (managers and admins).
+async fn check(
+    tx: &impl ConnectionTrait,
+    ctx: &Ctx,
+    input: NewLead,
+    owner: Option<Uuid>,
+) -> Result<Checked> {
     let mut errors = Vec::new();
     let first_name = text(input.first_name, "/first_name", 200, &mut errors);
     let last_name = text(input.last_name, "/last_name", 200, &mut errors);
@@ -90,12 +119,12 @@ pub async fn create_lead_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewLead)
     let company_name = text(input.company_name, "/company_name", 300, &mut errors);
     let company_domain = text(input.company_domain, "/company_domain", 255, &mut errors);
     let title = text(input.title, "/title", 200, &mut errors);
-    let owner = input.owner_id.unwrap_or(ctx.actor.user_id);
-    if owner != ctx.actor.user_id {
-        // Giving a new lead to someone else is a reassignment (managers and admins).
+    let unchanged = owner.unwrap_or(ctx.actor.user_id);
+    let new_owner = input.owner_id.unwrap_or(unchanged);
+    if new_owner != unchanged {
         ctx.require(Action::Reassign)?;
     }
-    if owner != ctx.actor.user_id && !customers::active_user(tx, ctx.org_id(), owner).await? {
+    if new_owner != unchanged && !customers::active_user(tx, ctx.org_id(), new_owner).await? {
         errors.push(FieldError::new(
             "/owner_id",
             "not_found",
@@ -103,36 +132,127 @@ pub async fn create_lead_in(tx: &DatabaseTransaction, ctx: &Ctx, input: NewLead)
         ));
     }
     finish(errors)?;
+    Ok(Checked {
+        first_name,
+        last_name,
+        email,
+        phone,
+        company_name,
+        company_domain,
+        title,
+        source_channel: input.source_channel.map(|c| c.as_str().to_owned()),
+        campaign_id: input.campaign_id,
+        owner: new_owner,
+    })
+}
+
+/// Writes a checked lead's fields onto a row.
+fn write_row(row: &mut lead::ActiveModel, c: Checked) {
+    row.first_name = Set(c.first_name);
+    row.last_name = Set(c.last_name);
+    row.email = Set(c.email);
+    row.phone = Set(c.phone);
+    row.company_name = Set(c.company_name);
+    row.company_domain = Set(c.company_domain);
+    row.title = Set(c.title);
+    row.source_channel = Set(c.source_channel);
+    row.campaign_id = Set(c.campaign_id);
+    row.owner_id = Set(Some(c.owner));
+}
+
+async fn insert(
+    tx: &impl ConnectionTrait,
+    ctx: &Ctx,
+    c: Checked,
+    external: Option<(&str, &str)>,
+) -> Result<Lead> {
     let now = Utc::now();
-    let row = lead::ActiveModel {
+    let mut row = lead::ActiveModel {
         id: Set(new_id()),
         org_id: Set(ctx.org_id()),
-        first_name: Set(first_name),
-        last_name: Set(last_name),
-        email: Set(email),
-        phone: Set(phone),
-        company_name: Set(company_name),
-        company_domain: Set(company_domain),
-        title: Set(title),
-        source_channel: Set(input.source_channel.map(|c| c.as_str().to_owned())),
-        campaign_id: Set(input.campaign_id),
         status: Set(LeadStatus::New.as_str().to_owned()),
         disqualify_reason: Set(None),
-        owner_id: Set(Some(owner)),
         converted_contact_id: Set(None),
         converted_company_id: Set(None),
         converted_deal_id: Set(None),
         converted_at: Set(None),
+        external_source: Set(external.map(|e| e.0.to_owned())),
+        external_id: Set(external.map(|e| e.1.to_owned())),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
         deleted_at: Set(None),
-    }
-    .insert(tx)
-    .await?;
-    let out = to_dto(row);
+        ..Default::default()
+    };
+    write_row(&mut row, c);
+    let out = to_dto(row.insert(tx).await?);
     audit::record(tx, ctx, TYPE, out.id, "created", None, Some(&json!(out))).await?;
     Ok(out)
+}
+
+/// Creates or replaces the lead another system (a web form tool, a marketing platform) knows
+/// as `source`/`external_id`; returns it and whether it was created. A replace sets every
+/// field from the body and keeps the status, the conversion and, when the body names none,
+/// the owner.
+pub async fn upsert_lead(
+    ctx: &Ctx,
+    source: &str,
+    external_id: &str,
+    input: NewLead,
+) -> Result<(Lead, bool)> {
+    let tx = begin_write(&ctx.db).await?;
+    let out = upsert_lead_in(&tx, ctx, source, external_id, input).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`upsert_lead`] inside the caller's transaction (batch writes).
+pub async fn upsert_lead_in(
+    tx: &DatabaseTransaction,
+    ctx: &Ctx,
+    source: &str,
+    external_id: &str,
+    input: NewLead,
+) -> Result<(Lead, bool)> {
+    ctx.require(Action::Write)?;
+    super::external::check_external(source, external_id)?;
+    super::external::lock_external(tx, ctx, TYPE, source, external_id).await?;
+    let existing = lead::Entity::find()
+        .filter(lead::Column::OrgId.eq(ctx.org_id()))
+        .filter(lead::Column::ExternalSource.eq(source))
+        .filter(lead::Column::ExternalId.eq(external_id))
+        .one(tx)
+        .await?;
+    let Some(found) = existing else {
+        let c = check(tx, ctx, input, None).await?;
+        return Ok((insert(tx, ctx, c, Some((source, external_id))).await?, true));
+    };
+    // Read again under the row lock: a qualification committed meanwhile is kept.
+    crm_core::db::lock_row(tx, "leads", found.id).await?;
+    let current = lead::Entity::find_by_id(found.id)
+        .one(tx)
+        .await?
+        .unwrap_or(found);
+    let c = check(tx, ctx, input, current.owner_id).await?;
+    let before = to_dto(current.clone());
+    let version = current.version;
+    let mut row = current.into_active_model();
+    write_row(&mut row, c);
+    row.deleted_at = Set(None);
+    row.version = Set(version + 1);
+    row.updated_at = Set(Utc::now());
+    let after = to_dto(row.update(tx).await?);
+    audit::record(
+        tx,
+        ctx,
+        TYPE,
+        after.id,
+        "updated",
+        Some(&json!(before)),
+        Some(&json!(after)),
+    )
+    .await?;
+    Ok((after, false))
 }
 
 /// One lead.
@@ -293,7 +413,7 @@ pub async fn convert_lead(ctx: &Ctx, id: Uuid, input: ConvertLead) -> Result<Lea
                 contacts.push(contact_id);
             }
             d.contact_ids = Some(contacts);
-            Some(create_deal_in(&tx, ctx, d, Some(id), now).await?)
+            Some(create_deal_in(&tx, ctx, d, Some(id), None, now).await?)
         }
         None => None,
     };

@@ -2,6 +2,7 @@
 
 mod common;
 mod deals;
+mod deals_upsert;
 mod document_lines;
 mod documents;
 mod external;
@@ -16,6 +17,7 @@ pub use deals::{
     DEAL_FIELDS, board, create_deal, create_deal_within, deal_history, deal_stage_history,
     delete_deal, forecast, get_deal, list_deals, restore_deal, update_deal, update_deal_in,
 };
+pub use deals_upsert::{upsert_deal, upsert_deal_in};
 pub use documents::{
     DOCUMENT_FIELDS, DocType, change_status, create_invoice, create_order, create_order_in,
     document_history, get_document, list_documents, upsert_invoice, upsert_order, upsert_order_in,
@@ -24,7 +26,7 @@ pub use external::{check_external, lock_external};
 pub use fields::{LEAD_FIELDS, PRODUCT_FIELDS};
 pub use leads::{
     convert_lead, create_lead, create_lead_in, disqualify_lead, get_lead, lead_history, list_leads,
-    qualify_lead,
+    qualify_lead, upsert_lead, upsert_lead_in,
 };
 pub use payments::add_payment;
 pub use pipelines::{create_pipeline, get_pipeline, list_pipelines, update_pipeline};
