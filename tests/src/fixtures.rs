@@ -170,6 +170,17 @@ pub async fn every_resource(app: &TestApp, admin: &Session) -> Fixtures {
     let (webhook, delivery) = webhook_with_delivery(app, admin).await;
     f.ids.insert("webhooks".into(), webhook);
     f.extra.insert("webhook_delivery".into(), delivery);
+    let rates = app
+        .call(
+            "PUT",
+            "/api/v1/exchange-rates",
+            Some(&admin.token),
+            Some(json!({"rates": [{"currency": "USD", "date": "2026-01-02", "rate": "0.9"}]})),
+        )
+        .await;
+    assert_eq!(rates.status, 200, "fixture exchange rate: {}", rates.text());
+    f.ids
+        .insert("exchange-rates".into(), id_of(&rates.json()["data"][0]));
 
     let contact2 = created(
         app,

@@ -39,6 +39,9 @@ use Need::*;
 /// The minimum each write operation needs, from `ctx.require(Action::...)` in crates/*/src/ops.
 const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/activities", Write),
+    ("PUT /api/v1/analytics/settings", Configure),
+    ("PUT /api/v1/exchange-rates", Configure),
+    ("DELETE /api/v1/exchange-rates/{id}", Configure),
     ("POST /api/v1/activities/batch", Write),
     (
         "PUT /api/v1/activities/by-external-id/{source}/{external_id}",

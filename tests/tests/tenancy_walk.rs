@@ -100,12 +100,13 @@ async fn rest_walk(
     failures
 }
 
-/// The GraphQL Query fields that take `id: ID!`, with the selection to ask for and, for fields
-/// with a required enum argument (`kind`), every value of it.
-async fn graphql_single_reads(
-    app: &TestApp,
-    s: &Session,
-) -> Vec<(String, String, Option<(String, Vec<String>)>)> {
+/// A GraphQL single read: the field, the selection to ask for, a required enum argument
+/// (`kind`) with every value of it, and the other required `ID` arguments (`webhookId`).
+type SingleRead = (String, String, Option<(String, Vec<String>)>, Vec<String>);
+
+/// The GraphQL Query fields that take `id: ID!`. A field with another required `ID` argument
+/// reads what hangs off a parent (`webhookDelivery(webhookId:, id:)`).
+async fn graphql_single_reads(app: &TestApp, s: &Session) -> Vec<SingleRead> {
     let q = "{ __schema { queryType { fields { name args { name defaultValue type { kind name ofType { kind name ofType { kind name } } } } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } types { name kind enumValues { name } fields { name } } } }";
     let res = app.gql(Some(&s.token), q, json!({})).await.ok(200);
     let schema = &res["data"]["__schema"];
@@ -131,8 +132,13 @@ async fn graphql_single_reads(
             continue;
         }
         let mut enum_arg = None;
+        let mut id_args = Vec::new();
         for a in args {
             if a["name"] != "id" && a["type"]["kind"] == "NON_NULL" && a["defaultValue"].is_null() {
+                if named(&a["type"]) == "ID" {
+                    id_args.push(a["name"].as_str().expect("name").to_owned());
+                    continue;
+                }
                 let t = &types[&named(&a["type"])];
                 assert_eq!(
                     t["kind"], "ENUM",
@@ -166,6 +172,7 @@ async fn graphql_single_reads(
             field["name"].as_str().expect("name").to_owned(),
             selection.to_owned(),
             enum_arg,
+            id_args,
         ));
     }
     out
@@ -198,7 +205,7 @@ async fn graphql_walk(
     assert!(fields.len() >= 5, "few single reads found: {fields:?}");
     let mut failures = Vec::new();
     let mut unmapped = Vec::new();
-    for (field, selection, enum_arg) in &fields {
+    for (field, selection, enum_arg, id_args) in &fields {
         let variants: Vec<Option<(String, String)>> = match enum_arg {
             Some((arg, values)) => values
                 .iter()
@@ -207,15 +214,43 @@ async fn graphql_walk(
             None => vec![None],
         };
         for variant in variants {
-            let Some(resource) = resource_of(fx, field, variant.as_ref().map(|(_, v)| v.as_str()))
-            else {
-                unmapped.push(format!("{field} {variant:?}"));
-                continue;
+            // A read under a parent (`webhookDelivery`): the parent's fixture for `webhookId`,
+            // the record's own (`webhook_delivery`) for `id`.
+            let (resource, parents) = if id_args.is_empty() {
+                let Some(resource) =
+                    resource_of(fx, field, variant.as_ref().map(|(_, v)| v.as_str()))
+                else {
+                    unmapped.push(format!("{field} {variant:?}"));
+                    continue;
+                };
+                (resource, String::new())
+            } else {
+                let mut parents = String::new();
+                for arg in id_args {
+                    let parent = arg.strip_suffix("Id").unwrap_or(arg);
+                    let Some(r) = fx.ids.keys().find(|r| singular_camel(r) == parent) else {
+                        unmapped.push(format!("{field} {arg}"));
+                        continue;
+                    };
+                    parents.push_str(&format!(", {arg}: \"{}\"", fx.id(r)));
+                }
+                let own: String = field
+                    .chars()
+                    .flat_map(|c| {
+                        if c.is_uppercase() {
+                            vec!['_', c.to_ascii_lowercase()]
+                        } else {
+                            vec![c]
+                        }
+                    })
+                    .collect();
+                (own, parents)
             };
             let extra = variant
                 .as_ref()
                 .map(|(arg, v)| format!(", {arg}: {v}"))
                 .unwrap_or_default();
+            let extra = format!("{extra}{parents}");
             let query = format!("query($id: ID!) {{ {field}(id: $id{extra}) {selection} }}");
             let id = fx.id(&resource);
             // A can read it (the query is right) ...

@@ -25,6 +25,7 @@ mod m20261206_000016_outbox_seq;
 mod m20261206_000017_imports;
 mod m20261206_000018_contact_external_ids;
 mod m20261206_000019_more_external_ids;
+mod m20261206_000020_analytics;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_imports::Migration),
             Box::new(m20261206_000018_contact_external_ids::Migration),
             Box::new(m20261206_000019_more_external_ids::Migration),
+            Box::new(m20261206_000020_analytics::Migration),
         ]
     }
 }

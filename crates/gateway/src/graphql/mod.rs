@@ -1,6 +1,7 @@
 //! The GraphQL face: schema, resolvers (thin: they call the same operations as REST), error
 //! mapping, and the HTTP endpoint with body, batch, depth and complexity limits.
 
+mod analytics;
 mod batch;
 mod connection;
 mod customers;
@@ -37,6 +38,7 @@ pub struct QueryRoot(
     exports::ExportsQuery,
     imports::ImportsQuery,
     webhooks::WebhooksQuery,
+    analytics::AnalyticsQuery,
 );
 
 /// The root of mutations.
@@ -50,6 +52,7 @@ pub struct MutationRoot(
     exports::ExportsMutation,
     imports::ImportsMutation,
     webhooks::WebhooksMutation,
+    analytics::AnalyticsMutation,
     batch::BatchMutation,
 );
 

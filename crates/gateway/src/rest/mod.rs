@@ -1,6 +1,7 @@
 //! The REST face: routes, extractors, problem rendering and the OpenAPI document.
 
 mod activities;
+mod analytics;
 mod api_keys;
 mod auth;
 mod batch;
@@ -170,6 +171,7 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
         )
         .service(web::resource("/jobs/{id}/retry").route(web::post().to(jobs::retry)))
         .configure(webhooks::routes)
+        .configure(analytics::routes)
         .service(web::resource("/contacts/parse").route(web::post().to(contacts::parse)))
         .service(
             web::resource("/contacts/{id}/timeline")

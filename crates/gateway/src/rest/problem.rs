@@ -102,6 +102,12 @@ impl From<crm_integration::IntegrationError> for ApiError {
     }
 }
 
+impl From<crm_analytics::AnalyticsError> for ApiError {
+    fn from(e: crm_analytics::AnalyticsError) -> Self {
+        ApiError(e.into())
+    }
+}
+
 impl From<crm_worker::WorkerError> for ApiError {
     fn from(e: crm_worker::WorkerError) -> Self {
         Self(e.into())

@@ -1,0 +1,355 @@
+//! What the world sees of analytics: settings, exchange rates, and the ABC, XYZ and ABC-XYZ
+//! reports with the parameters they were computed with.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+crm_core::vocabulary!(
+    /// What an analysis classifies.
+    AnalysisSubject {
+        /// Products, by the revenue of their order lines.
+        Products = "products",
+        /// Companies, by the revenue of their orders.
+        Companies = "companies",
+        /// Contacts, by the revenue of their orders.
+        Contacts = "contacts",
+    }
+);
+
+/// An ABC class: A while the revenue share of the items ranked before is below the A
+/// threshold (80 % by default), B while below the B threshold (95 %), else C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+pub enum AbcClass {
+    /// The items that bring the first part of the revenue.
+    A,
+    /// The middle.
+    B,
+    /// The long tail.
+    C,
+}
+
+/// An XYZ class by the coefficient of variation of monthly revenue: X at most 0.10 by default
+/// (steady), Y at most 0.25, else Z (erratic, or no revenue at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+pub enum XyzClass {
+    /// Steady demand.
+    X,
+    /// Varying demand.
+    Y,
+    /// Erratic demand.
+    Z,
+}
+
+/// The organization's analytics settings.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct AnalyticsSettings {
+    /// The currency every amount of an analysis is given in (ISO 4217; default `EUR`).
+    #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
+    pub base_currency: String,
+    /// When the settings last changed (`null` while they are the defaults).
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// New analytics settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct AnalyticsSettingsInput {
+    /// The base currency (ISO 4217).
+    #[cfg_attr(feature = "openapi", schema(value_type = crm_core::money::CurrencyCode))]
+    pub base_currency: String,
+}
+
+/// An exchange rate into the base currency: `rate` units of it for one unit of `currency`, on
+/// `date`.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct ExchangeRate {
+    /// Identifier.
+    pub id: Uuid,
+    /// The currency converted (ISO 4217).
+    #[cfg_attr(feature = "openapi", schema(example = "USD"))]
+    pub currency: String,
+    /// The day the rate is for.
+    pub date: NaiveDate,
+    /// Units of the base currency for one unit of `currency`.
+    #[cfg_attr(feature = "openapi", schema(example = "0.9231"))]
+    pub rate: String,
+    /// When it was first written.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One rate to write: a rate for the same currency and day replaces it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ExchangeRateInput {
+    /// The currency converted (ISO 4217), not the base currency.
+    #[cfg_attr(feature = "openapi", schema(value_type = crm_core::money::CurrencyCode))]
+    pub currency: String,
+    /// The day (a year from 1900 to 2100).
+    pub date: NaiveDate,
+    /// Units of the base currency for one unit of `currency`: greater than zero, at most 6
+    /// decimals.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^([1-9][0-9]{0,14}(\.[0-9]{1,6})?|0\.[0-9]{0,5}[1-9])$",
+            max_length = 22,
+            example = "0.9231"
+        )
+    )]
+    pub rate: String,
+}
+
+/// 1 to 1,000 rates written at once (a day's or a year's rates from a central bank file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"rates": [{"currency": "USD", "date": "2026-11-30", "rate": "0.9231"}]})))]
+pub struct ExchangeRatesInput {
+    /// The rates.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
+    pub rates: Vec<ExchangeRateInput>,
+}
+
+/// A currency and day an order needed a rate for and found none (the order was left out).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct MissingRate {
+    /// The order's currency.
+    pub currency: String,
+    /// The order's day.
+    pub date: NaiveDate,
+}
+
+/// What every report says about its input: the period, the currency, what was left out.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct AnalysisScope {
+    /// What was classified.
+    pub subject: AnalysisSubject,
+    /// The first day of the period.
+    pub from: NaiveDate,
+    /// The day after the period (exclusive).
+    pub to: NaiveDate,
+    /// The day the default period was counted back from.
+    pub reference_date: NaiveDate,
+    /// The currency of every amount.
+    pub base_currency: String,
+    /// Orders in the period that were counted (not cancelled, with a rate).
+    pub orders: i64,
+    /// Orders left out because no exchange rate of their currency was found for their day.
+    pub orders_without_rate: i64,
+    /// The currencies and days that had no rate (at most 100).
+    pub missing_rates: Vec<MissingRate>,
+    /// When the report was computed.
+    pub computed_at: DateTime<Utc>,
+}
+
+/// One item of an ABC report, in rank order.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct AbcItem {
+    /// 1 for the largest revenue (ties by id).
+    pub rank: i64,
+    /// The product, company or contact.
+    pub id: Uuid,
+    /// Its name (a product's name, a company's name, a contact's full name).
+    pub name: Option<String>,
+    /// Its revenue in the period, in the base currency.
+    #[cfg_attr(feature = "openapi", schema(example = "12500.00"))]
+    pub revenue: String,
+    /// Its share of the total revenue (a fraction, 6 decimals).
+    #[cfg_attr(feature = "openapi", schema(example = "0.125000"))]
+    pub share: String,
+    /// The share of the items ranked up to and including it.
+    pub cumulative_share: String,
+    /// Its class.
+    pub class: AbcClass,
+}
+
+/// How many items, and how much revenue, one class holds.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct AbcClassTotal {
+    /// The class.
+    pub class: AbcClass,
+    /// Items in it.
+    pub count: i64,
+    /// Their revenue.
+    pub revenue: String,
+}
+
+/// An ABC report: the thresholds, every class's totals, and a page of the items in rank order.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"scope": {"subject": "companies", "from": "2026-01-01", "to": "2026-04-01", "reference_date": "2026-04-15", "base_currency": "EUR", "orders": 9, "orders_without_rate": 1, "missing_rates": [{"currency": "USD", "date": "2026-03-10"}], "computed_at": "2026-04-15T08:00:00Z"}, "a": 0.8, "b": 0.95, "row_count": 2, "total_revenue": "1800.00",
+    "classes": [{"class": "A", "count": 1, "revenue": "1500.00"}, {"class": "B", "count": 1, "revenue": "300.00"}, {"class": "C", "count": 0, "revenue": "0.00"}],
+    "items": [{"rank": 1, "id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f", "name": "Globex", "revenue": "1500.00", "share": "0.833333", "cumulative_share": "0.833333", "class": "A"},
+              {"rank": 2, "id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e10", "name": "Initech", "revenue": "300.00", "share": "0.166667", "cumulative_share": "1.000000", "class": "B"}]})))]
+pub struct AbcReport {
+    /// The period, currency and what was left out.
+    pub scope: AnalysisScope,
+    /// The A threshold used (a fraction of revenue).
+    pub a: f64,
+    /// The B threshold used.
+    pub b: f64,
+    /// Items classified (with revenue in the period).
+    pub row_count: i64,
+    /// Their total revenue.
+    pub total_revenue: String,
+    /// Per class.
+    pub classes: Vec<AbcClassTotal>,
+    /// The page of items (`offset`, `limit`).
+    pub items: Vec<AbcItem>,
+}
+
+/// One item of an XYZ report.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct XyzItem {
+    /// The product, company or contact.
+    pub id: Uuid,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its revenue per month of the period (months without sales are 0), oldest first.
+    pub monthly: Vec<String>,
+    /// The mean monthly revenue.
+    pub mean: String,
+    /// The population standard deviation of monthly revenue.
+    pub std_dev: f64,
+    /// The coefficient of variation (`std_dev / mean`; `null` when the mean is 0).
+    pub cv: Option<f64>,
+    /// Its class.
+    pub class: XyzClass,
+}
+
+/// How many items one XYZ class holds.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct XyzClassTotal {
+    /// The class.
+    pub class: XyzClass,
+    /// Items in it.
+    pub count: i64,
+}
+
+/// An XYZ report: the months, the thresholds, the class totals and a page of items (steadiest
+/// first: by coefficient of variation, then id).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"scope": {"subject": "companies", "from": "2026-01-01", "to": "2026-04-01", "reference_date": "2026-04-15", "base_currency": "EUR", "orders": 9, "orders_without_rate": 1, "missing_rates": [{"currency": "USD", "date": "2026-03-10"}], "computed_at": "2026-04-15T08:00:00Z"}, "months": ["2026-01", "2026-02", "2026-03"], "x": 0.1, "y": 0.25, "row_count": 1,
+    "classes": [{"class": "X", "count": 0}, {"class": "Y", "count": 1}, {"class": "Z", "count": 0}],
+    "items": [{"id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f", "name": "Globex", "monthly": ["80.00", "100.00", "120.00"], "mean": "100.00", "std_dev": 16.33, "cv": 0.1633, "class": "Y"}]})))]
+pub struct XyzReport {
+    /// The period, currency and what was left out.
+    pub scope: AnalysisScope,
+    /// The months of the period (`2026-01`), the buckets of `monthly`.
+    pub months: Vec<String>,
+    /// The X threshold used (the largest coefficient of variation of class X).
+    pub x: f64,
+    /// The Y threshold used.
+    pub y: f64,
+    /// Items classified (with revenue in the period).
+    pub row_count: i64,
+    /// Per class.
+    pub classes: Vec<XyzClassTotal>,
+    /// The page of items.
+    pub items: Vec<XyzItem>,
+}
+
+/// One cell of the ABC-XYZ matrix.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct AbcXyzCell {
+    /// The ABC class.
+    pub abc: AbcClass,
+    /// The XYZ class.
+    pub xyz: XyzClass,
+    /// Items in the cell.
+    pub count: i64,
+    /// Their revenue.
+    pub revenue: String,
+}
+
+/// The ABC-XYZ matrix: the nine cells, A-X first, with the thresholds of both analyses.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"scope": {"subject": "companies", "from": "2026-01-01", "to": "2026-04-01", "reference_date": "2026-04-15", "base_currency": "EUR", "orders": 9, "orders_without_rate": 1, "missing_rates": [{"currency": "USD", "date": "2026-03-10"}], "computed_at": "2026-04-15T08:00:00Z"}, "a": 0.8, "b": 0.95, "x": 0.1, "y": 0.25, "row_count": 1, "total_revenue": "300.00",
+    "cells": [{"abc": "A", "xyz": "Y", "count": 1, "revenue": "300.00"}]})))]
+pub struct AbcXyzMatrix {
+    /// The period, currency and what was left out.
+    pub scope: AnalysisScope,
+    /// The ABC thresholds used.
+    pub a: f64,
+    /// The B threshold used.
+    pub b: f64,
+    /// The X threshold used.
+    pub x: f64,
+    /// The Y threshold used.
+    pub y: f64,
+    /// Items classified.
+    pub row_count: i64,
+    /// Their total revenue.
+    pub total_revenue: String,
+    /// The nine cells.
+    pub cells: Vec<AbcXyzCell>,
+}
+
+/// The parameters of an analysis: the period (default: the 12 full months before the
+/// reference date's month), the reference date (default: today), the thresholds and the page.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct AnalysisParams {
+    /// What to classify: `products`, `companies` or `contacts` (default `companies`).
+    pub subject: Option<AnalysisSubject>,
+    /// The first day of the period.
+    pub from: Option<NaiveDate>,
+    /// The day after the period (exclusive).
+    pub to: Option<NaiveDate>,
+    /// The day the default period is counted back from (default: today).
+    pub reference_date: Option<NaiveDate>,
+    /// ABC: the share of revenue class A covers (default 0.8).
+    #[cfg_attr(feature = "openapi", param(minimum = 0.0, maximum = 1.0))]
+    pub a: Option<f64>,
+    /// ABC: the share of revenue classes A and B cover (default 0.95).
+    #[cfg_attr(feature = "openapi", param(minimum = 0.0, maximum = 1.0))]
+    pub b: Option<f64>,
+    /// XYZ: the largest coefficient of variation of class X (default 0.10).
+    #[cfg_attr(feature = "openapi", param(minimum = 0.0, maximum = 100.0))]
+    pub x: Option<f64>,
+    /// XYZ: the largest coefficient of variation of class Y (default 0.25).
+    #[cfg_attr(feature = "openapi", param(minimum = 0.0, maximum = 100.0))]
+    pub y: Option<f64>,
+    /// Items skipped (default 0).
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    pub offset: Option<u32>,
+    /// Items in the page, 1 to 1000 (default 100).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
+    pub limit: Option<u32>,
+}

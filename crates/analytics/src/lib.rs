@@ -1,0 +1,12 @@
+//! The analytical CRM, read-only over the other domains' tables (orders and their lines,
+//! products, companies, contacts) plus its own settings: the organization's base currency and
+//! the exchange rates admins maintain, ABC classes by revenue, XYZ classes by the stability of
+//! monthly revenue, and the ABC-XYZ matrix, as `../shared/DOMAIN.md` defines them.
+
+pub mod dto;
+pub mod error;
+mod model;
+pub mod ops;
+
+pub use dto::*;
+pub use error::AnalyticsError;

@@ -1,0 +1,13 @@
+//! Analytics operations: every thing a caller can do, independent of REST or GraphQL.
+
+mod abc;
+mod names;
+mod rates;
+mod revenue;
+mod settings;
+mod xyz;
+
+pub use abc::{abc_report, abc_xyz_matrix};
+pub use rates::{delete_exchange_rate, list_exchange_rates, put_exchange_rates};
+pub use settings::{get_settings, update_settings};
+pub use xyz::xyz_report;

@@ -1,0 +1,202 @@
+//! Exchange rates into the base currency, which admins maintain (from a central bank's file,
+//! say): written in batches, a rate for the same currency and day replacing the old one.
+
+use super::settings::base_currency;
+use crate::dto::{ExchangeRate, ExchangeRateInput};
+use crate::error::Result;
+use crate::model::rate;
+use chrono::{NaiveDate, Utc};
+use crm_core::db::begin_write;
+use crm_core::money::{Sign, parse_decimal};
+use crm_core::{Action, Ctx, Error, FieldError, Page, PageRequest, new_id};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// The most rates one request writes.
+pub const MAX_RATES: usize = 1000;
+/// How far back a rate still serves an order: a weekend's or a holiday's orders take the last
+/// business day's rate; an order with no rate this close is left out and named.
+pub const RATE_REACH_DAYS: i64 = 7;
+
+fn dto(m: rate::Model) -> ExchangeRate {
+    ExchangeRate {
+        id: m.id,
+        currency: m.currency,
+        date: NaiveDate::parse_from_str(&m.rate_date, "%Y-%m-%d").unwrap_or_default(),
+        rate: m.rate,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+/// The organization's rates, newest day first (then by currency), optionally of one currency.
+pub async fn list_exchange_rates(
+    ctx: &Ctx,
+    currency: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<ExchangeRate>> {
+    ctx.require(Action::Read)?;
+    let limit = page.limit()?;
+    let offset: u64 = match page.cursor.as_deref() {
+        None => 0,
+        Some(c) => c.parse().map_err(|_| {
+            Error::invalid_field("/cursor", "invalid", "is not a cursor of this list")
+        })?,
+    };
+    let mut q = rate::Entity::find().filter(rate::Column::OrgId.eq(ctx.org_id()));
+    if let Some(c) = currency {
+        q = q.filter(rate::Column::Currency.eq(c.trim().to_uppercase()));
+    }
+    let rows = q
+        .order_by_desc(rate::Column::RateDate)
+        .order_by_asc(rate::Column::Currency)
+        .offset(offset)
+        .limit(limit + 1)
+        .all(&ctx.db)
+        .await?;
+    // The cursor is the number of rates before the next page.
+    let numbered: Vec<(u64, ExchangeRate)> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (offset + i as u64 + 1, dto(r)))
+        .collect();
+    Ok(Page::from_overfetch_for(page, numbered, limit, |(n, _)| n.to_string()).map(|(_, r)| r))
+}
+
+/// Writes 1 to [`MAX_RATES`] rates (admins) in one transaction: all or none. A rate for a
+/// currency and day that has one replaces it. Returns the rates as stored, in request order.
+pub async fn put_exchange_rates(
+    ctx: &Ctx,
+    rates: Vec<ExchangeRateInput>,
+) -> Result<Vec<ExchangeRate>> {
+    ctx.require(Action::Configure)?;
+    if rates.is_empty() || rates.len() > MAX_RATES {
+        return Err(Error::invalid_field(
+            "/rates",
+            "length",
+            format!("must hold 1 to {MAX_RATES} rates"),
+        )
+        .into());
+    }
+    let base = base_currency(&ctx.db, ctx).await?;
+    let mut errors = Vec::new();
+    let mut checked = Vec::with_capacity(rates.len());
+    for (i, r) in rates.into_iter().enumerate() {
+        let at = |f: &str| format!("/rates/{i}/{f}");
+        let currency = r.currency.trim().to_uppercase();
+        if !crm_core::money::known_currency(&currency) {
+            errors.push(FieldError::new(
+                at("currency"),
+                "unknown_currency",
+                "must be an ISO 4217 currency code",
+            ));
+        } else if currency == base {
+            errors.push(FieldError::new(
+                at("currency"),
+                "base_currency",
+                format!("{base} is the base currency: it needs no rate"),
+            ));
+        }
+        let year = r.date.format("%Y").to_string();
+        if !("1900"..="2100").contains(&year.as_str()) {
+            errors.push(FieldError::new(
+                at("date"),
+                "range",
+                "must be a day from 1900 to 2100",
+            ));
+        }
+        match parse_decimal(&r.rate, &at("rate"), Sign::Positive, 6) {
+            Ok(rate) => checked.push((currency, r.date, rate)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::validation(errors).into());
+    }
+    let now = Utc::now();
+    let tx = begin_write(&ctx.db).await?;
+    let mut out = Vec::with_capacity(checked.len());
+    for (currency, date, rate) in checked {
+        let day = date.format("%Y-%m-%d").to_string();
+        let existing = rate::Entity::find()
+            .filter(rate::Column::OrgId.eq(ctx.org_id()))
+            .filter(rate::Column::Currency.eq(currency.as_str()))
+            .filter(rate::Column::RateDate.eq(day.as_str()))
+            .one(&tx)
+            .await?;
+        let saved = match existing {
+            Some(row) => {
+                let mut a = row.into_active_model();
+                a.rate = Set(rate.normalize().to_string());
+                a.updated_at = Set(now);
+                a.update(&tx).await?
+            }
+            None => {
+                rate::ActiveModel {
+                    id: Set(new_id()),
+                    org_id: Set(ctx.org_id()),
+                    currency: Set(currency),
+                    rate_date: Set(day),
+                    rate: Set(rate.normalize().to_string()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(&tx)
+                .await?
+            }
+        };
+        out.push(dto(saved));
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Deletes one rate (admins).
+pub async fn delete_exchange_rate(ctx: &Ctx, id: Uuid) -> Result<()> {
+    ctx.require(Action::Configure)?;
+    let done = rate::Entity::delete_many()
+        .filter(rate::Column::Id.eq(id))
+        .filter(rate::Column::OrgId.eq(ctx.org_id()))
+        .exec(&ctx.db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(Error::not_found("Exchange rate").into());
+    }
+    Ok(())
+}
+
+/// The organization's rates by currency and day, for converting orders.
+pub(crate) struct Rates(HashMap<String, BTreeMap<NaiveDate, Decimal>>);
+
+impl Rates {
+    /// Every rate of the organization.
+    pub(crate) async fn load(db: &impl ConnectionTrait, ctx: &Ctx) -> Result<Rates> {
+        let rows = rate::Entity::find()
+            .filter(rate::Column::OrgId.eq(ctx.org_id()))
+            .all(db)
+            .await?;
+        let mut map: HashMap<String, BTreeMap<NaiveDate, Decimal>> = HashMap::new();
+        for r in rows {
+            let (Ok(day), Ok(rate)) = (
+                NaiveDate::parse_from_str(&r.rate_date, "%Y-%m-%d"),
+                r.rate.parse::<Decimal>(),
+            ) else {
+                continue;
+            };
+            map.entry(r.currency).or_default().insert(day, rate);
+        }
+        Ok(Rates(map))
+    }
+
+    /// The rate of `currency` for `day`: that day's, else the latest of the
+    /// [`RATE_REACH_DAYS`] before it.
+    pub(crate) fn on(&self, currency: &str, day: NaiveDate) -> Option<Decimal> {
+        let (found, rate) = self.0.get(currency)?.range(..=day).next_back()?;
+        ((day - *found).num_days() <= RATE_REACH_DAYS).then_some(*rate)
+    }
+}

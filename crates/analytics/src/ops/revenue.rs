@@ -1,0 +1,270 @@
+//! Revenue per product, company or contact over a period, in the base currency: the net
+//! amounts (after discounts, before tax) of the lines of orders that are not cancelled, dated
+//! by their order date, each order converted at the rate of its day. Summed in decimals.
+
+use super::rates::Rates;
+use super::settings::base_currency;
+use crate::dto::{AnalysisParams, AnalysisScope, AnalysisSubject, MissingRate};
+use crate::error::Result;
+use chrono::{Datelike, Months, NaiveDate, Utc};
+use crm_core::{Action, Ctx, Error, FieldError};
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// The most missing rates a report names.
+const MAX_MISSING: usize = 100;
+/// The longest period: ten years.
+const MAX_MONTHS: u32 = 120;
+
+/// One item's revenue: in total and per month of the period.
+pub(crate) struct Revenue {
+    /// The total.
+    pub total: Decimal,
+    /// Per month, oldest first.
+    pub monthly: Vec<Decimal>,
+}
+
+/// The revenue of every item with orders in the period, and what the report says about it.
+pub(crate) struct Collected {
+    /// What was classified, over which period, in which currency.
+    pub scope: AnalysisScope,
+    /// The first day of every month of the period.
+    pub months: Vec<NaiveDate>,
+    /// By item.
+    pub items: HashMap<Uuid, Revenue>,
+}
+
+/// The first day of `d`'s month.
+fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// The period of `params`: `from` and `to` (exclusive) as given, else the 12 full months
+/// before the reference date's month.
+pub(crate) fn period(params: &AnalysisParams) -> Result<(NaiveDate, NaiveDate, NaiveDate)> {
+    let reference = params
+        .reference_date
+        .unwrap_or_else(|| Utc::now().date_naive());
+    let this_month = month_start(reference);
+    let default_from = this_month
+        .checked_sub_months(Months::new(12))
+        .unwrap_or(this_month);
+    let from = params.from.unwrap_or(default_from);
+    let to = params.to.unwrap_or(this_month);
+    let mut errors = Vec::new();
+    for (d, pointer) in [(reference, "/reference_date"), (from, "/from"), (to, "/to")] {
+        if !(1900..=2100).contains(&d.year()) {
+            errors.push(FieldError::new(
+                pointer,
+                "range",
+                "must be a day from 1900 to 2100",
+            ));
+        }
+    }
+    if errors.is_empty() && from >= to {
+        errors.push(FieldError::new("/to", "range", "must be after `from`"));
+    }
+    if errors.is_empty()
+        && from
+            .checked_add_months(Months::new(MAX_MONTHS))
+            .is_some_and(|end| to > end)
+    {
+        errors.push(FieldError::new(
+            "/to",
+            "range",
+            format!("a period spans at most {MAX_MONTHS} months"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::validation(errors).into());
+    }
+    Ok((from, to, reference))
+}
+
+/// The first day of every month from `from`'s to the month of the day before `to`.
+fn months_of(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    let last = month_start(to.pred_opt().unwrap_or(to));
+    let mut out = Vec::new();
+    let mut m = month_start(from);
+    while m <= last {
+        out.push(m);
+        match m.checked_add_months(Months::new(1)) {
+            Some(next) => m = next,
+            None => break,
+        }
+    }
+    out
+}
+
+/// The month index of `day` in `months`.
+fn bucket(months: &[NaiveDate], day: NaiveDate) -> usize {
+    let m = month_start(day);
+    months
+        .partition_point(|x| *x < m)
+        .min(months.len().saturating_sub(1))
+}
+
+/// The order lines of the period, keyed by `subject`, summed per item in the base currency.
+pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collected> {
+    ctx.require(Action::Read)?;
+    let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
+    let (from, to, reference) = period(params)?;
+    let db = &ctx.db;
+    let base = base_currency(db, ctx).await?;
+    let rates = Rates::load(db, ctx).await?;
+    let months = months_of(from, to);
+    let backend = db.get_database_backend();
+    let key = match subject {
+        AnalysisSubject::Products => "l.product_id",
+        AnalysisSubject::Companies => "d.company_id",
+        AnalysisSubject::Contacts => "d.contact_id",
+    };
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let sql = format!(
+        "SELECT d.id AS doc, {key} AS item, d.currency AS currency, d.ordered_at AS ordered_at, \
+         l.net_amount AS net FROM sales_documents d JOIN document_lines l ON l.document_id = d.id \
+         WHERE d.org_id = {} AND d.doc_type = 'order' AND d.status <> 'cancelled' \
+         AND d.deleted_at IS NULL AND d.ordered_at >= {} AND d.ordered_at < {} \
+         AND {key} IS NOT NULL",
+        p(1),
+        p(2),
+        p(3)
+    );
+    let start = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let end = to.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [ctx.org_id().into(), start.into(), end.into()],
+        ))
+        .await?;
+    let mut items: HashMap<Uuid, Revenue> = HashMap::new();
+    let mut counted: HashSet<Uuid> = HashSet::new();
+    let mut excluded: HashSet<Uuid> = HashSet::new();
+    let mut missing: BTreeSet<MissingRate> = BTreeSet::new();
+    let overflow = || Error::internal("the revenue of an analysis overflows");
+    for row in rows {
+        let doc: Uuid = row.try_get("", "doc")?;
+        let item: Uuid = row.try_get("", "item")?;
+        let currency: String = row.try_get("", "currency")?;
+        let ordered_at: chrono::DateTime<Utc> = row.try_get("", "ordered_at")?;
+        let net: String = row.try_get("", "net")?;
+        let day = ordered_at.date_naive();
+        let amount = Decimal::from_str(&net).unwrap_or_default();
+        let amount = if currency == base {
+            amount
+        } else {
+            match rates.on(&currency, day) {
+                Some(rate) => amount.checked_mul(rate).ok_or_else(overflow)?,
+                None => {
+                    excluded.insert(doc);
+                    missing.insert(MissingRate {
+                        currency,
+                        date: day,
+                    });
+                    continue;
+                }
+            }
+        };
+        counted.insert(doc);
+        let entry = items.entry(item).or_insert_with(|| Revenue {
+            total: Decimal::ZERO,
+            monthly: vec![Decimal::ZERO; months.len()],
+        });
+        entry.total = entry.total.checked_add(amount).ok_or_else(overflow)?;
+        let b = bucket(&months, day);
+        if let Some(m) = entry.monthly.get_mut(b) {
+            *m = m.checked_add(amount).ok_or_else(overflow)?;
+        }
+    }
+    let scope = AnalysisScope {
+        subject,
+        from,
+        to,
+        reference_date: reference,
+        base_currency: base,
+        orders: counted.len() as i64,
+        orders_without_rate: excluded.len() as i64,
+        missing_rates: missing.into_iter().take(MAX_MISSING).collect(),
+        computed_at: Utc::now(),
+    };
+    Ok(Collected {
+        scope,
+        months,
+        items,
+    })
+}
+
+/// `amount` in the base currency as the API writes money (its minor units, at least).
+pub(crate) fn money(amount: Decimal, currency: &str) -> String {
+    let scale = crm_core::money::scale_of(currency);
+    crm_core::Money::of(amount.round_dp(scale), currency).amount
+}
+
+/// A page of `items` by `offset` and `limit` (1 to 1000, default 100).
+pub(crate) fn page<T>(items: Vec<T>, params: &AnalysisParams) -> Result<Vec<T>> {
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(Error::invalid_field("/limit", "range", "must be from 1 to 1000").into());
+    }
+    let offset = params.offset.unwrap_or(0) as usize;
+    Ok(items
+        .into_iter()
+        .skip(offset)
+        .take(limit as usize)
+        .collect())
+}
+
+/// A threshold parameter: `value` or `default`, within `min..=max`.
+pub(crate) fn threshold(
+    value: Option<f64>,
+    default: f64,
+    pointer: &str,
+    min: f64,
+    max: f64,
+) -> Result<f64> {
+    let v = value.unwrap_or(default);
+    if !v.is_finite() || v < min || v > max {
+        return Err(
+            Error::invalid_field(pointer, "range", format!("must be from {min} to {max}")).into(),
+        );
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_default_period_is_the_twelve_full_months_before_the_reference() {
+        let params = AnalysisParams {
+            reference_date: Some(d(2026, 12, 6)),
+            ..Default::default()
+        };
+        let (from, to, _) = period(&params).unwrap();
+        assert_eq!((from, to), (d(2025, 12, 1), d(2026, 12, 1)));
+        assert_eq!(months_of(from, to).len(), 12);
+        assert_eq!(bucket(&months_of(from, to), d(2026, 11, 30)), 11);
+        assert_eq!(bucket(&months_of(from, to), d(2025, 12, 1)), 0);
+    }
+
+    #[test]
+    fn a_period_of_part_months_has_a_bucket_for_each_month_it_touches() {
+        let m = months_of(d(2026, 1, 15), d(2026, 3, 2));
+        assert_eq!(m, vec![d(2026, 1, 1), d(2026, 2, 1), d(2026, 3, 1)]);
+        let m = months_of(d(2026, 1, 15), d(2026, 3, 1));
+        assert_eq!(m.len(), 2);
+    }
+}

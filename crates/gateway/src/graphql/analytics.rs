@@ -1,0 +1,187 @@
+//! Analytics resolvers (the same operations as `/api/v1/analytics/...` and
+//! `/api/v1/exchange-rates`): the base currency, exchange rates, and the ABC, XYZ and ABC-XYZ
+//! reports.
+
+use super::connection::{connection, page_request};
+use super::error::{IntoGql, gql};
+use super::query::{caller, parse_id};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object};
+use chrono::NaiveDate;
+use crm_analytics::{
+    AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
+    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, XyzReport, ops,
+};
+use crm_core::Error;
+
+/// Analytics queries.
+#[derive(Default)]
+pub struct AnalyticsQuery;
+
+/// The arguments every report takes, as `AnalysisParams`.
+#[allow(clippy::too_many_arguments)]
+fn params(
+    subject: Option<AnalysisSubject>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    reference_date: Option<NaiveDate>,
+    a: Option<f64>,
+    b: Option<f64>,
+    x: Option<f64>,
+    y: Option<f64>,
+    offset: Option<u32>,
+    limit: Option<u32>,
+) -> AnalysisParams {
+    AnalysisParams {
+        subject,
+        from,
+        to,
+        reference_date,
+        a,
+        b,
+        x,
+        y,
+        offset,
+        limit,
+    }
+}
+
+#[Object]
+impl AnalyticsQuery {
+    /// The organization's analytics settings: the base currency of every report.
+    async fn analytics_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<AnalyticsSettings> {
+        ops::get_settings(caller(ctx)?).await.gql()
+    }
+
+    /// The organization's exchange rates, newest day first, optionally of one currency.
+    async fn exchange_rates(
+        &self,
+        ctx: &Context<'_>,
+        currency: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ExchangeRate>> {
+        let has_previous = after.is_some();
+        let page = ops::list_exchange_rates(
+            caller(ctx)?,
+            currency.as_deref(),
+            &page_request(first, after),
+        )
+        .await
+        .gql()?;
+        Ok(connection(page, has_previous))
+    }
+
+    /// ABC classes by revenue over the period (default: the 12 full months before the
+    /// reference date's month), as `GET /api/v1/analytics/abc`.
+    #[allow(clippy::too_many_arguments)]
+    async fn abc_analysis(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+        a: Option<f64>,
+        b: Option<f64>,
+        offset: Option<u32>,
+        limit: Option<u32>,
+    ) -> async_graphql::Result<AbcReport> {
+        let p = params(
+            subject,
+            from,
+            to,
+            reference_date,
+            a,
+            b,
+            None,
+            None,
+            offset,
+            limit,
+        );
+        ops::abc_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// XYZ classes by the stability of monthly revenue, as `GET /api/v1/analytics/xyz`.
+    #[allow(clippy::too_many_arguments)]
+    async fn xyz_analysis(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+        x: Option<f64>,
+        y: Option<f64>,
+        offset: Option<u32>,
+        limit: Option<u32>,
+    ) -> async_graphql::Result<XyzReport> {
+        let p = params(
+            subject,
+            from,
+            to,
+            reference_date,
+            None,
+            None,
+            x,
+            y,
+            offset,
+            limit,
+        );
+        ops::xyz_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// The ABC-XYZ matrix, as `GET /api/v1/analytics/abc-xyz`.
+    #[allow(clippy::too_many_arguments)]
+    async fn abc_xyz_matrix(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+        a: Option<f64>,
+        b: Option<f64>,
+        x: Option<f64>,
+        y: Option<f64>,
+    ) -> async_graphql::Result<AbcXyzMatrix> {
+        let p = params(subject, from, to, reference_date, a, b, x, y, None, None);
+        ops::abc_xyz_matrix(caller(ctx)?, &p).await.gql()
+    }
+}
+
+/// Analytics mutations.
+#[derive(Default)]
+pub struct AnalyticsMutation;
+
+#[Object]
+impl AnalyticsMutation {
+    /// Changes the analytics settings (admins).
+    async fn update_analytics_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: AnalyticsSettingsInput,
+    ) -> async_graphql::Result<AnalyticsSettings> {
+        ops::update_settings(caller(ctx)?, input).await.gql()
+    }
+
+    /// Writes 1 to 1,000 exchange rates (admins), all or none; a rate for a currency and day
+    /// that has one replaces it. Returns them as stored, in order.
+    async fn put_exchange_rates(
+        &self,
+        ctx: &Context<'_>,
+        rates: Vec<ExchangeRateInput>,
+    ) -> async_graphql::Result<Vec<ExchangeRate>> {
+        ops::put_exchange_rates(caller(ctx)?, rates).await.gql()
+    }
+
+    /// Deletes one exchange rate (admins); always `true`.
+    async fn delete_exchange_rate(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let id = parse_id(&id).ok_or_else(|| gql(Error::not_found("Exchange rate")))?;
+        ops::delete_exchange_rate(caller(ctx)?, id).await.gql()?;
+        Ok(true)
+    }
+}
