@@ -242,6 +242,31 @@ dual! {
         assert_eq!(g["data"]["xyzAnalysis"]["items"][0]["class"], "X");
         assert_eq!(g["data"]["abcXyzMatrix"]["cells"][0]["count"], 1, "A-X holds C1: {g}");
 
+        // RFM at 2026-04-01: C1 last ordered 22 days before, 3 purchases, 1500; C2 21 days, 3,
+        // 300; C3 31 days, 2, 200; C5 71 days, 1, 100. Four customers: ntile(5) gives 1 to 4;
+        // C1 and C2 tie on frequency and are ordered by id.
+        let r = app.get(&format!("/api/v1/analytics/rfm?subject=companies&{PERIOD}&reference_date=2026-04-01"), t).await.ok(200);
+        let got: Vec<(String, i64, i64, &str, &str, &str)> = r["items"].as_array().unwrap().iter().map(|i| (
+            name_of(i).unwrap(), i["recency_days"].as_i64().unwrap(), i["frequency"].as_i64().unwrap(),
+            i["monetary"].as_str().unwrap(), i["score"].as_str().unwrap(), i["segment"].as_str().unwrap(),
+        )).collect();
+        assert_eq!(got, vec![
+            ("C2".to_owned(), 21, 3, "300.00", "443", "loyal"),
+            ("C1".to_owned(), 22, 3, "1500.00", "334", "needs attention"),
+            ("C3".to_owned(), 31, 2, "200.00", "222", "hibernating"),
+            ("C5".to_owned(), 71, 1, "100.00", "111", "lost"),
+        ], "{r}");
+        assert_eq!(r["items"][1]["last_order_date"], "2026-03-10");
+        assert_eq!(r["segments"].as_array().unwrap().len(), 4);
+        // The segment table is the organization's: an override renames a cell.
+        app.call("PUT", "/api/v1/analytics/settings", t, Some(json!({"rfm_segments": {"44": "VIP"}}))).await.ok(200);
+        let g = app.gql(t, "{ rfmAnalysis(from: \"2026-01-01\", to: \"2026-04-01\", referenceDate: \"2026-04-01\", limit: 1) { rowCount items { score segment r f m } segments { segment count revenue } } }", json!({})).await.ok(200);
+        let rfm = &g["data"]["rfmAnalysis"];
+        assert_eq!((rfm["rowCount"].as_i64(), rfm["items"][0]["segment"].as_str(), rfm["items"][0]["m"].as_i64()), (Some(4), Some("VIP"), Some(3)), "{g}");
+        assert_eq!(rfm["items"].as_array().unwrap().len(), 1);
+        let p = app.get(&format!("/api/v1/analytics/rfm?subject=products&{PERIOD}"), t).await.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/subject");
+
         // Another organization sees none of it.
         let other = app.signup("Other", "admin@other.test").await;
         let r = app.get(&format!("/api/v1/analytics/abc?{PERIOD}"), Some(&other.token)).await.ok(200);
@@ -254,11 +279,21 @@ dual! {
         let viewer = app.member(&s, "viewer", "viewer@acme.test").await;
         let d = app.get("/api/v1/analytics/settings", Some(&viewer.token)).await.ok(200);
         assert_eq!((d["base_currency"].as_str(), d["updated_at"].is_null()), (Some("EUR"), true));
+        assert_eq!((d["rfm_segments"]["11"].as_str(), d["rfm_segments"]["55"].as_str()), (Some("lost"), Some("champions")));
+        assert_eq!(d["rfm_segments"].as_object().unwrap().len(), 25);
+        let p = app.call("PUT", "/api/v1/analytics/settings", t, Some(json!({"rfm_segments": {"61": "x", "12": ""}}))).await.problem(422, "validation_failed");
+        let pointers: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap()).collect();
+        assert_eq!(pointers, ["/rfm_segments/12", "/rfm_segments/61"], "{p}");
         app.call("PUT", "/api/v1/analytics/settings", Some(&viewer.token), Some(json!({"base_currency": "CHF"}))).await.problem(403, "forbidden");
         let p = app.call("PUT", "/api/v1/analytics/settings", t, Some(json!({"base_currency": "EURO"}))).await.problem(422, "validation_failed");
         assert_eq!(p["errors"][0]["pointer"], "/base_currency");
         let c = app.call("PUT", "/api/v1/analytics/settings", t, Some(json!({"base_currency": "chf"}))).await.ok(200);
         assert_eq!(c["base_currency"], "CHF");
+        // Absent fields stay; an override shows in the table, `{}` restores the defaults.
+        let c = app.call("PUT", "/api/v1/analytics/settings", t, Some(json!({"rfm_segments": {"55": "VIP"}}))).await.ok(200);
+        assert_eq!((c["base_currency"].as_str(), c["rfm_segments"]["55"].as_str()), (Some("CHF"), Some("VIP")));
+        let c = app.call("PUT", "/api/v1/analytics/settings", t, Some(json!({"rfm_segments": {}}))).await.ok(200);
+        assert_eq!(c["rfm_segments"]["55"], "champions");
         // Rates: written in one batch, all or none; the base currency needs none.
         let w = app.call("PUT", "/api/v1/exchange-rates", t, Some(json!({"rates": [
             {"currency": "EUR", "date": "2026-01-02", "rate": "0.95"},

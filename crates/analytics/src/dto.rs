@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 crm_core::vocabulary!(
@@ -53,19 +54,28 @@ pub struct AnalyticsSettings {
     /// The currency every amount of an analysis is given in (ISO 4217; default `EUR`).
     #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
     pub base_currency: String,
+    /// The RFM segment of every recency and frequency score pair (`"54"`: R 5, F 4), the
+    /// default table with the organization's overrides.
+    #[cfg_attr(feature = "openapi", schema(example = json!({"11": "lost", "55": "champions"})))]
+    pub rfm_segments: BTreeMap<String, String>,
     /// When the settings last changed (`null` while they are the defaults).
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-/// New analytics settings.
+/// Changes to the analytics settings; absent fields stay as they are.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"base_currency": "EUR", "rfm_segments": {"55": "best customers"}})))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 pub struct AnalyticsSettingsInput {
     /// The base currency (ISO 4217).
-    #[cfg_attr(feature = "openapi", schema(value_type = crm_core::money::CurrencyCode))]
-    pub base_currency: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crm_core::money::CurrencyCode>))]
+    pub base_currency: Option<String>,
+    /// Overrides of the default RFM segment table: score pair (`"11"` to `"55"`, recency then
+    /// frequency) to a segment name (1 to 50 characters). Replaces the earlier overrides; `{}`
+    /// restores the defaults.
+    pub rfm_segments: Option<BTreeMap<String, String>>,
 }
 
 /// An exchange rate into the base currency: `rate` units of it for one unit of `currency`, on
@@ -317,6 +327,70 @@ pub struct AbcXyzMatrix {
     pub total_revenue: String,
     /// The nine cells.
     pub cells: Vec<AbcXyzCell>,
+}
+
+/// One customer of an RFM report.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct RfmItem {
+    /// The company or contact.
+    pub id: Uuid,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its last order day in the period.
+    pub last_order_date: NaiveDate,
+    /// Days from the last order to the reference date.
+    pub recency_days: i64,
+    /// Purchases in the period (orders of one day are one purchase).
+    pub frequency: i64,
+    /// Revenue in the period, in the base currency.
+    pub monetary: String,
+    /// Recency score, 1 to 5 (5: most recent).
+    pub r: i32,
+    /// Frequency score, 1 to 5 (5: most purchases).
+    pub f: i32,
+    /// Monetary score, 1 to 5 (5: most revenue).
+    pub m: i32,
+    /// The three scores (`"545"`).
+    pub score: String,
+    /// The segment its recency and frequency scores fall in.
+    pub segment: String,
+}
+
+/// How many customers, and how much revenue, one RFM segment holds.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct RfmSegmentTotal {
+    /// The segment.
+    pub segment: String,
+    /// Customers in it.
+    pub count: i64,
+    /// Their revenue.
+    pub revenue: String,
+}
+
+/// An RFM report: the segments' totals (largest first) and a page of customers (best scores
+/// first).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "scope": {"subject": "companies", "from": "2026-01-01", "to": "2026-04-01", "reference_date": "2026-04-01", "base_currency": "EUR", "orders": 3, "orders_without_rate": 0, "missing_rates": [], "computed_at": "2026-04-01T08:00:00Z"},
+    "row_count": 1,
+    "segments": [{"segment": "lost", "count": 1, "revenue": "300.00"}],
+    "items": [{"id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f", "name": "Globex", "last_order_date": "2026-03-30", "recency_days": 2, "frequency": 1, "monetary": "300.00", "r": 1, "f": 1, "m": 1, "score": "111", "segment": "lost"}]
+})))]
+pub struct RfmReport {
+    /// The period, currency and what was left out.
+    pub scope: AnalysisScope,
+    /// Customers scored (with orders in the period).
+    pub row_count: i64,
+    /// Per segment, most customers first.
+    pub segments: Vec<RfmSegmentTotal>,
+    /// The page of customers.
+    pub items: Vec<RfmItem>,
 }
 
 /// The parameters of an analysis: the period (default: the 12 full months before the

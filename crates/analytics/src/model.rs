@@ -12,6 +12,7 @@ pub mod settings {
         #[sea_orm(primary_key, auto_increment = false)]
         pub org_id: Uuid,
         pub base_currency: String,
+        pub rfm_segments: Option<Json>,
         pub updated_at: DateTimeUtc,
     }
 

@@ -1,5 +1,6 @@
 //! The analytics domain's own tables. `analytics_settings`: per organization, the base
-//! currency every analysis reports in (no row: `EUR`). `exchange_rates`: units of the base
+//! currency every analysis reports in (no row: `EUR`) and its overrides of the RFM segment
+//! table (score pair -> segment name). `exchange_rates`: units of the base
 //! currency for one unit of another currency on a day, which admins maintain; unique per
 //! organization, currency and day (a new rate for the same day replaces it). Orders in other
 //! currencies are converted at the rate of their order date.
@@ -24,6 +25,7 @@ impl MigrationTrait for Migration {
                     .table("analytics_settings")
                     .col(ColumnDef::new("org_id").uuid().not_null().primary_key())
                     .col(ColumnDef::new("base_currency").string_len(3).not_null())
+                    .col(ColumnDef::new("rfm_segments").json_binary().null())
                     .col(ts("updated_at"))
                     .to_owned(),
             )

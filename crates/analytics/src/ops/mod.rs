@@ -4,10 +4,12 @@ mod abc;
 mod names;
 mod rates;
 mod revenue;
+mod rfm;
 mod settings;
 mod xyz;
 
 pub use abc::{abc_report, abc_xyz_matrix};
 pub use rates::{delete_exchange_rate, list_exchange_rates, put_exchange_rates};
+pub use rfm::rfm_report;
 pub use settings::{get_settings, update_settings};
 pub use xyz::xyz_report;

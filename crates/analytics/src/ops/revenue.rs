@@ -25,6 +25,8 @@ pub(crate) struct Revenue {
     pub total: Decimal,
     /// Per month, oldest first.
     pub monthly: Vec<Decimal>,
+    /// The days it ordered on (several orders of one day are one purchase).
+    pub days: BTreeSet<NaiveDate>,
 }
 
 /// The revenue of every item with orders in the period, and what the report says about it.
@@ -177,7 +179,9 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
         let entry = items.entry(item).or_insert_with(|| Revenue {
             total: Decimal::ZERO,
             monthly: vec![Decimal::ZERO; months.len()],
+            days: BTreeSet::new(),
         });
+        entry.days.insert(day);
         entry.total = entry.total.checked_add(amount).ok_or_else(overflow)?;
         let b = bucket(&months, day);
         if let Some(m) = entry.monthly.get_mut(b) {

@@ -10,7 +10,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, XyzReport, ops,
+    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, RfmReport, XyzReport, ops,
 };
 use crm_core::Error;
 
@@ -132,6 +132,33 @@ impl AnalyticsQuery {
             limit,
         );
         ops::xyz_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// RFM scores and segments of companies or contacts, as `GET /api/v1/analytics/rfm`.
+    #[allow(clippy::too_many_arguments)]
+    async fn rfm_analysis(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+        offset: Option<u32>,
+        limit: Option<u32>,
+    ) -> async_graphql::Result<RfmReport> {
+        let p = params(
+            subject,
+            from,
+            to,
+            reference_date,
+            None,
+            None,
+            None,
+            None,
+            offset,
+            limit,
+        );
+        ops::rfm_report(caller(ctx)?, &p).await.gql()
     }
 
     /// The ABC-XYZ matrix, as `GET /api/v1/analytics/abc-xyz`.

@@ -9,7 +9,7 @@ use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Path, Query};
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRatesInput, XyzReport, ops,
+    AnalyticsSettingsInput, ExchangeRate, ExchangeRatesInput, RfmReport, XyzReport, ops,
 };
 use crm_core::{Error, Page};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/analytics/abc").route(web::get().to(abc)))
     .service(web::resource("/analytics/xyz").route(web::get().to(xyz)))
     .service(web::resource("/analytics/abc-xyz").route(web::get().to(abc_xyz)))
+    .service(web::resource("/analytics/rfm").route(web::get().to(rfm)))
     .service(
         web::resource("/exchange-rates")
             .route(web::get().to(list_rates))
@@ -178,6 +179,21 @@ pub async fn abc_xyz(
 ) -> Result<Json<AbcXyzMatrix>, ApiError> {
     let params = query.into_inner().into_params()?;
     Ok(Json(ops::abc_xyz_matrix(&auth.0, &params).await?))
+}
+
+/// RFM scores of companies or contacts: recency (days from the last order to the reference
+/// date), frequency (purchases; orders of one day are one) and monetary value (revenue), each
+/// 1 to 5 as PostgreSQL's `ntile(5)` over (value, id) ascending, fewer days being better; the
+/// recency and frequency scores name the segment (the settings' table). Best scores first.
+#[utoipa::path(get, operation_id = "getRfmAnalysis", path = "/api/v1/analytics/rfm", tag = "analytics", security(("bearer" = [])),
+    params(AnalysisQuery),
+    responses((status = 200, description = "The report", body = RfmReport), ReadErrors))]
+pub async fn rfm(
+    auth: Authenticated,
+    query: Query<AnalysisQuery>,
+) -> Result<Json<RfmReport>, ApiError> {
+    let params = query.into_inner().into_params()?;
+    Ok(Json(ops::rfm_report(&auth.0, &params).await?))
 }
 
 /// Exchange rate list parameters.
