@@ -267,6 +267,36 @@ dual! {
         let p = app.get(&format!("/api/v1/analytics/rfm?subject=products&{PERIOD}"), t).await.problem(422, "validation_failed");
         assert_eq!(p["errors"][0]["pointer"], "/subject");
 
+        // Retention with a 30-day window. Cohorts by first order ever: January C1 and C2,
+        // February C3, March C4 (its USD order counts: no money is involved); C5's first
+        // order was in December, before the period.
+        let r = app.get(&format!("/api/v1/analytics/retention?subject=companies&{PERIOD}&inactive_days=30"), t).await.ok(200);
+        let cohorts: Vec<(&str, i64, Vec<i64>)> = r["cohorts"].as_array().unwrap().iter().map(|c| (
+            c["month"].as_str().unwrap(), c["size"].as_i64().unwrap(),
+            c["retention"].as_array().unwrap().iter().map(|x| x["customers"].as_i64().unwrap()).collect(),
+        )).collect();
+        assert_eq!(cohorts, [("2026-01", 2, vec![2, 2, 2]), ("2026-02", 1, vec![1, 1]), ("2026-03", 1, vec![1])], "{r}");
+        assert_eq!(r["cohorts"][0]["retention"][1]["share"], 1.0);
+        // Churn: January starts with C5 active (ordered 31 Dec); February with C1, C2, C5, and
+        // C5 (last order 20 January) is gone by 1 March; March with C1, C2, C3, and C3 (last
+        // order 1 March) is gone by 1 April.
+        let churn: Vec<(&str, i64, i64)> = r["churn"].as_array().unwrap().iter().map(|c| (
+            c["month"].as_str().unwrap(), c["active_at_start"].as_i64().unwrap(), c["churned"].as_i64().unwrap(),
+        )).collect();
+        assert_eq!(churn, [("2026-01", 1, 0), ("2026-02", 3, 1), ("2026-03", 3, 1)], "{r}");
+        assert!((r["churn"][1]["churn_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!((r["inactive_days"].as_i64(), r["scope"]["orders"].as_i64()), (Some(30), Some(10)));
+        let r = app.get(&format!("/api/v1/analytics/retention?{PERIOD}&periods=1"), t).await.ok(200);
+        assert_eq!(r["cohorts"][0]["retention"].as_array().unwrap().len(), 2, "offsets 0 and 1: {r}");
+        assert_eq!(r["churn"][1]["churned"], 0, "within 90 days nobody churned: {r}");
+        let g = app.gql(t, "{ retentionAnalysis(from: \"2026-01-01\", to: \"2026-04-01\", inactiveDays: 30) { cohorts { month size } churn { month churned churnRate } } }", json!({})).await.ok(200);
+        assert_eq!(g["data"]["retentionAnalysis"]["cohorts"][0]["size"], 2, "{g}");
+        assert_eq!(g["data"]["retentionAnalysis"]["churn"][2]["churned"], 1);
+        for (q, pointer) in [("inactive_days=0", "/inactive_days"), ("periods=200", "/periods"), ("subject=products", "/subject")] {
+            let p = app.get(&format!("/api/v1/analytics/retention?{q}"), t).await.problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["pointer"], pointer, "{q}: {p}");
+        }
+
         // Another organization sees none of it.
         let other = app.signup("Other", "admin@other.test").await;
         let r = app.get(&format!("/api/v1/analytics/abc?{PERIOD}"), Some(&other.token)).await.ok(200);

@@ -393,6 +393,73 @@ pub struct RfmReport {
     pub items: Vec<RfmItem>,
 }
 
+/// How many customers of a cohort ordered in one month after their first.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct CohortCell {
+    /// Months after the cohort's month (0: the month itself).
+    pub offset: i32,
+    /// The month (`2026-03`).
+    pub month: String,
+    /// Customers of the cohort who ordered in it.
+    pub customers: i64,
+    /// Their share of the cohort (0 to 1).
+    pub share: f64,
+}
+
+/// The customers whose first order fell in one month, and how many ordered again later.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Cohort {
+    /// The month of their first order (`2026-01`).
+    pub month: String,
+    /// Customers in the cohort.
+    pub size: i64,
+    /// Per month from the cohort's own to the last of the period (at most `periods + 1`).
+    pub retention: Vec<CohortCell>,
+}
+
+/// Churn in one month: customers active at its start (an order within the inactivity window
+/// before it) who are no longer active at the next month's start.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct ChurnPeriod {
+    /// The month (`2026-03`).
+    pub month: String,
+    /// Customers active at its start.
+    pub active_at_start: i64,
+    /// Of them, those inactive at the next month's start.
+    pub churned: i64,
+    /// `churned / active_at_start` (`null` when none was active).
+    pub churn_rate: Option<f64>,
+}
+
+/// Retention: monthly cohorts by first order and churn per month.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "scope": {"subject": "companies", "from": "2026-01-01", "to": "2026-03-01", "reference_date": "2026-03-01", "base_currency": "EUR", "orders": 3, "orders_without_rate": 0, "missing_rates": [], "computed_at": "2026-03-01T08:00:00Z"},
+    "inactive_days": 90,
+    "cohorts": [{"month": "2026-01", "size": 2, "retention": [
+        {"offset": 0, "month": "2026-01", "customers": 2, "share": 1.0},
+        {"offset": 1, "month": "2026-02", "customers": 1, "share": 0.5}]}],
+    "churn": [{"month": "2026-02", "active_at_start": 2, "churned": 0, "churn_rate": 0.0}]
+})))]
+pub struct RetentionReport {
+    /// The period and subject (`orders` counts the period's orders; no money is involved).
+    pub scope: AnalysisScope,
+    /// Days without an order after which a customer counts as churned.
+    pub inactive_days: i64,
+    /// The cohorts whose first order month lies in the period, oldest first.
+    pub cohorts: Vec<Cohort>,
+    /// Churn per month of the period.
+    pub churn: Vec<ChurnPeriod>,
+}
+
 /// The parameters of an analysis: the period (default: the 12 full months before the
 /// reference date's month), the reference date (default: today), the thresholds and the page.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -420,6 +487,13 @@ pub struct AnalysisParams {
     /// XYZ: the largest coefficient of variation of class Y (default 0.25).
     #[cfg_attr(feature = "openapi", param(minimum = 0.0, maximum = 100.0))]
     pub y: Option<f64>,
+    /// Retention: days without an order after which a customer counts as churned, 1 to 3650
+    /// (default 90).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 3650))]
+    pub inactive_days: Option<u32>,
+    /// Retention: months after each cohort's first reported, 0 to 120 (default 12).
+    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 120))]
+    pub periods: Option<u32>,
     /// Items skipped (default 0).
     #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub offset: Option<u32>,

@@ -3,6 +3,7 @@
 mod abc;
 mod names;
 mod rates;
+mod retention;
 mod revenue;
 mod rfm;
 mod settings;
@@ -10,6 +11,7 @@ mod xyz;
 
 pub use abc::{abc_report, abc_xyz_matrix};
 pub use rates::{delete_exchange_rate, list_exchange_rates, put_exchange_rates};
+pub use retention::retention_report;
 pub use rfm::rfm_report;
 pub use settings::{get_settings, update_settings};
 pub use xyz::xyz_report;

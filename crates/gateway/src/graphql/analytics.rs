@@ -10,7 +10,8 @@ use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, RfmReport, XyzReport, ops,
+    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, RetentionReport, RfmReport, XyzReport,
+    ops,
 };
 use crm_core::Error;
 
@@ -41,6 +42,8 @@ fn params(
         b,
         x,
         y,
+        inactive_days: None,
+        periods: None,
         offset,
         limit,
     }
@@ -159,6 +162,35 @@ impl AnalyticsQuery {
             limit,
         );
         ops::rfm_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// Cohorts by first order month and churn per month, as `GET /api/v1/analytics/retention`.
+    #[allow(clippy::too_many_arguments)]
+    async fn retention_analysis(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+        inactive_days: Option<u32>,
+        periods: Option<u32>,
+    ) -> async_graphql::Result<RetentionReport> {
+        let mut p = params(
+            subject,
+            from,
+            to,
+            reference_date,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        );
+        p.inactive_days = inactive_days;
+        p.periods = periods;
+        ops::retention_report(caller(ctx)?, &p).await.gql()
     }
 
     /// The ABC-XYZ matrix, as `GET /api/v1/analytics/abc-xyz`.

@@ -9,7 +9,8 @@ use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Path, Query};
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRatesInput, RfmReport, XyzReport, ops,
+    AnalyticsSettingsInput, ExchangeRate, ExchangeRatesInput, RetentionReport, RfmReport,
+    XyzReport, ops,
 };
 use crm_core::{Error, Page};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/analytics/xyz").route(web::get().to(xyz)))
     .service(web::resource("/analytics/abc-xyz").route(web::get().to(abc_xyz)))
     .service(web::resource("/analytics/rfm").route(web::get().to(rfm)))
+    .service(web::resource("/analytics/retention").route(web::get().to(retention)))
     .service(
         web::resource("/exchange-rates")
             .route(web::get().to(list_rates))
@@ -65,6 +67,13 @@ pub struct AnalysisQuery {
     /// XYZ: the largest coefficient of variation of class Y, `x` or more (default 0.25).
     #[param(value_type = Option<f64>, minimum = 0.0, maximum = 100.0)]
     pub y: Option<String>,
+    /// Retention: days without an order after which a customer counts as churned, 1 to 3650
+    /// (default 90).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 3650)]
+    pub inactive_days: Option<String>,
+    /// Retention: months after each cohort's first reported, 0 to 120 (default 12).
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 120)]
+    pub periods: Option<String>,
     /// Items of the report skipped (default 0).
     #[param(value_type = Option<u32>, minimum = 0)]
     pub offset: Option<String>,
@@ -115,6 +124,12 @@ impl AnalysisQuery {
             b: parsed(self.b, "/b", number)?,
             x: parsed(self.x, "/x", number)?,
             y: parsed(self.y, "/y", number)?,
+            inactive_days: parsed(
+                self.inactive_days,
+                "/inactive_days",
+                "a whole number of days",
+            )?,
+            periods: parsed(self.periods, "/periods", "a whole number of months")?,
             offset: parsed(self.offset, "/offset", "a whole number from 0")?,
             limit: parsed(self.limit, "/limit", "a whole number from 1 to 1000")?,
         })
@@ -194,6 +209,21 @@ pub async fn rfm(
 ) -> Result<Json<RfmReport>, ApiError> {
     let params = query.into_inner().into_params()?;
     Ok(Json(ops::rfm_report(&auth.0, &params).await?))
+}
+
+/// Retention of companies or contacts: cohorts by the month of each customer's first order
+/// ever (those whose first month lies in the period), the share of each that ordered in each
+/// later month (up to `periods`), and churn per month: customers active at its start (an order
+/// within `inactive_days` before it) who are no longer active at the next month's start.
+#[utoipa::path(get, operation_id = "getRetentionAnalysis", path = "/api/v1/analytics/retention", tag = "analytics", security(("bearer" = [])),
+    params(AnalysisQuery),
+    responses((status = 200, description = "The report", body = RetentionReport), ReadErrors))]
+pub async fn retention(
+    auth: Authenticated,
+    query: Query<AnalysisQuery>,
+) -> Result<Json<RetentionReport>, ApiError> {
+    let params = query.into_inner().into_params()?;
+    Ok(Json(ops::retention_report(&auth.0, &params).await?))
 }
 
 /// Exchange rate list parameters.
