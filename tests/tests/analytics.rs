@@ -184,6 +184,25 @@ dual! {
         let r2 = app.get(&format!("/api/v1/analytics/abc?subject=companies&{PERIOD}&a=0.5&b=0.9"), t).await.ok(200);
         let classes: Vec<&str> = r2["items"].as_array().unwrap().iter().map(|i| i["class"].as_str().unwrap()).collect();
         assert_eq!(classes, ["A", "B", "B", "C"], "{r2}");
+        // The whole report as CSV, whatever the page.
+        let csv = app.get(&format!("/api/v1/analytics/abc?subject=companies&{PERIOD}&format=csv&limit=1"), t).await;
+        assert_eq!(csv.status, 200, "{}", csv.text());
+        assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+        assert_eq!(csv.header("content-disposition").as_deref(), Some("attachment; filename=\"abc-companies-2026-01-01-2026-04-01.csv\""));
+        let lines: Vec<String> = csv.text().lines().map(str::to_owned).collect();
+        assert_eq!(lines.len(), 5, "{lines:?}");
+        assert_eq!(lines[0], "rank,id,name,revenue,share,cumulative_share,class");
+        assert!(lines[1].starts_with("1,") && lines[1].ends_with(",C1,1500.00,0.714286,0.714286,A"), "{lines:?}");
+        let csv = app.get(&format!("/api/v1/analytics/xyz?subject=companies&{PERIOD}&format=csv"), t).await;
+        let text = csv.text();
+        assert!(text.starts_with("id,name,2026-01,2026-02,2026-03,mean,std_dev,cv,class\n"), "{text}");
+        assert!(text.contains(",C1,500.00,500.00,500.00,500.00,0,0,X\n"), "{text}");
+        let csv = app.get(&format!("/api/v1/analytics/rfm?{PERIOD}&format=csv&reference_date=2026-04-01"), t).await;
+        assert!(csv.text().contains(",C5,2026-01-20,71,1,100.00,1,1,1,111,lost\n"), "{}", csv.text());
+        app.get(&format!("/api/v1/analytics/abc?{PERIOD}&format=xml"), t).await.problem(422, "validation_failed");
+        let p = app.get(&format!("/api/v1/analytics/abc-xyz?{PERIOD}&format=csv"), t).await.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/format");
+
         // A page: the second item.
         let p = app.get(&format!("/api/v1/analytics/abc?subject=companies&{PERIOD}&offset=1&limit=1"), t).await.ok(200);
         assert_eq!(p["items"].as_array().unwrap().len(), 1);

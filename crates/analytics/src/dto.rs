@@ -462,10 +462,7 @@ pub struct RetentionReport {
 
 /// The parameters of an analysis: the period (default: the 12 full months before the
 /// reference date's month), the reference date (default: today), the thresholds and the page.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[derive(Debug, Clone, Default)]
 pub struct AnalysisParams {
     /// What to classify: `products`, `companies` or `contacts` (default `companies`).
     pub subject: Option<AnalysisSubject>,
@@ -476,28 +473,22 @@ pub struct AnalysisParams {
     /// The day the default period is counted back from (default: today).
     pub reference_date: Option<NaiveDate>,
     /// ABC: the share of revenue class A covers (default 0.8).
-    #[cfg_attr(feature = "openapi", param(minimum = 0.0, maximum = 1.0))]
     pub a: Option<f64>,
     /// ABC: the share of revenue classes A and B cover (default 0.95).
-    #[cfg_attr(feature = "openapi", param(minimum = 0.0, maximum = 1.0))]
     pub b: Option<f64>,
     /// XYZ: the largest coefficient of variation of class X (default 0.10).
-    #[cfg_attr(feature = "openapi", param(minimum = 0.0, maximum = 100.0))]
     pub x: Option<f64>,
     /// XYZ: the largest coefficient of variation of class Y (default 0.25).
-    #[cfg_attr(feature = "openapi", param(minimum = 0.0, maximum = 100.0))]
     pub y: Option<f64>,
     /// Retention: days without an order after which a customer counts as churned, 1 to 3650
     /// (default 90).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 3650))]
     pub inactive_days: Option<u32>,
     /// Retention: months after each cohort's first reported, 0 to 120 (default 12).
-    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 120))]
     pub periods: Option<u32>,
     /// Items skipped (default 0).
-    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub offset: Option<u32>,
     /// Items in the page, 1 to 1000 (default 100).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
     pub limit: Option<u32>,
+    /// Every item, whatever `offset` and `limit` say (a CSV download).
+    pub unpaged: bool,
 }

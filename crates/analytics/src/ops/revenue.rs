@@ -212,8 +212,12 @@ pub(crate) fn money(amount: Decimal, currency: &str) -> String {
     crm_core::Money::of(amount.round_dp(scale), currency).amount
 }
 
-/// A page of `items` by `offset` and `limit` (1 to 1000, default 100).
+/// A page of `items` by `offset` and `limit` (1 to 1000, default 100); all of them when the
+/// parameters ask for every item.
 pub(crate) fn page<T>(items: Vec<T>, params: &AnalysisParams) -> Result<Vec<T>> {
+    if params.unpaged {
+        return Ok(items);
+    }
     let limit = params.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(Error::invalid_field("/limit", "range", "must be from 1 to 1000").into());

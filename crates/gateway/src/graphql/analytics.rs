@@ -46,6 +46,7 @@ fn params(
         periods: None,
         offset,
         limit,
+        unpaged: false,
     }
 }
 

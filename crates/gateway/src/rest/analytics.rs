@@ -74,6 +74,10 @@ pub struct AnalysisQuery {
     /// Retention: months after each cohort's first reported, 0 to 120 (default 12).
     #[param(value_type = Option<u32>, minimum = 0, maximum = 120)]
     pub periods: Option<String>,
+    /// `json` (default) or `csv`: ABC, XYZ and RFM reports download every item as CSV (no
+    /// paging).
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
+    pub format: Option<String>,
     /// Items of the report skipped (default 0).
     #[param(value_type = Option<u32>, minimum = 0)]
     pub offset: Option<String>,
@@ -101,8 +105,36 @@ fn parsed<T: std::str::FromStr>(
 }
 
 impl AnalysisQuery {
+    /// The domain's parameters and whether CSV was asked for; a value that does not parse is a
+    /// 422 naming it.
+    pub fn into_params_and_format(self) -> Result<(AnalysisParams, bool), ApiError> {
+        let csv = match self.format.as_deref().map(str::trim) {
+            None | Some("json") => false,
+            Some("csv") => true,
+            Some(_) => {
+                return Err(ApiError(Error::invalid_field(
+                    "/format",
+                    "invalid_value",
+                    "must be json or csv",
+                )));
+            }
+        };
+        let mut query = self;
+        query.format = None;
+        let mut params = query.into_params()?;
+        params.unpaged = csv;
+        Ok((params, csv))
+    }
+
     /// The domain's parameters; a value that does not parse is a 422 naming it.
     pub fn into_params(self) -> Result<AnalysisParams, ApiError> {
+        if self.format.as_deref().is_some_and(|f| f.trim() != "json") {
+            return Err(ApiError(Error::invalid_field(
+                "/format",
+                "invalid_value",
+                "this report is JSON only",
+            )));
+        }
         let subject = match self.subject.as_deref() {
             None => None,
             Some(s) => Some(AnalysisSubject::parse(s.trim()).ok_or_else(|| {
@@ -132,6 +164,7 @@ impl AnalysisQuery {
             periods: parsed(self.periods, "/periods", "a whole number of months")?,
             offset: parsed(self.offset, "/offset", "a whole number from 0")?,
             limit: parsed(self.limit, "/limit", "a whole number from 1 to 1000")?,
+            unpaged: false,
         })
     }
 }
@@ -161,13 +194,17 @@ pub async fn update_settings(
 /// `b`, else C. Orders without a rate are left out and named in `scope.missing_rates`.
 #[utoipa::path(get, operation_id = "getAbcAnalysis", path = "/api/v1/analytics/abc", tag = "analytics", security(("bearer" = [])),
     params(AnalysisQuery),
-    responses((status = 200, description = "The report", body = AbcReport), ReadErrors))]
+    responses((status = 200, description = "The report", content((AbcReport = "application/json"), (super::analytics_csv::AbcCsv = "text/csv"))), ReadErrors))]
 pub async fn abc(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
-) -> Result<Json<AbcReport>, ApiError> {
-    let params = query.into_inner().into_params()?;
-    Ok(Json(ops::abc_report(&auth.0, &params).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (params, csv) = query.into_inner().into_params_and_format()?;
+    let report = ops::abc_report(&auth.0, &params).await?;
+    if csv {
+        return super::analytics_csv::abc(&report);
+    }
+    Ok(HttpResponse::Ok().json(report))
 }
 
 /// XYZ classes of products, companies or contacts by the stability of their monthly revenue:
@@ -175,13 +212,17 @@ pub async fn abc(
 /// sales counting 0) at most `x` is X, at most `y` is Y, else Z. Steadiest first.
 #[utoipa::path(get, operation_id = "getXyzAnalysis", path = "/api/v1/analytics/xyz", tag = "analytics", security(("bearer" = [])),
     params(AnalysisQuery),
-    responses((status = 200, description = "The report", body = XyzReport), ReadErrors))]
+    responses((status = 200, description = "The report", content((XyzReport = "application/json"), (super::analytics_csv::XyzCsv = "text/csv"))), ReadErrors))]
 pub async fn xyz(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
-) -> Result<Json<XyzReport>, ApiError> {
-    let params = query.into_inner().into_params()?;
-    Ok(Json(ops::xyz_report(&auth.0, &params).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (params, csv) = query.into_inner().into_params_and_format()?;
+    let report = ops::xyz_report(&auth.0, &params).await?;
+    if csv {
+        return super::analytics_csv::xyz(&report);
+    }
+    Ok(HttpResponse::Ok().json(report))
 }
 
 /// The ABC-XYZ matrix: the nine cells (A-X first) with their counts and revenue.
@@ -202,13 +243,17 @@ pub async fn abc_xyz(
 /// recency and frequency scores name the segment (the settings' table). Best scores first.
 #[utoipa::path(get, operation_id = "getRfmAnalysis", path = "/api/v1/analytics/rfm", tag = "analytics", security(("bearer" = [])),
     params(AnalysisQuery),
-    responses((status = 200, description = "The report", body = RfmReport), ReadErrors))]
+    responses((status = 200, description = "The report", content((RfmReport = "application/json"), (super::analytics_csv::RfmCsv = "text/csv"))), ReadErrors))]
 pub async fn rfm(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
-) -> Result<Json<RfmReport>, ApiError> {
-    let params = query.into_inner().into_params()?;
-    Ok(Json(ops::rfm_report(&auth.0, &params).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (params, csv) = query.into_inner().into_params_and_format()?;
+    let report = ops::rfm_report(&auth.0, &params).await?;
+    if csv {
+        return super::analytics_csv::rfm(&report);
+    }
+    Ok(HttpResponse::Ok().json(report))
 }
 
 /// Retention of companies or contacts: cohorts by the month of each customer's first order

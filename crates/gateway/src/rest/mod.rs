@@ -2,6 +2,7 @@
 
 mod activities;
 mod analytics;
+mod analytics_csv;
 mod api_keys;
 mod auth;
 mod batch;
