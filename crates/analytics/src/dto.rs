@@ -460,6 +460,107 @@ pub struct RetentionReport {
     pub churn: Vec<ChurnPeriod>,
 }
 
+/// The pipeline and period of a funnel report.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct FunnelScope {
+    /// The pipeline.
+    pub pipeline_id: Uuid,
+    /// Its name.
+    pub pipeline_name: String,
+    /// The first day of the period.
+    pub from: NaiveDate,
+    /// The day after the period (exclusive).
+    pub to: NaiveDate,
+    /// The day the default period was counted back from.
+    pub reference_date: NaiveDate,
+    /// The currency of every amount.
+    pub base_currency: String,
+    /// Won deals left out of the average size for want of an exchange rate.
+    pub deals_without_rate: i64,
+    /// The currencies and days that had no rate (at most 100).
+    pub missing_rates: Vec<MissingRate>,
+    /// When the report was computed.
+    pub computed_at: DateTime<Utc>,
+}
+
+/// One stage of a funnel.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct FunnelStage {
+    /// The stage.
+    pub stage_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its position in the pipeline.
+    pub position: i32,
+    /// `open`, `won` or `lost`.
+    pub stage_type: String,
+    /// Deals that entered it in the period.
+    pub entered: i64,
+    /// Of them, those that entered a later stage that is not lost afterwards (open stages).
+    pub converted: i64,
+    /// `converted / entered` (`null` for won and lost stages, or when none entered).
+    pub conversion_rate: Option<f64>,
+    /// The average days of the visits that began in the period and have ended.
+    pub average_days: Option<f64>,
+    /// Their median days.
+    pub median_days: Option<f64>,
+}
+
+/// Leads of one source channel.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct LeadSource {
+    /// The channel (`unknown` for leads without one).
+    pub channel: String,
+    /// Leads captured in the period.
+    pub leads: i64,
+    /// Of them, those converted.
+    pub converted: i64,
+    /// `converted / leads`.
+    pub conversion_rate: f64,
+}
+
+/// A pipeline's funnel over a period, its win rate, deal size, cycle and velocity, and lead
+/// conversion by source channel.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "scope": {"pipeline_id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f", "pipeline_name": "Sales", "from": "2026-01-01", "to": "2026-04-01", "reference_date": "2026-04-15", "base_currency": "EUR", "deals_without_rate": 0, "missing_rates": [], "computed_at": "2026-04-15T08:00:00Z"},
+    "stages": [{"stage_id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e10", "name": "Qualify", "position": 1, "stage_type": "open", "entered": 10, "converted": 6, "conversion_rate": 0.6, "average_days": 4.5, "median_days": 3.0}],
+    "won": 3, "lost": 2, "win_rate": 0.6, "average_deal_size": "12000.00", "sales_cycle_days": 30.5,
+    "open_deals": 8, "pipeline_velocity": "1888.52",
+    "lead_sources": [{"channel": "website", "leads": 20, "converted": 5, "conversion_rate": 0.25}]
+})))]
+pub struct FunnelReport {
+    /// The pipeline, period and currency.
+    pub scope: FunnelScope,
+    /// Per stage, in pipeline order.
+    pub stages: Vec<FunnelStage>,
+    /// Deals won in the period.
+    pub won: i64,
+    /// Deals lost in the period.
+    pub lost: i64,
+    /// `won / (won + lost)` (`null` when none closed).
+    pub win_rate: Option<f64>,
+    /// The average amount of the deals won in the period (those with an amount).
+    pub average_deal_size: Option<String>,
+    /// The average days from creation to winning, of the deals won in the period (deals
+    /// brought in already closed, whose `closed_at` precedes their creation, have none).
+    pub sales_cycle_days: Option<f64>,
+    /// Deals of the pipeline open now.
+    pub open_deals: i64,
+    /// `open deals x average deal size x win rate / sales cycle days`: revenue per day.
+    pub pipeline_velocity: Option<String>,
+    /// Lead conversion by source channel, of the leads captured in the period.
+    pub lead_sources: Vec<LeadSource>,
+}
+
 /// The parameters of an analysis: the period (default: the 12 full months before the
 /// reference date's month), the reference date (default: today), the thresholds and the page.
 #[derive(Debug, Clone, Default)]
@@ -489,6 +590,8 @@ pub struct AnalysisParams {
     pub offset: Option<u32>,
     /// Items in the page, 1 to 1000 (default 100).
     pub limit: Option<u32>,
+    /// Funnel: the pipeline (default: the default pipeline).
+    pub pipeline_id: Option<Uuid>,
     /// Every item, whatever `offset` and `limit` say (a CSV download).
     pub unpaged: bool,
 }

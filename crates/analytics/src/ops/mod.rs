@@ -1,6 +1,7 @@
 //! Analytics operations: every thing a caller can do, independent of REST or GraphQL.
 
 mod abc;
+mod funnel;
 mod names;
 mod rates;
 mod retention;
@@ -10,6 +11,7 @@ mod settings;
 mod xyz;
 
 pub use abc::{abc_report, abc_xyz_matrix};
+pub use funnel::funnel_report;
 pub use rates::{delete_exchange_rate, list_exchange_rates, put_exchange_rates};
 pub use retention::retention_report;
 pub use rfm::rfm_report;

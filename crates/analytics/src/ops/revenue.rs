@@ -44,8 +44,9 @@ fn month_start(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
 
-/// The period of `params`: `from` and `to` (exclusive) as given, else the 12 full months
-/// before the reference date's month.
+/// The period of `params`: `from` and `to` (exclusive) as given; `from` alone runs through the
+/// reference date, `to` alone starts 12 months before it; neither is the 12 full months before
+/// the reference date's month.
 pub(crate) fn period(params: &AnalysisParams) -> Result<(NaiveDate, NaiveDate, NaiveDate)> {
     let reference = params
         .reference_date
@@ -54,8 +55,13 @@ pub(crate) fn period(params: &AnalysisParams) -> Result<(NaiveDate, NaiveDate, N
     let default_from = this_month
         .checked_sub_months(Months::new(12))
         .unwrap_or(this_month);
-    let from = params.from.unwrap_or(default_from);
-    let to = params.to.unwrap_or(this_month);
+    // `from` alone runs to the end of the reference date; `to` alone starts 12 months before.
+    let (from, to) = match (params.from, params.to) {
+        (Some(f), Some(t)) => (f, t),
+        (Some(f), None) => (f, reference.succ_opt().unwrap_or(reference)),
+        (None, Some(t)) => (t.checked_sub_months(Months::new(12)).unwrap_or(t), t),
+        (None, None) => (default_from, this_month),
+    };
     let mut errors = Vec::new();
     for (d, pointer) in [(reference, "/reference_date"), (from, "/from"), (to, "/to")] {
         if !(1900..=2100).contains(&d.year()) {
@@ -266,6 +272,17 @@ mod tests {
         assert_eq!(months_of(from, to).len(), 12);
         assert_eq!(bucket(&months_of(from, to), d(2026, 11, 30)), 11);
         assert_eq!(bucket(&months_of(from, to), d(2025, 12, 1)), 0);
+        let from_only = AnalysisParams {
+            reference_date: Some(d(2026, 12, 6)),
+            from: Some(d(2026, 12, 2)),
+            ..Default::default()
+        };
+        assert_eq!(period(&from_only).unwrap().1, d(2026, 12, 7));
+        let to_only = AnalysisParams {
+            to: Some(d(2026, 3, 1)),
+            ..Default::default()
+        };
+        assert_eq!(period(&to_only).unwrap().0, d(2025, 3, 1));
     }
 
     #[test]

@@ -10,8 +10,8 @@ use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, RetentionReport, RfmReport, XyzReport,
-    ops,
+    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, FunnelReport, RetentionReport,
+    RfmReport, XyzReport, ops,
 };
 use crm_core::Error;
 
@@ -46,6 +46,7 @@ fn params(
         periods: None,
         offset,
         limit,
+        pipeline_id: None,
         unpaged: false,
     }
 }
@@ -192,6 +193,40 @@ impl AnalyticsQuery {
         p.inactive_days = inactive_days;
         p.periods = periods;
         ops::retention_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// A pipeline's funnel over the period (default pipeline unless `pipelineId`), as
+    /// `GET /api/v1/analytics/funnel`.
+    async fn funnel_analysis(
+        &self,
+        ctx: &Context<'_>,
+        pipeline_id: Option<ID>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+    ) -> async_graphql::Result<FunnelReport> {
+        let mut p = params(
+            None,
+            from,
+            to,
+            reference_date,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        );
+        if let Some(id) = pipeline_id {
+            p.pipeline_id = Some(parse_id(&id).ok_or_else(|| {
+                gql(Error::invalid_field(
+                    "/pipelineId",
+                    "not_found",
+                    "is not a pipeline of this organization",
+                ))
+            })?);
+        }
+        ops::funnel_report(caller(ctx)?, &p).await.gql()
     }
 
     /// The ABC-XYZ matrix, as `GET /api/v1/analytics/abc-xyz`.

@@ -9,8 +9,8 @@ use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Path, Query};
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRatesInput, RetentionReport, RfmReport,
-    XyzReport, ops,
+    AnalyticsSettingsInput, ExchangeRate, ExchangeRatesInput, FunnelReport, RetentionReport,
+    RfmReport, XyzReport, ops,
 };
 use crm_core::{Error, Page};
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/analytics/xyz").route(web::get().to(xyz)))
     .service(web::resource("/analytics/abc-xyz").route(web::get().to(abc_xyz)))
     .service(web::resource("/analytics/rfm").route(web::get().to(rfm)))
+    .service(web::resource("/analytics/funnel").route(web::get().to(funnel)))
     .service(web::resource("/analytics/retention").route(web::get().to(retention)))
     .service(
         web::resource("/exchange-rates")
@@ -74,6 +75,9 @@ pub struct AnalysisQuery {
     /// Retention: months after each cohort's first reported, 0 to 120 (default 12).
     #[param(value_type = Option<u32>, minimum = 0, maximum = 120)]
     pub periods: Option<String>,
+    /// Funnel: the pipeline (default: the default pipeline).
+    #[param(value_type = Option<Uuid>)]
+    pub pipeline_id: Option<String>,
     /// `json` (default) or `csv`: ABC, XYZ and RFM reports download every item as CSV (no
     /// paging).
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
@@ -164,6 +168,7 @@ impl AnalysisQuery {
             periods: parsed(self.periods, "/periods", "a whole number of months")?,
             offset: parsed(self.offset, "/offset", "a whole number from 0")?,
             limit: parsed(self.limit, "/limit", "a whole number from 1 to 1000")?,
+            pipeline_id: parsed(self.pipeline_id, "/pipeline_id", "a pipeline's id")?,
             unpaged: false,
         })
     }
@@ -269,6 +274,23 @@ pub async fn retention(
 ) -> Result<Json<RetentionReport>, ApiError> {
     let params = query.into_inner().into_params()?;
     Ok(Json(ops::retention_report(&auth.0, &params).await?))
+}
+
+/// A pipeline's funnel over the period: per stage, the deals that entered it, their conversion
+/// to a later stage that is not lost, and the average and median days in it; the win rate,
+/// average won deal size (base currency at the close day's rate), sales cycle and pipeline
+/// velocity (open deals x average size x win rate / cycle days) of the deals closed in the
+/// period; and lead conversion by source channel. The weighted forecast is
+/// `GET /api/v1/analytics/forecast`.
+#[utoipa::path(get, operation_id = "getFunnelAnalysis", path = "/api/v1/analytics/funnel", tag = "analytics", security(("bearer" = [])),
+    params(AnalysisQuery),
+    responses((status = 200, description = "The report", body = FunnelReport), ReadErrors))]
+pub async fn funnel(
+    auth: Authenticated,
+    query: Query<AnalysisQuery>,
+) -> Result<Json<FunnelReport>, ApiError> {
+    let params = query.into_inner().into_params()?;
+    Ok(Json(ops::funnel_report(&auth.0, &params).await?))
 }
 
 /// Exchange rate list parameters.
