@@ -316,6 +316,23 @@ dual! {
             assert_eq!(p["errors"][0]["pointer"], pointer, "{q}: {p}");
         }
 
+        // The overview: every analysis's headline figures, in sections with stable keys.
+        let o = app.get(&format!("/api/v1/analytics/overview?{PERIOD}&reference_date=2026-04-01"), t).await.ok(200);
+        let keys: Vec<&str> = o["sections"].as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["abc", "xyz", "rfm", "retention", "funnel"], "{o}");
+        let figure = |section: usize, key: &str| -> Value {
+            o["sections"][section]["figures"].as_array().unwrap().iter().find(|f| f["key"] == key).unwrap_or_else(|| panic!("{key}: {o}"))["value"].clone()
+        };
+        assert_eq!(figure(0, "revenue"), "2100.00");
+        assert_eq!(figure(0, "class_a"), "2");
+        assert_eq!(figure(1, "class_z"), "2");
+        assert_eq!(figure(2, "lost"), "1");
+        assert_eq!(figure(3, "new_customers"), "4");
+        assert_eq!(figure(4, "win_rate"), Value::Null, "no pipeline yet: {o}");
+        assert_eq!(o["sections"][0]["report"], "/api/v1/analytics/abc");
+        let g = app.gql(t, "{ analyticsOverview(from: \"2026-01-01\", to: \"2026-04-01\") { baseCurrency sections { key figures { key unit value } } } }", json!({})).await.ok(200);
+        assert_eq!(g["data"]["analyticsOverview"]["sections"][0]["figures"][0]["value"], "2100.00", "{g}");
+
         // Another organization sees none of it.
         let other = app.signup("Other", "admin@other.test").await;
         let r = app.get(&format!("/api/v1/analytics/abc?{PERIOD}"), Some(&other.token)).await.ok(200);

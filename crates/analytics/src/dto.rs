@@ -561,6 +561,61 @@ pub struct FunnelReport {
     pub lead_sources: Vec<LeadSource>,
 }
 
+/// One headline figure of the overview.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct OverviewFigure {
+    /// A stable key within its section (`win_rate`).
+    pub key: String,
+    /// What it is, for a label.
+    pub label: String,
+    /// `count`, `money` (in the base currency), `ratio` (0 to 1) or `days`.
+    pub unit: String,
+    /// The value as a decimal string (`null` when there is nothing to compute it from).
+    pub value: Option<String>,
+}
+
+/// One analysis's headline figures.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct OverviewSection {
+    /// A stable key (`abc`, `funnel`); later domains add their own.
+    pub key: String,
+    /// Its title.
+    pub title: String,
+    /// Where the full report is (`/api/v1/analytics/abc`).
+    pub report: String,
+    /// The figures.
+    pub figures: Vec<OverviewFigure>,
+}
+
+/// The dashboard: every registered analysis's headline figures over one period.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "from": "2025-12-01", "to": "2026-12-01", "reference_date": "2026-12-06", "base_currency": "EUR",
+    "sections": [{"key": "funnel", "title": "Pipeline", "report": "/api/v1/analytics/funnel", "figures": [
+        {"key": "win_rate", "label": "Win rate", "unit": "ratio", "value": "0.75"}]}],
+    "computed_at": "2026-12-06T08:00:00Z"
+})))]
+pub struct Overview {
+    /// The first day of the period.
+    pub from: NaiveDate,
+    /// The day after the period (exclusive).
+    pub to: NaiveDate,
+    /// The day the default period was counted back from.
+    pub reference_date: NaiveDate,
+    /// The currency of every amount.
+    pub base_currency: String,
+    /// One per registered analysis, in registry order.
+    pub sections: Vec<OverviewSection>,
+    /// When it was computed.
+    pub computed_at: DateTime<Utc>,
+}
+
 /// The parameters of an analysis: the period (default: the 12 full months before the
 /// reference date's month), the reference date (default: today), the thresholds and the page.
 #[derive(Debug, Clone, Default)]

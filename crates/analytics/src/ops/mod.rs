@@ -3,6 +3,7 @@
 mod abc;
 mod funnel;
 mod names;
+mod overview;
 mod rates;
 mod retention;
 mod revenue;
@@ -12,6 +13,7 @@ mod xyz;
 
 pub use abc::{abc_report, abc_xyz_matrix};
 pub use funnel::funnel_report;
+pub use overview::{Compute, Section, default_sections, overview};
 pub use rates::{delete_exchange_rate, list_exchange_rates, put_exchange_rates};
 pub use retention::retention_report;
 pub use rfm::rfm_report;

@@ -10,8 +10,8 @@ use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, FunnelReport, RetentionReport,
-    RfmReport, XyzReport, ops,
+    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, FunnelReport, Overview,
+    RetentionReport, RfmReport, XyzReport, ops,
 };
 use crm_core::Error;
 
@@ -227,6 +227,32 @@ impl AnalyticsQuery {
             })?);
         }
         ops::funnel_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// Every analysis's headline figures, as `GET /api/v1/analytics/overview`.
+    async fn analytics_overview(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+    ) -> async_graphql::Result<Overview> {
+        let p = params(
+            subject,
+            from,
+            to,
+            reference_date,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        );
+        ops::overview(caller(ctx)?, &p, &ops::default_sections())
+            .await
+            .gql()
     }
 
     /// The ABC-XYZ matrix, as `GET /api/v1/analytics/abc-xyz`.

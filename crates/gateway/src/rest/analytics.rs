@@ -9,8 +9,8 @@ use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Path, Query};
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRatesInput, FunnelReport, RetentionReport,
-    RfmReport, XyzReport, ops,
+    AnalyticsSettingsInput, ExchangeRate, ExchangeRatesInput, FunnelReport, Overview,
+    RetentionReport, RfmReport, XyzReport, ops,
 };
 use crm_core::{Error, Page};
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/analytics/abc-xyz").route(web::get().to(abc_xyz)))
     .service(web::resource("/analytics/rfm").route(web::get().to(rfm)))
     .service(web::resource("/analytics/funnel").route(web::get().to(funnel)))
+    .service(web::resource("/analytics/overview").route(web::get().to(overview)))
     .service(web::resource("/analytics/retention").route(web::get().to(retention)))
     .service(
         web::resource("/exchange-rates")
@@ -291,6 +292,21 @@ pub async fn funnel(
 ) -> Result<Json<FunnelReport>, ApiError> {
     let params = query.into_inner().into_params()?;
     Ok(Json(ops::funnel_report(&auth.0, &params).await?))
+}
+
+/// The dashboard: every analysis's headline figures over one period (ABC, XYZ, RFM,
+/// retention, the default pipeline's funnel), as sections with stable keys; later domains add
+/// their own sections. Each section links its full report.
+#[utoipa::path(get, operation_id = "getAnalyticsOverview", path = "/api/v1/analytics/overview", tag = "analytics", security(("bearer" = [])),
+    params(AnalysisQuery),
+    responses((status = 200, description = "The overview", body = Overview), ReadErrors))]
+pub async fn overview(
+    auth: Authenticated,
+    query: Query<AnalysisQuery>,
+) -> Result<Json<Overview>, ApiError> {
+    let params = query.into_inner().into_params()?;
+    let sections = ops::default_sections();
+    Ok(Json(ops::overview(&auth.0, &params, &sections).await?))
 }
 
 /// Exchange rate list parameters.
