@@ -35,7 +35,7 @@ fn line(product: Option<&Value>, amount: &str) -> Value {
 
 /// Four companies with known revenue from January to March 2026 (EUR):
 /// C1 500 a month (1500, steady: X), C2 80/100/120 (300, CV 0.163: Y), C3 180 in February
-/// (200 USD at 0.9, from the Friday rate of a Sunday order) and 20 in March (200: Z), C5 100
+/// (200 USD at 0.9, the rate of the order's day) and 20 in March (200: Z), C5 100
 /// in January (Z). C4 has a USD order with no rate (left out, named) and a cancelled one.
 async fn seed(app: &TestApp, s: &Session) -> Vec<Value> {
     let t = Some(s.token.as_str());
@@ -63,7 +63,12 @@ async fn seed(app: &TestApp, s: &Session) -> Vec<Value> {
         "PUT",
         "/api/v1/exchange-rates",
         t,
-        Some(json!({"rates": [{"currency": "USD", "date": "2026-02-13", "rate": "0.9"}]})),
+        // A rate two days before the USD order does not serve it: only the order day's does.
+        Some(json!({"rates": [
+            {"currency": "USD", "date": "2026-02-13", "rate": "0.5"},
+            {"currency": "USD", "date": "2026-02-15", "rate": "0.9"},
+            {"currency": "USD", "date": "2026-03-09", "rate": "0.9"}
+        ]})),
     )
     .await
     .ok(200);
@@ -198,7 +203,7 @@ dual! {
         assert!(text.starts_with("id,name,2026-01,2026-02,2026-03,mean,std_dev,cv,class\n"), "{text}");
         assert!(text.contains(",C1,500.00,500.00,500.00,500.00,0,0,X\n"), "{text}");
         let csv = app.get(&format!("/api/v1/analytics/rfm?{PERIOD}&format=csv&reference_date=2026-04-01"), t).await;
-        assert!(csv.text().contains(",C5,2026-01-20,71,1,100.00,1,1,1,111,lost\n"), "{}", csv.text());
+        assert!(csv.text().contains(",C5,2026-01-20,71,1,100.00,2,1,1,211,hibernating\n"), "{}", csv.text());
         app.get(&format!("/api/v1/analytics/abc?{PERIOD}&format=xml"), t).await.problem(422, "validation_failed");
         let p = app.get(&format!("/api/v1/analytics/abc-xyz?{PERIOD}&format=csv"), t).await.problem(422, "validation_failed");
         assert_eq!(p["errors"][0]["pointer"], "/format");
@@ -262,7 +267,8 @@ dual! {
         assert_eq!(g["data"]["abcXyzMatrix"]["cells"][0]["count"], 1, "A-X holds C1: {g}");
 
         // RFM at 2026-04-01: C1 last ordered 22 days before, 3 purchases, 1500; C2 21 days, 3,
-        // 300; C3 31 days, 2, 200; C5 71 days, 1, 100. Four customers: ntile(5) gives 1 to 4;
+        // 300; C3 31 days, 2, 200; C5 71 days, 1, 100. Four customers: ntile(5) gives buckets 1
+        // to 4 over (value, id) ascending; recency scores 6 minus the bucket (fewest days: 5).
         // C1 and C2 tie on frequency and are ordered by id.
         let r = app.get(&format!("/api/v1/analytics/rfm?subject=companies&{PERIOD}&reference_date=2026-04-01"), t).await.ok(200);
         let got: Vec<(String, i64, i64, &str, &str, &str)> = r["items"].as_array().unwrap().iter().map(|i| (
@@ -270,15 +276,15 @@ dual! {
             i["monetary"].as_str().unwrap(), i["score"].as_str().unwrap(), i["segment"].as_str().unwrap(),
         )).collect();
         assert_eq!(got, vec![
-            ("C2".to_owned(), 21, 3, "300.00", "443", "loyal"),
-            ("C1".to_owned(), 22, 3, "1500.00", "334", "needs attention"),
-            ("C3".to_owned(), 31, 2, "200.00", "222", "hibernating"),
-            ("C5".to_owned(), 71, 1, "100.00", "111", "lost"),
+            ("C2".to_owned(), 21, 3, "300.00", "543", "champions"),
+            ("C1".to_owned(), 22, 3, "1500.00", "434", "potential loyalists"),
+            ("C3".to_owned(), 31, 2, "200.00", "322", "about to sleep"),
+            ("C5".to_owned(), 71, 1, "100.00", "211", "hibernating"),
         ], "{r}");
         assert_eq!(r["items"][1]["last_order_date"], "2026-03-10");
         assert_eq!(r["segments"].as_array().unwrap().len(), 4);
         // The segment table is the organization's: an override renames a cell.
-        app.call("PUT", "/api/v1/analytics/settings", t, Some(json!({"rfm_segments": {"44": "VIP"}}))).await.ok(200);
+        app.call("PUT", "/api/v1/analytics/settings", t, Some(json!({"rfm_segments": {"54": "VIP"}}))).await.ok(200);
         let g = app.gql(t, "{ rfmAnalysis(from: \"2026-01-01\", to: \"2026-04-01\", referenceDate: \"2026-04-01\", limit: 1) { rowCount items { score segment r f m } segments { segment count revenue } } }", json!({})).await.ok(200);
         let rfm = &g["data"]["rfmAnalysis"];
         assert_eq!((rfm["rowCount"].as_i64(), rfm["items"][0]["segment"].as_str(), rfm["items"][0]["m"].as_i64()), (Some(4), Some("VIP"), Some(3)), "{g}");
@@ -326,7 +332,7 @@ dual! {
         assert_eq!(figure(0, "revenue"), "2100.00");
         assert_eq!(figure(0, "class_a"), "2");
         assert_eq!(figure(1, "class_z"), "2");
-        assert_eq!(figure(2, "lost"), "1");
+        assert_eq!(figure(2, "hibernating"), "1");
         assert_eq!(figure(3, "new_customers"), "4");
         assert_eq!(figure(4, "win_rate"), Value::Null, "no pipeline yet: {o}");
         assert_eq!(o["sections"][0]["report"], "/api/v1/analytics/abc");
@@ -404,6 +410,7 @@ dual! {
             ("from=2026-13-01", "/from"),
             ("a=2", "/a"),
             ("a=0.9&b=0.5", "/b"),
+            ("a=0.5&b=0.5", "/b"),
             ("x=abc", "/x"),
             ("subject=deals", "/subject"),
             ("limit=0", "/limit"),
@@ -412,6 +419,10 @@ dual! {
             ("bogus=1", "/bogus"),
         ] {
             let p = app.get(&format!("/api/v1/analytics/abc?{query}"), t).await.problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["pointer"], pointer, "{query}: {p}");
+        }
+        for (query, pointer) in [("x=1.5", "/x"), ("x=0.3&y=0.2", "/y")] {
+            let p = app.get(&format!("/api/v1/analytics/xyz?{query}"), t).await.problem(422, "validation_failed");
             assert_eq!(p["errors"][0]["pointer"], pointer, "{query}: {p}");
         }
     }

@@ -86,6 +86,8 @@ dual! {
         assert_eq!((p["errors"][0]["pointer"].as_str(), p["errors"][0]["code"].as_str()), (Some("/kind"), Some("immutable")), "{p}");
         let p = app.call("PUT", path, t, Some(json!({"kind": "call", "contact_id": bob["id"]}))).await.problem(422, "validation_failed");
         assert_eq!(p["errors"][0]["pointer"], "/contact_id", "{p}");
+        let p = app.call("PUT", path, t, Some(json!({"kind": "call", "participants": [{"kind": "user", "id": s.user_id}]}))).await.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/participants", "{p}");
         let p = app.call("PUT", path, t, Some(json!({"kind": "call", "duration_secs": -1}))).await.problem(422, "validation_failed");
         assert_eq!(p["errors"][0]["pointer"], "/duration_secs", "{p}");
         let long = "x".repeat(201);

@@ -539,10 +539,13 @@ dual! {
         std::fs::write(&ended, b"email\nb@x.test\n").unwrap();
         let part = dir.join(format!("{}.upload", uuid::Uuid::now_v7()));
         std::fs::write(&part, b"email\nhalf-way@x.te").unwrap();
+        // A file still being received (`.part`) is left alone for a day, however idle.
+        let receiving = dir.join(format!("{}.part", uuid::Uuid::now_v7()));
+        std::fs::write(&receiving, b"email\nslow@x.te").unwrap();
         let foreign = dir.join("README.txt");
         std::fs::write(&foreign, b"not an upload").unwrap();
         let old = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
-        for f in [&owned, &ended, &part, &foreign] {
+        for f in [&owned, &ended, &part, &foreign, &receiving] {
             std::fs::File::options().write(true).open(f).unwrap().set_modified(old).unwrap();
         }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -552,6 +555,7 @@ dual! {
         }
         assert!(owned.exists(), "a queued import's file stays");
         assert!(foreign.exists(), "files that are not uploads stay");
+        assert!(receiving.exists(), "an upload being received stays");
     }
 
     #[config(|c| c.job_poll_interval_ms = 50)]

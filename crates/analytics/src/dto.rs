@@ -86,6 +86,10 @@ pub struct AnalyticsSettingsInput {
 pub struct ExchangeRate {
     /// Identifier.
     pub id: Uuid,
+    /// The base currency it converts into (the one of the settings when it was written; rates
+    /// into another base currency are not used).
+    #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
+    pub base_currency: String,
     /// The currency converted (ISO 4217).
     #[cfg_attr(feature = "openapi", schema(example = "USD"))]
     pub currency: String,

@@ -34,6 +34,7 @@ pub mod rate {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub org_id: Uuid,
+        pub base_currency: String,
         pub currency: String,
         pub rate_date: String,
         pub rate: String,

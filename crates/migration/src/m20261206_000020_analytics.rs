@@ -1,8 +1,10 @@
 //! The analytics domain's own tables. `analytics_settings`: per organization, the base
 //! currency every analysis reports in (no row: `EUR`) and its overrides of the RFM segment
-//! table (score pair -> segment name). `exchange_rates`: units of the base
+//! table (score pair -> segment name). `exchange_rates`: units of a base
 //! currency for one unit of another currency on a day, which admins maintain; unique per
-//! organization, currency and day (a new rate for the same day replaces it). Orders in other
+//! organization, base currency, currency and day (a new rate for the same day replaces it).
+//! Each rate names the base currency it was written for, so a change of the base currency
+//! does not convert with rates quoted into the old one. Orders in other
 //! currencies are converted at the rate of their order date.
 
 use sea_orm_migration::prelude::*;
@@ -36,6 +38,7 @@ impl MigrationTrait for Migration {
                     .table("exchange_rates")
                     .col(ColumnDef::new("id").uuid().not_null().primary_key())
                     .col(ColumnDef::new("org_id").uuid().not_null())
+                    .col(ColumnDef::new("base_currency").string_len(3).not_null())
                     .col(ColumnDef::new("currency").string_len(3).not_null())
                     .col(ColumnDef::new("rate_date").string_len(10).not_null())
                     .col(ColumnDef::new("rate").string_len(32).not_null())
@@ -50,6 +53,7 @@ impl MigrationTrait for Migration {
                     .name("ux_exchange_rates_day")
                     .table("exchange_rates")
                     .col("org_id")
+                    .col("base_currency")
                     .col("currency")
                     .col("rate_date")
                     .unique()

@@ -24,12 +24,12 @@ pub(crate) struct Ranked {
     pub class: AbcClass,
 }
 
-/// The `a` and `b` thresholds of `params` (defaults 0.8 and 0.95; `a <= b`).
+/// The `a` and `b` thresholds of `params` (defaults 0.8 and 0.95; 0 to 1, `a < b`).
 fn abc_thresholds(params: &AnalysisParams) -> Result<(f64, f64)> {
     let a = threshold(params.a, 0.8, "/a", 0.0, 1.0)?;
     let b = threshold(params.b, 0.95, "/b", 0.0, 1.0)?;
-    if a > b {
-        return Err(crm_core::Error::invalid_field("/b", "range", "must not be below `a`").into());
+    if a >= b {
+        return Err(crm_core::Error::invalid_field("/b", "range", "must be above `a`").into());
     }
     Ok((a, b))
 }

@@ -191,7 +191,7 @@ pub async fn funnel_report(ctx: &Ctx, params: &AnalysisParams) -> Result<FunnelR
 
     // Deals: closed in the period, and open now.
     let base = base_currency(&ctx.db, ctx).await?;
-    let rates = Rates::load(&ctx.db, ctx).await?;
+    let rates = Rates::load(&ctx.db, ctx, &base).await?;
     let (mut won, mut lost, mut open_deals) = (0i64, 0i64, 0i64);
     let mut sizes: Vec<Decimal> = Vec::new();
     let mut cycles: Vec<f64> = Vec::new();
@@ -230,7 +230,9 @@ pub async fn funnel_report(ctx: &Ctx, params: &AnalysisParams) -> Result<FunnelR
             if c == base {
                 sizes.push(a);
             } else if let Some(rate) = rates.on(&c, closed.date_naive()) {
-                sizes.push(a.checked_mul(rate).unwrap_or_default());
+                sizes.push(a.checked_mul(rate).ok_or_else(|| {
+                    Error::internal("the amount of a won deal overflows its conversion")
+                })?);
             } else {
                 without_rate += 1;
                 missing.insert(MissingRate {
@@ -241,14 +243,15 @@ pub async fn funnel_report(ctx: &Ctx, params: &AnalysisParams) -> Result<FunnelR
         }
     }
     let win_rate = (won + lost > 0).then(|| won as f64 / (won + lost) as f64);
-    let average = (!sizes.is_empty()).then(|| {
-        sizes
+    let average = if sizes.is_empty() {
+        None
+    } else {
+        let sum = sizes
             .iter()
             .try_fold(Decimal::ZERO, |t, s| t.checked_add(*s))
-            .unwrap_or_default()
-            .checked_div(Decimal::from(sizes.len()))
-            .unwrap_or_default()
-    });
+            .ok_or_else(|| Error::internal("the won deals' amounts overflow their sum"))?;
+        sum.checked_div(Decimal::from(sizes.len()))
+    };
     let cycle = (!cycles.is_empty()).then(|| cycles.iter().sum::<f64>() / cycles.len() as f64);
     let velocity = match (average, win_rate, cycle) {
         (Some(avg), Some(rate), Some(days)) if days > 0.0 => {

@@ -7,8 +7,24 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// Ids per statement: far below PostgreSQL's 65,535 parameters (a CSV download names every
+/// item).
+const CHUNK: usize = 1000;
+
 /// The names of `ids`: a product's name, a company's name, a contact's first and last name.
 pub(crate) async fn names(
+    ctx: &Ctx,
+    subject: AnalysisSubject,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(names_of(ctx, subject, chunk).await?);
+    }
+    Ok(out)
+}
+
+async fn names_of(
     ctx: &Ctx,
     subject: AnalysisSubject,
     ids: &[Uuid],

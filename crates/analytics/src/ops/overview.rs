@@ -154,9 +154,10 @@ fn funnel<'a>(
     Box::pin(async move {
         let r = match funnel_report(ctx, p).await {
             Ok(r) => Some(r),
-            // No pipeline yet: the figures are empty, not the dashboard.
+            // No pipeline yet: the figures are empty, not the dashboard. A pipeline the
+            // caller named and that is not there stays an error.
             Err(e) => match Error::from(e) {
-                e if e.code == Code::ValidationFailed => None,
+                e if e.code == Code::ValidationFailed && p.pipeline_id.is_none() => None,
                 e => return Err(e.into()),
             },
         };

@@ -19,13 +19,11 @@ use uuid::Uuid;
 
 /// The most rates one request writes.
 pub const MAX_RATES: usize = 1000;
-/// How far back a rate still serves an order: a weekend's or a holiday's orders take the last
-/// business day's rate; an order with no rate this close is left out and named.
-pub const RATE_REACH_DAYS: i64 = 7;
 
 fn dto(m: rate::Model) -> ExchangeRate {
     ExchangeRate {
         id: m.id,
+        base_currency: m.base_currency,
         currency: m.currency,
         date: NaiveDate::parse_from_str(&m.rate_date, "%Y-%m-%d").unwrap_or_default(),
         rate: m.rate,
@@ -125,6 +123,7 @@ pub async fn put_exchange_rates(
         let day = date.format("%Y-%m-%d").to_string();
         let existing = rate::Entity::find()
             .filter(rate::Column::OrgId.eq(ctx.org_id()))
+            .filter(rate::Column::BaseCurrency.eq(base.as_str()))
             .filter(rate::Column::Currency.eq(currency.as_str()))
             .filter(rate::Column::RateDate.eq(day.as_str()))
             .one(&tx)
@@ -140,6 +139,7 @@ pub async fn put_exchange_rates(
                 rate::ActiveModel {
                     id: Set(new_id()),
                     org_id: Set(ctx.org_id()),
+                    base_currency: Set(base.clone()),
                     currency: Set(currency),
                     rate_date: Set(day),
                     rate: Set(rate.normalize().to_string()),
@@ -174,10 +174,11 @@ pub async fn delete_exchange_rate(ctx: &Ctx, id: Uuid) -> Result<()> {
 pub(crate) struct Rates(HashMap<String, BTreeMap<NaiveDate, Decimal>>);
 
 impl Rates {
-    /// Every rate of the organization.
-    pub(crate) async fn load(db: &impl ConnectionTrait, ctx: &Ctx) -> Result<Rates> {
+    /// Every rate of the organization into `base`.
+    pub(crate) async fn load(db: &impl ConnectionTrait, ctx: &Ctx, base: &str) -> Result<Rates> {
         let rows = rate::Entity::find()
             .filter(rate::Column::OrgId.eq(ctx.org_id()))
+            .filter(rate::Column::BaseCurrency.eq(base))
             .all(db)
             .await?;
         let mut map: HashMap<String, BTreeMap<NaiveDate, Decimal>> = HashMap::new();
@@ -193,10 +194,9 @@ impl Rates {
         Ok(Rates(map))
     }
 
-    /// The rate of `currency` for `day`: that day's, else the latest of the
-    /// [`RATE_REACH_DAYS`] before it.
+    /// The rate of `currency` for `day`: that day's only (a weekend's orders need the
+    /// weekend's rates, which an admin writes as the last business day's); none is guessed.
     pub(crate) fn on(&self, currency: &str, day: NaiveDate) -> Option<Decimal> {
-        let (found, rate) = self.0.get(currency)?.range(..=day).next_back()?;
-        ((day - *found).num_days() <= RATE_REACH_DAYS).then_some(*rate)
+        self.0.get(currency)?.get(&day).copied()
     }
 }

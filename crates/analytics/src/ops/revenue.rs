@@ -122,7 +122,7 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
     let (from, to, reference) = period(params)?;
     let db = &ctx.db;
     let base = base_currency(db, ctx).await?;
-    let rates = Rates::load(db, ctx).await?;
+    let rates = Rates::load(db, ctx, &base).await?;
     let months = months_of(from, to);
     let backend = db.get_database_backend();
     let key = match subject {
@@ -165,7 +165,11 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
         let ordered_at: chrono::DateTime<Utc> = row.try_get("", "ordered_at")?;
         let net: String = row.try_get("", "net")?;
         let day = ordered_at.date_naive();
-        let amount = Decimal::from_str(&net).unwrap_or_default();
+        let amount = Decimal::from_str(&net).map_err(|_| {
+            Error::internal(format!(
+                "order {doc} has a line amount that is not a decimal"
+            ))
+        })?;
         let amount = if currency == base {
             amount
         } else {

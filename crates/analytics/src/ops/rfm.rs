@@ -1,7 +1,8 @@
 //! RFM (DOMAIN.md and issue #14): per customer, recency (days from its last order to the
 //! reference date), frequency (purchases: orders of one day are one) and monetary value
-//! (revenue), each scored 1 to 5 as PostgreSQL's `ntile(5)` over (value, id) ascending, where
-//! for recency fewer days is better; the recency and frequency scores name the segment.
+//! (revenue), each scored 1 to 5 by PostgreSQL's `ntile(5)` over (value, id) ascending: the
+//! bucket for frequency and monetary value, 6 minus the bucket for recency, where fewer days
+//! is better. The recency and frequency scores name the segment.
 
 use super::names::names;
 use super::revenue::{collect, money, page};
@@ -27,7 +28,7 @@ pub(crate) fn ntile(n: usize, k: usize, i: usize) -> i32 {
     bucket as i32 + 1
 }
 
-/// Scores `keys` (with their ids) 1 to 5 in ascending order: the best value last.
+/// `ntile(5)` of `keys` (with their ids) in ascending order.
 fn scores<K: Ord + Copy>(keys: &[(K, Uuid)]) -> HashMap<Uuid, i32> {
     let mut sorted: Vec<(K, Uuid)> = keys.to_vec();
     sorted.sort();
@@ -75,13 +76,13 @@ pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport>
             })
         })
         .collect();
-    // Fewer days is better: ascending by minus the days puts the most recent last.
-    let r = scores(
-        &customers
-            .iter()
-            .map(|x| (-x.days, x.id))
-            .collect::<Vec<_>>(),
-    );
+    // Fewer days is better: ntile over (days, id) ascending puts the most recent in bucket
+    // 1, which scores 5.
+    let r: HashMap<Uuid, i32> =
+        scores(&customers.iter().map(|x| (x.days, x.id)).collect::<Vec<_>>())
+            .into_iter()
+            .map(|(id, n)| (id, 6 - n))
+            .collect();
     let f = scores(
         &customers
             .iter()

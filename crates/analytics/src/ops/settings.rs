@@ -118,7 +118,7 @@ pub async fn get_settings(ctx: &Ctx) -> Result<AnalyticsSettings> {
 }
 
 /// Changes the settings (admins); absent fields stay. Exchange rates are into the base
-/// currency: after a change of it, the rates of the old one no longer apply.
+/// currency they were written for: after a change of it, only rates written since apply.
 pub async fn update_settings(
     ctx: &Ctx,
     input: AnalyticsSettingsInput,

@@ -23,12 +23,12 @@ pub(crate) struct Stability {
     pub class: XyzClass,
 }
 
-/// The `x` and `y` thresholds of `params` (defaults 0.10 and 0.25; `x <= y`).
+/// The `x` and `y` thresholds of `params` (defaults 0.10 and 0.25; 0 to 1, `x < y`).
 pub(crate) fn xyz_thresholds(params: &AnalysisParams) -> Result<(f64, f64)> {
-    let x = threshold(params.x, 0.10, "/x", 0.0, 100.0)?;
-    let y = threshold(params.y, 0.25, "/y", 0.0, 100.0)?;
-    if x > y {
-        return Err(crm_core::Error::invalid_field("/y", "range", "must not be below `x`").into());
+    let x = threshold(params.x, 0.10, "/x", 0.0, 1.0)?;
+    let y = threshold(params.y, 0.25, "/y", 0.0, 1.0)?;
+    if x >= y {
+        return Err(crm_core::Error::invalid_field("/y", "range", "must be above `x`").into());
     }
     Ok((x, y))
 }

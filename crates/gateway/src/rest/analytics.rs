@@ -60,14 +60,15 @@ pub struct AnalysisQuery {
     /// ABC: the share of revenue class A covers, 0 to 1 (default 0.8).
     #[param(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
     pub a: Option<String>,
-    /// ABC: the share of revenue classes A and B cover, `a` to 1 (default 0.95).
+    /// ABC: the share of revenue classes A and B cover, above `a`, at most 1 (default 0.95).
     #[param(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
     pub b: Option<String>,
-    /// XYZ: the largest coefficient of variation of class X (default 0.10).
-    #[param(value_type = Option<f64>, minimum = 0.0, maximum = 100.0)]
+    /// XYZ: the largest coefficient of variation of class X, 0 to 1 (default 0.10).
+    #[param(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
     pub x: Option<String>,
-    /// XYZ: the largest coefficient of variation of class Y, `x` or more (default 0.25).
-    #[param(value_type = Option<f64>, minimum = 0.0, maximum = 100.0)]
+    /// XYZ: the largest coefficient of variation of class Y, above `x`, at most 1 (default
+    /// 0.25).
+    #[param(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
     pub y: Option<String>,
     /// Retention: days without an order after which a customer counts as churned, 1 to 3650
     /// (default 90).

@@ -204,7 +204,22 @@ async fn accept(
     id: Uuid,
     key: Option<String>,
 ) -> Result<Created, ApiError> {
-    let got = receive(body, path, max).await?;
+    // Received under `.part`, which the orphan sweep leaves alone for a day (a client may
+    // stall); renamed when the whole file is here.
+    let part = path.with_extension("part");
+    let got = receive(body, &part, max).await;
+    let got = match got {
+        Ok(g) => g,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(e);
+        }
+    };
+    if got.has_file {
+        tokio::fs::rename(&part, path)
+            .await
+            .map_err(|e| ApiError(Error::internal(format!("import file: {e}"))))?;
+    }
     let Some(raw) = got.options else {
         return Err(bad("/options", "required", "is required (a JSON part)"));
     };

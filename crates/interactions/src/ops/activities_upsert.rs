@@ -89,6 +89,14 @@ pub async fn upsert_activity_in(
             "/feedback_type",
             "feedback keeps its type",
         ),
+        (
+            input
+                .participants
+                .as_ref()
+                .is_some_and(|p| *p != current.participants),
+            "/participants",
+            "an activity keeps its participants",
+        ),
     ];
     for (changed, pointer, why) in fixed {
         if changed {

@@ -233,6 +233,20 @@ pub async fn upsert_lead_in(
         .one(tx)
         .await?
         .unwrap_or(found);
+    if current.deleted_at.is_some() {
+        // Restoring is for those who may restore (managers and admins), as for deals.
+        ctx.require(Action::Delete)?;
+        audit::record(
+            tx,
+            ctx,
+            TYPE,
+            current.id,
+            "restored",
+            None,
+            Some(&json!({ "id": current.id })),
+        )
+        .await?;
+    }
     let c = check(tx, ctx, input, current.owner_id).await?;
     let before = to_dto(current.clone());
     let version = current.version;
