@@ -20,6 +20,7 @@ pub mod idempotency;
 mod imports;
 mod jobs;
 pub mod kit;
+mod kit_doc;
 pub mod list_params;
 pub mod list_query;
 mod me;
