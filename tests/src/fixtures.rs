@@ -39,6 +39,19 @@ pub fn pipeline_body(name: &str) -> Value {
     })
 }
 
+/// The id of the stage called `name` of a pipeline as the API answers it.
+pub fn stage(p: &Value, name: &str) -> String {
+    p["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A one-line document body (order, quote, invoice) of `unit_price` EUR.
 pub fn document_body(unit_price: &str) -> Value {
     json!({

@@ -7,13 +7,7 @@ use crm_tests::fixtures::pipeline_body;
 use serde_json::{Value, json};
 
 fn stage(p: &Value, name: &str) -> Value {
-    p["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == name)
-        .unwrap()["id"]
-        .clone()
+    Value::from(crm_tests::fixtures::stage(p, name))
 }
 
 dual! {

@@ -3,6 +3,7 @@
 //! record; non-atomic batches keep what succeeded, atomic ones write nothing on a failure;
 //! limits, roles, tenancy, idempotency, and the business dates an ERP brings along.
 
+use crm_tests::fixtures::stage;
 use crm_tests::{Session, TestApp, dual};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -97,18 +98,6 @@ async fn pipeline(app: &TestApp, s: &Session) -> Value {
     )
     .await
     .ok(201)
-}
-
-fn stage(p: &Value, name: &str) -> String {
-    p["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 dual! {

@@ -3,21 +3,9 @@
 //! `external_id`): one record however often it is pushed, what a replace keeps and refuses,
 //! history and events carrying the id, the `external_id` filter, and tenancy.
 
-use crm_tests::fixtures::pipeline_body;
+use crm_tests::fixtures::{pipeline_body, stage};
 use crm_tests::{Session, TestApp, dual};
 use serde_json::{Value, json};
-
-fn stage(p: &Value, name: &str) -> String {
-    p["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 async fn history(app: &TestApp, s: &Session, resource: &str, id: &Value) -> Vec<Value> {
     let h = app

@@ -1,6 +1,7 @@
 //! Sales: pipelines, deals and their stage history, board and forecast, products and price
 //! lists, orders with computed totals, invoices with gapless numbers, payments, ERP upserts.
 
+use crm_tests::fixtures::stage;
 use crm_tests::{Session, TestApp, dual};
 use serde_json::{Value, json};
 
@@ -21,18 +22,6 @@ async fn pipeline(app: &TestApp, s: &Session) -> Value {
     )
     .await
     .ok(201)
-}
-
-fn stage(p: &Value, name: &str) -> String {
-    p["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 dual! {
