@@ -6,6 +6,8 @@
 mod access;
 mod activities;
 mod analytics;
+mod analytics_baskets;
+mod analytics_clv;
 mod analytics_funnel;
 mod api_keys;
 mod auth;

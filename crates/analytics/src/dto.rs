@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+pub use crate::dto_clv::TimeUnit;
+
 crm_core::vocabulary!(
     /// What an analysis classifies.
     AnalysisSubject {
@@ -653,4 +655,20 @@ pub struct AnalysisParams {
     pub pipeline_id: Option<Uuid>,
     /// Every item, whatever `offset` and `limit` say (a CSV download).
     pub unpaged: bool,
+    /// Lifetime value: the months ahead it covers, 1 to 120 (default 12).
+    pub horizon_months: Option<u32>,
+    /// Lifetime value: the discount rate per month, 0 to 1 (default 0.01).
+    pub discount_rate: Option<f64>,
+    /// Lifetime value: the models' time unit (default weeks).
+    pub time_unit: Option<TimeUnit>,
+    /// Cross-sell: the least support of a rule, 0 to 1 (default 0.01).
+    pub min_support: Option<f64>,
+    /// Cross-sell: the least confidence of a rule, 0 to 1 (default 0.1).
+    pub min_confidence: Option<f64>,
+    /// Cross-sell: the least lift of a rule, 0 to 1000 (default 1).
+    pub min_lift: Option<f64>,
+    /// Recommendations: only this customer's.
+    pub customer_id: Option<Uuid>,
+    /// Recommendations: the most per customer, 1 to 50 (default 5).
+    pub top: Option<u32>,
 }

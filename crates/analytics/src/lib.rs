@@ -4,9 +4,14 @@
 //! monthly revenue, and the ABC-XYZ matrix, as `../shared/DOMAIN.md` defines them.
 
 pub mod dto;
+pub mod dto_baskets;
+pub mod dto_clv;
 pub mod error;
 mod model;
+pub mod models;
 pub mod ops;
 
 pub use dto::*;
+pub use dto_baskets::*;
+pub use dto_clv::*;
 pub use error::AnalyticsError;

@@ -1,6 +1,8 @@
 //! Analytics operations: every thing a caller can do, independent of REST or GraphQL.
 
 mod abc;
+mod baskets;
+mod clv;
 mod funnel;
 mod names;
 mod overview;
@@ -12,6 +14,8 @@ mod settings;
 mod xyz;
 
 pub use abc::{abc_report, abc_xyz_matrix};
+pub use baskets::{cross_sell_report, recommendation_report};
+pub use clv::clv_report;
 pub use funnel::funnel_report;
 pub use overview::{Compute, Section, default_sections, overview};
 pub use rates::{delete_exchange_rate, list_exchange_rates, put_exchange_rates};

@@ -10,7 +10,7 @@ use chrono::{Datelike, Months, NaiveDate, Utc};
 use crm_core::{Action, Ctx, Error, FieldError};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -25,8 +25,8 @@ pub(crate) struct Revenue {
     pub total: Decimal,
     /// Per month, oldest first.
     pub monthly: Vec<Decimal>,
-    /// The days it ordered on (several orders of one day are one purchase).
-    pub days: BTreeSet<NaiveDate>,
+    /// What it ordered per day (several orders of one day are one purchase).
+    pub days: BTreeMap<NaiveDate, Decimal>,
 }
 
 /// The revenue of every item with orders in the period, and what the report says about it.
@@ -189,9 +189,10 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
         let entry = items.entry(item).or_insert_with(|| Revenue {
             total: Decimal::ZERO,
             monthly: vec![Decimal::ZERO; months.len()],
-            days: BTreeSet::new(),
+            days: BTreeMap::new(),
         });
-        entry.days.insert(day);
+        let on_day = entry.days.entry(day).or_insert(Decimal::ZERO);
+        *on_day = on_day.checked_add(amount).ok_or_else(overflow)?;
         entry.total = entry.total.checked_add(amount).ok_or_else(overflow)?;
         let b = bucket(&months, day);
         if let Some(m) = entry.monthly.get_mut(b) {

@@ -66,7 +66,7 @@ pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport>
         .items
         .iter()
         .filter_map(|(id, r)| {
-            let last = *r.days.iter().next_back()?;
+            let last = *r.days.keys().next_back()?;
             Some(Customer {
                 id: *id,
                 last,

@@ -10,8 +10,9 @@ use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRateInput, FunnelReport, Overview,
-    RetentionReport, RfmReport, XyzReport, ops,
+    AnalyticsSettingsInput, ClvReport, CrossSellReport, ExchangeRate, ExchangeRateInput,
+    FunnelReport, Overview, RecommendationReport, RetentionReport, RfmReport, TimeUnit, XyzReport,
+    ops,
 };
 use crm_core::Error;
 
@@ -48,6 +49,14 @@ fn params(
         limit,
         pipeline_id: None,
         unpaged: false,
+        horizon_months: None,
+        discount_rate: None,
+        time_unit: None,
+        min_support: None,
+        min_confidence: None,
+        min_lift: None,
+        customer_id: None,
+        top: None,
     }
 }
 
@@ -164,6 +173,114 @@ impl AnalyticsQuery {
             limit,
         );
         ops::rfm_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// Lifetime value of companies or contacts with the fitted BG/NBD and Gamma-Gamma models,
+    /// as `GET /api/v1/analytics/clv`.
+    #[allow(clippy::too_many_arguments)]
+    async fn clv_analysis(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+        horizon_months: Option<u32>,
+        discount_rate: Option<f64>,
+        time_unit: Option<TimeUnit>,
+        inactive_days: Option<u32>,
+        offset: Option<u32>,
+        limit: Option<u32>,
+    ) -> async_graphql::Result<ClvReport> {
+        let mut p = params(
+            subject,
+            from,
+            to,
+            reference_date,
+            None,
+            None,
+            None,
+            None,
+            offset,
+            limit,
+        );
+        p.horizon_months = horizon_months;
+        p.discount_rate = discount_rate;
+        p.time_unit = time_unit;
+        p.inactive_days = inactive_days;
+        ops::clv_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// Association rules between products, as `GET /api/v1/analytics/cross-sell`.
+    #[allow(clippy::too_many_arguments)]
+    async fn cross_sell_rules(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+        min_support: Option<f64>,
+        min_confidence: Option<f64>,
+        min_lift: Option<f64>,
+        offset: Option<u32>,
+        limit: Option<u32>,
+    ) -> async_graphql::Result<CrossSellReport> {
+        let mut p = params(
+            None,
+            from,
+            to,
+            reference_date,
+            None,
+            None,
+            None,
+            None,
+            offset,
+            limit,
+        );
+        p.min_support = min_support;
+        p.min_confidence = min_confidence;
+        p.min_lift = min_lift;
+        ops::cross_sell_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// Per company or contact, the products customers like it bought and it has not, as
+    /// `GET /api/v1/analytics/recommendations`.
+    #[allow(clippy::too_many_arguments)]
+    async fn product_recommendations(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        customer_id: Option<ID>,
+        top: Option<u32>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+        offset: Option<u32>,
+        limit: Option<u32>,
+    ) -> async_graphql::Result<RecommendationReport> {
+        let mut p = params(
+            subject,
+            from,
+            to,
+            reference_date,
+            None,
+            None,
+            None,
+            None,
+            offset,
+            limit,
+        );
+        p.top = top;
+        if let Some(id) = customer_id {
+            p.customer_id = Some(parse_id(&id).ok_or_else(|| {
+                gql(Error::invalid_field(
+                    "/customerId",
+                    "invalid_value",
+                    "must be a company's or contact's id",
+                ))
+            })?);
+        }
+        ops::recommendation_report(caller(ctx)?, &p).await.gql()
     }
 
     /// Cohorts by first order month and churn per month, as `GET /api/v1/analytics/retention`.

@@ -2,17 +2,18 @@
 //! exchange rates admins maintain, and the ABC, XYZ and ABC-XYZ reports (see
 //! docs/analytics.md).
 
+use super::analytics_query::{self as q, *};
 use super::extract::{Authenticated, JsonBody, PageQuery};
 use super::openapi::{ReadErrors, WriteErrors};
 use super::problem::ApiError;
 use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Path, Query};
 use crm_analytics::{
-    AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ExchangeRate, ExchangeRatesInput, FunnelReport, Overview,
+    AbcReport, AbcXyzMatrix, AnalyticsSettings, AnalyticsSettingsInput, ClvReport, CrossSellReport,
+    ExchangeRate, ExchangeRatesInput, FunnelReport, Overview, RecommendationReport,
     RetentionReport, RfmReport, XyzReport, ops,
 };
-use crm_core::{Error, Page};
+use crm_core::Page;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -27,6 +28,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/analytics/xyz").route(web::get().to(xyz)))
     .service(web::resource("/analytics/abc-xyz").route(web::get().to(abc_xyz)))
     .service(web::resource("/analytics/rfm").route(web::get().to(rfm)))
+    .service(web::resource("/analytics/clv").route(web::get().to(clv)))
+    .service(web::resource("/analytics/cross-sell").route(web::get().to(cross_sell)))
+    .service(web::resource("/analytics/recommendations").route(web::get().to(recommendations)))
     .service(web::resource("/analytics/funnel").route(web::get().to(funnel)))
     .service(web::resource("/analytics/overview").route(web::get().to(overview)))
     .service(web::resource("/analytics/retention").route(web::get().to(retention)))
@@ -36,144 +40,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::put().to(put_rates)),
     )
     .service(web::resource("/exchange-rates/{id}").route(web::delete().to(delete_rate)));
-}
-
-/// The parameters of an analysis, as the query string carries them.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AnalysisQuery {
-    /// What to classify: `products`, `companies` or `contacts` (default `companies`).
-    #[param(value_type = Option<AnalysisSubject>)]
-    pub subject: Option<String>,
-    /// The first day of the period (default: the first day of the 12th month before the
-    /// reference date's month).
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    pub from: Option<String>,
-    /// The day after the period, exclusive (default: the first day of the reference date's
-    /// month).
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    pub to: Option<String>,
-    /// The day the default period is counted back from (default: today).
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    pub reference_date: Option<String>,
-    /// ABC: the share of revenue class A covers, 0 to 1 (default 0.8).
-    #[param(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
-    pub a: Option<String>,
-    /// ABC: the share of revenue classes A and B cover, above `a`, at most 1 (default 0.95).
-    #[param(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
-    pub b: Option<String>,
-    /// XYZ: the largest coefficient of variation of class X, 0 to 1 (default 0.10).
-    #[param(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
-    pub x: Option<String>,
-    /// XYZ: the largest coefficient of variation of class Y, above `x`, at most 1 (default
-    /// 0.25).
-    #[param(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
-    pub y: Option<String>,
-    /// Retention: days without an order after which a customer counts as churned, 1 to 3650
-    /// (default 90).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 3650)]
-    pub inactive_days: Option<String>,
-    /// Retention: months after each cohort's first reported, 0 to 120 (default 12).
-    #[param(value_type = Option<u32>, minimum = 0, maximum = 120)]
-    pub periods: Option<String>,
-    /// Funnel: the pipeline (default: the default pipeline).
-    #[param(value_type = Option<Uuid>)]
-    pub pipeline_id: Option<String>,
-    /// `json` (default) or `csv`: ABC, XYZ and RFM reports download every item as CSV (no
-    /// paging).
-    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
-    pub format: Option<String>,
-    /// Items of the report skipped (default 0).
-    #[param(value_type = Option<u32>, minimum = 0)]
-    pub offset: Option<String>,
-    /// Items in the page, 1 to 1000 (default 100).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
-    pub limit: Option<String>,
-}
-
-fn parsed<T: std::str::FromStr>(
-    value: Option<String>,
-    pointer: &str,
-    what: &str,
-) -> Result<Option<T>, ApiError> {
-    value
-        .map(|v| {
-            v.trim().parse::<T>().map_err(|_| {
-                ApiError(Error::invalid_field(
-                    pointer,
-                    "invalid_value",
-                    format!("must be {what}"),
-                ))
-            })
-        })
-        .transpose()
-}
-
-impl AnalysisQuery {
-    /// The domain's parameters and whether CSV was asked for; a value that does not parse is a
-    /// 422 naming it.
-    pub fn into_params_and_format(self) -> Result<(AnalysisParams, bool), ApiError> {
-        let csv = match self.format.as_deref().map(str::trim) {
-            None | Some("json") => false,
-            Some("csv") => true,
-            Some(_) => {
-                return Err(ApiError(Error::invalid_field(
-                    "/format",
-                    "invalid_value",
-                    "must be json or csv",
-                )));
-            }
-        };
-        let mut query = self;
-        query.format = None;
-        let mut params = query.into_params()?;
-        params.unpaged = csv;
-        Ok((params, csv))
-    }
-
-    /// The domain's parameters; a value that does not parse is a 422 naming it.
-    pub fn into_params(self) -> Result<AnalysisParams, ApiError> {
-        if self.format.as_deref().is_some_and(|f| f.trim() != "json") {
-            return Err(ApiError(Error::invalid_field(
-                "/format",
-                "invalid_value",
-                "this report is JSON only",
-            )));
-        }
-        let subject = match self.subject.as_deref() {
-            None => None,
-            Some(s) => Some(AnalysisSubject::parse(s.trim()).ok_or_else(|| {
-                ApiError(Error::invalid_field(
-                    "/subject",
-                    "invalid_value",
-                    "must be products, companies or contacts",
-                ))
-            })?),
-        };
-        let date = "a date such as 2026-01-31";
-        let number = "a number such as 0.8";
-        Ok(AnalysisParams {
-            subject,
-            from: parsed(self.from, "/from", date)?,
-            to: parsed(self.to, "/to", date)?,
-            reference_date: parsed(self.reference_date, "/reference_date", date)?,
-            a: parsed(self.a, "/a", number)?,
-            b: parsed(self.b, "/b", number)?,
-            x: parsed(self.x, "/x", number)?,
-            y: parsed(self.y, "/y", number)?,
-            inactive_days: parsed(
-                self.inactive_days,
-                "/inactive_days",
-                "a whole number of days",
-            )?,
-            periods: parsed(self.periods, "/periods", "a whole number of months")?,
-            offset: parsed(self.offset, "/offset", "a whole number from 0")?,
-            limit: parsed(self.limit, "/limit", "a whole number from 1 to 1000")?,
-            pipeline_id: parsed(self.pipeline_id, "/pipeline_id", "a pipeline's id")?,
-            unpaged: false,
-        })
-    }
 }
 
 /// The organization's analytics settings: the base currency of every report.
@@ -200,13 +66,13 @@ pub async fn update_settings(
 /// ranked by revenue (ties by id), A while the share of the items before is below `a`, B below
 /// `b`, else C. Orders without a rate are left out and named in `scope.missing_rates`.
 #[utoipa::path(get, operation_id = "getAbcAnalysis", path = "/api/v1/analytics/abc", tag = "analytics", security(("bearer" = [])),
-    params(AnalysisQuery),
+    params(PeriodParams, SubjectParams, AbcParams, FormatParams, PageParams),
     responses((status = 200, description = "The report", content((AbcReport = "application/json"), (super::analytics_csv::AbcCsv = "text/csv"))), ReadErrors))]
 pub async fn abc(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (params, csv) = query.into_inner().into_params_and_format()?;
+    let (params, csv) = query.into_inner().into_params_and_format(q::ABC)?;
     let report = ops::abc_report(&auth.0, &params).await?;
     if csv {
         return super::analytics_csv::abc(&report);
@@ -218,13 +84,13 @@ pub async fn abc(
 /// the coefficient of variation (population standard deviation over the mean, months without
 /// sales counting 0) at most `x` is X, at most `y` is Y, else Z. Steadiest first.
 #[utoipa::path(get, operation_id = "getXyzAnalysis", path = "/api/v1/analytics/xyz", tag = "analytics", security(("bearer" = [])),
-    params(AnalysisQuery),
+    params(PeriodParams, SubjectParams, XyzParams, FormatParams, PageParams),
     responses((status = 200, description = "The report", content((XyzReport = "application/json"), (super::analytics_csv::XyzCsv = "text/csv"))), ReadErrors))]
 pub async fn xyz(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (params, csv) = query.into_inner().into_params_and_format()?;
+    let (params, csv) = query.into_inner().into_params_and_format(q::XYZ)?;
     let report = ops::xyz_report(&auth.0, &params).await?;
     if csv {
         return super::analytics_csv::xyz(&report);
@@ -234,13 +100,13 @@ pub async fn xyz(
 
 /// The ABC-XYZ matrix: the nine cells (A-X first) with their counts and revenue.
 #[utoipa::path(get, operation_id = "getAbcXyzMatrix", path = "/api/v1/analytics/abc-xyz", tag = "analytics", security(("bearer" = [])),
-    params(AnalysisQuery),
+    params(PeriodParams, SubjectParams, AbcParams, XyzParams),
     responses((status = 200, description = "The matrix", body = AbcXyzMatrix), ReadErrors))]
 pub async fn abc_xyz(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<Json<AbcXyzMatrix>, ApiError> {
-    let params = query.into_inner().into_params()?;
+    let params = query.into_inner().into_params(q::MATRIX)?;
     Ok(Json(ops::abc_xyz_matrix(&auth.0, &params).await?))
 }
 
@@ -249,13 +115,13 @@ pub async fn abc_xyz(
 /// 1 to 5 as PostgreSQL's `ntile(5)` over (value, id) ascending, fewer days being better; the
 /// recency and frequency scores name the segment (the settings' table). Best scores first.
 #[utoipa::path(get, operation_id = "getRfmAnalysis", path = "/api/v1/analytics/rfm", tag = "analytics", security(("bearer" = [])),
-    params(AnalysisQuery),
+    params(PeriodParams, SubjectParams, FormatParams, PageParams),
     responses((status = 200, description = "The report", content((RfmReport = "application/json"), (super::analytics_csv::RfmCsv = "text/csv"))), ReadErrors))]
 pub async fn rfm(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (params, csv) = query.into_inner().into_params_and_format()?;
+    let (params, csv) = query.into_inner().into_params_and_format(q::RFM)?;
     let report = ops::rfm_report(&auth.0, &params).await?;
     if csv {
         return super::analytics_csv::rfm(&report);
@@ -263,18 +129,76 @@ pub async fn rfm(
     Ok(HttpResponse::Ok().json(report))
 }
 
+/// Lifetime value of companies or contacts, over the period as the calibration window:
+/// historical (revenue in the window); the simple model of DOMAIN.md (average order value x
+/// purchases per year x expected lifetime, the lifetime from the churn rate with
+/// `inactive_days`); and BG/NBD (Fader, Hardie and Lee 2005) with Gamma-Gamma (Fader and
+/// Hardie 2013) fitted by maximum likelihood to the window's purchases (orders of one day are
+/// one), with their parameters and log-likelihood, and per customer the purchases expected
+/// within `horizon_months`, P(alive), the spend per purchase and the value discounted at
+/// `discount_rate` a month. Highest value first.
+#[utoipa::path(get, operation_id = "getClvAnalysis", path = "/api/v1/analytics/clv", tag = "analytics", security(("bearer" = [])),
+    params(PeriodParams, SubjectParams, ClvParams, InactiveParams, FormatParams, PageParams),
+    responses((status = 200, description = "The report", content((ClvReport = "application/json"), (super::analytics_csv::ClvCsv = "text/csv"))), ReadErrors))]
+pub async fn clv(
+    auth: Authenticated,
+    query: Query<AnalysisQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (params, csv) = query.into_inner().into_params_and_format(q::CLV)?;
+    let report = ops::clv_report(&auth.0, &params).await?;
+    if csv {
+        return super::analytics_csv::clv(&report);
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Association rules between two products over the period's orders (not cancelled): for every
+/// ordered pair bought together, the orders holding the first, the second and both, support
+/// (both / orders with products), confidence (both / the first's) and lift (confidence / the
+/// second's share), kept when each reaches `min_support`, `min_confidence` and `min_lift`.
+/// Highest lift first.
+#[utoipa::path(get, operation_id = "getCrossSellAnalysis", path = "/api/v1/analytics/cross-sell", tag = "analytics", security(("bearer" = [])),
+    params(PeriodParams, CrossSellParams, FormatParams, PageParams),
+    responses((status = 200, description = "The report", content((CrossSellReport = "application/json"), (super::analytics_csv::CrossSellCsv = "text/csv"))), ReadErrors))]
+pub async fn cross_sell(
+    auth: Authenticated,
+    query: Query<AnalysisQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (params, csv) = query.into_inner().into_params_and_format(q::CROSS_SELL)?;
+    let report = ops::cross_sell_report(&auth.0, &params).await?;
+    if csv {
+        return super::analytics_csv::cross_sell(&report);
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Per company or contact (one with `customer_id`), the `top` products it has not bought in
+/// the period, scored by the sum of their cosine similarities (over the customers who bought
+/// each) to the products it has, with the products that contributed most, so that a
+/// salesperson can explain the offer. Customers with the strongest recommendation first.
+#[utoipa::path(get, operation_id = "getProductRecommendations", path = "/api/v1/analytics/recommendations", tag = "analytics", security(("bearer" = [])),
+    params(PeriodParams, SubjectParams, RecommendationParams, PageParams),
+    responses((status = 200, description = "The report", body = RecommendationReport), ReadErrors))]
+pub async fn recommendations(
+    auth: Authenticated,
+    query: Query<AnalysisQuery>,
+) -> Result<Json<RecommendationReport>, ApiError> {
+    let params = query.into_inner().into_params(q::RECOMMENDATIONS)?;
+    Ok(Json(ops::recommendation_report(&auth.0, &params).await?))
+}
+
 /// Retention of companies or contacts: cohorts by the month of each customer's first order
 /// ever (those whose first month lies in the period), the share of each that ordered in each
 /// later month (up to `periods`), and churn per month: customers active at its start (an order
 /// within `inactive_days` before it) who are no longer active at the next month's start.
 #[utoipa::path(get, operation_id = "getRetentionAnalysis", path = "/api/v1/analytics/retention", tag = "analytics", security(("bearer" = [])),
-    params(AnalysisQuery),
+    params(PeriodParams, SubjectParams, InactiveParams, PeriodsParams),
     responses((status = 200, description = "The report", body = RetentionReport), ReadErrors))]
 pub async fn retention(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<Json<RetentionReport>, ApiError> {
-    let params = query.into_inner().into_params()?;
+    let params = query.into_inner().into_params(q::RETENTION)?;
     Ok(Json(ops::retention_report(&auth.0, &params).await?))
 }
 
@@ -285,13 +209,13 @@ pub async fn retention(
 /// period; and lead conversion by source channel. The weighted forecast is
 /// `GET /api/v1/analytics/forecast`.
 #[utoipa::path(get, operation_id = "getFunnelAnalysis", path = "/api/v1/analytics/funnel", tag = "analytics", security(("bearer" = [])),
-    params(AnalysisQuery),
+    params(PeriodParams, PipelineParams),
     responses((status = 200, description = "The report", body = FunnelReport), ReadErrors))]
 pub async fn funnel(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<Json<FunnelReport>, ApiError> {
-    let params = query.into_inner().into_params()?;
+    let params = query.into_inner().into_params(q::FUNNEL)?;
     Ok(Json(ops::funnel_report(&auth.0, &params).await?))
 }
 
@@ -299,13 +223,13 @@ pub async fn funnel(
 /// retention, the default pipeline's funnel), as sections with stable keys; later domains add
 /// their own sections. Each section links its full report.
 #[utoipa::path(get, operation_id = "getAnalyticsOverview", path = "/api/v1/analytics/overview", tag = "analytics", security(("bearer" = [])),
-    params(AnalysisQuery),
+    params(PeriodParams, SubjectParams, AbcParams, XyzParams, InactiveParams, PipelineParams),
     responses((status = 200, description = "The overview", body = Overview), ReadErrors))]
 pub async fn overview(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<Json<Overview>, ApiError> {
-    let params = query.into_inner().into_params()?;
+    let params = query.into_inner().into_params(q::OVERVIEW)?;
     let sections = ops::default_sections();
     Ok(Json(ops::overview(&auth.0, &params, &sections).await?))
 }

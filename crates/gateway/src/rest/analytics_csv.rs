@@ -1,10 +1,10 @@
-//! The ABC, XYZ and RFM reports as CSV downloads (`?format=csv`): every item, one row each,
+//! The ABC, XYZ, RFM, lifetime-value and cross-sell reports as CSV downloads (`?format=csv`): every item, one row each,
 //! with a header row; the report's parameters are in the file name.
 
 use super::export::text_schema;
 use super::problem::ApiError;
 use actix_web::HttpResponse;
-use crm_analytics::{AbcReport, AnalysisScope, RfmReport, XyzReport};
+use crm_analytics::{AbcReport, AnalysisScope, ClvReport, CrossSellReport, RfmReport, XyzReport};
 use crm_core::Error;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -53,6 +53,36 @@ impl PartialSchema for RfmCsv {
 }
 
 impl ToSchema for RfmCsv {}
+
+/// A lifetime-value report as CSV, in the document.
+pub struct ClvCsv;
+
+impl PartialSchema for ClvCsv {
+    fn schema() -> RefOr<Schema> {
+        text_schema(
+            "RFC 4180 CSV with a header row: every customer, highest value first; empty cells where a model could not be fitted.",
+            "id,name,first_purchase,last_purchase,purchases,repeat_purchases,recency,age,revenue,average_repeat_spend,expected_purchases,p_alive,expected_spend,clv,simple_clv\n\
+             01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f,Globex,2026-01-10,2026-05-02,4,3,16,24.71,1200.00,310.00,5.1,0.93,298.10,1520.40,2856.00\n",
+        )
+    }
+}
+
+impl ToSchema for ClvCsv {}
+
+/// Cross-sell rules as CSV, in the document.
+pub struct CrossSellCsv;
+
+impl PartialSchema for CrossSellCsv {
+    fn schema() -> RefOr<Schema> {
+        text_schema(
+            "RFC 4180 CSV with a header row: every rule, highest lift first.",
+            "antecedent_id,antecedent_name,consequent_id,consequent_name,antecedent_orders,consequent_orders,both_orders,support,confidence,lift\n\
+             01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f,Pump,01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e10,Seal,10,8,6,0.15,0.6,3\n",
+        )
+    }
+}
+
+impl ToSchema for CrossSellCsv {}
 
 fn download(
     name: &str,
@@ -168,4 +198,85 @@ pub fn rfm(r: &RfmReport) -> Result<HttpResponse, ApiError> {
         ]);
     }
     download("rfm", &r.scope, rows)
+}
+
+/// The lifetime-value report's customers as a CSV download.
+pub fn clv(r: &ClvReport) -> Result<HttpResponse, ApiError> {
+    let mut rows = vec![
+        [
+            "id",
+            "name",
+            "first_purchase",
+            "last_purchase",
+            "purchases",
+            "repeat_purchases",
+            "recency",
+            "age",
+            "revenue",
+            "average_repeat_spend",
+            "expected_purchases",
+            "p_alive",
+            "expected_spend",
+            "clv",
+            "simple_clv",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for i in &r.items {
+        rows.push(vec![
+            i.id.to_string(),
+            opt(i.name.as_deref()),
+            i.first_purchase.to_string(),
+            i.last_purchase.to_string(),
+            i.purchases.to_string(),
+            i.repeat_purchases.to_string(),
+            i.recency.to_string(),
+            i.age.to_string(),
+            i.revenue.clone(),
+            opt(i.average_repeat_spend.as_deref()),
+            number(i.expected_purchases),
+            number(i.p_alive),
+            opt(i.expected_spend.as_deref()),
+            opt(i.clv.as_deref()),
+            i.simple_clv.clone(),
+        ]);
+    }
+    download("clv", &r.scope, rows)
+}
+
+/// The cross-sell rules as a CSV download.
+pub fn cross_sell(r: &CrossSellReport) -> Result<HttpResponse, ApiError> {
+    let mut rows = vec![
+        [
+            "antecedent_id",
+            "antecedent_name",
+            "consequent_id",
+            "consequent_name",
+            "antecedent_orders",
+            "consequent_orders",
+            "both_orders",
+            "support",
+            "confidence",
+            "lift",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for i in &r.items {
+        rows.push(vec![
+            i.antecedent_id.to_string(),
+            opt(i.antecedent_name.as_deref()),
+            i.consequent_id.to_string(),
+            opt(i.consequent_name.as_deref()),
+            i.antecedent_orders.to_string(),
+            i.consequent_orders.to_string(),
+            i.both_orders.to_string(),
+            i.support.to_string(),
+            i.confidence.to_string(),
+            i.lift.to_string(),
+        ]);
+    }
+    download("cross-sell", &r.scope, rows)
 }

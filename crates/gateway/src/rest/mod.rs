@@ -3,6 +3,7 @@
 mod activities;
 mod analytics;
 mod analytics_csv;
+mod analytics_query;
 mod api_keys;
 mod auth;
 mod batch;

@@ -1,0 +1,296 @@
+//! Cross-sell (issue #14 item 8): association rules between products from the orders that hold
+//! them (support, confidence, lift, each rule with its counts), and per customer the products
+//! that customers like it bought and it has not (item-based collaborative filtering: cosine
+//! similarity of products over the customers who bought them), with the products that led to
+//! each recommendation.
+
+use super::names::names;
+use super::revenue::{page, period, threshold};
+use super::settings::base_currency;
+use crate::dto::*;
+use crate::dto_baskets::*;
+use crate::error::Result;
+use chrono::Utc;
+use crm_core::{Action, Ctx, Error};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// The period's orders that hold products: per order its products and its customer.
+struct Baskets {
+    scope: AnalysisScope,
+    /// Per order: its company or contact (by the subject) and its products.
+    orders: Vec<(Option<Uuid>, BTreeSet<Uuid>)>,
+}
+
+async fn baskets(ctx: &Ctx, params: &AnalysisParams, subject: AnalysisSubject) -> Result<Baskets> {
+    ctx.require(Action::Read)?;
+    let (from, to, reference) = period(params)?;
+    let db = &ctx.db;
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let customer = match subject {
+        AnalysisSubject::Contacts => "d.contact_id",
+        _ => "d.company_id",
+    };
+    let sql = format!(
+        "SELECT d.id AS doc, {customer} AS customer, l.product_id AS product \
+         FROM sales_documents d JOIN document_lines l ON l.document_id = d.id \
+         WHERE d.org_id = {} AND d.doc_type = 'order' AND d.status <> 'cancelled' \
+         AND d.deleted_at IS NULL AND d.ordered_at >= {} AND d.ordered_at < {} \
+         AND l.product_id IS NOT NULL",
+        p(1),
+        p(2),
+        p(3)
+    );
+    let start = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let end = to.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [ctx.org_id().into(), start.into(), end.into()],
+        ))
+        .await?;
+    let mut by_order: BTreeMap<Uuid, (Option<Uuid>, BTreeSet<Uuid>)> = BTreeMap::new();
+    for row in rows {
+        let doc: Uuid = row.try_get("", "doc")?;
+        let customer: Option<Uuid> = row.try_get("", "customer")?;
+        let product: Uuid = row.try_get("", "product")?;
+        by_order
+            .entry(doc)
+            .or_insert_with(|| (customer, BTreeSet::new()))
+            .1
+            .insert(product);
+    }
+    let orders: Vec<(Option<Uuid>, BTreeSet<Uuid>)> = by_order.into_values().collect();
+    Ok(Baskets {
+        scope: AnalysisScope {
+            subject,
+            from,
+            to,
+            reference_date: reference,
+            base_currency: base_currency(db, ctx).await?,
+            orders: orders.len() as i64,
+            orders_without_rate: 0,
+            missing_rates: Vec::new(),
+            computed_at: Utc::now(),
+        },
+        orders,
+    })
+}
+
+/// Association rules between two products (one bought, one bought with it) over the period's
+/// orders: every ordered pair whose support, confidence and lift reach the minimums.
+pub async fn cross_sell_report(ctx: &Ctx, params: &AnalysisParams) -> Result<CrossSellReport> {
+    let min_support = threshold(params.min_support, 0.01, "/min_support", 0.0, 1.0)?;
+    let min_confidence = threshold(params.min_confidence, 0.1, "/min_confidence", 0.0, 1.0)?;
+    let min_lift = threshold(params.min_lift, 1.0, "/min_lift", 0.0, 1000.0)?;
+    let b = baskets(ctx, params, AnalysisSubject::Products).await?;
+    let n = b.orders.len() as f64;
+    let mut single: HashMap<Uuid, i64> = HashMap::new();
+    let mut pairs: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    for (_, products) in &b.orders {
+        let items: Vec<Uuid> = products.iter().copied().collect();
+        for (i, x) in items.iter().enumerate() {
+            *single.entry(*x).or_default() += 1;
+            for y in &items[i + 1..] {
+                *pairs.entry((*x, *y)).or_default() += 1;
+            }
+        }
+    }
+    let mut rules: Vec<AssociationRule> = Vec::new();
+    for ((x, y), both) in pairs {
+        for (ante, cons) in [(x, y), (y, x)] {
+            let (na, nc) = (single[&ante], single[&cons]);
+            let support = both as f64 / n;
+            let confidence = both as f64 / na as f64;
+            let lift = confidence / (nc as f64 / n);
+            if support >= min_support && confidence >= min_confidence && lift >= min_lift {
+                rules.push(AssociationRule {
+                    antecedent_id: ante,
+                    antecedent_name: None,
+                    consequent_id: cons,
+                    consequent_name: None,
+                    antecedent_orders: na,
+                    consequent_orders: nc,
+                    both_orders: both,
+                    support,
+                    confidence,
+                    lift,
+                });
+            }
+        }
+    }
+    rules.sort_by(|p, q| {
+        q.lift
+            .total_cmp(&p.lift)
+            .then(q.confidence.total_cmp(&p.confidence))
+            .then(q.support.total_cmp(&p.support))
+            .then(p.antecedent_id.cmp(&q.antecedent_id))
+            .then(p.consequent_id.cmp(&q.consequent_id))
+    });
+    let row_count = rules.len() as i64;
+    let mut items = page(rules, params)?;
+    let ids: Vec<Uuid> = items
+        .iter()
+        .flat_map(|r| [r.antecedent_id, r.consequent_id])
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let named = names(ctx, AnalysisSubject::Products, &ids).await?;
+    for r in &mut items {
+        r.antecedent_name = named.get(&r.antecedent_id).cloned();
+        r.consequent_name = named.get(&r.consequent_id).cloned();
+    }
+    Ok(CrossSellReport {
+        scope: b.scope,
+        min_support,
+        min_confidence,
+        min_lift,
+        row_count,
+        items,
+    })
+}
+
+/// The most reasons a recommendation names.
+const REASONS: usize = 3;
+
+/// Per customer of `params.subject` (companies by default, or contacts; one with
+/// `customer_id`), the `top` products it has not bought, scored by the sum of their cosine
+/// similarities to the products it has (over the customers who bought each).
+pub async fn recommendation_report(
+    ctx: &Ctx,
+    params: &AnalysisParams,
+) -> Result<RecommendationReport> {
+    let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
+    if subject == AnalysisSubject::Products {
+        return Err(Error::invalid_field(
+            "/subject",
+            "invalid_value",
+            "recommendations are for customers: companies or contacts",
+        )
+        .into());
+    }
+    let top = params.top.unwrap_or(5);
+    if !(1..=50).contains(&top) {
+        return Err(Error::invalid_field("/top", "range", "must be from 1 to 50").into());
+    }
+    let b = baskets(ctx, params, subject).await?;
+    // Who bought what: products per customer, customers per product.
+    let mut bought: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
+    for (customer, products) in &b.orders {
+        if let Some(c) = customer {
+            bought
+                .entry(*c)
+                .or_default()
+                .extend(products.iter().copied());
+        }
+    }
+    let mut buyers: HashMap<Uuid, i64> = HashMap::new();
+    let mut together: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    for products in bought.values() {
+        let items: Vec<Uuid> = products.iter().copied().collect();
+        for (i, x) in items.iter().enumerate() {
+            *buyers.entry(*x).or_default() += 1;
+            for y in &items[i + 1..] {
+                *together.entry((*x, *y)).or_default() += 1;
+            }
+        }
+    }
+    // Cosine similarity of two products' buyer sets: both / sqrt(|X| |Y|).
+    let mut similar: HashMap<Uuid, Vec<(Uuid, f64)>> = HashMap::new();
+    for ((x, y), both) in together {
+        let s = both as f64 / ((buyers[&x] * buyers[&y]) as f64).sqrt();
+        similar.entry(x).or_default().push((y, s));
+        similar.entry(y).or_default().push((x, s));
+    }
+    let customers: Vec<(Uuid, &BTreeSet<Uuid>)> = match params.customer_id {
+        Some(id) => bought.get(&id).map(|p| (id, p)).into_iter().collect(),
+        None => bought.iter().map(|(c, p)| (*c, p)).collect(),
+    };
+    let mut rows: Vec<CustomerRecommendations> = customers
+        .into_iter()
+        .map(|(id, owned)| {
+            let mut scores: HashMap<Uuid, (f64, Vec<(Uuid, f64)>)> = HashMap::new();
+            for have in owned {
+                for (other, s) in similar.get(have).map(Vec::as_slice).unwrap_or_default() {
+                    if owned.contains(other) {
+                        continue;
+                    }
+                    let e = scores.entry(*other).or_default();
+                    e.0 += s;
+                    e.1.push((*have, *s));
+                }
+            }
+            let mut recommendations: Vec<Recommendation> = scores
+                .into_iter()
+                .map(|(product, (score, mut why))| {
+                    why.sort_by(|p, q| q.1.total_cmp(&p.1).then(p.0.cmp(&q.0)));
+                    why.truncate(REASONS);
+                    Recommendation {
+                        product_id: product,
+                        name: None,
+                        score,
+                        because: why
+                            .into_iter()
+                            .map(|(p, s)| RecommendationReason {
+                                product_id: p,
+                                name: None,
+                                similarity: s,
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            recommendations.sort_by(|p, q| {
+                q.score
+                    .total_cmp(&p.score)
+                    .then(p.product_id.cmp(&q.product_id))
+            });
+            recommendations.truncate(top as usize);
+            CustomerRecommendations {
+                id,
+                name: None,
+                products_bought: owned.len() as i64,
+                recommendations,
+            }
+        })
+        .collect();
+    let best = |c: &CustomerRecommendations| {
+        c.recommendations
+            .first()
+            .map_or(f64::NEG_INFINITY, |r| r.score)
+    };
+    rows.sort_by(|p, q| best(q).total_cmp(&best(p)).then(p.id.cmp(&q.id)));
+    let row_count = rows.len() as i64;
+    let mut items = page(rows, params)?;
+    let customer_ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
+    let customer_names = names(ctx, subject, &customer_ids).await?;
+    let product_ids: Vec<Uuid> = items
+        .iter()
+        .flat_map(|c| c.recommendations.iter())
+        .flat_map(|r| std::iter::once(r.product_id).chain(r.because.iter().map(|b| b.product_id)))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let product_names = names(ctx, AnalysisSubject::Products, &product_ids).await?;
+    for c in &mut items {
+        c.name = customer_names.get(&c.id).cloned();
+        for r in &mut c.recommendations {
+            r.name = product_names.get(&r.product_id).cloned();
+            for why in &mut r.because {
+                why.name = product_names.get(&why.product_id).cloned();
+            }
+        }
+    }
+    Ok(RecommendationReport {
+        scope: b.scope,
+        top,
+        row_count,
+        items,
+    })
+}

@@ -1,0 +1,307 @@
+//! Lifetime value (issue #14 item 3) of companies or contacts, over a calibration window (the
+//! report's period): historical (revenue in the window), the simple predictive model of
+//! DOMAIN.md, and BG/NBD with Gamma-Gamma fitted by maximum likelihood to the window's
+//! purchases, for the purchases to expect, the probability of being alive, the spend per
+//! purchase and the discounted value over a horizon.
+
+use super::names::names;
+use super::revenue::{Revenue, collect, money, page, threshold};
+use crate::dto::*;
+use crate::dto_clv::*;
+use crate::error::Result;
+use crate::models::{BgNbd, GammaGamma, Purchases, Spend};
+use chrono::NaiveDate;
+use crm_core::{Ctx, Error};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Days in a year and in a month, for rates per year and the horizon's months.
+const YEAR_DAYS: f64 = 365.25;
+const MONTH_DAYS: f64 = YEAR_DAYS / 12.0;
+/// The longest expected lifetime of the simple model, in years.
+const MAX_LIFETIME_YEARS: f64 = 10.0;
+
+/// One customer of the window, as the models read it.
+struct Customer {
+    id: Uuid,
+    first: NaiveDate,
+    last: NaiveDate,
+    purchases: usize,
+    history: Purchases,
+    revenue: Decimal,
+    /// The average of the purchases after the first, when there are any.
+    repeat_average: Option<Decimal>,
+}
+
+impl Customer {
+    fn of(id: Uuid, r: &Revenue, end: NaiveDate, unit_days: f64) -> Option<Customer> {
+        let (first, _) = r.days.first_key_value()?;
+        let (last, _) = r.days.last_key_value()?;
+        let x = r.days.len() - 1;
+        let repeat_average = if x > 0 {
+            let mut sum = Decimal::ZERO;
+            for value in r.days.values().skip(1) {
+                sum = sum.checked_add(*value)?;
+            }
+            sum.checked_div(Decimal::from(x))
+        } else {
+            None
+        };
+        Some(Customer {
+            id,
+            first: *first,
+            last: *last,
+            purchases: r.days.len(),
+            history: Purchases {
+                x: x as f64,
+                t_x: (*last - *first).num_days() as f64 / unit_days,
+                t: (end - *first).num_days() as f64 / unit_days,
+            },
+            revenue: r.total,
+            repeat_average,
+        })
+    }
+}
+
+/// `data` with identical entries counted once, with how many there were.
+fn weighed<T: Copy>(data: impl Iterator<Item = (T, [f64; 3])>) -> Vec<(T, f64)> {
+    let mut seen: HashMap<[u64; 3], (T, f64)> = HashMap::new();
+    for (value, key) in data {
+        seen.entry(key.map(f64::to_bits)).or_insert((value, 0.0)).1 += 1.0;
+    }
+    seen.into_values().collect()
+}
+
+fn decimal(v: f64) -> Option<Decimal> {
+    if v.is_finite() {
+        Decimal::from_f64(v)
+    } else {
+        None
+    }
+}
+
+/// The parameters of a lifetime-value report, checked.
+struct Settings {
+    unit: TimeUnit,
+    unit_days: f64,
+    horizon_months: u32,
+    discount_rate: f64,
+    inactive_days: u32,
+}
+
+fn settings(params: &AnalysisParams) -> Result<Settings> {
+    let unit = params.time_unit.unwrap_or(TimeUnit::Weeks);
+    let horizon_months = params.horizon_months.unwrap_or(12);
+    if !(1..=120).contains(&horizon_months) {
+        return Err(
+            Error::invalid_field("/horizon_months", "range", "must be from 1 to 120").into(),
+        );
+    }
+    let inactive_days = params.inactive_days.unwrap_or(90);
+    if !(1..=3650).contains(&inactive_days) {
+        return Err(
+            Error::invalid_field("/inactive_days", "range", "must be from 1 to 3650").into(),
+        );
+    }
+    Ok(Settings {
+        unit,
+        unit_days: if unit == TimeUnit::Weeks { 7.0 } else { 1.0 },
+        horizon_months,
+        discount_rate: threshold(params.discount_rate, 0.01, "/discount_rate", 0.0, 1.0)?,
+        inactive_days,
+    })
+}
+
+/// The discounted value of a customer over the horizon: per month, the purchases expected in
+/// it (the expectation to its end minus that to its start) x the spend, discounted.
+fn discounted(model: &BgNbd, c: &Purchases, spend: f64, s: &Settings) -> Option<f64> {
+    let month = MONTH_DAYS / s.unit_days;
+    let (mut value, mut before) = (0.0, 0.0);
+    for k in 1..=s.horizon_months {
+        let to_end = model.expected_purchases(c, month * f64::from(k))?;
+        value += (to_end - before) * spend / (1.0 + s.discount_rate).powi(k as i32);
+        before = to_end;
+    }
+    value.is_finite().then_some(value)
+}
+
+/// The lifetime-value report of `params.subject` (companies by default, or contacts).
+pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport> {
+    if params.subject == Some(AnalysisSubject::Products) {
+        return Err(Error::invalid_field(
+            "/subject",
+            "invalid_value",
+            "lifetime value is a customer's: companies or contacts",
+        )
+        .into());
+    }
+    let s = settings(params)?;
+    let c = collect(ctx, params).await?;
+    let (from, end) = (c.scope.from, c.scope.to);
+    let base = c.scope.base_currency.clone();
+    let customers: Vec<Customer> = c
+        .items
+        .iter()
+        .filter_map(|(id, r)| Customer::of(*id, r, end, s.unit_days))
+        .collect();
+
+    let histories = weighed(customers.iter().map(|c| {
+        let h = c.history;
+        (h, [h.x, h.t_x, h.t])
+    }));
+    let spends: Vec<(Spend, f64)> = weighed(customers.iter().filter_map(|c| {
+        let m = c.repeat_average?.to_f64()?;
+        (m > 0.0).then_some((Spend { x: c.history.x, m }, [c.history.x, m, 0.0]))
+    }));
+    let repeat_buyers: f64 = spends.iter().map(|(_, n)| n).sum();
+    let any_repeat = customers.iter().any(|c| c.history.x > 0.0);
+    // Fitting takes a while on a large base: off the request threads.
+    let (bg, gg) = tokio::task::spawn_blocking(move || {
+        let bg = if any_repeat {
+            BgNbd::fit(&histories)
+        } else {
+            None
+        };
+        let gg = if repeat_buyers >= 2.0 {
+            GammaGamma::fit(&spends).filter(|f| f.model.q > 1.0)
+        } else {
+            None
+        };
+        (bg, gg)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("the lifetime-value fit failed: {e}")))?;
+
+    // The simple model: churned customers of the window, their share scaled to a year.
+    let window_days = (end - from).num_days().max(1) as f64;
+    let churned = customers
+        .iter()
+        .filter(|c| (end - c.last).num_days() > i64::from(s.inactive_days))
+        .count();
+    let share = if customers.is_empty() {
+        0.0
+    } else {
+        churned as f64 / customers.len() as f64
+    };
+    let annual_churn_rate = 1.0 - (1.0 - share).powf(YEAR_DAYS / window_days);
+    let lifetime = if annual_churn_rate > 0.0 {
+        (1.0 / annual_churn_rate).min(MAX_LIFETIME_YEARS)
+    } else {
+        MAX_LIFETIME_YEARS
+    };
+    let per_year = YEAR_DAYS / window_days;
+
+    struct Row {
+        c: Customer,
+        expected_purchases: Option<f64>,
+        p_alive: Option<f64>,
+        expected_spend: Option<f64>,
+        clv: Option<f64>,
+        simple: Decimal,
+    }
+    let horizon = MONTH_DAYS * f64::from(s.horizon_months) / s.unit_days;
+    let mut rows: Vec<Row> = customers
+        .into_iter()
+        .map(|c| {
+            let model = bg.as_ref().map(|f| f.model);
+            let expected_purchases = model.and_then(|m| m.expected_purchases(&c.history, horizon));
+            let p_alive = model.map(|m| m.p_alive(&c.history));
+            let spend = Spend {
+                x: c.history.x,
+                m: c.repeat_average
+                    .and_then(|a| a.to_f64())
+                    .unwrap_or(0.0)
+                    .max(0.0),
+            };
+            let expected_spend = gg.as_ref().and_then(|f| f.model.expected_spend(&spend));
+            let clv = match (model, expected_spend) {
+                (Some(m), Some(e)) => discounted(&m, &c.history, e, &s),
+                _ => None,
+            };
+            // Average order value x purchases per year x lifetime = revenue x per year x
+            // lifetime.
+            let simple = decimal(per_year * lifetime)
+                .and_then(|k| c.revenue.checked_mul(k))
+                .unwrap_or(Decimal::ZERO);
+            Row {
+                c,
+                expected_purchases,
+                p_alive,
+                expected_spend,
+                clv,
+                simple,
+            }
+        })
+        .collect();
+    rows.sort_by(|p, q| {
+        let value = |r: &Row| r.clv.unwrap_or(f64::NEG_INFINITY);
+        value(q)
+            .total_cmp(&value(p))
+            .then(q.c.revenue.cmp(&p.c.revenue))
+            .then(p.c.id.cmp(&q.c.id))
+    });
+    let total_clv = bg
+        .as_ref()
+        .and(gg.as_ref())
+        .and_then(|_| decimal(rows.iter().filter_map(|r| r.clv).sum()))
+        .map(|v| money(v, &base));
+    let row_count = rows.len() as i64;
+    let customers_fitted = row_count;
+    let shown = page(rows, params)?;
+    let ids: Vec<Uuid> = shown.iter().map(|r| r.c.id).collect();
+    let mut named = names(ctx, c.scope.subject, &ids).await?;
+    let items = shown
+        .into_iter()
+        .map(|r| ClvItem {
+            id: r.c.id,
+            name: named.remove(&r.c.id),
+            first_purchase: r.c.first,
+            last_purchase: r.c.last,
+            purchases: r.c.purchases as i64,
+            repeat_purchases: r.c.history.x as i64,
+            recency: r.c.history.t_x,
+            age: r.c.history.t,
+            revenue: money(r.c.revenue, &base),
+            average_repeat_spend: r.c.repeat_average.map(|a| money(a, &base)),
+            expected_purchases: r.expected_purchases,
+            p_alive: r.p_alive,
+            expected_spend: r.expected_spend.and_then(decimal).map(|v| money(v, &base)),
+            clv: r.clv.and_then(decimal).map(|v| money(v, &base)),
+            simple_clv: money(r.simple, &base),
+        })
+        .collect();
+    Ok(ClvReport {
+        scope: c.scope,
+        time_unit: s.unit,
+        horizon_months: s.horizon_months,
+        discount_rate: s.discount_rate,
+        bg_nbd: bg.map(|f| BgNbdParams {
+            r: f.model.r,
+            alpha: f.model.alpha,
+            a: f.model.a,
+            b: f.model.b,
+            log_likelihood: f.log_likelihood,
+            converged: f.converged,
+            customers: customers_fitted,
+        }),
+        gamma_gamma: gg.map(|f| GammaGammaParams {
+            p: f.model.p,
+            q: f.model.q,
+            gamma: f.model.gamma,
+            log_likelihood: f.log_likelihood,
+            converged: f.converged,
+            customers: repeat_buyers as i64,
+        }),
+        simple: SimpleClvParams {
+            inactive_days: s.inactive_days,
+            churned: churned as i64,
+            annual_churn_rate,
+            expected_lifetime_years: lifetime,
+        },
+        total_clv,
+        row_count,
+        items,
+    })
+}

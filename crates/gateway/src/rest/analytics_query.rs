@@ -1,0 +1,422 @@
+//! The query string of the analytics reports: one parser for every report's parameters, each
+//! report naming those it takes (another's is a 422, as an unknown parameter is), and the
+//! parameter groups the OpenAPI document lists per report.
+
+use super::problem::ApiError;
+use crm_analytics::{AnalysisParams, AnalysisSubject, TimeUnit};
+use crm_core::{Error, FieldError};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// ABC: its thresholds, CSV and paging.
+pub const ABC: &[&str] = &["subject", "a", "b", "format", "offset", "limit"];
+/// XYZ: its thresholds, CSV and paging.
+pub const XYZ: &[&str] = &["subject", "x", "y", "format", "offset", "limit"];
+/// The ABC-XYZ matrix: both reports' thresholds.
+pub const MATRIX: &[&str] = &["subject", "a", "b", "x", "y"];
+/// RFM: CSV and paging.
+pub const RFM: &[&str] = &["subject", "format", "offset", "limit"];
+/// Lifetime value: the models' settings, the simple model's churn window, CSV and paging.
+pub const CLV: &[&str] = &[
+    "subject",
+    "horizon_months",
+    "discount_rate",
+    "time_unit",
+    "inactive_days",
+    "format",
+    "offset",
+    "limit",
+];
+/// Cross-sell rules: the minimums, CSV and paging (always products).
+pub const CROSS_SELL: &[&str] = &[
+    "min_support",
+    "min_confidence",
+    "min_lift",
+    "format",
+    "offset",
+    "limit",
+];
+/// Recommendations: one customer, how many, paging.
+pub const RECOMMENDATIONS: &[&str] = &["subject", "customer_id", "top", "offset", "limit"];
+/// Retention: the churn window and the cohorts' months.
+pub const RETENTION: &[&str] = &["subject", "inactive_days", "periods"];
+/// The funnel: the pipeline.
+pub const FUNNEL: &[&str] = &["pipeline_id"];
+/// The overview: what its sections take.
+pub const OVERVIEW: &[&str] = &[
+    "subject",
+    "a",
+    "b",
+    "x",
+    "y",
+    "inactive_days",
+    "pipeline_id",
+];
+
+/// The parameters of an analysis, as the query string carries them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisQuery {
+    /// What to classify: `products`, `companies` or `contacts` (default `companies`).
+    pub subject: Option<String>,
+    /// The first day of the period (default: the first day of the 12th month before the
+    /// reference date's month).
+    pub from: Option<String>,
+    /// The day after the period, exclusive (default: the first day of the reference date's
+    /// month).
+    pub to: Option<String>,
+    /// The day the default period is counted back from (default: today).
+    pub reference_date: Option<String>,
+    /// ABC: the share of revenue class A covers, 0 to 1 (default 0.8).
+    pub a: Option<String>,
+    /// ABC: the share of revenue classes A and B cover, above `a`, at most 1 (default 0.95).
+    pub b: Option<String>,
+    /// XYZ: the largest coefficient of variation of class X, 0 to 1 (default 0.10).
+    pub x: Option<String>,
+    /// XYZ: the largest coefficient of variation of class Y, above `x`, at most 1 (default
+    /// 0.25).
+    pub y: Option<String>,
+    /// Retention: days without an order after which a customer counts as churned, 1 to 3650
+    /// (default 90).
+    pub inactive_days: Option<String>,
+    /// Retention: months after each cohort's first reported, 0 to 120 (default 12).
+    pub periods: Option<String>,
+    /// Funnel: the pipeline (default: the default pipeline).
+    pub pipeline_id: Option<String>,
+    /// Lifetime value: the months ahead the expectations cover, 1 to 120 (default 12).
+    pub horizon_months: Option<String>,
+    /// Lifetime value: the discount rate per month, 0 to 1 (default 0.01).
+    pub discount_rate: Option<String>,
+    /// Lifetime value: the models' time unit, `weeks` (default) or `days`.
+    pub time_unit: Option<String>,
+    /// Cross-sell: the least support of a rule, 0 to 1 (default 0.01).
+    pub min_support: Option<String>,
+    /// Cross-sell: the least confidence of a rule, 0 to 1 (default 0.1).
+    pub min_confidence: Option<String>,
+    /// Cross-sell: the least lift of a rule, 0 to 1000 (default 1).
+    pub min_lift: Option<String>,
+    /// Recommendations: only this company's or contact's.
+    pub customer_id: Option<String>,
+    /// Recommendations: the most per customer, 1 to 50 (default 5).
+    pub top: Option<String>,
+    /// `json` (default) or `csv`: ABC, XYZ, RFM, lifetime-value and cross-sell reports download
+    /// every item as CSV (no paging).
+    pub format: Option<String>,
+    /// Items of the report skipped (default 0).
+    pub offset: Option<String>,
+    /// Items in the page, 1 to 1000 (default 100).
+    pub limit: Option<String>,
+}
+
+fn parsed<T: std::str::FromStr>(
+    value: Option<String>,
+    pointer: &str,
+    what: &str,
+) -> Result<Option<T>, ApiError> {
+    value
+        .map(|v| {
+            v.trim().parse::<T>().map_err(|_| {
+                ApiError(Error::invalid_field(
+                    pointer,
+                    "invalid_value",
+                    format!("must be {what}"),
+                ))
+            })
+        })
+        .transpose()
+}
+
+impl AnalysisQuery {
+    /// Every parameter the caller sent, by name.
+    fn sent(&self) -> Vec<&'static str> {
+        [
+            ("subject", self.subject.is_some()),
+            ("a", self.a.is_some()),
+            ("b", self.b.is_some()),
+            ("x", self.x.is_some()),
+            ("y", self.y.is_some()),
+            ("inactive_days", self.inactive_days.is_some()),
+            ("periods", self.periods.is_some()),
+            ("pipeline_id", self.pipeline_id.is_some()),
+            ("horizon_months", self.horizon_months.is_some()),
+            ("discount_rate", self.discount_rate.is_some()),
+            ("time_unit", self.time_unit.is_some()),
+            ("min_support", self.min_support.is_some()),
+            ("min_confidence", self.min_confidence.is_some()),
+            ("min_lift", self.min_lift.is_some()),
+            ("customer_id", self.customer_id.is_some()),
+            ("top", self.top.is_some()),
+            ("offset", self.offset.is_some()),
+            ("limit", self.limit.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, sent)| sent.then_some(name))
+        .collect()
+    }
+
+    /// A 422 naming every parameter sent that the report does not take (`format` is checked
+    /// apart: `json` is every report's).
+    fn check(&self, takes: &[&str]) -> Result<(), ApiError> {
+        let errors: Vec<FieldError> = self
+            .sent()
+            .into_iter()
+            .filter(|name| !takes.contains(name))
+            .map(|name| {
+                FieldError::new(
+                    format!("/{name}"),
+                    "unknown_field",
+                    "is not a parameter of this endpoint",
+                )
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError(Error::validation(errors)))
+        }
+    }
+
+    /// The domain's parameters and whether CSV was asked for; a value that does not parse is a
+    /// 422 naming it.
+    pub fn into_params_and_format(
+        self,
+        takes: &[&str],
+    ) -> Result<(AnalysisParams, bool), ApiError> {
+        let csv = match self.format.as_deref().map(str::trim) {
+            None | Some("json") => false,
+            Some("csv") => true,
+            Some(_) => {
+                return Err(ApiError(Error::invalid_field(
+                    "/format",
+                    "invalid_value",
+                    "must be json or csv",
+                )));
+            }
+        };
+        let mut query = self;
+        query.format = None;
+        let mut params = query.into_params(takes)?;
+        params.unpaged = csv;
+        Ok((params, csv))
+    }
+
+    /// The domain's parameters for a report that `takes` the named parameters (besides the
+    /// period, which every report takes); another report's parameter, or a value that does
+    /// not parse, is a 422 naming it.
+    pub fn into_params(self, takes: &[&str]) -> Result<AnalysisParams, ApiError> {
+        self.check(takes)?;
+        if self.format.as_deref().is_some_and(|f| f.trim() != "json") {
+            return Err(ApiError(Error::invalid_field(
+                "/format",
+                "invalid_value",
+                "this report is JSON only",
+            )));
+        }
+        let subject = match self.subject.as_deref() {
+            None => None,
+            Some(s) => Some(AnalysisSubject::parse(s.trim()).ok_or_else(|| {
+                ApiError(Error::invalid_field(
+                    "/subject",
+                    "invalid_value",
+                    "must be products, companies or contacts",
+                ))
+            })?),
+        };
+        let time_unit = match self.time_unit.as_deref() {
+            None => None,
+            Some(s) => Some(TimeUnit::parse(s.trim()).ok_or_else(|| {
+                ApiError(Error::invalid_field(
+                    "/time_unit",
+                    "invalid_value",
+                    "must be weeks or days",
+                ))
+            })?),
+        };
+        let date = "a date such as 2026-01-31";
+        let number = "a number such as 0.8";
+        Ok(AnalysisParams {
+            subject,
+            from: parsed(self.from, "/from", date)?,
+            to: parsed(self.to, "/to", date)?,
+            reference_date: parsed(self.reference_date, "/reference_date", date)?,
+            a: parsed(self.a, "/a", number)?,
+            b: parsed(self.b, "/b", number)?,
+            x: parsed(self.x, "/x", number)?,
+            y: parsed(self.y, "/y", number)?,
+            inactive_days: parsed(
+                self.inactive_days,
+                "/inactive_days",
+                "a whole number of days",
+            )?,
+            periods: parsed(self.periods, "/periods", "a whole number of months")?,
+            offset: parsed(self.offset, "/offset", "a whole number from 0")?,
+            limit: parsed(self.limit, "/limit", "a whole number from 1 to 1000")?,
+            pipeline_id: parsed(self.pipeline_id, "/pipeline_id", "a pipeline's id")?,
+            unpaged: false,
+            horizon_months: parsed(
+                self.horizon_months,
+                "/horizon_months",
+                "a whole number of months",
+            )?,
+            discount_rate: parsed(self.discount_rate, "/discount_rate", number)?,
+            time_unit,
+            min_support: parsed(self.min_support, "/min_support", number)?,
+            min_confidence: parsed(self.min_confidence, "/min_confidence", number)?,
+            min_lift: parsed(self.min_lift, "/min_lift", number)?,
+            customer_id: parsed(
+                self.customer_id,
+                "/customer_id",
+                "a company's or contact's id",
+            )?,
+            top: parsed(self.top, "/top", "a whole number from 1 to 50")?,
+        })
+    }
+}
+
+/// The period every report covers (documentation of the query string; parsed by
+/// `AnalysisQuery`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PeriodParams {
+    /// The first day of the period (default: the first day of the 12th month before the
+    /// reference date's month).
+    from: Option<chrono::NaiveDate>,
+    /// The day after the period, exclusive (default: the first day of the reference date's
+    /// month).
+    to: Option<chrono::NaiveDate>,
+    /// The day the default period is counted back from (default: today).
+    reference_date: Option<chrono::NaiveDate>,
+}
+
+/// What a report classifies.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SubjectParams {
+    /// `products`, `companies` or `contacts` (default `companies`; reports about customers
+    /// refuse products).
+    subject: Option<AnalysisSubject>,
+}
+
+/// A page of a report's items, or every item as CSV.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageParams {
+    /// Items of the report skipped (default 0).
+    #[param(minimum = 0)]
+    offset: Option<u32>,
+    /// Items in the page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+}
+
+/// JSON or CSV.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FormatParams {
+    /// `json` (default) or `csv`: every item as CSV, whatever the page.
+    #[param(pattern = "^(json|csv)$")]
+    format: Option<String>,
+}
+
+/// ABC thresholds.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AbcParams {
+    /// The share of revenue class A covers, 0 to 1 (default 0.8).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    a: Option<f64>,
+    /// The share of revenue classes A and B cover, above `a`, at most 1 (default 0.95).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    b: Option<f64>,
+}
+
+/// XYZ thresholds.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct XyzParams {
+    /// The largest coefficient of variation of class X, 0 to 1 (default 0.10).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    x: Option<f64>,
+    /// The largest coefficient of variation of class Y, above `x`, at most 1 (default 0.25).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    y: Option<f64>,
+}
+
+/// The churn window.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct InactiveParams {
+    /// Days without an order after which a customer counts as churned, 1 to 3650 (default
+    /// 90).
+    #[param(minimum = 1, maximum = 3650)]
+    inactive_days: Option<u32>,
+}
+
+/// The retention cohorts' months.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PeriodsParams {
+    /// Months after each cohort's first reported, 0 to 120 (default 12).
+    #[param(minimum = 0, maximum = 120)]
+    periods: Option<u32>,
+}
+
+/// The funnel's pipeline.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PipelineParams {
+    /// The pipeline (default: the default pipeline).
+    pipeline_id: Option<Uuid>,
+}
+
+/// The lifetime-value models' settings.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ClvParams {
+    /// The months ahead the expectations cover, 1 to 120 (default 12).
+    #[param(minimum = 1, maximum = 120)]
+    horizon_months: Option<u32>,
+    /// The discount rate per month, 0 to 1 (default 0.01).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    discount_rate: Option<f64>,
+    /// The models' time unit, `weeks` (default) or `days`.
+    time_unit: Option<TimeUnit>,
+}
+
+/// The cross-sell rules' minimums.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct CrossSellParams {
+    /// The least support of a rule, 0 to 1 (default 0.01).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    min_support: Option<f64>,
+    /// The least confidence of a rule, 0 to 1 (default 0.1).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    min_confidence: Option<f64>,
+    /// The least lift of a rule, 0 to 1000 (default 1).
+    #[param(minimum = 0.0, maximum = 1000.0)]
+    min_lift: Option<f64>,
+}
+
+/// Whose recommendations, and how many.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct RecommendationParams {
+    /// Only this company's or contact's.
+    customer_id: Option<Uuid>,
+    /// The most per customer, 1 to 50 (default 5).
+    #[param(minimum = 1, maximum = 50)]
+    top: Option<u32>,
+}
