@@ -9,6 +9,7 @@ mod analytics;
 mod analytics_baskets;
 mod analytics_clv;
 mod analytics_funnel;
+mod analytics_profit;
 mod api_keys;
 mod auth;
 mod bad_input;

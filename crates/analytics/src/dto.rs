@@ -60,6 +60,10 @@ pub struct AnalyticsSettings {
     /// default table with the organization's overrides.
     #[cfg_attr(feature = "openapi", schema(example = json!({"11": "lost", "55": "champions"})))]
     pub rfm_segments: BTreeMap<String, String>,
+    /// What serving a customer costs per activity of a kind (`"call": "4.50"`), in the base
+    /// currency: profitability's cost to serve. Kinds not named cost nothing.
+    #[cfg_attr(feature = "openapi", schema(example = json!({"call": "4.50", "meeting": "60.00"})))]
+    pub activity_costs: BTreeMap<String, String>,
     /// When the settings last changed (`null` while they are the defaults).
     pub updated_at: Option<DateTime<Utc>>,
 }
@@ -68,7 +72,7 @@ pub struct AnalyticsSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(example = json!({"base_currency": "EUR", "rfm_segments": {"55": "best customers"}})))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"base_currency": "EUR", "rfm_segments": {"55": "best customers"}, "activity_costs": {"call": "4.50"}})))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 pub struct AnalyticsSettingsInput {
     /// The base currency (ISO 4217).
@@ -78,6 +82,10 @@ pub struct AnalyticsSettingsInput {
     /// frequency) to a segment name (1 to 50 characters). Replaces the earlier overrides; `{}`
     /// restores the defaults.
     pub rfm_segments: Option<BTreeMap<String, String>>,
+    /// The cost of one activity per kind (`call`, `meeting`, ...: 1 to 40 lowercase letters,
+    /// digits or `_`), a decimal of at most 6 places in the base currency, not negative.
+    /// Replaces the earlier table; `{}` clears it.
+    pub activity_costs: Option<BTreeMap<String, String>>,
 }
 
 /// An exchange rate into the base currency: `rate` units of it for one unit of `currency`, on
@@ -671,4 +679,6 @@ pub struct AnalysisParams {
     pub customer_id: Option<Uuid>,
     /// Recommendations: the most per customer, 1 to 50 (default 5).
     pub top: Option<u32>,
+    /// Profitability: only the customers who cost more than they bring.
+    pub unprofitable: bool,
 }

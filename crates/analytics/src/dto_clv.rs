@@ -96,8 +96,14 @@ pub struct ClvItem {
     pub recency: f64,
     /// From the first purchase to the window's end, in the time unit: the models' `T`.
     pub age: f64,
-    /// Historical value: its revenue in the window, in the base currency.
+    /// Its revenue in the window, in the base currency.
     pub revenue: String,
+    /// The cost of goods of its lines: quantity x the product's cost price.
+    pub cost_of_goods: String,
+    /// Its lines whose cost is unknown, counted as costing nothing.
+    pub uncosted_lines: i64,
+    /// Historical value: the margin to date, revenue minus cost of goods.
+    pub margin: String,
     /// The average value of its repeat purchases (`null` without repeats).
     pub average_repeat_spend: Option<String>,
     /// BG/NBD: purchases expected within the horizon.
@@ -126,7 +132,7 @@ pub struct ClvItem {
     "simple": {"inactive_days": 90, "churned": 1, "annual_churn_rate": 0.84, "expected_lifetime_years": 1.19},
     "total_clv": "1520.40",
     "row_count": 1,
-    "items": [{"id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f", "name": "Globex", "first_purchase": "2026-01-10", "last_purchase": "2026-05-02", "purchases": 4, "repeat_purchases": 3, "recency": 16.0, "age": 24.7, "revenue": "1200.00", "average_repeat_spend": "310.00", "expected_purchases": 5.1, "p_alive": 0.93, "expected_spend": "298.10", "clv": "1520.40", "simple_clv": "2856.00"}]
+    "items": [{"id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f", "name": "Globex", "first_purchase": "2026-01-10", "last_purchase": "2026-05-02", "purchases": 4, "repeat_purchases": 3, "recency": 16.0, "age": 24.7, "revenue": "1200.00", "cost_of_goods": "700.00", "uncosted_lines": 0, "margin": "500.00", "average_repeat_spend": "310.00", "expected_purchases": 5.1, "p_alive": 0.93, "expected_spend": "298.10", "clv": "1520.40", "simple_clv": "2856.00"}]
 })))]
 pub struct ClvReport {
     /// The calibration window, currency and what was left out.

@@ -6,6 +6,7 @@
 pub mod dto;
 pub mod dto_baskets;
 pub mod dto_clv;
+pub mod dto_profit;
 pub mod error;
 mod model;
 pub mod models;
@@ -14,4 +15,5 @@ pub mod ops;
 pub use dto::*;
 pub use dto_baskets::*;
 pub use dto_clv::*;
+pub use dto_profit::*;
 pub use error::AnalyticsError;

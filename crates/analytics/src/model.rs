@@ -14,6 +14,7 @@ pub mod settings {
         pub base_currency: String,
         pub rfm_segments: Option<Json>,
         pub updated_at: DateTimeUtc,
+        pub activity_costs: Option<Json>,
     }
 
     /// No relations are navigated through the ORM.

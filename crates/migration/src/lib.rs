@@ -26,6 +26,7 @@ mod m20261206_000017_imports;
 mod m20261206_000018_contact_external_ids;
 mod m20261206_000019_more_external_ids;
 mod m20261206_000020_analytics;
+mod m20261206_000021_costs;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_contact_external_ids::Migration),
             Box::new(m20261206_000019_more_external_ids::Migration),
             Box::new(m20261206_000020_analytics::Migration),
+            Box::new(m20261206_000021_costs::Migration),
         ]
     }
 }

@@ -40,9 +40,25 @@ impl GammaGamma {
             - (p * x + q) * (gamma + x * m).ln()
     }
 
-    /// The log-likelihood of many customers, each with how many share its spend.
+    /// The log-likelihood of many customers, each with how many share its spend; the gamma
+    /// functions once per run of equal `x` (the fit sorts by it).
     pub fn total_log_likelihood(&self, data: &[(Spend, f64)]) -> f64 {
-        data.iter().map(|(s, n)| n * self.log_likelihood(s)).sum()
+        let GammaGamma { p, q, gamma } = *self;
+        let (lg_q, ln_gamma_scale) = (ln_gamma(q), gamma.ln());
+        let mut current = f64::NAN;
+        let mut head = 0.0;
+        let mut sum = 0.0;
+        for (s, n) in data {
+            let x = s.x;
+            if x != current {
+                current = x;
+                head = ln_gamma(p * x + q) - ln_gamma(p * x) - lg_q
+                    + q * ln_gamma_scale
+                    + p * x * x.ln();
+            }
+            sum += n * (head + (p * x - 1.0) * s.m.ln() - (p * x + q) * (gamma + x * s.m).ln());
+        }
+        sum
     }
 
     /// The spend per purchase to expect from the customer (equation 5): its own average

@@ -232,3 +232,32 @@ fn gamma_gamma_recovers_simulated_parameters() {
         "{expected} {actual}"
     );
 }
+
+#[test]
+fn the_totals_equal_the_sum_of_each_customers_likelihood() {
+    let data = cdnow();
+    let bg = BgNbd {
+        r: 0.3,
+        alpha: 5.0,
+        a: 0.9,
+        b: 2.0,
+    };
+    let histories: Vec<(Purchases, f64)> = data.iter().map(|(p, _)| (*p, 2.0)).collect();
+    let each: f64 = histories
+        .iter()
+        .map(|(p, n)| n * bg.log_likelihood(p))
+        .sum();
+    assert!(near(bg.total_log_likelihood(&histories), each, 1e-12));
+    let gg = GammaGamma {
+        p: 5.0,
+        q: 3.0,
+        gamma: 12.0,
+    };
+    let spends: Vec<(Spend, f64)> = data
+        .iter()
+        .filter(|(p, _)| p.x > 0.0)
+        .map(|(p, m)| (Spend { x: p.x, m: *m }, 1.0))
+        .collect();
+    let each: f64 = spends.iter().map(|(s, n)| n * gg.log_likelihood(s)).sum();
+    assert!(near(gg.total_log_likelihood(&spends), each, 1e-12));
+}

@@ -31,6 +31,8 @@ struct Customer {
     purchases: usize,
     history: Purchases,
     revenue: Decimal,
+    cost: Decimal,
+    uncosted_lines: i64,
     /// The average of the purchases after the first, when there are any.
     repeat_average: Option<Decimal>,
 }
@@ -60,6 +62,8 @@ impl Customer {
                 t: (end - *first).num_days() as f64 / unit_days,
             },
             revenue: r.total,
+            cost: r.cost,
+            uncosted_lines: r.uncosted_lines,
             repeat_average,
         })
     }
@@ -264,6 +268,12 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
             recency: r.c.history.t_x,
             age: r.c.history.t,
             revenue: money(r.c.revenue, &base),
+            cost_of_goods: money(r.c.cost, &base),
+            uncosted_lines: r.c.uncosted_lines,
+            margin: money(
+                r.c.revenue.checked_sub(r.c.cost).unwrap_or(r.c.revenue),
+                &base,
+            ),
             average_repeat_spend: r.c.repeat_average.map(|a| money(a, &base)),
             expected_purchases: r.expected_purchases,
             p_alive: r.p_alive,

@@ -27,6 +27,12 @@ pub(crate) struct Revenue {
     pub monthly: Vec<Decimal>,
     /// What it ordered per day (several orders of one day are one purchase).
     pub days: BTreeMap<NaiveDate, Decimal>,
+    /// The cost of goods of its lines: quantity x the product's cost price, at the order
+    /// day's rate of the cost's currency.
+    pub cost: Decimal,
+    /// Its lines whose cost is unknown (no product, no cost price, or no rate for the cost's
+    /// currency), counted as costing nothing.
+    pub uncosted_lines: i64,
 }
 
 /// The revenue of every item with orders in the period, and what the report says about it.
@@ -136,7 +142,10 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
     };
     let sql = format!(
         "SELECT d.id AS doc, {key} AS item, d.currency AS currency, d.ordered_at AS ordered_at, \
-         l.net_amount AS net FROM sales_documents d JOIN document_lines l ON l.document_id = d.id \
+         l.net_amount AS net, l.quantity AS quantity, p.cost_price AS cost_price, \
+         p.cost_currency AS cost_currency \
+         FROM sales_documents d JOIN document_lines l ON l.document_id = d.id \
+         LEFT JOIN products p ON p.id = l.product_id \
          WHERE d.org_id = {} AND d.doc_type = 'order' AND d.status <> 'cancelled' \
          AND d.deleted_at IS NULL AND d.ordered_at >= {} AND d.ordered_at < {} \
          AND {key} IS NOT NULL",
@@ -186,11 +195,18 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
             }
         };
         counted.insert(doc);
+        let cost = line_cost(&row, day, &base, &rates, &mut missing)?;
         let entry = items.entry(item).or_insert_with(|| Revenue {
             total: Decimal::ZERO,
             monthly: vec![Decimal::ZERO; months.len()],
             days: BTreeMap::new(),
+            cost: Decimal::ZERO,
+            uncosted_lines: 0,
         });
+        match cost {
+            Some(c) => entry.cost = entry.cost.checked_add(c).ok_or_else(overflow)?,
+            None => entry.uncosted_lines += 1,
+        }
         let on_day = entry.days.entry(day).or_insert(Decimal::ZERO);
         *on_day = on_day.checked_add(amount).ok_or_else(overflow)?;
         entry.total = entry.total.checked_add(amount).ok_or_else(overflow)?;
@@ -215,6 +231,44 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
         months,
         items,
     })
+}
+
+/// A line's cost of goods in the base currency: its quantity x its product's cost price, at the
+/// order day's rate of the cost's currency; `None` when unknown (a missing rate is named).
+fn line_cost(
+    row: &sea_orm::QueryResult,
+    day: NaiveDate,
+    base: &str,
+    rates: &Rates,
+    missing: &mut BTreeSet<MissingRate>,
+) -> Result<Option<Decimal>> {
+    let price: Option<String> = row.try_get("", "cost_price")?;
+    let currency: Option<String> = row.try_get("", "cost_currency")?;
+    let quantity: String = row.try_get("", "quantity")?;
+    let (Some(price), Some(currency)) = (price, currency) else {
+        return Ok(None);
+    };
+    let (Ok(price), Ok(quantity)) = (Decimal::from_str(&price), Decimal::from_str(&quantity))
+    else {
+        return Ok(None);
+    };
+    let rate = if currency == base {
+        Decimal::ONE
+    } else {
+        match rates.on(&currency, day) {
+            Some(rate) => rate,
+            None => {
+                missing.insert(MissingRate {
+                    currency,
+                    date: day,
+                });
+                return Ok(None);
+            }
+        }
+    };
+    Ok(price
+        .checked_mul(quantity)
+        .and_then(|c| c.checked_mul(rate)))
 }
 
 /// `amount` in the base currency as the API writes money (its minor units, at least).

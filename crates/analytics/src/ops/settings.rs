@@ -1,4 +1,5 @@
-//! The organization's analytics settings: its base currency and its RFM segment table.
+//! The organization's analytics settings: its base currency, its RFM segment table and the
+//! cost of an activity per kind.
 
 use crate::dto::{AnalyticsSettings, AnalyticsSettingsInput};
 use crate::error::Result;
@@ -62,6 +63,7 @@ const DEFAULT_SEGMENTS: [[&str; 5]; 5] = [
 pub(crate) struct Stored {
     pub base_currency: String,
     pub overrides: BTreeMap<String, String>,
+    pub activity_costs: BTreeMap<String, String>,
     pub updated_at: Option<chrono::DateTime<Utc>>,
 }
 
@@ -74,11 +76,16 @@ pub(crate) async fn stored(db: &impl ConnectionTrait, ctx: &Ctx) -> Result<Store
                 .rfm_segments
                 .and_then(|v| serde_json::from_value(v).ok())
                 .unwrap_or_default(),
+            activity_costs: s
+                .activity_costs
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default(),
             updated_at: Some(s.updated_at),
         },
         None => Stored {
             base_currency: DEFAULT_BASE_CURRENCY.to_owned(),
             overrides: BTreeMap::new(),
+            activity_costs: BTreeMap::new(),
             updated_at: None,
         },
     })
@@ -106,6 +113,7 @@ pub(crate) fn segment_table(overrides: &BTreeMap<String, String>) -> BTreeMap<St
 fn answer(s: Stored) -> AnalyticsSettings {
     AnalyticsSettings {
         rfm_segments: segment_table(&s.overrides),
+        activity_costs: s.activity_costs,
         base_currency: s.base_currency,
         updated_at: s.updated_at,
     }
@@ -160,6 +168,36 @@ pub async fn update_settings(
         }
         clean
     });
+    let costs = input.activity_costs.map(|map| {
+        let mut clean = BTreeMap::new();
+        for (kind, amount) in map {
+            let pointer = format!("/activity_costs/{kind}");
+            let valid_kind = (1..=40).contains(&kind.len())
+                && kind
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid_kind {
+                errors.push(FieldError::new(
+                    pointer,
+                    "invalid_key",
+                    "must be an activity kind: 1 to 40 lowercase letters, digits or _",
+                ));
+                continue;
+            }
+            match crm_core::money::parse_decimal(
+                &amount,
+                &pointer,
+                crm_core::money::Sign::NonNegative,
+                6,
+            ) {
+                Ok(d) => {
+                    clean.insert(kind, d.normalize().to_string());
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        clean
+    });
     if !errors.is_empty() {
         return Err(Error::validation(errors).into());
     }
@@ -175,6 +213,9 @@ pub async fn update_settings(
             if let Some(o) = &overrides {
                 a.rfm_segments = Set(json(o));
             }
+            if let Some(c) = &costs {
+                a.activity_costs = Set(json(c));
+            }
             a.updated_at = Set(now);
             a.update(&tx).await?;
         }
@@ -183,6 +224,7 @@ pub async fn update_settings(
                 org_id: Set(ctx.org_id()),
                 base_currency: Set(currency.unwrap_or_else(|| DEFAULT_BASE_CURRENCY.to_owned())),
                 rfm_segments: Set(overrides.as_ref().and_then(json)),
+                activity_costs: Set(costs.as_ref().and_then(json)),
                 updated_at: Set(now),
             }
             .insert(&tx)

@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
     AnalyticsSettingsInput, ClvReport, CrossSellReport, ExchangeRate, ExchangeRateInput,
-    FunnelReport, Overview, RecommendationReport, RetentionReport, RfmReport, TimeUnit, XyzReport,
-    ops,
+    FunnelReport, Overview, ProfitReport, RecommendationReport, RetentionReport, RfmReport,
+    TimeUnit, XyzReport, ops,
 };
 use crm_core::Error;
 
@@ -57,6 +57,7 @@ fn params(
         min_lift: None,
         customer_id: None,
         top: None,
+        unprofitable: false,
     }
 }
 
@@ -209,6 +210,36 @@ impl AnalyticsQuery {
         p.time_unit = time_unit;
         p.inactive_days = inactive_days;
         ops::clv_report(caller(ctx)?, &p).await.gql()
+    }
+
+    /// Profitability of companies or contacts, lowest profit first, as
+    /// `GET /api/v1/analytics/profitability`.
+    #[allow(clippy::too_many_arguments)]
+    async fn profitability_analysis(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        reference_date: Option<NaiveDate>,
+        #[graphql(default)] unprofitable: bool,
+        offset: Option<u32>,
+        limit: Option<u32>,
+    ) -> async_graphql::Result<ProfitReport> {
+        let mut p = params(
+            subject,
+            from,
+            to,
+            reference_date,
+            None,
+            None,
+            None,
+            None,
+            offset,
+            limit,
+        );
+        p.unprofitable = unprofitable;
+        ops::profit_report(caller(ctx)?, &p).await.gql()
     }
 
     /// Association rules between products, as `GET /api/v1/analytics/cross-sell`.

@@ -10,7 +10,7 @@ use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Path, Query};
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, AnalyticsSettings, AnalyticsSettingsInput, ClvReport, CrossSellReport,
-    ExchangeRate, ExchangeRatesInput, FunnelReport, Overview, RecommendationReport,
+    ExchangeRate, ExchangeRatesInput, FunnelReport, Overview, ProfitReport, RecommendationReport,
     RetentionReport, RfmReport, XyzReport, ops,
 };
 use crm_core::Page;
@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/analytics/abc-xyz").route(web::get().to(abc_xyz)))
     .service(web::resource("/analytics/rfm").route(web::get().to(rfm)))
     .service(web::resource("/analytics/clv").route(web::get().to(clv)))
+    .service(web::resource("/analytics/profitability").route(web::get().to(profitability)))
     .service(web::resource("/analytics/cross-sell").route(web::get().to(cross_sell)))
     .service(web::resource("/analytics/recommendations").route(web::get().to(recommendations)))
     .service(web::resource("/analytics/funnel").route(web::get().to(funnel)))
@@ -148,6 +149,28 @@ pub async fn clv(
     let report = ops::clv_report(&auth.0, &params).await?;
     if csv {
         return super::analytics_csv::clv(&report);
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Profitability of companies or contacts over the period: revenue (order lines net of
+/// discounts), cost of goods (quantity x the product's cost price, at the order day's rate of
+/// its currency; lines without a cost are counted), gross margin, activities per kind and the
+/// cost to serve them (the settings' `activity_costs`), and profit. Lowest profit first, so the
+/// customers who cost more than they bring lead; `unprofitable=true` lists only them.
+#[utoipa::path(get, operation_id = "getProfitabilityAnalysis", path = "/api/v1/analytics/profitability", tag = "analytics", security(("bearer" = [])),
+    params(PeriodParams, SubjectParams, ProfitParams, FormatParams, PageParams),
+    responses((status = 200, description = "The report", content((ProfitReport = "application/json"), (super::analytics_csv::ProfitCsv = "text/csv"))), ReadErrors))]
+pub async fn profitability(
+    auth: Authenticated,
+    query: Query<AnalysisQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (params, csv) = query
+        .into_inner()
+        .into_params_and_format(q::PROFITABILITY)?;
+    let report = ops::profit_report(&auth.0, &params).await?;
+    if csv {
+        return super::analytics_csv::profit(&report);
     }
     Ok(HttpResponse::Ok().json(report))
 }

@@ -4,7 +4,9 @@
 use super::export::text_schema;
 use super::problem::ApiError;
 use actix_web::HttpResponse;
-use crm_analytics::{AbcReport, AnalysisScope, ClvReport, CrossSellReport, RfmReport, XyzReport};
+use crm_analytics::{
+    AbcReport, AnalysisScope, ClvReport, CrossSellReport, ProfitReport, RfmReport, XyzReport,
+};
 use crm_core::Error;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -61,8 +63,8 @@ impl PartialSchema for ClvCsv {
     fn schema() -> RefOr<Schema> {
         text_schema(
             "RFC 4180 CSV with a header row: every customer, highest value first; empty cells where a model could not be fitted.",
-            "id,name,first_purchase,last_purchase,purchases,repeat_purchases,recency,age,revenue,average_repeat_spend,expected_purchases,p_alive,expected_spend,clv,simple_clv\n\
-             01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f,Globex,2026-01-10,2026-05-02,4,3,16,24.71,1200.00,310.00,5.1,0.93,298.10,1520.40,2856.00\n",
+            "id,name,first_purchase,last_purchase,purchases,repeat_purchases,recency,age,revenue,cost_of_goods,margin,average_repeat_spend,expected_purchases,p_alive,expected_spend,clv,simple_clv\n\
+             01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f,Globex,2026-01-10,2026-05-02,4,3,16,24.71,1200.00,700.00,500.00,310.00,5.1,0.93,298.10,1520.40,2856.00\n",
         )
     }
 }
@@ -83,6 +85,21 @@ impl PartialSchema for CrossSellCsv {
 }
 
 impl ToSchema for CrossSellCsv {}
+
+/// Profitability as CSV, in the document.
+pub struct ProfitCsv;
+
+impl PartialSchema for ProfitCsv {
+    fn schema() -> RefOr<Schema> {
+        text_schema(
+            "RFC 4180 CSV with a header row: every customer, lowest profit first; `activities` counts every kind.",
+            "id,name,revenue,cost_of_goods,uncosted_lines,gross_margin,activities,cost_to_serve,profit,profit_ratio\n\
+             01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f,Globex,100.00,70.00,0,30.00,12,165.00,-135.00,-1.35\n",
+        )
+    }
+}
+
+impl ToSchema for ProfitCsv {}
 
 fn download(
     name: &str,
@@ -213,6 +230,8 @@ pub fn clv(r: &ClvReport) -> Result<HttpResponse, ApiError> {
             "recency",
             "age",
             "revenue",
+            "cost_of_goods",
+            "margin",
             "average_repeat_spend",
             "expected_purchases",
             "p_alive",
@@ -235,6 +254,8 @@ pub fn clv(r: &ClvReport) -> Result<HttpResponse, ApiError> {
             i.recency.to_string(),
             i.age.to_string(),
             i.revenue.clone(),
+            i.cost_of_goods.clone(),
+            i.margin.clone(),
             opt(i.average_repeat_spend.as_deref()),
             number(i.expected_purchases),
             number(i.p_alive),
@@ -279,4 +300,39 @@ pub fn cross_sell(r: &CrossSellReport) -> Result<HttpResponse, ApiError> {
         ]);
     }
     download("cross-sell", &r.scope, rows)
+}
+
+/// Profitability as a CSV download.
+pub fn profit(r: &ProfitReport) -> Result<HttpResponse, ApiError> {
+    let mut rows = vec![
+        [
+            "id",
+            "name",
+            "revenue",
+            "cost_of_goods",
+            "uncosted_lines",
+            "gross_margin",
+            "activities",
+            "cost_to_serve",
+            "profit",
+            "profit_ratio",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for i in &r.items {
+        rows.push(vec![
+            i.id.to_string(),
+            opt(i.name.as_deref()),
+            i.revenue.clone(),
+            i.cost_of_goods.clone(),
+            i.uncosted_lines.to_string(),
+            i.gross_margin.clone(),
+            i.activities.values().sum::<i64>().to_string(),
+            i.cost_to_serve.clone(),
+            i.profit.clone(),
+            i.profit_ratio.map(|v| v.to_string()).unwrap_or_default(),
+        ]);
+    }
+    download("profitability", &r.scope, rows)
 }

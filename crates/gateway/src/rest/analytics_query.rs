@@ -40,6 +40,8 @@ pub const CROSS_SELL: &[&str] = &[
 pub const RECOMMENDATIONS: &[&str] = &["subject", "customer_id", "top", "offset", "limit"];
 /// Retention: the churn window and the cohorts' months.
 pub const RETENTION: &[&str] = &["subject", "inactive_days", "periods"];
+/// Profitability: only the unprofitable, CSV and paging.
+pub const PROFITABILITY: &[&str] = &["subject", "unprofitable", "format", "offset", "limit"];
 /// The funnel: the pipeline.
 pub const FUNNEL: &[&str] = &["pipeline_id"];
 /// The overview: what its sections take.
@@ -99,6 +101,8 @@ pub struct AnalysisQuery {
     pub customer_id: Option<String>,
     /// Recommendations: the most per customer, 1 to 50 (default 5).
     pub top: Option<String>,
+    /// Profitability: `true` lists only the customers who cost more than they bring.
+    pub unprofitable: Option<String>,
     /// `json` (default) or `csv`: ABC, XYZ, RFM, lifetime-value and cross-sell reports download
     /// every item as CSV (no paging).
     pub format: Option<String>,
@@ -146,6 +150,7 @@ impl AnalysisQuery {
             ("min_lift", self.min_lift.is_some()),
             ("customer_id", self.customer_id.is_some()),
             ("top", self.top.is_some()),
+            ("unprofitable", self.unprofitable.is_some()),
             ("offset", self.offset.is_some()),
             ("limit", self.limit.is_some()),
         ]
@@ -269,6 +274,8 @@ impl AnalysisQuery {
                 "a company's or contact's id",
             )?,
             top: parsed(self.top, "/top", "a whole number from 1 to 50")?,
+            unprofitable: parsed(self.unprofitable, "/unprofitable", "true or false")?
+                .unwrap_or(false),
         })
     }
 }
@@ -419,4 +426,13 @@ pub struct RecommendationParams {
     /// The most per customer, 1 to 50 (default 5).
     #[param(minimum = 1, maximum = 50)]
     top: Option<u32>,
+}
+
+/// Which customers profitability lists.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ProfitParams {
+    /// `true`: only the customers who cost more than they bring (default `false`).
+    unprofitable: Option<bool>,
 }

@@ -31,6 +31,9 @@ pub struct Product {
     pub tax_rate: String,
     /// Whether it can be sold.
     pub active: bool,
+    /// What one unit costs the organization (`null`: unknown): an order line's cost of goods
+    /// is its quantity times it, for margins and profitability.
+    pub cost_price: Option<crm_core::Money>,
     /// The source system of `external_id`.
     pub external_source: Option<String>,
     /// The id in that system.
@@ -122,6 +125,9 @@ pub struct NewProduct {
     pub tax_rate: Option<String>,
     /// Whether it can be sold (default true).
     pub active: Option<bool>,
+    /// What one unit costs the organization, in any currency (analytics convert it at the
+    /// order day's rate); absent or `null`: unknown.
+    pub cost_price: Option<crm_core::Money>,
     /// Prices per price list.
     pub prices: Option<Vec<ProductPrice>>,
 }

@@ -21,6 +21,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
+    pub cost_price: Option<String>,
+    pub cost_currency: Option<String>,
 }
 
 /// No relations are navigated through the ORM.
@@ -44,4 +46,6 @@ crm_core::by_position!(Model {
     created_at,
     updated_at,
     deleted_at,
+    cost_price,
+    cost_currency,
 });

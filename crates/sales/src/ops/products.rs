@@ -48,6 +48,10 @@ async fn dto(db: &impl ConnectionTrait, m: product::Model) -> Result<Product> {
         unit: m.unit,
         tax_rate: m.tax_rate,
         active: m.active,
+        cost_price: match (m.cost_price, m.cost_currency) {
+            (Some(amount), Some(currency)) => Some(crm_core::Money::stored(&amount, &currency)),
+            _ => None,
+        },
         external_source: m.external_source,
         external_id: m.external_id,
         prices,
@@ -141,6 +145,7 @@ struct Checked {
     unit: String,
     tax_rate: Decimal,
     active: bool,
+    cost: Option<crm_core::Money>,
     prices: Vec<(Uuid, Decimal)>,
 }
 
@@ -157,6 +162,9 @@ async fn check(db: &impl ConnectionTrait, ctx: &Ctx, input: NewProduct) -> Resul
         Some(Decimal::ONE_HUNDRED),
         &mut errors,
     );
+    let cost = input
+        .cost_price
+        .and_then(|m| m.validated("/cost_price", &mut errors));
     let mut prices = Vec::new();
     for (i, p) in input.prices.unwrap_or_default().into_iter().enumerate() {
         let price = decimal(
@@ -186,6 +194,7 @@ async fn check(db: &impl ConnectionTrait, ctx: &Ctx, input: NewProduct) -> Resul
         unit,
         tax_rate,
         active: input.active.unwrap_or(true),
+        cost,
         prices,
     })
 }
@@ -264,6 +273,8 @@ async fn insert(
         unit: Set(c.unit),
         tax_rate: Set(c.tax_rate.normalize().to_string()),
         active: Set(c.active),
+        cost_price: Set(c.cost.as_ref().map(|m| m.amount.clone())),
+        cost_currency: Set(c.cost.as_ref().map(|m| m.currency.clone())),
         external_source: Set(external.map(|e| e.0.to_owned())),
         external_id: Set(external.map(|e| e.1.to_owned())),
         version: Set(1),
@@ -336,6 +347,8 @@ pub async fn upsert_product_in(
             a.unit = Set(c.unit);
             a.tax_rate = Set(c.tax_rate.normalize().to_string());
             a.active = Set(c.active);
+            a.cost_price = Set(c.cost.as_ref().map(|m| m.amount.clone()));
+            a.cost_currency = Set(c.cost.as_ref().map(|m| m.currency.clone()));
             a.deleted_at = Set(None);
             a.version = Set(version + 1);
             a.updated_at = Set(Utc::now());
@@ -424,6 +437,8 @@ pub async fn replace_product_in(
     a.unit = Set(c.unit);
     a.tax_rate = Set(c.tax_rate.normalize().to_string());
     a.active = Set(c.active);
+    a.cost_price = Set(c.cost.as_ref().map(|m| m.amount.clone()));
+    a.cost_currency = Set(c.cost.as_ref().map(|m| m.currency.clone()));
     a.version = Set(version + 1);
     a.updated_at = Set(Utc::now());
     let saved = a.update(tx).await.map_err(sku_taken)?;
