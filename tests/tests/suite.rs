@@ -7,6 +7,7 @@ mod access;
 mod activities;
 mod analytics;
 mod analytics_baskets;
+mod analytics_charts;
 mod analytics_clv;
 mod analytics_funnel;
 mod analytics_profit;

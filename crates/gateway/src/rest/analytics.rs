@@ -68,17 +68,20 @@ pub async fn update_settings(
 /// `b`, else C. Orders without a rate are left out and named in `scope.missing_rates`.
 #[utoipa::path(get, operation_id = "getAbcAnalysis", path = "/api/v1/analytics/abc", tag = "analytics", security(("bearer" = [])),
     params(PeriodParams, SubjectParams, AbcParams, FormatParams, PageParams),
-    responses((status = 200, description = "The report", content((AbcReport = "application/json"), (super::analytics_csv::AbcCsv = "text/csv"))), ReadErrors))]
+    responses((status = 200, description = "The report; `format=svg`: the Pareto chart of the page's items", content((AbcReport = "application/json"), (super::analytics_csv::AbcCsv = "text/csv"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn abc(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (params, csv) = query.into_inner().into_params_and_format(q::ABC)?;
+    let (params, format) = query
+        .into_inner()
+        .into_params_as(q::ABC, &[Format::Json, Format::Csv, Format::Svg])?;
     let report = ops::abc_report(&auth.0, &params).await?;
-    if csv {
-        return super::analytics_csv::abc(&report);
+    match format {
+        Format::Csv => super::analytics_csv::abc(&report),
+        Format::Svg => super::analytics_svg::pareto(&report),
+        _ => Ok(HttpResponse::Ok().json(report)),
     }
-    Ok(HttpResponse::Ok().json(report))
 }
 
 /// XYZ classes of products, companies or contacts by the stability of their monthly revenue:
@@ -101,14 +104,20 @@ pub async fn xyz(
 
 /// The ABC-XYZ matrix: the nine cells (A-X first) with their counts and revenue.
 #[utoipa::path(get, operation_id = "getAbcXyzMatrix", path = "/api/v1/analytics/abc-xyz", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, AbcParams, XyzParams),
-    responses((status = 200, description = "The matrix", body = AbcXyzMatrix), ReadErrors))]
+    params(PeriodParams, SubjectParams, AbcParams, XyzParams, FormatParams),
+    responses((status = 200, description = "The matrix; `format=svg`: its chart", content((AbcXyzMatrix = "application/json"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn abc_xyz(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
-) -> Result<Json<AbcXyzMatrix>, ApiError> {
-    let params = query.into_inner().into_params(q::MATRIX)?;
-    Ok(Json(ops::abc_xyz_matrix(&auth.0, &params).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (params, format) = query
+        .into_inner()
+        .into_params_as(q::MATRIX, &[Format::Json, Format::Svg])?;
+    let matrix = ops::abc_xyz_matrix(&auth.0, &params).await?;
+    match format {
+        Format::Svg => super::analytics_svg::matrix(&matrix),
+        _ => Ok(HttpResponse::Ok().json(matrix)),
+    }
 }
 
 /// RFM scores of companies or contacts: recency (days from the last order to the reference
@@ -117,17 +126,22 @@ pub async fn abc_xyz(
 /// recency and frequency scores name the segment (the settings' table). Best scores first.
 #[utoipa::path(get, operation_id = "getRfmAnalysis", path = "/api/v1/analytics/rfm", tag = "analytics", security(("bearer" = [])),
     params(PeriodParams, SubjectParams, FormatParams, PageParams),
-    responses((status = 200, description = "The report", content((RfmReport = "application/json"), (super::analytics_csv::RfmCsv = "text/csv"))), ReadErrors))]
+    responses((status = 200, description = "The report; `format=svg`: the grid of every customer by recency and frequency score", content((RfmReport = "application/json"), (super::analytics_csv::RfmCsv = "text/csv"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn rfm(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (params, csv) = query.into_inner().into_params_and_format(q::RFM)?;
+    let (mut params, format) = query
+        .into_inner()
+        .into_params_as(q::RFM, &[Format::Json, Format::Csv, Format::Svg])?;
+    // The grid counts every customer, whatever the page.
+    params.unpaged |= format == Format::Svg;
     let report = ops::rfm_report(&auth.0, &params).await?;
-    if csv {
-        return super::analytics_csv::rfm(&report);
+    match format {
+        Format::Csv => super::analytics_csv::rfm(&report),
+        Format::Svg => super::analytics_svg::rfm(&report),
+        _ => Ok(HttpResponse::Ok().json(report)),
     }
-    Ok(HttpResponse::Ok().json(report))
 }
 
 /// Lifetime value of companies or contacts, over the period as the calibration window:
@@ -215,14 +229,20 @@ pub async fn recommendations(
 /// later month (up to `periods`), and churn per month: customers active at its start (an order
 /// within `inactive_days` before it) who are no longer active at the next month's start.
 #[utoipa::path(get, operation_id = "getRetentionAnalysis", path = "/api/v1/analytics/retention", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, InactiveParams, PeriodsParams),
-    responses((status = 200, description = "The report", body = RetentionReport), ReadErrors))]
+    params(PeriodParams, SubjectParams, InactiveParams, PeriodsParams, FormatParams),
+    responses((status = 200, description = "The report; `format=svg`: the cohort heat map", content((RetentionReport = "application/json"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn retention(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
-) -> Result<Json<RetentionReport>, ApiError> {
-    let params = query.into_inner().into_params(q::RETENTION)?;
-    Ok(Json(ops::retention_report(&auth.0, &params).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (params, format) = query
+        .into_inner()
+        .into_params_as(q::RETENTION, &[Format::Json, Format::Svg])?;
+    let report = ops::retention_report(&auth.0, &params).await?;
+    match format {
+        Format::Svg => super::analytics_svg::cohorts(&report),
+        _ => Ok(HttpResponse::Ok().json(report)),
+    }
 }
 
 /// A pipeline's funnel over the period: per stage, the deals that entered it, their conversion
@@ -232,14 +252,20 @@ pub async fn retention(
 /// period; and lead conversion by source channel. The weighted forecast is
 /// `GET /api/v1/analytics/forecast`.
 #[utoipa::path(get, operation_id = "getFunnelAnalysis", path = "/api/v1/analytics/funnel", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, PipelineParams),
-    responses((status = 200, description = "The report", body = FunnelReport), ReadErrors))]
+    params(PeriodParams, PipelineParams, FormatParams),
+    responses((status = 200, description = "The report; `format=svg`: the funnel chart", content((FunnelReport = "application/json"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn funnel(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
-) -> Result<Json<FunnelReport>, ApiError> {
-    let params = query.into_inner().into_params(q::FUNNEL)?;
-    Ok(Json(ops::funnel_report(&auth.0, &params).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (params, format) = query
+        .into_inner()
+        .into_params_as(q::FUNNEL, &[Format::Json, Format::Svg])?;
+    let report = ops::funnel_report(&auth.0, &params).await?;
+    match format {
+        Format::Svg => super::analytics_svg::funnel(&report),
+        _ => Ok(HttpResponse::Ok().json(report)),
+    }
 }
 
 /// The dashboard: every analysis's headline figures over one period (ABC, XYZ, RFM,

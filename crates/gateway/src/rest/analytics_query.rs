@@ -12,8 +12,8 @@ use uuid::Uuid;
 pub const ABC: &[&str] = &["subject", "a", "b", "format", "offset", "limit"];
 /// XYZ: its thresholds, CSV and paging.
 pub const XYZ: &[&str] = &["subject", "x", "y", "format", "offset", "limit"];
-/// The ABC-XYZ matrix: both reports' thresholds.
-pub const MATRIX: &[&str] = &["subject", "a", "b", "x", "y"];
+/// The ABC-XYZ matrix: both reports' thresholds, JSON or SVG.
+pub const MATRIX: &[&str] = &["subject", "a", "b", "x", "y", "format"];
 /// RFM: CSV and paging.
 pub const RFM: &[&str] = &["subject", "format", "offset", "limit"];
 /// Lifetime value: the models' settings, the simple model's churn window, CSV and paging.
@@ -39,11 +39,11 @@ pub const CROSS_SELL: &[&str] = &[
 /// Recommendations: one customer, how many, paging.
 pub const RECOMMENDATIONS: &[&str] = &["subject", "customer_id", "top", "offset", "limit"];
 /// Retention: the churn window and the cohorts' months.
-pub const RETENTION: &[&str] = &["subject", "inactive_days", "periods"];
+pub const RETENTION: &[&str] = &["subject", "inactive_days", "periods", "format"];
 /// Profitability: only the unprofitable, CSV and paging.
 pub const PROFITABILITY: &[&str] = &["subject", "unprofitable", "format", "offset", "limit"];
 /// The funnel: the pipeline.
-pub const FUNNEL: &[&str] = &["pipeline_id"];
+pub const FUNNEL: &[&str] = &["pipeline_id", "format"];
 /// The overview: what its sections take.
 pub const OVERVIEW: &[&str] = &[
     "subject",
@@ -183,26 +183,40 @@ impl AnalysisQuery {
 
     /// The domain's parameters and whether CSV was asked for; a value that does not parse is a
     /// 422 naming it.
+    /// The domain's parameters and the answer's format, one of `formats` (a 422 naming the
+    /// others); CSV lists every item, whatever the page.
+    pub fn into_params_as(
+        self,
+        takes: &[&str],
+        formats: &[Format],
+    ) -> Result<(AnalysisParams, Format), ApiError> {
+        let format = match self.format.as_deref().map(str::trim) {
+            None | Some("json") => Format::Json,
+            Some("csv") => Format::Csv,
+            Some("svg") => Format::Svg,
+            Some(_) => Format::Unknown,
+        };
+        if !formats.contains(&format) {
+            let names: Vec<&str> = formats.iter().map(|f| f.name()).collect();
+            return Err(ApiError(Error::invalid_field(
+                "/format",
+                "invalid_value",
+                format!("must be {}", names.join(" or ")),
+            )));
+        }
+        let mut query = self;
+        query.format = None;
+        let mut params = query.into_params(takes)?;
+        params.unpaged = format == Format::Csv;
+        Ok((params, format))
+    }
+
     pub fn into_params_and_format(
         self,
         takes: &[&str],
     ) -> Result<(AnalysisParams, bool), ApiError> {
-        let csv = match self.format.as_deref().map(str::trim) {
-            None | Some("json") => false,
-            Some("csv") => true,
-            Some(_) => {
-                return Err(ApiError(Error::invalid_field(
-                    "/format",
-                    "invalid_value",
-                    "must be json or csv",
-                )));
-            }
-        };
-        let mut query = self;
-        query.format = None;
-        let mut params = query.into_params(takes)?;
-        params.unpaged = csv;
-        Ok((params, csv))
+        let (params, format) = self.into_params_as(takes, &[Format::Json, Format::Csv])?;
+        Ok((params, format == Format::Csv))
     }
 
     /// The domain's parameters for a report that `takes` the named parameters (besides the
@@ -280,6 +294,30 @@ impl AnalysisQuery {
     }
 }
 
+/// What a report answers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The report as JSON.
+    Json,
+    /// Its items as CSV.
+    Csv,
+    /// Its chart as SVG.
+    Svg,
+    /// Something else (always refused).
+    Unknown,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Svg => "svg",
+            Format::Unknown => "?",
+        }
+    }
+}
+
 /// The period every report covers (documentation of the query string; parsed by
 /// `AnalysisQuery`).
 #[derive(utoipa::IntoParams)]
@@ -324,8 +362,9 @@ pub struct PageParams {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct FormatParams {
-    /// `json` (default) or `csv`: every item as CSV, whatever the page.
-    #[param(pattern = "^(json|csv)$")]
+    /// `json` (default); `csv` (every item, whatever the page) or `svg` (the report's chart)
+    /// where the report's answers list them.
+    #[param(pattern = "^(json|csv|svg)$")]
     format: Option<String>,
 }
 

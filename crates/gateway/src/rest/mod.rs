@@ -4,6 +4,7 @@ mod activities;
 mod analytics;
 mod analytics_csv;
 mod analytics_query;
+mod analytics_svg;
 mod api_keys;
 mod auth;
 mod batch;
