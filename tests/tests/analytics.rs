@@ -427,3 +427,45 @@ dual! {
         }
     }
 }
+
+dual! {
+    async fn exchange_rates_import_from_a_csv_file(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let auth = format!("Bearer {}", s.token);
+        let csv = |body: &str| body.as_bytes().to_vec();
+        let headers = [("authorization", auth.as_str()), ("content-type", "text/csv")];
+        // Any column order, extra columns ignored, a BOM tolerated.
+        let file = "\u{feff}date,source,currency,rate\n2026-01-02,ECB,USD,0.9231\n2026-01-02,ECB,gbp,1.1702\n";
+        let r = app.raw("POST", "/api/v1/exchange-rates/import", &headers, csv(file)).await.ok(200);
+        let data = r["data"].as_array().unwrap();
+        assert_eq!(data.len(), 2);
+        assert_eq!((data[0]["currency"].as_str(), data[0]["date"].as_str(), data[0]["rate"].as_str()), (Some("USD"), Some("2026-01-02"), Some("0.9231")));
+        assert_eq!(data[1]["currency"], "GBP");
+        // Importing again replaces the day's rate.
+        app.raw("POST", "/api/v1/exchange-rates/import", &headers, csv("currency,date,rate\nUSD,2026-01-02,0.95\n")).await.ok(200);
+        let list = app.get("/api/v1/exchange-rates", Some(&s.token)).await.ok(200);
+        let usd: Vec<&Value> = list["data"].as_array().unwrap().iter().filter(|r| r["currency"] == "USD").collect();
+        assert_eq!(usd.len(), 1);
+        assert_eq!(usd[0]["rate"], "0.95");
+        // All or none: one bad row writes nothing; rows are named from 0 after the header.
+        let p = app.raw("POST", "/api/v1/exchange-rates/import", &headers, csv("currency,date,rate\nCHF,2026-01-03,1.05\nJPY,2026-13-01,0.006\nXXXX,2026-01-03,1\n")).await.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/rates/1/date", "{p}");
+        let p = app.raw("POST", "/api/v1/exchange-rates/import", &headers, csv("currency,date,rate\nCHF,2026-01-03,1.05\nXXX1,2026-01-03,1\nEUR,2026-01-03,1\n")).await.problem(422, "validation_failed");
+        let pointers: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap()).collect();
+        assert_eq!(pointers, vec!["/rates/1/currency", "/rates/2/currency"], "{p}");
+        let list = app.get("/api/v1/exchange-rates", Some(&s.token)).await.ok(200);
+        assert!(!list["data"].as_array().unwrap().iter().any(|r| r["currency"] == "CHF"));
+        let p = app.raw("POST", "/api/v1/exchange-rates/import", &headers, csv("currency,day,rate\nUSD,2026-01-02,1\n")).await.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/file");
+        app.raw("POST", "/api/v1/exchange-rates/import", &headers, vec![0xff, 0xfe, 0x00]).await.problem(422, "validation_failed");
+        let json = [("authorization", auth.as_str()), ("content-type", "application/json")];
+        app.raw("POST", "/api/v1/exchange-rates/import", &json, b"{}".to_vec()).await.problem(415, "unsupported_media_type");
+        // Admins only.
+        let agent = app.member(&s, "agent", "al@acme.test").await;
+        let agent_auth = format!("Bearer {}", agent.token);
+        app.raw("POST", "/api/v1/exchange-rates/import", &[("authorization", agent_auth.as_str()), ("content-type", "text/csv")], csv("currency,date,rate\nUSD,2026-01-05,1\n")).await.problem(403, "forbidden");
+        // Over GraphQL.
+        let g = app.gql(Some(&s.token), "mutation($csv: String!) { importExchangeRates(csv: $csv) { currency rate } }", json!({"csv": "currency,date,rate\nSEK,2026-01-02,0.087\n"})).await.ok(200);
+        assert_eq!(g["data"]["importExchangeRates"][0]["currency"], "SEK", "{g}");
+    }
+}

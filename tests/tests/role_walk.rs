@@ -41,6 +41,7 @@ const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/activities", Write),
     ("PUT /api/v1/analytics/settings", Configure),
     ("PUT /api/v1/exchange-rates", Configure),
+    ("POST /api/v1/exchange-rates/import", Configure),
     ("DELETE /api/v1/exchange-rates/{id}", Configure),
     ("POST /api/v1/activities/batch", Write),
     (

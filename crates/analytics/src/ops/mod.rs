@@ -20,7 +20,9 @@ pub use clv::clv_report;
 pub use funnel::funnel_report;
 pub use overview::{Compute, Section, default_sections, overview};
 pub use profit::profit_report;
-pub use rates::{delete_exchange_rate, list_exchange_rates, put_exchange_rates};
+pub use rates::{
+    delete_exchange_rate, import_exchange_rates, list_exchange_rates, put_exchange_rates,
+};
 pub use retention::retention_report;
 pub use rfm::rfm_report;
 pub use settings::{get_settings, update_settings};

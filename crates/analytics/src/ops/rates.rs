@@ -200,3 +200,62 @@ impl Rates {
         self.0.get(currency)?.get(&day).copied()
     }
 }
+
+/// Writes the rates of a CSV file (admins), all or none, as [`put_exchange_rates`] does: a
+/// header row naming `currency`, `date` (`YYYY-MM-DD`) and `rate` in any order (other columns
+/// are ignored), then one rate per row. The row after the header is `/rates/0`.
+pub async fn import_exchange_rates(ctx: &Ctx, csv_text: &str) -> Result<Vec<ExchangeRate>> {
+    ctx.require(Action::Configure)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let bad_file = |detail: String| Error::invalid_field("/file", "invalid_csv", detail);
+    let headers = reader
+        .headers()
+        .map_err(|e| bad_file(format!("is not CSV: {e}")))?
+        .clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+    };
+    let (Some(c), Some(d), Some(r)) = (column("currency"), column("date"), column("rate")) else {
+        return Err(Error::invalid_field(
+            "/file",
+            "missing_column",
+            "the header row must name the columns currency, date and rate",
+        )
+        .into());
+    };
+    let mut rates = Vec::new();
+    let mut errors = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad_file(format!("is not CSV: {e}")))?;
+        if rates.len() + errors.len() >= MAX_RATES {
+            return Err(Error::invalid_field(
+                "/rates",
+                "length",
+                format!("must hold 1 to {MAX_RATES} rates"),
+            )
+            .into());
+        }
+        let field = |k: usize| record.get(k).unwrap_or("").to_owned();
+        match NaiveDate::parse_from_str(&field(d), "%Y-%m-%d") {
+            Ok(date) => rates.push(ExchangeRateInput {
+                currency: field(c),
+                date,
+                rate: field(r),
+            }),
+            Err(_) => errors.push(FieldError::new(
+                format!("/rates/{i}/date"),
+                "invalid_date",
+                "must be a day such as 2026-01-31",
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::validation(errors).into());
+    }
+    put_exchange_rates(ctx, rates).await
+}

@@ -447,6 +447,17 @@ impl AnalyticsMutation {
         ops::put_exchange_rates(caller(ctx)?, rates).await.gql()
     }
 
+    /// Writes the exchange rates of a CSV file (admins), as
+    /// `POST /api/v1/exchange-rates/import`: a header row naming `currency`, `date` and `rate`,
+    /// then 1 to 1,000 rates, all or none.
+    async fn import_exchange_rates(
+        &self,
+        ctx: &Context<'_>,
+        csv: String,
+    ) -> async_graphql::Result<Vec<ExchangeRate>> {
+        ops::import_exchange_rates(caller(ctx)?, &csv).await.gql()
+    }
+
     /// Deletes one exchange rate (admins); always `true`.
     async fn delete_exchange_rate(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let id = parse_id(&id).ok_or_else(|| gql(Error::not_found("Exchange rate")))?;

@@ -40,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_rates))
             .route(web::put().to(put_rates)),
     )
+    .service(web::resource("/exchange-rates/import").route(web::post().to(import_rates)))
     .service(web::resource("/exchange-rates/{id}").route(web::delete().to(delete_rate)));
 }
 
@@ -323,6 +324,54 @@ pub async fn list_rates(
 pub struct ExchangeRatesWritten {
     /// The rates written, in request order.
     pub data: Vec<ExchangeRate>,
+}
+
+/// An exchange-rate file, in the document.
+pub struct RatesCsv;
+
+impl utoipa::PartialSchema for RatesCsv {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        super::export::text_schema(
+            "RFC 4180 CSV, UTF-8: a header row naming currency, date (YYYY-MM-DD) and rate in any order (other columns are ignored), then 1 to 1,000 rates; the row after the header is /rates/0 in errors.",
+            "currency,date,rate\nUSD,2026-01-02,0.9231\nGBP,2026-01-02,1.1702\n",
+        )
+    }
+}
+
+impl utoipa::ToSchema for RatesCsv {}
+
+/// Writes the exchange rates of a CSV file (admins), all or none, as `PUT` does: a central
+/// bank's or an ERP's export with a header row naming `currency`, `date` and `rate`.
+#[utoipa::path(post, operation_id = "importExchangeRates", path = "/api/v1/exchange-rates/import", tag = "analytics", security(("bearer" = [])),
+    request_body(content = RatesCsv, content_type = "text/csv"),
+    responses((status = 200, description = "The rates as stored", body = ExchangeRatesWritten), WriteErrors))]
+pub async fn import_rates(
+    auth: Authenticated,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+) -> Result<Json<ExchangeRatesWritten>, ApiError> {
+    // The caller's right first, as the imports do: a viewer learns 403, not how to send.
+    auth.0.require(crm_core::Action::Configure)?;
+    let csv = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("text/csv"));
+    if !csv {
+        return Err(ApiError(crm_core::Error::new(
+            crm_core::Code::UnsupportedMediaType,
+            "send the file as text/csv",
+        )));
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        ApiError(crm_core::Error::invalid_field(
+            "/file",
+            "invalid_encoding",
+            "must be UTF-8",
+        ))
+    })?;
+    let data = ops::import_exchange_rates(&auth.0, text).await?;
+    Ok(Json(ExchangeRatesWritten { data }))
 }
 
 /// Writes 1 to 1,000 exchange rates at once (admins), all or none: a rate for a currency and
