@@ -4,7 +4,7 @@
 
 use super::revenue::period;
 use super::settings::base_currency;
-use super::{abc_report, funnel_report, retention_report, rfm_report, xyz_report};
+use super::{abc_report, funnel_report, profit_report, retention_report, rfm_report, xyz_report};
 use crate::dto::*;
 use crate::error::Result;
 use chrono::Utc;
@@ -204,6 +204,29 @@ fn funnel<'a>(
     })
 }
 
+fn profitability<'a>(
+    ctx: &'a Ctx,
+    p: &'a AnalysisParams,
+) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
+    Box::pin(async move {
+        let r = profit_report(ctx, p).await?;
+        Ok(vec![
+            fig(
+                "unprofitable",
+                "Customers who cost more than they bring",
+                "count",
+                count(r.unprofitable),
+            ),
+            fig(
+                "unprofitable_loss",
+                "What they lose",
+                "money",
+                Some(r.unprofitable_loss),
+            ),
+        ])
+    })
+}
+
 /// The sections of this crate's analyses, in dashboard order; a later domain appends its own.
 pub fn default_sections() -> Vec<Section> {
     vec![
@@ -236,6 +259,12 @@ pub fn default_sections() -> Vec<Section> {
             title: "Pipeline",
             report: "/api/v1/analytics/funnel",
             compute: funnel,
+        },
+        Section {
+            key: "profitability",
+            title: "Profitability",
+            report: "/api/v1/analytics/profitability",
+            compute: profitability,
         },
     ]
 }
