@@ -171,6 +171,14 @@ dual! {
         assert_eq!(a_days["age"], 177.0);
         assert_eq!(a_days["recency"], 166.0);
 
+        // A window reaching past the reference date watches customers up to it: days that
+        // have not happened are not days without purchases.
+        let ahead = app.get("/api/v1/analytics/clv?from=2026-01-01&to=2027-01-01&reference_date=2026-06-30&time_unit=days", t).await.ok(200);
+        let a_ahead = ahead["items"].as_array().unwrap().iter().find(|i| i["name"] == "A").unwrap();
+        assert_eq!(a_ahead["age"], 177.0, "{a_ahead}");
+        assert_eq!(ahead["simple"]["churned"], 4);
+        app.get("/api/v1/analytics/clv?from=2026-01-01&to=2026-07-01&reference_date=2025-12-01", t).await.problem(422, "validation_failed");
+
         // The same report over GraphQL.
         let g = app.gql(t, "{ clvAnalysis(from: \"2026-01-01\", to: \"2026-07-01\", referenceDate: \"2026-07-01\", limit: 2) { rowCount timeUnit bgNbd { r alpha a b customers } simple { churned } items { name repeatPurchases pAlive expectedPurchases clv simpleClv } } }", json!({})).await.ok(200);
         let gc = &g["data"]["clvAnalysis"];

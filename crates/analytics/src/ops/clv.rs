@@ -87,6 +87,7 @@ fn decimal(v: f64) -> Option<Decimal> {
 }
 
 /// The parameters of a lifetime-value report, checked.
+#[derive(Clone, Copy)]
 struct Settings {
     unit: TimeUnit,
     unit_days: f64,
@@ -143,7 +144,19 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
     }
     let s = settings(params)?;
     let c = collect(ctx, params).await?;
-    let (from, end) = (c.scope.from, c.scope.to);
+    // Customers are watched up to the window's end, or the reference date if that comes
+    // first: days that have not happened are not days without purchases.
+    let from = c.scope.from;
+    let reference = c.scope.reference_date;
+    let end = c.scope.to.min(reference.succ_opt().unwrap_or(reference));
+    if end <= from {
+        return Err(Error::invalid_field(
+            "/reference_date",
+            "range",
+            "must be on or after `from`: lifetime value watches customers up to it",
+        )
+        .into());
+    }
     let base = c.scope.base_currency.clone();
     let customers: Vec<Customer> = c
         .items
@@ -206,39 +219,41 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
         simple: Decimal,
     }
     let horizon = MONTH_DAYS * f64::from(s.horizon_months) / s.unit_days;
-    let mut rows: Vec<Row> = customers
-        .into_iter()
-        .map(|c| {
-            let model = bg.as_ref().map(|f| f.model);
-            let expected_purchases = model.and_then(|m| m.expected_purchases(&c.history, horizon));
-            let p_alive = model.map(|m| m.p_alive(&c.history));
-            let spend = Spend {
-                x: c.history.x,
-                m: c.repeat_average
-                    .and_then(|a| a.to_f64())
-                    .unwrap_or(0.0)
-                    .max(0.0),
-            };
-            let expected_spend = gg.as_ref().and_then(|f| f.model.expected_spend(&spend));
-            let clv = match (model, expected_spend) {
-                (Some(m), Some(e)) => discounted(&m, &c.history, e, &s),
-                _ => None,
-            };
-            // Average order value x purchases per year x lifetime = revenue x per year x
-            // lifetime.
-            let simple = decimal(per_year * lifetime)
-                .and_then(|k| c.revenue.checked_mul(k))
-                .unwrap_or(Decimal::ZERO);
-            Row {
-                c,
-                expected_purchases,
-                p_alive,
-                expected_spend,
-                clv,
-                simple,
-            }
-        })
-        .collect();
+    // Every customer's expectations over the horizon: off the request threads too.
+    let score = move |c: Customer| {
+        let model = bg.as_ref().map(|f| f.model);
+        let expected_purchases = model.and_then(|m| m.expected_purchases(&c.history, horizon));
+        let p_alive = model.map(|m| m.p_alive(&c.history));
+        let spend = Spend {
+            x: c.history.x,
+            m: c.repeat_average
+                .and_then(|a| a.to_f64())
+                .unwrap_or(0.0)
+                .max(0.0),
+        };
+        let expected_spend = gg.as_ref().and_then(|f| f.model.expected_spend(&spend));
+        let clv = match (model, expected_spend) {
+            (Some(m), Some(e)) => discounted(&m, &c.history, e, &s),
+            _ => None,
+        };
+        // Average order value x purchases per year x lifetime = revenue x per year x
+        // lifetime.
+        let simple = decimal(per_year * lifetime)
+            .and_then(|k| c.revenue.checked_mul(k))
+            .unwrap_or(Decimal::ZERO);
+        Row {
+            c,
+            expected_purchases,
+            p_alive,
+            expected_spend,
+            clv,
+            simple,
+        }
+    };
+    let mut rows: Vec<Row> =
+        tokio::task::spawn_blocking(move || customers.into_iter().map(score).collect::<Vec<Row>>())
+            .await
+            .map_err(|e| Error::internal(format!("the lifetime-value scoring failed: {e}")))?;
     rows.sort_by(|p, q| {
         let value = |r: &Row| r.clv.unwrap_or(f64::NEG_INFINITY);
         value(q)

@@ -158,6 +158,7 @@ pub async fn profit_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ProfitR
         })
         .collect();
     Ok(ProfitReport {
+        missing_cost_rates: c.missing_cost_rates,
         scope: c.scope,
         activity_costs: costs,
         unprofitable,

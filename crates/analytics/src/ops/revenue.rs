@@ -43,6 +43,8 @@ pub(crate) struct Collected {
     pub months: Vec<NaiveDate>,
     /// By item.
     pub items: HashMap<Uuid, Revenue>,
+    /// The currencies and days a line's cost found no rate for (at most 100).
+    pub missing_cost_rates: Vec<MissingRate>,
 }
 
 /// The first day of `d`'s month.
@@ -145,7 +147,7 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
          l.net_amount AS net, l.quantity AS quantity, p.cost_price AS cost_price, \
          p.cost_currency AS cost_currency \
          FROM sales_documents d JOIN document_lines l ON l.document_id = d.id \
-         LEFT JOIN products p ON p.id = l.product_id \
+         LEFT JOIN products p ON p.id = l.product_id AND p.org_id = d.org_id \
          WHERE d.org_id = {} AND d.doc_type = 'order' AND d.status <> 'cancelled' \
          AND d.deleted_at IS NULL AND d.ordered_at >= {} AND d.ordered_at < {} \
          AND {key} IS NOT NULL",
@@ -166,6 +168,7 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
     let mut counted: HashSet<Uuid> = HashSet::new();
     let mut excluded: HashSet<Uuid> = HashSet::new();
     let mut missing: BTreeSet<MissingRate> = BTreeSet::new();
+    let mut missing_costs: BTreeSet<MissingRate> = BTreeSet::new();
     let overflow = || Error::internal("the revenue of an analysis overflows");
     for row in rows {
         let doc: Uuid = row.try_get("", "doc")?;
@@ -195,7 +198,7 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
             }
         };
         counted.insert(doc);
-        let cost = line_cost(&row, day, &base, &rates, &mut missing)?;
+        let cost = line_cost(&row, day, &base, &rates, &mut missing_costs)?;
         let entry = items.entry(item).or_insert_with(|| Revenue {
             total: Decimal::ZERO,
             monthly: vec![Decimal::ZERO; months.len()],
@@ -203,8 +206,9 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
             cost: Decimal::ZERO,
             uncosted_lines: 0,
         });
-        match cost {
-            Some(c) => entry.cost = entry.cost.checked_add(c).ok_or_else(overflow)?,
+        // A cost that cannot be summed is unknown, never a failure of the revenue report.
+        match cost.and_then(|c| entry.cost.checked_add(c)) {
+            Some(sum) => entry.cost = sum,
             None => entry.uncosted_lines += 1,
         }
         let on_day = entry.days.entry(day).or_insert(Decimal::ZERO);
@@ -230,6 +234,7 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
         scope,
         months,
         items,
+        missing_cost_rates: missing_costs.into_iter().take(MAX_MISSING).collect(),
     })
 }
 

@@ -270,7 +270,7 @@ pub async fn funnel(
 }
 
 /// The dashboard: every analysis's headline figures over one period (ABC, XYZ, RFM,
-/// retention, the default pipeline's funnel), as sections with stable keys; later domains add
+/// retention, the default pipeline's funnel, profitability), as sections with stable keys; later domains add
 /// their own sections. Each section links its full report.
 #[utoipa::path(get, operation_id = "getAnalyticsOverview", path = "/api/v1/analytics/overview", tag = "analytics", security(("bearer" = [])),
     params(PeriodParams, SubjectParams, AbcParams, XyzParams, InactiveParams, PipelineParams),

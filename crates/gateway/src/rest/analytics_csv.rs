@@ -1,5 +1,6 @@
-//! The ABC, XYZ, RFM, lifetime-value and cross-sell reports as CSV downloads (`?format=csv`): every item, one row each,
-//! with a header row; the report's parameters are in the file name.
+//! The ABC, XYZ, RFM, lifetime-value, profitability and cross-sell reports as CSV downloads
+//! (`?format=csv`): every item, one row each, with a header row; the report's parameters are in
+//! the file name.
 
 use super::export::text_schema;
 use super::problem::ApiError;
@@ -63,8 +64,8 @@ impl PartialSchema for ClvCsv {
     fn schema() -> RefOr<Schema> {
         text_schema(
             "RFC 4180 CSV with a header row: every customer, highest value first; empty cells where a model could not be fitted.",
-            "id,name,first_purchase,last_purchase,purchases,repeat_purchases,recency,age,revenue,cost_of_goods,margin,average_repeat_spend,expected_purchases,p_alive,expected_spend,clv,simple_clv\n\
-             01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f,Globex,2026-01-10,2026-05-02,4,3,16,24.71,1200.00,700.00,500.00,310.00,5.1,0.93,298.10,1520.40,2856.00\n",
+            "id,name,first_purchase,last_purchase,purchases,repeat_purchases,recency,age,revenue,cost_of_goods,uncosted_lines,margin,average_repeat_spend,expected_purchases,p_alive,expected_spend,clv,simple_clv\n\
+             01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f,Globex,2026-01-10,2026-05-02,4,3,16,24.71,1200.00,700.00,0,500.00,310.00,5.1,0.93,298.10,1520.40,2856.00\n",
         )
     }
 }
@@ -231,6 +232,7 @@ pub fn clv(r: &ClvReport) -> Result<HttpResponse, ApiError> {
             "age",
             "revenue",
             "cost_of_goods",
+            "uncosted_lines",
             "margin",
             "average_repeat_spend",
             "expected_purchases",
@@ -255,6 +257,7 @@ pub fn clv(r: &ClvReport) -> Result<HttpResponse, ApiError> {
             i.age.to_string(),
             i.revenue.clone(),
             i.cost_of_goods.clone(),
+            i.uncosted_lines.to_string(),
             i.margin.clone(),
             opt(i.average_repeat_spend.as_deref()),
             number(i.expected_purchases),

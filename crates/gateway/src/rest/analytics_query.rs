@@ -103,8 +103,8 @@ pub struct AnalysisQuery {
     pub top: Option<String>,
     /// Profitability: `true` lists only the customers who cost more than they bring.
     pub unprofitable: Option<String>,
-    /// `json` (default) or `csv`: ABC, XYZ, RFM, lifetime-value and cross-sell reports download
-    /// every item as CSV (no paging).
+    /// `json` (default), `csv` (every item, no paging) or `svg` (the chart), as each report
+    /// lists.
     pub format: Option<String>,
     /// Items of the report skipped (default 0).
     pub offset: Option<String>,
