@@ -34,7 +34,7 @@ pub struct BgNbdParams {
     /// Whether the optimiser met its tolerance (else it stopped at its iteration cap and the
     /// parameters are its best point).
     pub converged: bool,
-    /// Customers the model was fitted to.
+    /// Customers the model was fitted to: those whose first purchase lies in the window.
     pub customers: i64,
 }
 
@@ -118,6 +118,9 @@ pub struct ClvItem {
     /// The simple model: its average order value x its purchases per year in the window x
     /// the expected lifetime.
     pub simple_clv: String,
+    /// It bought before the window, so its history there is cut: the models neither learn
+    /// from it nor predict it (widen `from`).
+    pub history_truncated: bool,
 }
 
 /// A lifetime-value report: the fitted models and a page of customers, highest value first.
@@ -132,7 +135,7 @@ pub struct ClvItem {
     "simple": {"inactive_days": 90, "churned": 1, "annual_churn_rate": 0.84, "expected_lifetime_years": 1.19},
     "total_clv": "1520.40",
     "row_count": 1,
-    "items": [{"id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f", "name": "Globex", "first_purchase": "2026-01-10", "last_purchase": "2026-05-02", "purchases": 4, "repeat_purchases": 3, "recency": 16.0, "age": 24.7, "revenue": "1200.00", "cost_of_goods": "700.00", "uncosted_lines": 0, "margin": "500.00", "average_repeat_spend": "310.00", "expected_purchases": 5.1, "p_alive": 0.93, "expected_spend": "298.10", "clv": "1520.40", "simple_clv": "2856.00"}]
+    "items": [{"id": "01936f4e-8f1a-7c3b-9d2e-5a6b7c8d9e0f", "name": "Globex", "first_purchase": "2026-01-10", "last_purchase": "2026-05-02", "purchases": 4, "repeat_purchases": 3, "recency": 16.0, "age": 24.7, "revenue": "1200.00", "cost_of_goods": "700.00", "uncosted_lines": 0, "margin": "500.00", "average_repeat_spend": "310.00", "expected_purchases": 5.1, "p_alive": 0.93, "expected_spend": "298.10", "clv": "1520.40", "simple_clv": "2856.00", "history_truncated": false}]
 })))]
 pub struct ClvReport {
     /// The calibration window, currency and what was left out.

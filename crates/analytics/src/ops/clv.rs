@@ -5,7 +5,7 @@
 //! purchase and the discounted value over a horizon.
 
 use super::names::names;
-use super::revenue::{Revenue, collect, money, page, threshold};
+use super::revenue::{Revenue, collect, money, page, period, threshold};
 use crate::dto::*;
 use crate::dto_clv::*;
 use crate::error::Result;
@@ -35,6 +35,9 @@ struct Customer {
     uncosted_lines: i64,
     /// The average of the purchases after the first, when there are any.
     repeat_average: Option<Decimal>,
+    /// Whether it bought before the window: its history is cut, so the models neither learn
+    /// from it nor predict it.
+    truncated: bool,
 }
 
 impl Customer {
@@ -65,8 +68,48 @@ impl Customer {
             cost: r.cost,
             uncosted_lines: r.uncosted_lines,
             repeat_average,
+            truncated: false,
         })
     }
+}
+
+/// Each customer's first order day ever before `end` (orders not cancelled).
+async fn first_orders(
+    ctx: &Ctx,
+    subject: AnalysisSubject,
+    end: NaiveDate,
+) -> Result<HashMap<Uuid, NaiveDate>> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = &ctx.db;
+    let backend = db.get_database_backend();
+    let key = match subject {
+        AnalysisSubject::Contacts => "contact_id",
+        _ => "company_id",
+    };
+    let (p1, p2) = match backend {
+        DbBackend::Postgres => ("$1", "$2"),
+        _ => ("?", "?"),
+    };
+    let sql = format!(
+        "SELECT {key} AS item, MIN(ordered_at) AS first FROM sales_documents WHERE org_id = {p1} \
+         AND doc_type = 'order' AND status <> 'cancelled' AND deleted_at IS NULL \
+         AND ordered_at < {p2} AND {key} IS NOT NULL GROUP BY {key}"
+    );
+    let end = end.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [ctx.org_id().into(), end.into()],
+        ))
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let item: Uuid = row.try_get("", "item")?;
+        let first: chrono::DateTime<chrono::Utc> = row.try_get("", "first")?;
+        out.insert(item, first.date_naive());
+    }
+    Ok(out)
 }
 
 /// `data` with identical entries counted once, with how many there were.
@@ -143,6 +186,15 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
         .into());
     }
     let s = settings(params)?;
+    // Without `from`, the window is the longest a report takes (120 months): the models want
+    // each customer's history from its first purchase.
+    let mut params = params.clone();
+    if params.from.is_none() {
+        let (_, to, _) = period(&params)?;
+        params.from = to.checked_sub_months(chrono::Months::new(120));
+        params.to = Some(to);
+    }
+    let params = &params;
     let c = collect(ctx, params).await?;
     // Customers are watched up to the window's end, or the reference date if that comes
     // first: days that have not happened are not days without purchases.
@@ -158,22 +210,29 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
         .into());
     }
     let base = c.scope.base_currency.clone();
+    let firsts = first_orders(ctx, c.scope.subject, end).await?;
     let customers: Vec<Customer> = c
         .items
         .iter()
         .filter_map(|(id, r)| Customer::of(*id, r, end, s.unit_days))
+        .map(|mut customer| {
+            customer.truncated = firsts.get(&customer.id).is_some_and(|f| *f < from);
+            customer
+        })
         .collect();
+    let fitted = customers.iter().filter(|c| !c.truncated).count() as i64;
 
-    let histories = weighed(customers.iter().map(|c| {
+    let histories = weighed(customers.iter().filter(|c| !c.truncated).map(|c| {
         let h = c.history;
         (h, [h.x, h.t_x, h.t])
     }));
-    let spends: Vec<(Spend, f64)> = weighed(customers.iter().filter_map(|c| {
-        let m = c.repeat_average?.to_f64()?;
-        (m > 0.0).then_some((Spend { x: c.history.x, m }, [c.history.x, m, 0.0]))
-    }));
+    let spends: Vec<(Spend, f64)> =
+        weighed(customers.iter().filter(|c| !c.truncated).filter_map(|c| {
+            let m = c.repeat_average?.to_f64()?;
+            (m > 0.0).then_some((Spend { x: c.history.x, m }, [c.history.x, m, 0.0]))
+        }));
     let repeat_buyers: f64 = spends.iter().map(|(_, n)| n).sum();
-    let any_repeat = customers.iter().any(|c| c.history.x > 0.0);
+    let any_repeat = customers.iter().any(|c| !c.truncated && c.history.x > 0.0);
     // Fitting takes a while on a large base: off the request threads.
     let (bg, gg) = tokio::task::spawn_blocking(move || {
         let bg = if any_repeat {
@@ -221,7 +280,8 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
     let horizon = MONTH_DAYS * f64::from(s.horizon_months) / s.unit_days;
     // Every customer's expectations over the horizon: off the request threads too.
     let score = move |c: Customer| {
-        let model = bg.as_ref().map(|f| f.model);
+        // A cut history is neither learnt from nor predicted.
+        let model = bg.as_ref().map(|f| f.model).filter(|_| !c.truncated);
         let expected_purchases = model.and_then(|m| m.expected_purchases(&c.history, horizon));
         let p_alive = model.map(|m| m.p_alive(&c.history));
         let spend = Spend {
@@ -231,7 +291,10 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
                 .unwrap_or(0.0)
                 .max(0.0),
         };
-        let expected_spend = gg.as_ref().and_then(|f| f.model.expected_spend(&spend));
+        let expected_spend = gg
+            .as_ref()
+            .filter(|_| !c.truncated)
+            .and_then(|f| f.model.expected_spend(&spend));
         let clv = match (model, expected_spend) {
             (Some(m), Some(e)) => discounted(&m, &c.history, e, &s),
             _ => None,
@@ -267,7 +330,7 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
         .and_then(|_| decimal(rows.iter().filter_map(|r| r.clv).sum()))
         .map(|v| money(v, &base));
     let row_count = rows.len() as i64;
-    let customers_fitted = row_count;
+    let customers_fitted = fitted;
     let shown = page(rows, params)?;
     let ids: Vec<Uuid> = shown.iter().map(|r| r.c.id).collect();
     let mut named = names(ctx, c.scope.subject, &ids).await?;
@@ -295,6 +358,7 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
             expected_spend: r.expected_spend.and_then(decimal).map(|v| money(v, &base)),
             clv: r.clv.and_then(decimal).map(|v| money(v, &base)),
             simple_clv: money(r.simple, &base),
+            history_truncated: r.c.truncated,
         })
         .collect();
     Ok(ClvReport {

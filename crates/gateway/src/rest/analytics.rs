@@ -152,7 +152,9 @@ pub async fn rfm(
 /// Hardie 2013) fitted by maximum likelihood to the window's purchases (orders of one day are
 /// one), with their parameters and log-likelihood, and per customer the purchases expected
 /// within `horizon_months`, P(alive), the spend per purchase and the value discounted at
-/// `discount_rate` a month. Highest value first.
+/// `discount_rate` a month. Customers who bought before the window are listed but neither
+/// fitted nor predicted (`history_truncated`); without `from` the window is 120 months.
+/// Highest value first.
 #[utoipa::path(get, operation_id = "getClvAnalysis", path = "/api/v1/analytics/clv", tag = "analytics", security(("bearer" = [])),
     params(PeriodParams, SubjectParams, ClvParams, InactiveParams, FormatParams, PageParams),
     responses((status = 200, description = "The report", content((ClvReport = "application/json"), (super::analytics_csv::ClvCsv = "text/csv"))), ReadErrors))]
