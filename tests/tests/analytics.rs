@@ -443,8 +443,9 @@ dual! {
         assert_eq!(data.len(), 2);
         assert_eq!((data[0]["currency"].as_str(), data[0]["date"].as_str(), data[0]["rate"].as_str()), (Some("USD"), Some("2026-01-02"), Some("0.9231")));
         assert_eq!(data[1]["currency"], "GBP");
-        // Importing again replaces the day's rate.
-        app.raw("POST", "/api/v1/exchange-rates/import", &headers, csv("currency,date,rate\nUSD,2026-01-02,0.95\n")).await.ok(200);
+        // Importing again replaces the day's rate; generated clients send the file as bytes.
+        let bytes = [("authorization", auth.as_str()), ("content-type", "application/octet-stream")];
+        app.raw("POST", "/api/v1/exchange-rates/import", &bytes, csv("currency,date,rate\nUSD,2026-01-02,0.95\n")).await.ok(200);
         let list = app.get("/api/v1/exchange-rates", Some(&s.token)).await.ok(200);
         let usd: Vec<&Value> = list["data"].as_array().unwrap().iter().filter(|r| r["currency"] == "USD").collect();
         assert_eq!(usd.len(), 1);

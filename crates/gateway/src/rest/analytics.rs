@@ -343,9 +343,11 @@ impl utoipa::PartialSchema for RatesCsv {
 impl utoipa::ToSchema for RatesCsv {}
 
 /// Writes the exchange rates of a CSV file (admins), all or none, as `PUT` does: a central
-/// bank's or an ERP's export with a header row naming `currency`, `date` and `rate`.
+/// bank's or an ERP's export with a header row naming `currency`, `date` and `rate`. The body
+/// is the file itself, as `text/csv` or `application/octet-stream` (what generated clients
+/// send for a file).
 #[utoipa::path(post, operation_id = "importExchangeRates", path = "/api/v1/exchange-rates/import", tag = "analytics", security(("bearer" = [])),
-    request_body(content = RatesCsv, content_type = "text/csv"),
+    request_body(content = RatesCsv, content_type = "application/octet-stream", description = "The CSV file's bytes; sent as `text/csv` or `application/octet-stream`"),
     responses((status = 200, description = "The rates as stored", body = ExchangeRatesWritten), WriteErrors))]
 pub async fn import_rates(
     auth: Authenticated,
@@ -358,11 +360,12 @@ pub async fn import_rates(
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("text/csv"));
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| v.starts_with("text/csv") || v.starts_with("application/octet-stream"));
     if !csv {
         return Err(ApiError(crm_core::Error::new(
             crm_core::Code::UnsupportedMediaType,
-            "send the file as text/csv",
+            "send the file as text/csv or application/octet-stream",
         )));
     }
     let text = std::str::from_utf8(&body).map_err(|_| {
