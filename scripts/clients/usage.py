@@ -76,6 +76,16 @@ contact_json = {
     "deleted_at": None,
     "external_source": "sap",
     "external_id": "K-100",
+    "analytics": {
+        "abc_class": "A",
+        "xyz_class": None,
+        "rfm_score": "545",
+        "rfm_segment": "champions",
+        "clv": 1234.56,
+        "p_alive": 0.83,
+        "churn_risk": 0.17,
+        "computed_at": "2026-01-03T00:00:00Z",
+    },
 }
 page = PageContact.from_dict({"data": [contact_json], "next_cursor": None, "has_more": False})
 assert isinstance(page.data[0], Contact), type(page.data[0])
@@ -83,6 +93,8 @@ assert page.data[0].email == "ada@example.com"
 assert page.data[0].consent["email"] is True
 assert page.data[0].custom["tier"] == "gold"
 assert page.data[0].external_id == "K-100"
+assert page.data[0].analytics.abc_class == "A" and page.data[0].analytics.clv == 1234.56
+assert page.data[0].analytics.xyz_class is None
 assert page.has_more is False
 assert Contact.from_dict(contact_json).to_dict()["custom"] == {"tier": "gold"}
 

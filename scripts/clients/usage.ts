@@ -133,6 +133,9 @@ export type Needed = [
   operations["upsertDeal"],
   operations["login"],
   operations["getMe"],
+  operations["getAnalyticsRefresh"],
+  operations["runAnalyticsRefresh"],
+  operations["getClvAnalysis"],
 ];
 
 // --- Read models list every field as present (the server always sends them, null included):
@@ -144,3 +147,17 @@ export const contactEmailIsRequired: IsRequired<Contact, "email"> = true;
 // ...while create inputs keep optional fields optional.
 type NewContact = components["schemas"]["NewContact"];
 export const newContactFirstNameIsOptional: IsRequired<NewContact, "first_name"> = false;
+
+// --- What analytics wrote onto a contact: read-only, always present, each figure nullable.
+export const contactAnalyticsIsRequired: IsRequired<Contact, "analytics"> = true;
+export function churnRisk(c: Contact): number | null {
+  return c.analytics.churn_risk ?? null;
+}
+export function segmentOf(c: Contact): string | null {
+  return c.analytics.rfm_segment ?? null;
+}
+// A list filtered and sorted on them: the query parameters are typed.
+export const atRisk: NonNullable<operations["listContacts"]["parameters"]["query"]> = {
+  "analytics.rfm_segment": "at_risk",
+  sort: "-analytics.clv",
+};

@@ -101,11 +101,11 @@ dual! {
         let s = app.signup("Acme", "admin@acme.test").await;
         let g = app.gql(Some(&s.token), r#"{ f: __type(name: "ContactFilter") { inputFields { name type { name kind ofType { name } } } } o: __type(name: "ContactSortField") { enumValues { name } } t: __type(name: "StringFilter") { inputFields { name } } }"#, json!({})).await.ok(200);
         let fields: Vec<&str> = g["data"]["f"]["inputFields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
-        for want in ["lastName", "email", "companyId", "lifecycleStage", "tags", "company", "custom", "and", "or", "not"] {
+        for want in ["lastName", "email", "companyId", "lifecycleStage", "tags", "company", "custom", "and", "or", "not", "analyticsAbcClass", "analyticsClv", "analyticsComputedAt"] {
             assert!(fields.contains(&want), "{want} in {fields:?}");
         }
         let sorts: Vec<&str> = g["data"]["o"]["enumValues"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
-        assert_eq!(sorts, vec!["CREATED_AT", "UPDATED_AT", "LAST_NAME", "FIRST_NAME", "EMAIL"]);
+        assert_eq!(sorts, vec!["CREATED_AT", "UPDATED_AT", "LAST_NAME", "FIRST_NAME", "EMAIL", "ANALYTICS_ABC_CLASS", "ANALYTICS_XYZ_CLASS", "ANALYTICS_RFM_SCORE", "ANALYTICS_RFM_SEGMENT", "ANALYTICS_CLV", "ANALYTICS_P_ALIVE", "ANALYTICS_CHURN_RISK"]);
         let ops: Vec<&str> = g["data"]["t"]["inputFields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
         let want: Vec<String> = crm_core::list::Kind::Text.operators().iter().map(|o| if *o == "starts_with" { "startsWith".into() } else if *o == "is_null" { "isNull".into() } else { (*o).to_owned() }).collect();
         assert_eq!(ops, want, "the operators the planner takes, no more");

@@ -40,6 +40,8 @@ use Need::*;
 const WRITES: &[(&str, Need)] = &[
     ("POST /api/v1/activities", Write),
     ("PUT /api/v1/analytics/settings", Configure),
+    ("PUT /api/v1/analytics/refresh", Configure),
+    ("POST /api/v1/analytics/refresh/run", Configure),
     ("PUT /api/v1/exchange-rates", Configure),
     ("POST /api/v1/exchange-rates/import", Configure),
     ("DELETE /api/v1/exchange-rates/{id}", Configure),

@@ -11,6 +11,7 @@ mod analytics_charts;
 mod analytics_clv;
 mod analytics_funnel;
 mod analytics_profit;
+mod analytics_refresh;
 mod api_keys;
 mod auth;
 mod bad_input;

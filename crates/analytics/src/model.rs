@@ -1,5 +1,5 @@
 //! `analytics_settings` and `exchange_rates` (see the migration
-//! `m20261206_000020_analytics`).
+//! `m20261206_000020_analytics`), and `analytics_refresh` (`m20261206_000022_analytics_write_back`).
 
 /// The organization's analytics settings.
 pub mod settings {
@@ -40,6 +40,37 @@ pub mod rate {
         pub rate_date: String,
         pub rate: String,
         pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The refresh that writes analytics onto contacts and companies.
+pub mod refresh {
+    use sea_orm::entity::prelude::*;
+
+    /// One organization's refresh: its schedule, its place in the change feed and its outcome.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "analytics_refresh")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub org_id: Uuid,
+        pub enabled: bool,
+        pub interval_secs: i32,
+        pub job_id: Option<Uuid>,
+        pub pos_p: i64,
+        pub pos_i: Uuid,
+        pub refreshed_at: Option<DateTimeUtc>,
+        pub reference_date: Option<String>,
+        pub contacts: i32,
+        pub companies: i32,
+        pub notes: Option<Json>,
+        pub last_error: Option<String>,
         pub updated_at: DateTimeUtc,
     }
 

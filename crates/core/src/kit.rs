@@ -19,6 +19,12 @@ pub trait Versioned {
     fn id(&self) -> Uuid;
     /// The record's version, bumped by every change.
     fn version(&self) -> i64;
+    /// Its `ETag`: `"<version>"`, or `"<version>.<stamp>"` for a record that also shows data
+    /// computed apart from its changes (contacts' `analytics`), so that a cached copy is not
+    /// taken as current once that data changes. `If-Match` compares the version only.
+    fn etag(&self) -> String {
+        format!("\"{}\"", self.version())
+    }
 }
 
 /// Implements [`Versioned`] for read models with `id: Uuid` and `version: i64` fields.

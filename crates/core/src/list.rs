@@ -391,10 +391,11 @@ pub trait SortKeys {
 
 /// Implements [`SortKeys`] for a read model from the names of its sortable fields (the API's
 /// names, which are the struct's): `sort_keys!(Contact { created_at, last_name }, custom)`; with
-/// `custom`, `custom.<key>` reads the record's `custom` object.
+/// `custom`, `custom.<key>` reads the record's `custom` object; with `; analytics { clv }`,
+/// `analytics.clv` reads the field `clv` of the record's `analytics` struct.
 #[macro_export]
 macro_rules! sort_keys {
-    ($t:ty { $($f:ident),* $(,)? } $(, $custom:ident)?) => {
+    ($t:ty { $($f:ident),* $(,)? } $(, $custom:ident)? $(; $nest:ident { $($g:ident),* $(,)? })?) => {
         impl $crate::list::SortKeys for $t {
             fn sort_key(&self, name: &str) -> $crate::__json::Value {
                 $(
@@ -404,6 +405,15 @@ macro_rules! sort_keys {
                             .get(key)
                             .cloned()
                             .unwrap_or($crate::__json::Value::Null);
+                    }
+                )?
+                $(
+                    if let Some(key) = name.strip_prefix(concat!(stringify!($nest), ".")) {
+                        return match key {
+                            $(stringify!($g) => $crate::__json::to_value(&self.$nest.$g)
+                                .unwrap_or($crate::__json::Value::Null),)*
+                            _ => $crate::__json::Value::Null,
+                        };
                     }
                 )?
                 match name {
@@ -438,7 +448,8 @@ impl SortKeys for Value {
     fn sort_key(&self, name: &str) -> Value {
         match name.strip_prefix("custom.") {
             Some(key) => self["custom"][key].clone(),
-            None => self[name].clone(),
+            // A nested field (`analytics.clv`) is a path.
+            None => name.split('.').fold(self, |v, part| &v[part]).clone(),
         }
     }
 }

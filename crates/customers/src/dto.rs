@@ -136,6 +136,8 @@ pub struct Company {
     pub external_source: Option<String>,
     /// The id of the company in that system.
     pub external_id: Option<String>,
+    /// What analytics computed for it (read-only; filter and sort as `analytics.<field>`).
+    pub analytics: crate::dto_analytics::CustomerAnalytics,
 }
 
 /// A new company.
@@ -299,6 +301,8 @@ pub struct Contact {
     pub external_source: Option<String>,
     /// The id of the contact in that system.
     pub external_id: Option<String>,
+    /// What analytics computed for it (read-only; filter and sort as `analytics.<field>`).
+    pub analytics: crate::dto_analytics::CustomerAnalytics,
 }
 
 /// A new contact. At least one of first name, last name, email or phone is required.

@@ -18,7 +18,27 @@ pub struct Contacts;
 /// Companies (accounts).
 pub struct Companies;
 
-crm_core::versioned!(Contact, Company);
+/// Contacts and companies show `analytics`, which the analytics refresh writes without a new
+/// version: their `ETag` carries when it was computed too.
+macro_rules! versioned_with_analytics {
+    ($($t:ty),+) => {$(
+        impl crm_core::kit::Versioned for $t {
+            fn id(&self) -> Uuid {
+                self.id
+            }
+            fn version(&self) -> i64 {
+                self.version
+            }
+            fn etag(&self) -> String {
+                match self.analytics.computed_at {
+                    Some(at) => format!("\"{}.{}\"", self.version, at.timestamp_millis()),
+                    None => format!("\"{}\"", self.version),
+                }
+            }
+        }
+    )+};
+}
+versioned_with_analytics!(Contact, Company);
 crm_core::sort_keys!(
     Contact {
         created_at,
@@ -27,7 +47,16 @@ crm_core::sort_keys!(
         first_name,
         email
     },
-    custom
+    custom;
+    analytics {
+        abc_class,
+        xyz_class,
+        rfm_score,
+        rfm_segment,
+        clv,
+        p_alive,
+        churn_risk
+    }
 );
 crm_core::sort_keys!(
     Company {
@@ -35,7 +64,16 @@ crm_core::sort_keys!(
         updated_at,
         name
     },
-    custom
+    custom;
+    analytics {
+        abc_class,
+        xyz_class,
+        rfm_score,
+        rfm_segment,
+        clv,
+        p_alive,
+        churn_risk
+    }
 );
 
 impl Records for Contacts {

@@ -5,6 +5,7 @@
 //! soft delete and restore, per-record history and an outbox event in the same transaction.
 
 pub mod dto;
+pub mod dto_analytics;
 pub mod error;
 pub mod kit;
 mod model;
@@ -15,5 +16,6 @@ mod validate;
 pub use validate::domain_key;
 
 pub use dto::*;
+pub use dto_analytics::CustomerAnalytics;
 pub use error::CustomersError;
 pub use parse_dto::*;

@@ -27,6 +27,7 @@ mod m20261206_000018_contact_external_ids;
 mod m20261206_000019_more_external_ids;
 mod m20261206_000020_analytics;
 mod m20261206_000021_costs;
+mod m20261206_000022_analytics_write_back;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_more_external_ids::Migration),
             Box::new(m20261206_000020_analytics::Migration),
             Box::new(m20261206_000021_costs::Migration),
+            Box::new(m20261206_000022_analytics_write_back::Migration),
         ]
     }
 }

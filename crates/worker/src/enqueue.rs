@@ -107,6 +107,16 @@ pub async fn nudge(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr>
     Ok(job.is_some_and(|j| j.state == queued || j.state == crate::JobState::Running.as_str()))
 }
 
+/// Whether job `id` is live (queued or running), without moving it.
+pub async fn is_live(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    use crate::model::Entity;
+    use sea_orm::EntityTrait;
+    let job = Entity::find_by_id(id).one(conn).await?;
+    Ok(job.is_some_and(|j| {
+        j.state == crate::JobState::Queued.as_str() || j.state == crate::JobState::Running.as_str()
+    }))
+}
+
 /// Deletes the succeeded jobs of `kind` for `org_id` at once instead of after the retention:
 /// for a feature that runs as a chain of short jobs (each enqueueing the next), whose finished
 /// links would otherwise fill the table and the admins' job list.

@@ -24,7 +24,7 @@ pub mod runtime;
 mod store;
 
 pub use dto::{Job, JobFilter, JobState};
-pub use enqueue::{NewJob, enqueue, forget_succeeded, nudge, wake};
+pub use enqueue::{NewJob, enqueue, forget_succeeded, is_live, nudge, wake};
 pub use error::WorkerError;
 pub use registry::{DeadHook, Handler, JobContext, JobError, Registry};
 pub use runtime::{Runtime, Settings, StopClaiming};

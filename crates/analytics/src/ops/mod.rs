@@ -8,6 +8,7 @@ mod names;
 mod overview;
 mod profit;
 mod rates;
+mod refresh;
 mod retention;
 mod revenue;
 mod rfm;
@@ -22,6 +23,9 @@ pub use overview::{Compute, Section, default_sections, overview};
 pub use profit::profit_report;
 pub use rates::{
     delete_exchange_rate, import_exchange_rates, list_exchange_rates, put_exchange_rates,
+};
+pub use refresh::{
+    REFRESH_JOB, get_refresh, register as register_refresh, run_refresh, update_refresh,
 };
 pub use retention::retention_report;
 pub use rfm::rfm_report;

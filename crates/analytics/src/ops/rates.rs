@@ -152,6 +152,8 @@ pub async fn put_exchange_rates(
         };
         out.push(dto(saved));
     }
+    // Converted amounts change: the written-back figures are stale.
+    super::refresh::mark_stale(&tx, ctx.org_id()).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -167,6 +169,7 @@ pub async fn delete_exchange_rate(ctx: &Ctx, id: Uuid) -> Result<()> {
     if done.rows_affected == 0 {
         return Err(Error::not_found("Exchange rate").into());
     }
+    super::refresh::mark_stale(&ctx.db, ctx.org_id()).await?;
     Ok(())
 }
 

@@ -232,6 +232,8 @@ pub async fn update_settings(
         }
     }
     let out = answer(stored(&tx, ctx).await?);
+    // The base currency or the segment table may have changed: the figures are stale.
+    super::refresh::mark_stale(&tx, ctx.org_id()).await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -34,6 +34,14 @@ pub struct Model {
     pub merged_into: Option<Uuid>,
     pub external_source: Option<String>,
     pub external_id: Option<String>,
+    pub analytics_abc_class: Option<String>,
+    pub analytics_xyz_class: Option<String>,
+    pub analytics_rfm_score: Option<String>,
+    pub analytics_rfm_segment: Option<String>,
+    pub analytics_clv: Option<f64>,
+    pub analytics_p_alive: Option<f64>,
+    pub analytics_churn_risk: Option<f64>,
+    pub analytics_computed_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated through the ORM.
@@ -70,4 +78,12 @@ crm_core::by_position!(Model {
     merged_into,
     external_source,
     external_id,
+    analytics_abc_class,
+    analytics_xyz_class,
+    analytics_rfm_score,
+    analytics_rfm_segment,
+    analytics_clv,
+    analytics_p_alive,
+    analytics_churn_risk,
+    analytics_computed_at,
 });

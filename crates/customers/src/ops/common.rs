@@ -1,6 +1,7 @@
 //! What company and contact operations share: definitions, owners, versions, uniqueness.
 
 use crate::dto::{CustomFieldType, RecordType};
+use crate::dto_analytics::with_analytics_fields;
 use crate::error::{CustomersError, Result};
 use crate::model::custom_field_def;
 use crate::validate::{self, Def, Errors};
@@ -21,7 +22,7 @@ pub const COMPANY_FIELDS: Resource = Resource {
         pg_text: "search_text",
     }),
     default_sort: "-created_at",
-    fields: &[
+    fields: with_analytics_fields![
         Field::sort("created_at", "created_at", Kind::DateTime, false),
         Field::sort("updated_at", "updated_at", Kind::DateTime, false),
         Field::sort("name", "name", Kind::Text, false),
@@ -60,7 +61,7 @@ pub const CONTACT_FIELDS: Resource = Resource {
         pg_text: "search_text",
     }),
     default_sort: "-created_at",
-    fields: &[
+    fields: with_analytics_fields![
         Field::sort("created_at", "created_at", Kind::DateTime, false),
         Field::sort("updated_at", "updated_at", Kind::DateTime, false),
         Field::sort("last_name", "last_name", Kind::Text, true),

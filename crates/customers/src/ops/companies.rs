@@ -56,6 +56,16 @@ pub(crate) fn to_dto(m: company::Model) -> Company {
         deleted_at: m.deleted_at,
         external_source: m.external_source,
         external_id: m.external_id,
+        analytics: crate::dto_analytics::CustomerAnalytics {
+            abc_class: m.analytics_abc_class,
+            xyz_class: m.analytics_xyz_class,
+            rfm_score: m.analytics_rfm_score,
+            rfm_segment: m.analytics_rfm_segment,
+            clv: m.analytics_clv,
+            p_alive: m.analytics_p_alive,
+            churn_risk: m.analytics_churn_risk,
+            computed_at: m.analytics_computed_at,
+        },
     }
 }
 
@@ -211,6 +221,7 @@ async fn create_company_known_as(
         deleted_at: None,
         external_source: external.map(|(source, _)| source.to_owned()),
         external_id: external.map(|(_, id)| id.to_owned()),
+        analytics: Default::default(),
     };
     let c = validated(draft, &custom_defs, input.custom, true, &mut errors);
     errors.finish()?;

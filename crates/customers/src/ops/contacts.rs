@@ -54,6 +54,16 @@ pub(crate) fn to_dto(m: contact::Model) -> Contact {
         deleted_at: m.deleted_at,
         external_source: m.external_source,
         external_id: m.external_id,
+        analytics: crate::dto_analytics::CustomerAnalytics {
+            abc_class: m.analytics_abc_class,
+            xyz_class: m.analytics_xyz_class,
+            rfm_score: m.analytics_rfm_score,
+            rfm_segment: m.analytics_rfm_segment,
+            clv: m.analytics_clv,
+            p_alive: m.analytics_p_alive,
+            churn_risk: m.analytics_churn_risk,
+            computed_at: m.analytics_computed_at,
+        },
     }
 }
 
@@ -267,6 +277,7 @@ pub(super) fn new_validated(
         deleted_at: None,
         external_source: None,
         external_id: None,
+        analytics: Default::default(),
     };
     validated(
         draft,
@@ -290,6 +301,15 @@ pub(super) fn new_row(ctx: &Ctx, c: &Contact) -> contact::ActiveModel {
         merged_into: Set(None),
         external_source: Set(c.external_source.clone()),
         external_id: Set(c.external_id.clone()),
+        // The analytics refresh writes these; a new contact has none.
+        analytics_abc_class: Set(None),
+        analytics_xyz_class: Set(None),
+        analytics_rfm_score: Set(None),
+        analytics_rfm_segment: Set(None),
+        analytics_clv: Set(None),
+        analytics_p_alive: Set(None),
+        analytics_churn_risk: Set(None),
+        analytics_computed_at: Set(None),
         ..Default::default()
     }
 }

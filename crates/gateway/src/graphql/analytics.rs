@@ -9,10 +9,10 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
 use crm_analytics::{
-    AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsSettings,
-    AnalyticsSettingsInput, ClvReport, CrossSellReport, ExchangeRate, ExchangeRateInput,
-    FunnelReport, Overview, ProfitReport, RecommendationReport, RetentionReport, RfmReport,
-    TimeUnit, XyzReport, ops,
+    AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsRefresh,
+    AnalyticsRefreshInput, AnalyticsSettings, AnalyticsSettingsInput, ClvReport, CrossSellReport,
+    ExchangeRate, ExchangeRateInput, FunnelReport, Overview, ProfitReport, RecommendationReport,
+    RetentionReport, RfmReport, TimeUnit, XyzReport, ops,
 };
 use crm_core::Error;
 
@@ -69,6 +69,15 @@ impl AnalyticsQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<AnalyticsSettings> {
         ops::get_settings(caller(ctx)?).await.gql()
+    }
+
+    /// The refresh that writes `analytics` onto contacts and companies: its schedule and the
+    /// outcome of its last run.
+    async fn analytics_refresh(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<AnalyticsRefresh> {
+        ops::get_refresh(caller(ctx)?).await.gql()
     }
 
     /// The organization's exchange rates, newest day first, optionally of one currency.
@@ -435,6 +444,24 @@ impl AnalyticsMutation {
         input: AnalyticsSettingsInput,
     ) -> async_graphql::Result<AnalyticsSettings> {
         ops::update_settings(caller(ctx)?, input).await.gql()
+    }
+
+    /// Changes the analytics refresh (admins); enabling it runs it at once.
+    async fn update_analytics_refresh(
+        &self,
+        ctx: &Context<'_>,
+        input: AnalyticsRefreshInput,
+    ) -> async_graphql::Result<AnalyticsRefresh> {
+        ops::update_refresh(caller(ctx)?, input).await.gql()
+    }
+
+    /// Runs the analytics refresh now (admins), recomputing even if nothing changed; answers
+    /// at once with `pending` set (read `analyticsRefresh` for the outcome).
+    async fn run_analytics_refresh(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<AnalyticsRefresh> {
+        ops::run_refresh(caller(ctx)?).await.gql()
     }
 
     /// Writes 1 to 1,000 exchange rates (admins), all or none; a rate for a currency and day

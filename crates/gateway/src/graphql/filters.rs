@@ -50,12 +50,13 @@ listed! {
     Leads => crm_sales::ops::LEAD_FIELDS;
 }
 
-/// `last_name` -> `lastName`.
+/// `last_name` -> `lastName`; a nested field's dot counts as an underscore
+/// (`analytics.abc_class` -> `analyticsAbcClass`).
 fn camel(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
     let mut upper = false;
     for c in snake.chars() {
-        if c == '_' {
+        if c == '_' || c == '.' {
             upper = true;
         } else if upper {
             out.extend(c.to_uppercase());
@@ -431,9 +432,9 @@ impl<R: Listed> InputType for Filter<R> {
     }
 }
 
-/// `LAST_NAME` for the field `last_name`.
+/// `LAST_NAME` for the field `last_name`, `ANALYTICS_CLV` for `analytics.clv`.
 fn sort_value(field: &str) -> String {
-    field.to_uppercase()
+    field.replace('.', "_").to_uppercase()
 }
 
 /// One sort key of the resource `R` (`ContactOrder`): a sortable field or a custom field, and
@@ -559,6 +560,8 @@ mod tests {
     fn names_are_camel_case() {
         assert_eq!(camel("last_name"), "lastName");
         assert_eq!(camel("starts_with"), "startsWith");
+        assert_eq!(camel("analytics.abc_class"), "analyticsAbcClass");
+        assert_eq!(sort_value("analytics.clv"), "ANALYTICS_CLV");
         assert_eq!(camel("id"), "id");
     }
 }

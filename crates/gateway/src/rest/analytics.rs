@@ -9,9 +9,10 @@ use super::problem::ApiError;
 use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Path, Query};
 use crm_analytics::{
-    AbcReport, AbcXyzMatrix, AnalyticsSettings, AnalyticsSettingsInput, ClvReport, CrossSellReport,
-    ExchangeRate, ExchangeRatesInput, FunnelReport, Overview, ProfitReport, RecommendationReport,
-    RetentionReport, RfmReport, XyzReport, ops,
+    AbcReport, AbcXyzMatrix, AnalyticsRefresh, AnalyticsRefreshInput, AnalyticsSettings,
+    AnalyticsSettingsInput, ClvReport, CrossSellReport, ExchangeRate, ExchangeRatesInput,
+    FunnelReport, Overview, ProfitReport, RecommendationReport, RetentionReport, RfmReport,
+    XyzReport, ops,
 };
 use crm_core::Page;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(settings))
             .route(web::put().to(update_settings)),
     )
+    .service(
+        web::resource("/analytics/refresh")
+            .route(web::get().to(refresh))
+            .route(web::put().to(update_refresh)),
+    )
+    .service(web::resource("/analytics/refresh/run").route(web::post().to(run_refresh)))
     .service(web::resource("/analytics/abc").route(web::get().to(abc)))
     .service(web::resource("/analytics/xyz").route(web::get().to(xyz)))
     .service(web::resource("/analytics/abc-xyz").route(web::get().to(abc_xyz)))
@@ -61,6 +68,34 @@ pub async fn update_settings(
     body: JsonBody<AnalyticsSettingsInput>,
 ) -> Result<Json<AnalyticsSettings>, ApiError> {
     Ok(Json(ops::update_settings(&auth.0, body.0).await?))
+}
+
+/// The refresh that writes `analytics` onto contacts and companies (`analytics.abc_class`,
+/// `analytics.rfm_segment`, `analytics.clv`, ...): its schedule and the outcome of its last run.
+#[utoipa::path(get, operation_id = "getAnalyticsRefresh", path = "/api/v1/analytics/refresh", tag = "analytics", security(("bearer" = [])),
+    responses((status = 200, description = "The refresh", body = AnalyticsRefresh), ReadErrors))]
+pub async fn refresh(auth: Authenticated) -> Result<Json<AnalyticsRefresh>, ApiError> {
+    Ok(Json(ops::get_refresh(&auth.0).await?))
+}
+
+/// Changes the analytics refresh (admins); absent fields stay. Enabling it runs it at once,
+/// then it looks for changes every `interval_secs`.
+#[utoipa::path(put, operation_id = "updateAnalyticsRefresh", path = "/api/v1/analytics/refresh", tag = "analytics", security(("bearer" = [])),
+    request_body = AnalyticsRefreshInput,
+    responses((status = 200, description = "The refresh", body = AnalyticsRefresh), WriteErrors))]
+pub async fn update_refresh(
+    auth: Authenticated,
+    body: JsonBody<AnalyticsRefreshInput>,
+) -> Result<Json<AnalyticsRefresh>, ApiError> {
+    Ok(Json(ops::update_refresh(&auth.0, body.0).await?))
+}
+
+/// Runs the analytics refresh now (admins), enabled or not, recomputing even if nothing
+/// changed. Answers at once with `pending` set; `GET /analytics/refresh` shows the outcome.
+#[utoipa::path(post, operation_id = "runAnalyticsRefresh", path = "/api/v1/analytics/refresh/run", tag = "analytics", security(("bearer" = [])),
+    responses((status = 202, description = "The run is queued", body = AnalyticsRefresh), WriteErrors))]
+pub async fn run_refresh(auth: Authenticated) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Accepted().json(ops::run_refresh(&auth.0).await?))
 }
 
 /// ABC classes of products, companies or contacts by their revenue in the period (order lines

@@ -1,6 +1,5 @@
 //! `/api/v1/contacts`.
 
-use super::etag::etag;
 use super::extract::{Authenticated, JsonBody};
 use super::openapi::{ReadErrors, WriteErrors};
 use super::problem::ApiError;
@@ -14,7 +13,7 @@ use uuid::Uuid;
 
 fn with_etag(status: actix_web::http::StatusCode, c: &Contact) -> HttpResponse {
     HttpResponse::build(status)
-        .insert_header(("ETag", etag(c.version)))
+        .insert_header(("ETag", crm_core::kit::Versioned::etag(c)))
         .json(c)
 }
 

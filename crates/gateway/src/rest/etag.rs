@@ -1,4 +1,5 @@
-//! ETags of versioned records: `"<version>"`; `If-Match` turns into the version a write expects;
+//! ETags of versioned records: `"<version>"` (`"<version>.<stamp>"` where computed data shows
+//! too, see `Versioned::etag`); `If-Match` turns into the version a write expects;
 //! `If-None-Match` on a read answers `304 Not Modified` when the client's copy is current.
 
 use super::problem::ApiError;
@@ -25,9 +26,11 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     if value == "*" {
         return Ok(None);
     }
-    value
-        .trim_start_matches("W/")
-        .trim_matches('"')
+    // `"<version>.<stamp>"` names the version before the dot.
+    let tag = value.trim_start_matches("W/").trim_matches('"');
+    tag.split('.')
+        .next()
+        .unwrap_or(tag)
         .parse::<i64>()
         .map(Some)
         .map_err(|_| {

@@ -8,7 +8,7 @@
 //! `get<One>`, `update<One>`, `delete<One>`, `restore<One>`, `listDeleted<Many>` and
 //! `list<One>History`; [`super::kit_doc`] builds those operations.
 
-use super::etag::{etag, if_match};
+use super::etag::if_match;
 use super::extract::{Authenticated, JsonBody, PageQuery};
 use super::kit_doc::*;
 use super::list_query::list_params;
@@ -31,11 +31,10 @@ pub(super) use super::kit_doc::{
 
 fn with_etag(
     status: actix_web::http::StatusCode,
-    r: &impl serde::Serialize,
-    version: i64,
+    r: &(impl serde::Serialize + Versioned),
 ) -> HttpResponse {
     HttpResponse::build(status)
-        .insert_header(("ETag", etag(version)))
+        .insert_header(("ETag", r.etag()))
         .json(r)
 }
 
@@ -54,7 +53,7 @@ async fn create<R: Create>(
     let r = R::create(&auth.0, body.0).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/{}/{}", R::PATH, r.id())))
-        .insert_header(("ETag", etag(r.version())))
+        .insert_header(("ETag", r.etag()))
         .json(r))
 }
 
@@ -68,16 +67,16 @@ async fn upsert<R: Upsert>(
     Ok(if created {
         HttpResponse::Created()
             .insert_header(("Location", format!("/api/v1/{}/{}", R::PATH, r.id())))
-            .insert_header(("ETag", etag(r.version())))
+            .insert_header(("ETag", r.etag()))
             .json(r)
     } else {
-        with_etag(actix_web::http::StatusCode::OK, &r, r.version())
+        with_etag(actix_web::http::StatusCode::OK, &r)
     })
 }
 
 async fn get<R: Records>(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let r = R::get(&auth.0, id.into_inner()).await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, &r, r.version()))
+    Ok(with_etag(actix_web::http::StatusCode::OK, &r))
 }
 
 async fn update<R: Update>(
@@ -88,7 +87,7 @@ async fn update<R: Update>(
 ) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     let r = R::update(&auth.0, id.into_inner(), body.0, expected).await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, &r, r.version()))
+    Ok(with_etag(actix_web::http::StatusCode::OK, &r))
 }
 
 async fn delete<R: Delete>(
@@ -103,7 +102,7 @@ async fn delete<R: Delete>(
 
 async fn restore<R: Delete>(auth: Authenticated, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let r = R::restore(&auth.0, id.into_inner()).await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, &r, r.version()))
+    Ok(with_etag(actix_web::http::StatusCode::OK, &r))
 }
 
 async fn deleted<R: ListDeleted>(
