@@ -158,6 +158,6 @@ export function segmentOf(c: Contact): string | null {
 }
 // A list filtered and sorted on them: the query parameters are typed.
 export const atRisk: NonNullable<operations["listContacts"]["parameters"]["query"]> = {
-  "analytics.rfm_segment": "at_risk",
+  "analytics.rfm_segment": "at risk",
   sort: "-analytics.clv",
 };

@@ -361,6 +361,21 @@ dual! {
         assert!(seen["abc_class"].is_string(), "{seen}");
         assert_eq!(check_against_reports(app, t, "companies").await, 6);
 
+        // A change the feed does not carry (the segment table) marks the figures stale: the
+        // next look recomputes.
+        let all: serde_json::Map<String, Value> = (1..=5).flat_map(|r| (1..=5).map(move |f| (format!("{r}{f}"), json!("renamed")))).collect();
+        app.call("PUT", "/api/v1/analytics/settings", t, Some(json!({"rfm_segments": all}))).await.ok(200);
+        let mut renamed = false;
+        for _ in 0..200 {
+            let list = app.get("/api/v1/companies?analytics.rfm_segment=renamed&limit=100", t).await.ok(200);
+            if list["data"].as_array().unwrap().len() == 6 {
+                renamed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(renamed, "the new segment names were written");
+
         // Turned off, it stops after the run in hand: no job stays queued.
         let off = app.call("PUT", "/api/v1/analytics/refresh", t, Some(json!({"enabled": false}))).await.ok(200);
         assert_eq!(off["enabled"], false);

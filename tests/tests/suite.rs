@@ -6,6 +6,7 @@
 mod access;
 mod activities;
 mod analytics;
+mod analytics_actions;
 mod analytics_baskets;
 mod analytics_charts;
 mod analytics_clv;

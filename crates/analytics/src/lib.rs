@@ -4,6 +4,7 @@
 //! monthly revenue, and the ABC-XYZ matrix, as `../shared/DOMAIN.md` defines them.
 
 pub mod dto;
+pub mod dto_actions;
 pub mod dto_baskets;
 pub mod dto_clv;
 pub mod dto_profit;
@@ -14,6 +15,7 @@ pub mod models;
 pub mod ops;
 
 pub use dto::*;
+pub use dto_actions::*;
 pub use dto_baskets::*;
 pub use dto_clv::*;
 pub use dto_profit::*;

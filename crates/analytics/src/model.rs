@@ -80,3 +80,32 @@ pub mod refresh {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// Decisions about next best actions.
+pub mod decision {
+    use sea_orm::entity::prelude::*;
+
+    /// One accepted or dismissed action of one customer.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "analytics_action_decisions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub org_id: Uuid,
+        pub customer_type: String,
+        pub customer_id: Uuid,
+        pub rule: String,
+        pub state: String,
+        pub note: Option<String>,
+        pub activity_id: Option<Uuid>,
+        pub decided_by: Uuid,
+        pub decided_at: DateTimeUtc,
+        pub hidden_until: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -23,7 +23,7 @@ pub struct CustomerAnalytics {
     /// RFM scores, recency, frequency and monetary value, each 1 to 5 (`"545"`).
     #[cfg_attr(feature = "openapi", schema(example = "545"))]
     pub rfm_score: Option<String>,
-    /// The RFM segment (`champions`, `at_risk`, ... as the organization's segment table names
+    /// The RFM segment (`champions`, `at risk`, ... as the organization's segment table names
     /// them).
     #[cfg_attr(feature = "openapi", schema(example = "champions"))]
     pub rfm_segment: Option<String>,

@@ -28,6 +28,7 @@ mod m20261206_000019_more_external_ids;
 mod m20261206_000020_analytics;
 mod m20261206_000021_costs;
 mod m20261206_000022_analytics_write_back;
+mod m20261206_000023_next_best_actions;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_analytics::Migration),
             Box::new(m20261206_000021_costs::Migration),
             Box::new(m20261206_000022_analytics_write_back::Migration),
+            Box::new(m20261206_000023_next_best_actions::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Analytics operations: every thing a caller can do, independent of REST or GraphQL.
 
 mod abc;
+mod actions;
 mod baskets;
 mod clv;
 mod funnel;
@@ -16,6 +17,7 @@ mod settings;
 mod xyz;
 
 pub use abc::{abc_report, abc_xyz_matrix};
+pub use actions::{accept_action, dismiss_action, next_best_actions};
 pub use baskets::{cross_sell_report, recommendation_report};
 pub use clv::clv_report;
 pub use funnel::funnel_report;

@@ -9,10 +9,10 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
 use crm_analytics::{
-    AbcReport, AbcXyzMatrix, AnalysisParams, AnalysisSubject, AnalyticsRefresh,
-    AnalyticsRefreshInput, AnalyticsSettings, AnalyticsSettingsInput, ClvReport, CrossSellReport,
-    ExchangeRate, ExchangeRateInput, FunnelReport, Overview, ProfitReport, RecommendationReport,
-    RetentionReport, RfmReport, TimeUnit, XyzReport, ops,
+    AbcReport, AbcXyzMatrix, ActionDecision, ActionDecisionInput, AnalysisParams, AnalysisSubject,
+    AnalyticsRefresh, AnalyticsRefreshInput, AnalyticsSettings, AnalyticsSettingsInput, ClvReport,
+    CrossSellReport, ExchangeRate, ExchangeRateInput, FunnelReport, NextBestActions, Overview,
+    ProfitReport, RecommendationReport, RetentionReport, RfmReport, TimeUnit, XyzReport, ops,
 };
 use crm_core::Error;
 
@@ -69,6 +69,37 @@ impl AnalyticsQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<AnalyticsSettings> {
         ops::get_settings(caller(ctx)?).await.gql()
+    }
+
+    /// Per company or contact, the next best actions the documented rules propose from its
+    /// written-back figures, ranked and explained, as
+    /// `GET /api/v1/analytics/next-best-actions`.
+    async fn next_best_actions(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<AnalysisSubject>,
+        customer_id: Option<ID>,
+        offset: Option<u32>,
+        limit: Option<u32>,
+    ) -> async_graphql::Result<NextBestActions> {
+        let customer_id = match customer_id {
+            Some(id) => Some(parse_id(&id).ok_or_else(|| {
+                gql(Error::invalid_field(
+                    "/customerId",
+                    "invalid_value",
+                    "must be a company's or contact's id",
+                ))
+            })?),
+            None => None,
+        };
+        let p = AnalysisParams {
+            subject,
+            customer_id,
+            offset,
+            limit,
+            ..AnalysisParams::default()
+        };
+        ops::next_best_actions(caller(ctx)?, &p).await.gql()
     }
 
     /// The refresh that writes `analytics` onto contacts and companies: its schedule and the
@@ -444,6 +475,25 @@ impl AnalyticsMutation {
         input: AnalyticsSettingsInput,
     ) -> async_graphql::Result<AnalyticsSettings> {
         ops::update_settings(caller(ctx)?, input).await.gql()
+    }
+
+    /// Accepts a next best action: creates its task and keeps the action off the list for 30
+    /// days, as `POST /api/v1/analytics/next-best-actions/accept`.
+    async fn accept_next_best_action(
+        &self,
+        ctx: &Context<'_>,
+        input: ActionDecisionInput,
+    ) -> async_graphql::Result<ActionDecision> {
+        ops::accept_action(caller(ctx)?, input).await.gql()
+    }
+
+    /// Dismisses a next best action for 30 days.
+    async fn dismiss_next_best_action(
+        &self,
+        ctx: &Context<'_>,
+        input: ActionDecisionInput,
+    ) -> async_graphql::Result<ActionDecision> {
+        ops::dismiss_action(caller(ctx)?, input).await.gql()
     }
 
     /// Changes the analytics refresh (admins); enabling it runs it at once.

@@ -2,6 +2,7 @@
 
 mod activities;
 mod analytics;
+mod analytics_actions;
 mod analytics_csv;
 mod analytics_query;
 mod analytics_svg;
@@ -176,6 +177,7 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
         .service(web::resource("/jobs/{id}/retry").route(web::post().to(jobs::retry)))
         .configure(webhooks::routes)
         .configure(analytics::routes)
+        .configure(analytics_actions::routes)
         .service(web::resource("/contacts/parse").route(web::post().to(contacts::parse)))
         .service(
             web::resource("/contacts/{id}/timeline")
