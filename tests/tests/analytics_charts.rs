@@ -86,6 +86,31 @@ dual! {
         assert!(funnel.iter().any(|s| s == "Qualify"), "{funnel:?}");
         assert!(funnel.iter().any(|s| s.starts_with("1 entered")), "{funnel:?}");
 
+        // The same charts over GraphQL: the same documents as REST.
+        let rest_svg = |path: String| async move { app.get(&path, t).await.text() };
+        let gql_svg = |args: String| async move {
+            let g = app.gql(t, &format!("{{ analyticsChart({args}) }}"), json!({})).await.ok(200);
+            assert!(g["errors"].is_null(), "{args}: {g}");
+            g["data"]["analyticsChart"].as_str().unwrap().to_owned()
+        };
+        let period = r#"from: "2026-01-01", to: "2026-04-01", referenceDate: "2026-04-01""#;
+        for (chart, path) in [("ABC_PARETO", "abc"), ("ABC_XYZ_MATRIX", "abc-xyz"), ("RFM_GRID", "rfm"), ("COHORT_HEAT_MAP", "retention")] {
+            let over_graphql = gql_svg(format!("chart: {chart}, {period}")).await;
+            texts(&over_graphql);
+            assert_eq!(over_graphql, rest_svg(format!("/api/v1/analytics/{path}?{PERIOD}&format=svg")).await, "{chart}");
+        }
+        let over_graphql = gql_svg(format!("chart: ABC_PARETO, {period}, a: 0.5, limit: 2, subject: COMPANIES")).await;
+        assert_eq!(over_graphql, rest_svg(format!("/api/v1/analytics/abc?{PERIOD}&format=svg&a=0.5&limit=2&subject=companies")).await);
+        let window = format!(r#"from: "{}", to: "{}""#, today, today + chrono::Duration::days(1));
+        let over_graphql = gql_svg(format!("chart: FUNNEL, {window}")).await;
+        assert!(texts(&over_graphql).iter().any(|s| s.starts_with("Funnel of Sales")));
+        // An argument the chart's report does not take is refused, by name.
+        let g = app.gql(t, &format!("{{ analyticsChart(chart: FUNNEL, {period}, a: 0.5) }}"), json!({})).await.ok(200);
+        assert_eq!(g["errors"][0]["extensions"]["code"], "validation_failed", "{g}");
+        assert_eq!(g["errors"][0]["extensions"]["errors"][0]["pointer"], "/a", "{g}");
+        let g = app.gql(t, &format!("{{ analyticsChart(chart: RFM_GRID, {period}, inactiveDays: 30) }}"), json!({})).await.ok(200);
+        assert_eq!(g["errors"][0]["extensions"]["errors"][0]["pointer"], "/inactiveDays", "{g}");
+
         // Charts are for the reports that have one.
         for path in ["xyz", "clv", "cross-sell", "profitability"] {
             let p = app.get(&format!("/api/v1/analytics/{path}?{PERIOD}&format=svg"), t).await.problem(422, "validation_failed");

@@ -2,6 +2,7 @@
 //! mapping, and the HTTP endpoint with body, batch, depth and complexity limits.
 
 mod analytics;
+mod analytics_chart;
 mod batch;
 mod connection;
 mod customers;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     imports::ImportsQuery,
     webhooks::WebhooksQuery,
     analytics::AnalyticsQuery,
+    analytics_chart::AnalyticsChartQuery,
 );
 
 /// The root of mutations.

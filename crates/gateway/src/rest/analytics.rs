@@ -115,7 +115,9 @@ pub async fn abc(
     let report = ops::abc_report(&auth.0, &params).await?;
     match format {
         Format::Csv => super::analytics_csv::abc(&report),
-        Format::Svg => super::analytics_svg::pareto(&report),
+        Format::Svg => Ok(super::analytics_svg::response(
+            super::analytics_svg::pareto(&report)?,
+        )),
         _ => Ok(HttpResponse::Ok().json(report)),
     }
 }
@@ -151,7 +153,9 @@ pub async fn abc_xyz(
         .into_params_as(q::MATRIX, &[Format::Json, Format::Svg])?;
     let matrix = ops::abc_xyz_matrix(&auth.0, &params).await?;
     match format {
-        Format::Svg => super::analytics_svg::matrix(&matrix),
+        Format::Svg => Ok(super::analytics_svg::response(
+            super::analytics_svg::matrix(&matrix)?,
+        )),
         _ => Ok(HttpResponse::Ok().json(matrix)),
     }
 }
@@ -175,7 +179,9 @@ pub async fn rfm(
     let report = ops::rfm_report(&auth.0, &params).await?;
     match format {
         Format::Csv => super::analytics_csv::rfm(&report),
-        Format::Svg => super::analytics_svg::rfm(&report),
+        Format::Svg => Ok(super::analytics_svg::response(super::analytics_svg::rfm(
+            &report,
+        )?)),
         _ => Ok(HttpResponse::Ok().json(report)),
     }
 }
@@ -278,7 +284,9 @@ pub async fn retention(
         .into_params_as(q::RETENTION, &[Format::Json, Format::Svg])?;
     let report = ops::retention_report(&auth.0, &params).await?;
     match format {
-        Format::Svg => super::analytics_svg::cohorts(&report),
+        Format::Svg => Ok(super::analytics_svg::response(
+            super::analytics_svg::cohorts(&report)?,
+        )),
         _ => Ok(HttpResponse::Ok().json(report)),
     }
 }
@@ -301,7 +309,9 @@ pub async fn funnel(
         .into_params_as(q::FUNNEL, &[Format::Json, Format::Svg])?;
     let report = ops::funnel_report(&auth.0, &params).await?;
     match format {
-        Format::Svg => super::analytics_svg::funnel(&report),
+        Format::Svg => Ok(super::analytics_svg::response(
+            super::analytics_svg::funnel(&report)?,
+        )),
         _ => Ok(HttpResponse::Ok().json(report)),
     }
 }

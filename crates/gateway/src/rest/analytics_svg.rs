@@ -3,7 +3,6 @@
 //! stays text (the browser renders it), so a front end embeds the chart as it is.
 
 use super::export::text_schema;
-use super::problem::ApiError;
 use actix_web::HttpResponse;
 use crm_analytics::{AbcReport, AbcXyzMatrix, FunnelReport, RetentionReport, RfmReport};
 use crm_core::Error;
@@ -36,15 +35,22 @@ const GRID: RGBColor = RGBColor(222, 226, 230);
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-fn failed<E: std::fmt::Display>(e: E) -> ApiError {
-    ApiError(Error::internal(format!("chart: {e}")))
+fn failed<E: std::fmt::Display>(e: E) -> Error {
+    Error::internal(format!("chart: {e}"))
 }
 
-/// Draws with `paint` on a white canvas of `height` and answers the SVG.
+/// The answer carrying `svg`.
+pub fn response(svg: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml; charset=utf-8")
+        .body(svg)
+}
+
+/// Draws with `paint` on a white canvas of `height`: the SVG.
 fn render(
     height: u32,
-    paint: impl FnOnce(&Area<'_>) -> Result<(), ApiError>,
-) -> Result<HttpResponse, ApiError> {
+    paint: impl FnOnce(&Area<'_>) -> Result<(), Error>,
+) -> Result<String, Error> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
@@ -52,12 +58,10 @@ fn render(
         paint(&root)?;
         root.present().map_err(failed)?;
     }
-    Ok(HttpResponse::Ok()
-        .content_type("image/svg+xml; charset=utf-8")
-        .body(svg))
+    Ok(svg)
 }
 
-fn text(area: &Area<'_>, s: &str, at: (i32, i32), size: u32, pos: Pos) -> Result<(), ApiError> {
+fn text(area: &Area<'_>, s: &str, at: (i32, i32), size: u32, pos: Pos) -> Result<(), Error> {
     let style = TextStyle::from((FONT, size).into_font())
         .color(&INK)
         .pos(pos);
@@ -89,7 +93,7 @@ fn grid(
     rows: &[String],
     cols: &[String],
     cell: impl Fn(usize, usize) -> (f64, String),
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     text(
         area,
         title,
@@ -144,7 +148,7 @@ fn grid(
 
 /// The Pareto chart of an ABC report: revenue bars of its items in rank order (the page), the
 /// cumulative share as a line on the right axis, and the A and B thresholds.
-pub fn pareto(r: &AbcReport) -> Result<HttpResponse, ApiError> {
+pub fn pareto(r: &AbcReport) -> Result<String, Error> {
     let revenue: Vec<f64> = r
         .items
         .iter()
@@ -221,7 +225,7 @@ pub fn pareto(r: &AbcReport) -> Result<HttpResponse, ApiError> {
 }
 
 /// The ABC-XYZ matrix: nine cells shaded by their share of the items, with counts and revenue.
-pub fn matrix(m: &AbcXyzMatrix) -> Result<HttpResponse, ApiError> {
+pub fn matrix(m: &AbcXyzMatrix) -> Result<String, Error> {
     let rows: Vec<String> = ["A", "B", "C"].map(String::from).to_vec();
     let cols: Vec<String> = ["X", "Y", "Z"].map(String::from).to_vec();
     let total = m.row_count.max(1) as f64;
@@ -248,7 +252,7 @@ pub fn matrix(m: &AbcXyzMatrix) -> Result<HttpResponse, ApiError> {
 }
 
 /// The RFM grid: customers per recency (rows, 5 at the top) and frequency score (columns).
-pub fn rfm(r: &RfmReport) -> Result<HttpResponse, ApiError> {
+pub fn rfm(r: &RfmReport) -> Result<String, Error> {
     let mut counts = [[0i64; 5]; 5];
     for i in &r.items {
         if (1..=5).contains(&i.r) && (1..=5).contains(&i.f) {
@@ -270,7 +274,7 @@ pub fn rfm(r: &RfmReport) -> Result<HttpResponse, ApiError> {
 }
 
 /// The funnel: per stage, a bar of the deals that entered it, with its conversion.
-pub fn funnel(f: &FunnelReport) -> Result<HttpResponse, ApiError> {
+pub fn funnel(f: &FunnelReport) -> Result<String, Error> {
     let most = f.stages.iter().map(|s| s.entered).max().unwrap_or(0).max(1) as f64;
     let height = 70 + 40 * f.stages.len().max(1) as u32;
     render(height, |root| {
@@ -319,7 +323,7 @@ pub fn funnel(f: &FunnelReport) -> Result<HttpResponse, ApiError> {
 }
 
 /// The cohort heat map: per cohort (rows), the share still ordering each month after.
-pub fn cohorts(r: &RetentionReport) -> Result<HttpResponse, ApiError> {
+pub fn cohorts(r: &RetentionReport) -> Result<String, Error> {
     let months = r
         .cohorts
         .iter()
