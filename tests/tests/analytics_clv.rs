@@ -93,6 +93,7 @@ dual! {
         assert_eq!(r["horizon_months"], 12);
         assert_eq!(r["discount_rate"], 0.01);
         assert_eq!(r["scope"]["orders"], 14, "D's order before the window is not in it");
+        assert!(r["bg_nbd"].is_object() && r["bg_nbd"]["fit_sample"].is_null(), "a small base is fitted whole: {}", r["bg_nbd"]);
         let by_name = |name: &str| r["items"].as_array().unwrap().iter().find(|i| i["name"] == name).unwrap().clone();
 
         // The histories, by hand.

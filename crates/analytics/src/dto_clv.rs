@@ -36,6 +36,9 @@ pub struct BgNbdParams {
     pub converged: bool,
     /// Customers the model was fitted to: those whose first purchase lies in the window.
     pub customers: i64,
+    /// When more than 50,000: the customers of a systematic sample the parameters were
+    /// fitted on (in the order of their histories, every n-th); `null` when all were.
+    pub fit_sample: Option<i64>,
 }
 
 /// The Gamma-Gamma model of spend per purchase fitted to the repeat buyers (Fader and Hardie
@@ -56,6 +59,9 @@ pub struct GammaGammaParams {
     pub converged: bool,
     /// Customers with repeat purchases the model was fitted to.
     pub customers: i64,
+    /// When more than 50,000: the customers of a systematic sample the parameters were
+    /// fitted on; `null` when all were.
+    pub fit_sample: Option<i64>,
 }
 
 /// The simple predictive model of DOMAIN.md: average order value x purchases per year x
@@ -130,8 +136,8 @@ pub struct ClvItem {
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "scope": {"subject": "companies", "from": "2026-01-01", "to": "2026-07-01", "reference_date": "2026-07-01", "base_currency": "EUR", "orders": 4, "orders_without_rate": 0, "missing_rates": [], "computed_at": "2026-07-01T08:00:00Z"},
     "time_unit": "weeks", "horizon_months": 12, "discount_rate": 0.01,
-    "bg_nbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "log_likelihood": -9582.4, "converged": true, "customers": 2357},
-    "gamma_gamma": {"p": 6.25, "q": 3.74, "gamma": 15.44, "log_likelihood": -4003.2, "converged": true, "customers": 946},
+    "bg_nbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "log_likelihood": -9582.4, "converged": true, "customers": 2357, "fit_sample": null},
+    "gamma_gamma": {"p": 6.25, "q": 3.74, "gamma": 15.44, "log_likelihood": -4003.2, "converged": true, "customers": 946, "fit_sample": null},
     "simple": {"inactive_days": 90, "churned": 1, "annual_churn_rate": 0.84, "expected_lifetime_years": 1.19},
     "total_clv": "1520.40",
     "row_count": 1,

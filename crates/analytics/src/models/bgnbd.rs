@@ -22,6 +22,16 @@ pub struct Purchases {
     pub t: f64,
 }
 
+impl Purchases {
+    /// The one order histories are summed and sampled in: by `x`, then `t_x`, then `T`.
+    pub fn order(&self, other: &Self) -> std::cmp::Ordering {
+        self.x
+            .total_cmp(&other.x)
+            .then(self.t_x.total_cmp(&other.t_x))
+            .then(self.t.total_cmp(&other.t))
+    }
+}
+
 /// The four parameters of a BG/NBD model.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgNbd {
@@ -132,12 +142,7 @@ impl BgNbd {
     /// customers always give the same parameters, to the last bit.
     pub fn fit(data: &[(Purchases, f64)]) -> Option<Fitted<BgNbd>> {
         let mut data = data.to_vec();
-        data.sort_by(|(p, m), (q, n)| {
-            p.x.total_cmp(&q.x)
-                .then(p.t_x.total_cmp(&q.t_x))
-                .then(p.t.total_cmp(&q.t))
-                .then(m.total_cmp(n))
-        });
+        data.sort_by(|(p, m), (q, n)| p.order(q).then(m.total_cmp(n)));
         let data = &data[..];
         let weight: f64 = data.iter().map(|(_, n)| n).sum();
         if weight <= 0.0 {

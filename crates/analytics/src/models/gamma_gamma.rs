@@ -16,6 +16,13 @@ pub struct Spend {
     pub m: f64,
 }
 
+impl Spend {
+    /// The one order spends are summed and sampled in: by `x`, then `m`.
+    pub fn order(&self, other: &Self) -> std::cmp::Ordering {
+        self.x.total_cmp(&other.x).then(self.m.total_cmp(&other.m))
+    }
+}
+
 /// The three parameters of a Gamma-Gamma model.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GammaGamma {
@@ -81,11 +88,7 @@ impl GammaGamma {
             .copied()
             .collect();
         // One order whatever order they come in: the same customers, the same parameters.
-        usable.sort_by(|(s, m), (t, n)| {
-            s.x.total_cmp(&t.x)
-                .then(s.m.total_cmp(&t.m))
-                .then(m.total_cmp(n))
-        });
+        usable.sort_by(|(s, m), (t, n)| s.order(t).then(m.total_cmp(n)));
         let weight: f64 = usable.iter().map(|(_, n)| n).sum();
         if weight <= 0.0 {
             return None;

@@ -261,3 +261,51 @@ fn the_totals_equal_the_sum_of_each_customers_likelihood() {
     let each: f64 = spends.iter().map(|(s, n)| n * gg.log_likelihood(s)).sum();
     assert!(near(gg.total_log_likelihood(&spends), each, 1e-12));
 }
+
+#[test]
+fn a_systematic_sample_keeps_the_fit_and_is_deterministic() {
+    let truth = BgNbd {
+        r: 0.5,
+        alpha: 5.0,
+        a: 0.8,
+        b: 3.0,
+    };
+    let mut rng = StdRng::seed_from_u64(11);
+    let customers = simulate(truth, 20000, |i| 20.0 + (i % 53) as f64, 0.0, &mut rng);
+    let data: Vec<(Purchases, f64)> = customers.iter().map(|c| (c.history, 1.0)).collect();
+    let order = Purchases::order;
+    let sample = systematic_sample(data.clone(), order, 5000);
+    let drawn: f64 = sample.iter().map(|(_, n)| n).sum();
+    assert_eq!(drawn, 5000.0, "exactly the customers asked for");
+    assert!(sample.len() <= 5000);
+    // Every repeat-purchase count keeps its share of customers within a step.
+    for x in 0..4 {
+        let share = |d: &[(Purchases, f64)], total: f64| {
+            d.iter()
+                .filter(|(p, _)| p.x == x as f64)
+                .map(|(_, n)| n)
+                .sum::<f64>()
+                / total
+        };
+        let full = share(&data, data.len() as f64);
+        let part = share(&sample, drawn);
+        assert!((full - part).abs() < 0.002, "x = {x}: {full} vs {part}");
+    }
+    // The same customers in another order: the same sample.
+    let mut reversed = data.clone();
+    reversed.reverse();
+    assert_eq!(systematic_sample(reversed, order, 5000), sample);
+    // Fitted on the sample, the parameters are those of the whole within the recovery test's
+    // tolerances.
+    let whole = BgNbd::fit(&data).unwrap().model;
+    let part = BgNbd::fit(&sample).unwrap().model;
+    assert!(near(part.r, whole.r, 0.15), "{part:?} vs {whole:?}");
+    assert!(near(part.alpha, whole.alpha, 0.15), "{part:?} vs {whole:?}");
+    assert!(near(part.a, whole.a, 0.3), "{part:?} vs {whole:?}");
+    assert!(near(part.b, whole.b, 0.3), "{part:?} vs {whole:?}");
+    // Small data passes as it is.
+    assert_eq!(
+        systematic_sample(data[..10].to_vec(), order, 5000).len(),
+        10
+    );
+}

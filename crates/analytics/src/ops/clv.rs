@@ -9,7 +9,7 @@ use super::revenue::{Revenue, collect, money, page, period, threshold};
 use crate::dto::*;
 use crate::dto_clv::*;
 use crate::error::Result;
-use crate::models::{BgNbd, GammaGamma, Purchases, Spend};
+use crate::models::{BgNbd, FIT_SAMPLE, GammaGamma, Purchases, Spend, systematic_sample};
 use chrono::NaiveDate;
 use crm_core::{Ctx, Error};
 use rust_decimal::Decimal;
@@ -234,14 +234,28 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
     let repeat_buyers: f64 = spends.iter().map(|(_, n)| n).sum();
     let any_repeat = customers.iter().any(|c| !c.truncated && c.history.x > 0.0);
     // Fitting takes a while on a large base: off the request threads.
+    // A large base is fitted on a systematic sample of its customers (the likelihood reported
+    // is the whole base's at the fitted parameters); everyone is scored.
+    let bg_sampled = (fitted as usize > FIT_SAMPLE).then_some(FIT_SAMPLE as i64);
+    let gg_sampled = (repeat_buyers > FIT_SAMPLE as f64).then_some(FIT_SAMPLE as i64);
     let (bg, gg) = tokio::task::spawn_blocking(move || {
         let bg = if any_repeat {
-            BgNbd::fit(&histories)
+            let sample = systematic_sample(histories.clone(), Purchases::order, FIT_SAMPLE);
+            BgNbd::fit(&sample).map(|mut f| {
+                f.log_likelihood = f.model.total_log_likelihood(&histories);
+                f
+            })
         } else {
             None
         };
         let gg = if repeat_buyers >= 2.0 {
-            GammaGamma::fit(&spends).filter(|f| f.model.q > 1.0)
+            let sample = systematic_sample(spends.clone(), Spend::order, FIT_SAMPLE);
+            GammaGamma::fit(&sample)
+                .filter(|f| f.model.q > 1.0)
+                .map(|mut f| {
+                    f.log_likelihood = f.model.total_log_likelihood(&spends);
+                    f
+                })
         } else {
             None
         };
@@ -374,6 +388,7 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
             log_likelihood: f.log_likelihood,
             converged: f.converged,
             customers: customers_fitted,
+            fit_sample: bg_sampled,
         }),
         gamma_gamma: gg.map(|f| GammaGammaParams {
             p: f.model.p,
@@ -382,6 +397,7 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
             log_likelihood: f.log_likelihood,
             converged: f.converged,
             customers: repeat_buyers as i64,
+            fit_sample: gg_sampled,
         }),
         simple: SimpleClvParams {
             inactive_days: s.inactive_days,
