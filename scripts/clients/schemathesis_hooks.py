@@ -8,6 +8,7 @@ data (a length, a range, a pattern, an enum, a format the server reads different
 """
 
 import json
+import re
 
 import schemathesis
 
@@ -31,6 +32,9 @@ DOCUMENTED_RULES = {
     # Values whose validity no pattern captures.
     "phone": "a phone number must be a valid number for its country (libphonenumber)",
     "invalid_cursor": "a cursor is the next_cursor the server issued",
+    # Analytics: what depends on the organization's settings or on another parameter.
+    "base_currency": "the base currency needs no exchange rate (it is a setting)",
+    "invalid_key": "map keys follow their stated form (activity kinds, RFM score pairs)",
 }
 
 # Rules whose error code is also used for single-field rules, excused only at this pointer.
@@ -41,6 +45,11 @@ DOCUMENTED_AT = {
     ("mismatch", "/currency"): "a document's currency is its price list's",
     ("mismatch", "/current_password"): "the current password is the caller's secret",
     ("unreadable", "/file"): "an import's file is CSV, NDJSON or vCard text, not any bytes",
+    ("missing_column", "/file"): "a rate file's header names currency, date and rate",
+    ("range", "/to"): "a period ends after `from` and spans at most 120 months",
+    ("range", "/b"): "the ABC thresholds increase: a < b",
+    ("range", "/y"): "the XYZ thresholds increase: x < y",
+    ("range", "/reference_date"): "lifetime value watches customers up to the reference date",
 }
 
 # Problem codes (without field errors) of rules that depend on earlier requests.
@@ -52,6 +61,10 @@ DOCUMENTED_PROBLEMS = {
 def documented(error):
     code, pointer = error.get("code"), error.get("pointer")
     if code in DOCUMENTED_RULES or (code, pointer) in DOCUMENTED_AT:
+        return True
+    # A rate's day is a year from 1900 to 2100 (stated in words: a pattern on a date makes
+    # the body too narrow to generate).
+    if code == "range" and re.fullmatch(r"/rates/[0-9]+/date", pointer or ""):
         return True
     # `custom.<key>` (in sort and filters) and the keys of `custom` (in bodies) name custom fields
     # the organization defines (GET /api/v1/custom-fields); the document cannot list them.

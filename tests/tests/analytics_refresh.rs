@@ -321,13 +321,30 @@ dual! {
         let g = app.gql(t, "{ analyticsRefresh { enabled intervalSecs pending refreshedAt referenceDate contacts companies notes lastError } }", json!({})).await.ok(200);
         assert_eq!(g["data"]["analyticsRefresh"]["companies"], 5, "{g}");
 
+        // A run that finds nothing new writes nothing: the figures keep when they were written,
+        // and a cached copy stays current.
+        let big_id = companies["Big"]["id"].as_str().unwrap();
+        let before = app.get(&format!("/api/v1/companies/{big_id}"), t).await;
+        app.post("/api/v1/analytics/refresh/run", t, json!({})).await.ok(202);
+        let same = refreshed(app, t, &done["refreshed_at"]).await;
+        let after = app.get(&format!("/api/v1/companies/{big_id}"), t).await;
+        assert_eq!(after.json()["analytics"], before.json()["analytics"]);
+        assert_eq!(after.header("etag"), before.header("etag"));
+        assert_eq!(after.json()["version"], 2, "the PATCH above");
+        assert!(after.header("etag").unwrap().starts_with("\"2."), "{:?}", after.header("etag"));
+        // An If-Match with another resource's kind of stamp names no version.
+        let r = app.raw("PATCH", &format!("/api/v1/companies/{big_id}"),
+            &[("authorization", &format!("Bearer {}", s.token)), ("if-match", "\"2.x\""), ("content-type", "application/json")],
+            br#"{"industry": "valves"}"#.to_vec()).await;
+        assert_eq!(r.status, 412, "{}", r.text());
+
         // A customer whose only order is cancelled is cleared by the next run.
         let small_orders = app.get(&format!("/api/v1/orders?company_id={}", companies["Small"]["id"].as_str().unwrap()), t).await.ok(200);
         let small_order = &small_orders["data"][0];
         app.post(&format!("/api/v1/orders/{}/status", small_order["id"].as_str().unwrap()), t, json!({"status": "cancelled"})).await.ok(200);
         let g = app.gql(t, "mutation { runAnalyticsRefresh { pending } }", json!({})).await.ok(200);
         assert_eq!(g["data"]["runAnalyticsRefresh"]["pending"], true, "{g}");
-        let again = refreshed(app, t, &done["refreshed_at"]).await;
+        let again = refreshed(app, t, &same["refreshed_at"]).await;
         assert_eq!(again["companies"], 4, "{again}");
         let small = app.get(&format!("/api/v1/companies/{}", companies["Small"]["id"].as_str().unwrap()), t).await.ok(200);
         assert!(small["analytics"]["abc_class"].is_null() && small["analytics"]["computed_at"].is_null(), "{small}");
@@ -339,7 +356,7 @@ dual! {
         let s = app.signup("Acme", "admin@acme.test").await;
         let t = Some(s.token.as_str());
         let (companies, _) = seed(app, &s).await;
-        let on = app.call("PUT", "/api/v1/analytics/refresh", t, Some(json!({"enabled": true, "interval_secs": 5}))).await.ok(200);
+        let on = app.call("PUT", "/api/v1/analytics/refresh", t, Some(json!({"enabled": true, "interval_secs": 86400}))).await.ok(200);
         assert_eq!(on["enabled"], true);
         assert_eq!(on["pending"], true, "enabling runs it at once: {on}");
         let first = refreshed(app, t, &Value::Null).await;
@@ -348,8 +365,14 @@ dual! {
         let got = app.get(&format!("/api/v1/companies/{never}"), t).await.ok(200);
         assert!(got["analytics"]["abc_class"].is_null());
 
-        // A new order: the next look at the feed recomputes, within the interval.
+        // A new order; the next run is a day away, but a shorter interval applies at once, and
+        // the next look at the feed recomputes.
         order(app, &s, ("company_id", &companies["Never"]["id"]), day(1, 12), "5000").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let got = app.get(&format!("/api/v1/companies/{never}"), t).await.ok(200);
+        assert!(got["analytics"]["abc_class"].is_null(), "not before its run: {got}");
+        let faster = app.call("PUT", "/api/v1/analytics/refresh", t, Some(json!({"interval_secs": 5}))).await.ok(200);
+        assert_eq!(faster["interval_secs"], 5);
         let mut seen = Value::Null;
         for _ in 0..200 {
             seen = app.get(&format!("/api/v1/companies/{never}"), t).await.ok(200)["analytics"].clone();

@@ -6,13 +6,17 @@
 //! number of rows (a multi-row `VALUES` of 1,000 contacts binds 24,000 values, which the driver
 //! encodes and the server parses one by one), and the server reads the array about as fast as
 //! `COPY` reads text. Elsewhere (SQLite, which serialises writers and has no such function)
-//! the rows go in one multi-row `INSERT`.
+//! the rows go in multi-row `INSERT`s of at most [`SQLITE_VARIABLES`] values each.
 
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel, Iterable,
     Statement,
 };
 use serde::Serialize;
+
+/// The most values one SQLite statement binds (its `SQLITE_MAX_VARIABLE_NUMBER`, 32766 since
+/// 3.32), with room to spare.
+pub const SQLITE_VARIABLES: usize = 32_000;
 
 /// Inserts `models` into their entity's table in one statement (see the module). Every column of
 /// the entity is written from the model; a column the database computes (a generated column)
@@ -34,12 +38,18 @@ where
         let rows = serde_json::to_string(&models).map_err(|e| DbErr::Custom(e.to_string()))?;
         return insert_json_rows(db, &table, &columns, rows).await;
     }
-    let rows: Vec<E::ActiveModel> = models
-        .into_iter()
-        .map(IntoActiveModel::into_active_model)
-        .collect();
-    E::insert_many(rows).exec_without_returning(db).await?;
-    Ok(())
+    // SQLite binds every value: at most `SQLITE_MAX_VARIABLE_NUMBER` (32766) a statement, so
+    // wide tables go in several statements (in the caller's transaction, so still all or none).
+    let columns = E::Column::iter().count().max(1);
+    let per_statement = (SQLITE_VARIABLES / columns).max(1);
+    let mut rows = models.into_iter().map(IntoActiveModel::into_active_model);
+    loop {
+        let chunk: Vec<E::ActiveModel> = rows.by_ref().take(per_statement).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        E::insert_many(chunk).exec_without_returning(db).await?;
+    }
 }
 
 /// PostgreSQL only: inserts the rows of `rows_json` (a JSON array of objects keyed by column

@@ -37,7 +37,8 @@ pub struct CustomerAnalytics {
     /// Churn risk, 1 - `p_alive`.
     #[cfg_attr(feature = "openapi", schema(example = 0.17))]
     pub churn_risk: Option<f64>,
-    /// When the refresh computed these.
+    /// When these figures were written: a refresh that computes the same figures leaves them,
+    /// and this, as they are (they are current as of the refresh's `refreshed_at`).
     pub computed_at: Option<DateTime<Utc>>,
 }
 

@@ -43,7 +43,7 @@ pub async fn list_exchange_rates(
     let offset: u64 = match page.cursor.as_deref() {
         None => 0,
         Some(c) => c.parse().map_err(|_| {
-            Error::invalid_field("/cursor", "invalid", "is not a cursor of this list")
+            Error::invalid_field("/cursor", "invalid_cursor", "is not a cursor of this list")
         })?,
     };
     let mut q = rate::Entity::find().filter(rate::Column::OrgId.eq(ctx.org_id()));
@@ -161,15 +161,17 @@ pub async fn put_exchange_rates(
 /// Deletes one rate (admins).
 pub async fn delete_exchange_rate(ctx: &Ctx, id: Uuid) -> Result<()> {
     ctx.require(Action::Configure)?;
+    let tx = begin_write(&ctx.db).await?;
     let done = rate::Entity::delete_many()
         .filter(rate::Column::Id.eq(id))
         .filter(rate::Column::OrgId.eq(ctx.org_id()))
-        .exec(&ctx.db)
+        .exec(&tx)
         .await?;
     if done.rows_affected == 0 {
         return Err(Error::not_found("Exchange rate").into());
     }
-    super::refresh::mark_stale(&ctx.db, ctx.org_id()).await?;
+    super::refresh::mark_stale(&tx, ctx.org_id()).await?;
+    tx.commit().await?;
     Ok(())
 }
 

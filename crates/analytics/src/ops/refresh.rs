@@ -7,7 +7,9 @@
 //! refresh is enabled, each run enqueues its successor after `interval_secs`; a run recomputes
 //! only when the change feed shows orders, products or customers changed since the last
 //! computation (its stored feed position), or the day changed (recency and the default period
-//! move with it), or a run was asked for. Runs of one organization take turns on a lock.
+//! move with it), or a run was asked for. The writes of runs of one organization, and the
+//! marks that make its figures stale, take turns on one lock; a run whose figures were marked
+//! stale while it computed keeps them marked and is followed by another at once.
 
 use super::{abc_report, clv_report, rfm_report, xyz_report};
 use crate::dto::{AnalysisParams, AnalysisSubject};
@@ -23,7 +25,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, Set, Statement, Value as DbValue,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// The job kind of a refresh run.
@@ -47,7 +49,7 @@ const WATCHED: [&str; 8] = [
     "company.restored",
 ];
 
-/// Rows per `UPDATE` statement (10 values a row, well under SQLite's parameter limit).
+/// Rows per `UPDATE` statement (8 values a row, well under SQLite's parameter limit).
 const CHUNK: usize = 300;
 
 /// One customer's figures.
@@ -65,7 +67,7 @@ fn lock(org: Uuid) -> String {
     format!("analytics-refresh:{org}")
 }
 
-/// The stored refresh of the organization, or the defaults.
+/// The stored refresh of the organization (`None`: never configured nor run).
 async fn stored(conn: &impl ConnectionTrait, org: Uuid) -> Result<Option<refresh::Model>> {
     Ok(refresh::Entity::find_by_id(org).one(conn).await?)
 }
@@ -158,7 +160,14 @@ pub async fn update_refresh(ctx: &Ctx, input: AnalyticsRefreshInput) -> Result<A
         row.interval_secs = Set(n);
     }
     row.updated_at = Set(Utc::now());
-    if input.enabled == Some(true) && !was_enabled {
+    let live = match job {
+        Some(id) => crm_worker::is_live(&tx, id).await?,
+        None => false,
+    };
+    let enabled = input.enabled.unwrap_or(was_enabled);
+    // Enabling it runs it; so does a new interval (the next run schedules by it), and an
+    // enabled refresh whose chain ended (its job died) starts again.
+    if enabled && (!was_enabled || !live || input.interval_secs.is_some()) {
         row.job_id = Set(Some(run_soon(&tx, ctx.org_id(), job).await?));
     }
     let row = save(&tx, row, is_new).await?;
@@ -191,6 +200,8 @@ pub async fn run_refresh(ctx: &Ctx) -> Result<AnalyticsRefresh> {
 /// Marks the figures of `org` stale (inside the caller's write transaction): the next run
 /// recomputes. For changes the feed does not carry (settings, exchange rates).
 pub(crate) async fn mark_stale(tx: &impl ConnectionTrait, org: Uuid) -> Result<(), DbErr> {
+    // After a run's write, or before it reads the row: never lost in between.
+    lock_key(tx, &lock(org)).await?;
     refresh::Entity::update_many()
         .col_expr(
             refresh::Column::ReferenceDate,
@@ -299,7 +310,49 @@ async fn compute(
     Ok(out)
 }
 
-/// Writes `figures` onto `table`'s rows of `org`, clearing every other row's.
+/// The figures `table`'s rows of `org` carry now.
+async fn written(
+    tx: &impl ConnectionTrait,
+    org: Uuid,
+    table: &str,
+) -> Result<HashMap<Uuid, Figures>, DbErr> {
+    let backend = tx.get_database_backend();
+    let p = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?1"
+    };
+    let rows = tx
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT id, analytics_abc_class, analytics_xyz_class, analytics_rfm_score, \
+                 analytics_rfm_segment, analytics_clv, analytics_p_alive FROM {table} \
+                 WHERE org_id = {p} AND analytics_computed_at IS NOT NULL"
+            ),
+            [org.into()],
+        ))
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        out.insert(
+            row.try_get("", "id")?,
+            Figures {
+                abc: row.try_get("", "analytics_abc_class")?,
+                xyz: row.try_get("", "analytics_xyz_class")?,
+                rfm_score: row.try_get("", "analytics_rfm_score")?,
+                rfm_segment: row.try_get("", "analytics_rfm_segment")?,
+                clv: row.try_get("", "analytics_clv")?,
+                p_alive: row.try_get("", "analytics_p_alive")?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Writes `figures` onto `table`'s rows of `org` and clears the other rows': only the rows
+/// whose figures change are written (a row's `analytics_computed_at` is when its figures were
+/// last written), so a run that finds little new writes little.
 async fn write_back(
     tx: &impl ConnectionTrait,
     org: Uuid,
@@ -311,20 +364,40 @@ async fn write_back(
     let now = Utc::now();
     // Numbered on both engines: the statement names the rows before the shared values.
     let p = |n: usize| if pg { format!("${n}") } else { format!("?{n}") };
-    tx.execute_raw(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "UPDATE {table} SET analytics_abc_class = NULL, analytics_xyz_class = NULL, \
-             analytics_rfm_score = NULL, analytics_rfm_segment = NULL, analytics_clv = NULL, \
-             analytics_p_alive = NULL, analytics_churn_risk = NULL, \
-             analytics_computed_at = NULL WHERE org_id = {} AND analytics_computed_at IS NOT NULL",
-            p(1)
-        ),
-        [org.into()],
-    ))
-    .await?;
-    let rows: Vec<(&Uuid, &Figures)> = figures.iter().collect();
-    for chunk in rows.chunks(CHUNK) {
+    let before = written(tx, org, table).await?;
+    let gone: Vec<Uuid> = before
+        .keys()
+        .filter(|id| !figures.contains_key(id))
+        .copied()
+        .collect();
+    for chunk in gone.chunks(CHUNK) {
+        let mut values: Vec<DbValue> = vec![org.into()];
+        let ids: Vec<String> = chunk
+            .iter()
+            .map(|id| {
+                values.push((*id).into());
+                p(values.len())
+            })
+            .collect();
+        tx.execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "UPDATE {table} SET analytics_abc_class = NULL, analytics_xyz_class = NULL, \
+                 analytics_rfm_score = NULL, analytics_rfm_segment = NULL, \
+                 analytics_clv = NULL, analytics_p_alive = NULL, analytics_churn_risk = NULL, \
+                 analytics_computed_at = NULL WHERE org_id = {} AND id IN ({})",
+                p(1),
+                ids.join(", ")
+            ),
+            values,
+        ))
+        .await?;
+    }
+    let changed: Vec<(&Uuid, &Figures)> = figures
+        .iter()
+        .filter(|(id, f)| before.get(id) != Some(f))
+        .collect();
+    for chunk in changed.chunks(CHUNK) {
         let mut values: Vec<DbValue> = vec![org.into(), now.into()];
         let mut tuples = Vec::with_capacity(chunk.len());
         for (id, f) in chunk {
@@ -464,7 +537,32 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
     Ok(())
 }
 
-/// Registers the refresh's job handler.
+/// Records why the organization's run died (its last attempt failed, or its worker stopped
+/// during it): the refresh shows the error and no pending run, and enabling it again, or a
+/// run asked for, starts a new chain.
+async fn died(job: JobContext, error: String) {
+    let Some(org) = job.org_id else { return };
+    let outcome = async {
+        let tx = begin_write(&job.db).await?;
+        lock_key(&tx, &lock(org)).await?;
+        if let Some(row) = refresh::Entity::find_by_id(org).one(&tx).await?
+            && row.job_id == Some(job.id)
+        {
+            let mut row = row.into_active_model();
+            row.job_id = Set(None);
+            row.last_error = Set(Some(format!("the refresh job failed: {error}")));
+            row.updated_at = Set(Utc::now());
+            row.update(&tx).await?;
+        }
+        tx.commit().await
+    };
+    if let Err(e) = outcome.await {
+        tracing::warn!(org = %org, error = %e, "cannot record a dead analytics refresh");
+    }
+}
+
+/// Registers the refresh's job handler and what happens when one of its jobs dies.
 pub fn register(registry: &mut crm_worker::Registry) {
     registry.register(REFRESH_JOB, run_job);
+    registry.on_dead(REFRESH_JOB, died);
 }

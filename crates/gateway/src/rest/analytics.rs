@@ -126,7 +126,7 @@ pub async fn abc(
 /// the coefficient of variation (population standard deviation over the mean, months without
 /// sales counting 0) at most `x` is X, at most `y` is Y, else Z. Steadiest first.
 #[utoipa::path(get, operation_id = "getXyzAnalysis", path = "/api/v1/analytics/xyz", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, XyzParams, FormatParams, PageParams),
+    params(PeriodParams, SubjectParams, XyzParams, CsvFormatParams, PageParams),
     responses((status = 200, description = "The report", content((XyzReport = "application/json"), (super::analytics_csv::XyzCsv = "text/csv"))), ReadErrors))]
 pub async fn xyz(
     auth: Authenticated,
@@ -142,7 +142,7 @@ pub async fn xyz(
 
 /// The ABC-XYZ matrix: the nine cells (A-X first) with their counts and revenue.
 #[utoipa::path(get, operation_id = "getAbcXyzMatrix", path = "/api/v1/analytics/abc-xyz", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, AbcParams, XyzParams, FormatParams),
+    params(PeriodParams, SubjectParams, AbcParams, XyzParams, SvgFormatParams),
     responses((status = 200, description = "The matrix; `format=svg`: its chart", content((AbcXyzMatrix = "application/json"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn abc_xyz(
     auth: Authenticated,
@@ -165,7 +165,7 @@ pub async fn abc_xyz(
 /// 1 to 5 as PostgreSQL's `ntile(5)` over (value, id) ascending, fewer days being better; the
 /// recency and frequency scores name the segment (the settings' table). Best scores first.
 #[utoipa::path(get, operation_id = "getRfmAnalysis", path = "/api/v1/analytics/rfm", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, FormatParams, PageParams),
+    params(PeriodParams, CustomerParams, FormatParams, PageParams),
     responses((status = 200, description = "The report; `format=svg`: the grid of every customer by recency and frequency score", content((RfmReport = "application/json"), (super::analytics_csv::RfmCsv = "text/csv"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn rfm(
     auth: Authenticated,
@@ -197,7 +197,7 @@ pub async fn rfm(
 /// fitted nor predicted (`history_truncated`); without `from` the window is 120 months.
 /// Highest value first.
 #[utoipa::path(get, operation_id = "getClvAnalysis", path = "/api/v1/analytics/clv", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, ClvParams, InactiveParams, FormatParams, PageParams),
+    params(PeriodParams, CustomerParams, ClvParams, InactiveParams, CsvFormatParams, PageParams),
     responses((status = 200, description = "The report", content((ClvReport = "application/json"), (super::analytics_csv::ClvCsv = "text/csv"))), ReadErrors))]
 pub async fn clv(
     auth: Authenticated,
@@ -217,7 +217,7 @@ pub async fn clv(
 /// cost to serve them (the settings' `activity_costs`), and profit. Lowest profit first, so the
 /// customers who cost more than they bring lead; `unprofitable=true` lists only them.
 #[utoipa::path(get, operation_id = "getProfitabilityAnalysis", path = "/api/v1/analytics/profitability", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, ProfitParams, FormatParams, PageParams),
+    params(PeriodParams, CustomerParams, ProfitParams, CsvFormatParams, PageParams),
     responses((status = 200, description = "The report", content((ProfitReport = "application/json"), (super::analytics_csv::ProfitCsv = "text/csv"))), ReadErrors))]
 pub async fn profitability(
     auth: Authenticated,
@@ -239,7 +239,7 @@ pub async fn profitability(
 /// second's share), kept when each reaches `min_support`, `min_confidence` and `min_lift`.
 /// Highest lift first.
 #[utoipa::path(get, operation_id = "getCrossSellAnalysis", path = "/api/v1/analytics/cross-sell", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, CrossSellParams, FormatParams, PageParams),
+    params(PeriodParams, CrossSellParams, CsvFormatParams, PageParams),
     responses((status = 200, description = "The report", content((CrossSellReport = "application/json"), (super::analytics_csv::CrossSellCsv = "text/csv"))), ReadErrors))]
 pub async fn cross_sell(
     auth: Authenticated,
@@ -258,7 +258,7 @@ pub async fn cross_sell(
 /// each) to the products it has, with the products that contributed most, so that a
 /// salesperson can explain the offer. Customers with the strongest recommendation first.
 #[utoipa::path(get, operation_id = "getProductRecommendations", path = "/api/v1/analytics/recommendations", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, RecommendationParams, PageParams),
+    params(PeriodParams, CustomerParams, RecommendationParams, PageParams),
     responses((status = 200, description = "The report", body = RecommendationReport), ReadErrors))]
 pub async fn recommendations(
     auth: Authenticated,
@@ -273,7 +273,7 @@ pub async fn recommendations(
 /// later month (up to `periods`), and churn per month: customers active at its start (an order
 /// within `inactive_days` before it) who are no longer active at the next month's start.
 #[utoipa::path(get, operation_id = "getRetentionAnalysis", path = "/api/v1/analytics/retention", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, InactiveParams, PeriodsParams, FormatParams),
+    params(PeriodParams, CustomerParams, InactiveParams, PeriodsParams, SvgFormatParams),
     responses((status = 200, description = "The report; `format=svg`: the cohort heat map", content((RetentionReport = "application/json"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn retention(
     auth: Authenticated,
@@ -298,7 +298,7 @@ pub async fn retention(
 /// period; and lead conversion by source channel. The weighted forecast is
 /// `GET /api/v1/analytics/forecast`.
 #[utoipa::path(get, operation_id = "getFunnelAnalysis", path = "/api/v1/analytics/funnel", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, PipelineParams, FormatParams),
+    params(PeriodParams, PipelineParams, SvgFormatParams),
     responses((status = 200, description = "The report; `format=svg`: the funnel chart", content((FunnelReport = "application/json"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn funnel(
     auth: Authenticated,

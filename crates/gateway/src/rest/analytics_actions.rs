@@ -27,7 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ActionQuery {
     /// `companies` (default) or `contacts`.
-    #[param(value_type = Option<AnalysisSubject>)]
+    #[param(value_type = Option<super::analytics_query::CustomerSubject>)]
     pub subject: Option<String>,
     /// Only this company's or contact's.
     #[param(value_type = Option<uuid::Uuid>)]

@@ -325,12 +325,16 @@ impl Format {
 #[allow(dead_code)]
 pub struct PeriodParams {
     /// The first day of the period (default: the first day of the 12th month before the
-    /// reference date's month).
+    /// reference date's month); a year from 1900 to 2100.
+    #[param(pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     from: Option<chrono::NaiveDate>,
     /// The day after the period, exclusive (default: the first day of the reference date's
-    /// month).
+    /// month); a year from 1900 to 2100.
+    #[param(pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     to: Option<chrono::NaiveDate>,
-    /// The day the default period is counted back from (default: today).
+    /// The day the default period is counted back from (default: today); a year from 1900 to
+    /// 2100.
+    #[param(pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     reference_date: Option<chrono::NaiveDate>,
 }
 
@@ -342,6 +346,26 @@ pub struct SubjectParams {
     /// `products`, `companies` or `contacts` (default `companies`; reports about customers
     /// refuse products).
     subject: Option<AnalysisSubject>,
+}
+
+/// Which customers a report is about.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum CustomerSubject {
+    /// Companies, by the orders they placed.
+    Companies,
+    /// Contacts, by the orders they placed.
+    Contacts,
+}
+
+/// Which customers a report about customers covers.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct CustomerParams {
+    /// `companies` (default) or `contacts`.
+    subject: Option<CustomerSubject>,
 }
 
 /// A page of a report's items, or every item as CSV.
@@ -357,14 +381,33 @@ pub struct PageParams {
     limit: Option<u32>,
 }
 
-/// JSON or CSV.
+/// JSON, CSV or the chart.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct FormatParams {
-    /// `json` (default); `csv` (every item, whatever the page) or `svg` (the report's chart)
-    /// where the report's answers list them.
+    /// `json` (default), `csv` (every item, whatever the page) or `svg` (the report's chart).
     #[param(pattern = "^(json|csv|svg)$")]
+    format: Option<String>,
+}
+
+/// JSON or CSV.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct CsvFormatParams {
+    /// `json` (default) or `csv` (every item, whatever the page).
+    #[param(pattern = "^(json|csv)$")]
+    format: Option<String>,
+}
+
+/// JSON or the chart.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SvgFormatParams {
+    /// `json` (default) or `svg` (the report's chart).
+    #[param(pattern = "^(json|svg)$")]
     format: Option<String>,
 }
 

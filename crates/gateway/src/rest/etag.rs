@@ -26,19 +26,19 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     if value == "*" {
         return Ok(None);
     }
-    // `"<version>.<stamp>"` names the version before the dot.
+    // `"<version>.<stamp>"` names the version before the dot (the stamp is digits).
     let tag = value.trim_start_matches("W/").trim_matches('"');
-    tag.split('.')
-        .next()
-        .unwrap_or(tag)
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| {
-            ApiError::new(
-                Code::PreconditionFailed,
-                "If-Match does not name a version of this record",
-            )
-        })
+    let version = match tag.split_once('.') {
+        Some((v, stamp)) if !stamp.is_empty() && stamp.bytes().all(|b| b.is_ascii_digit()) => v,
+        Some(_) => "",
+        None => tag,
+    };
+    version.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::new(
+            Code::PreconditionFailed,
+            "If-Match does not name a version of this record",
+        )
+    })
 }
 
 /// The opaque part of each entity tag in an `If-None-Match` list (`W/` dropped: the comparison

@@ -116,10 +116,9 @@ fn parameters(resource: &Resource) -> Vec<Parameter> {
         .map(|f| f.name)
         .collect();
     // One key: a sortable field or a custom field, `-` (descending) or `+` before it.
-    let key = format!(
-        r"[-+]?({}|custom\.[a-z][a-z0-9_]{{0,63}})",
-        sortable.join("|")
-    );
+    // A nested field's dot is a dot, not any character.
+    let names: Vec<String> = sortable.iter().map(|n| n.replace('.', r"\.")).collect();
+    let key = format!(r"[-+]?({}|custom\.[a-z][a-z0-9_]{{0,63}})", names.join("|"));
     out.push(param(
         "sort".into(),
         format!(

@@ -264,7 +264,7 @@ Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
         super::analytics::import_rates,
         super::analytics::delete_rate,
     ),
-    components(schemas(super::problem::Problem)),
+    components(schemas(super::problem::Problem, super::analytics_query::CustomerSubject)),
     tags(
         (name = "auth", description = "Sign up, sign in, refresh and sign out"),
         (name = "identity", description = "The caller"),
