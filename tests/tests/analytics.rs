@@ -325,7 +325,7 @@ dual! {
         // The overview: every analysis's headline figures, in sections with stable keys.
         let o = app.get(&format!("/api/v1/analytics/overview?{PERIOD}&reference_date=2026-04-01"), t).await.ok(200);
         let keys: Vec<&str> = o["sections"].as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap()).collect();
-        assert_eq!(keys, ["abc", "xyz", "rfm", "retention", "funnel", "profitability"], "{o}");
+        assert_eq!(keys, ["abc", "xyz", "rfm", "retention", "funnel", "profitability", "lifetime_value", "next_best_actions"], "{o}");
         let figure = |section: usize, key: &str| -> Value {
             o["sections"][section]["figures"].as_array().unwrap().iter().find(|f| f["key"] == key).unwrap_or_else(|| panic!("{key}: {o}"))["value"].clone()
         };

@@ -202,6 +202,15 @@ dual! {
                 assert!(item["product_id"].is_null());
             }
         }
+        // The overview counts them per rule.
+        let o = app.get("/api/v1/analytics/overview", t).await.ok(200);
+        let section = o["sections"].as_array().unwrap().iter().find(|s| s["key"] == "next_best_actions").unwrap().clone();
+        let figure = |key: &str| section["figures"].as_array().unwrap().iter().find(|f| f["key"] == key).unwrap()["value"].clone();
+        assert_eq!(figure("actions"), want.len().to_string(), "{section}");
+        for (key, rule) in [("retention_calls", "retention_call"), ("cross_sell_offers", "cross_sell_offer"), ("reactivations", "reactivation")] {
+            assert_eq!(figure(key), want.iter().filter(|(_, r)| r == rule).count().to_string(), "{key}: {section}");
+        }
+
         // The valuable customers at risk come first.
         let first: Vec<&str> = r["items"].as_array().unwrap().iter().take(2).map(|i| name_of[i["customer_id"].as_str().unwrap()].as_str()).collect();
         assert_eq!(first, vec!["Risk1", "Risk2"], "{r}");

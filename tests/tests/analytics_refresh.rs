@@ -265,6 +265,22 @@ dual! {
         let never = app.get(&format!("/api/v1/companies/{}", companies["Never"]["id"].as_str().unwrap()), t).await.ok(200);
         assert_eq!(never["analytics"], json!({"abc_class": null, "xyz_class": null, "rfm_score": null, "rfm_segment": null, "clv": null, "p_alive": null, "churn_risk": null, "computed_at": null}));
 
+        // The overview sums them up.
+        let o = app.get("/api/v1/analytics/overview", t).await.ok(200);
+        let section = o["sections"].as_array().unwrap().iter().find(|s| s["key"] == "lifetime_value").unwrap().clone();
+        let figure = |key: &str| section["figures"].as_array().unwrap().iter().find(|f| f["key"] == key).unwrap()["value"].clone();
+        let all = app.get("/api/v1/companies?limit=100", t).await.ok(200);
+        let with: Vec<&Value> = all["data"].as_array().unwrap().iter().map(|c| &c["analytics"]).filter(|a| !a["computed_at"].is_null()).collect();
+        assert_eq!(figure("customers"), with.len().to_string());
+        let clv: f64 = with.iter().filter_map(|a| a["clv"].as_f64()).sum();
+        if with.iter().any(|a| a["clv"].is_number()) {
+            assert!((figure("predicted_value").as_str().unwrap().parse::<f64>().unwrap() - clv).abs() < 0.006, "{section}");
+        } else {
+            assert!(figure("predicted_value").is_null(), "{section}");
+        }
+        let risky = with.iter().filter(|a| a["churn_risk"].as_f64().is_some_and(|r| r >= 0.5)).count();
+        assert_eq!(figure("at_churn_risk"), risky.to_string());
+
         // Lists filter and sort on them.
         let a = app.get("/api/v1/companies?analytics.abc_class=A&sort=name", t).await.ok(200);
         assert_eq!(names(&a), vec!["Big"]);

@@ -4,11 +4,16 @@
 
 use super::revenue::period;
 use super::settings::base_currency;
-use super::{abc_report, funnel_report, profit_report, retention_report, rfm_report, xyz_report};
+use super::{
+    abc_report, funnel_report, next_best_actions, profit_report, retention_report, rfm_report,
+    xyz_report,
+};
 use crate::dto::*;
+use crate::dto_actions::ActionRule;
 use crate::error::Result;
 use chrono::Utc;
 use crm_core::{Code, Ctx, Error};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -227,6 +232,101 @@ fn profitability<'a>(
     })
 }
 
+/// The figures the refresh wrote onto the customers (`analytics.*`), summed in one statement:
+/// customers with figures, their predicted value, their mean P(alive), those at churn risk.
+fn written_back<'a>(
+    ctx: &'a Ctx,
+    p: &'a AnalysisParams,
+) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
+    Box::pin(async move {
+        let table = match p.subject {
+            Some(AnalysisSubject::Contacts) => "contacts",
+            _ => "companies",
+        };
+        let backend = ctx.db.get_database_backend();
+        let ph = if backend == DbBackend::Postgres {
+            "$1"
+        } else {
+            "?1"
+        };
+        let row = ctx
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT COUNT(*) AS n, SUM(analytics_clv) AS clv, AVG(analytics_p_alive) AS alive, \
+                     SUM(CASE WHEN analytics_churn_risk >= 0.5 THEN 1 ELSE 0 END) AS risky \
+                     FROM {table} WHERE org_id = {ph} \
+                     AND deleted_at IS NULL AND analytics_computed_at IS NOT NULL"
+                ),
+                [ctx.org_id().into()],
+            ))
+            .await?;
+        let (n, clv, alive, risky) = match row {
+            Some(r) => (
+                r.try_get::<i64>("", "n")?,
+                r.try_get::<Option<f64>>("", "clv")?,
+                r.try_get::<Option<f64>>("", "alive")?,
+                r.try_get::<Option<i64>>("", "risky")?,
+            ),
+            None => (0, None, None, None),
+        };
+        Ok(vec![
+            fig("customers", "Customers with figures", "count", count(n)),
+            fig(
+                "predicted_value",
+                "Their lifetime value over the next 12 months",
+                "money",
+                clv.map(|v| format!("{v:.2}")),
+            ),
+            fig("mean_p_alive", "Their mean P(alive)", "ratio", ratio(alive)),
+            fig(
+                "at_churn_risk",
+                "Customers with a churn risk of 0.5 or more",
+                "count",
+                count(risky.unwrap_or(0)),
+            ),
+        ])
+    })
+}
+
+/// How many next best actions each rule proposes now.
+fn actions<'a>(
+    ctx: &'a Ctx,
+    p: &'a AnalysisParams,
+) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
+    Box::pin(async move {
+        let q = AnalysisParams {
+            subject: p.subject,
+            unpaged: true,
+            ..AnalysisParams::default()
+        };
+        let r = next_best_actions(ctx, &q).await?;
+        let of = |rule: ActionRule| r.items.iter().filter(|i| i.rule == rule).count() as i64;
+        Ok(vec![
+            fig("actions", "Actions proposed", "count", count(r.row_count)),
+            fig(
+                "retention_calls",
+                "Retention calls",
+                "count",
+                count(of(ActionRule::RetentionCall)),
+            ),
+            fig(
+                "cross_sell_offers",
+                "Cross-sell offers",
+                "count",
+                count(of(ActionRule::CrossSellOffer)),
+            ),
+            fig(
+                "reactivations",
+                "Win-backs",
+                "count",
+                count(of(ActionRule::Reactivation)),
+            ),
+        ])
+    })
+}
+
 /// The sections of this crate's analyses, in dashboard order; a later domain appends its own.
 pub fn default_sections() -> Vec<Section> {
     vec![
@@ -265,6 +365,18 @@ pub fn default_sections() -> Vec<Section> {
             title: "Profitability",
             report: "/api/v1/analytics/profitability",
             compute: profitability,
+        },
+        Section {
+            key: "lifetime_value",
+            title: "Lifetime value and churn risk (the refreshed figures)",
+            report: "/api/v1/analytics/clv",
+            compute: written_back,
+        },
+        Section {
+            key: "next_best_actions",
+            title: "Next best actions",
+            report: "/api/v1/analytics/next-best-actions",
+            compute: actions,
         },
     ]
 }
