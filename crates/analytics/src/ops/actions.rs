@@ -7,7 +7,7 @@
 //! The service domain's rule (an open urgent ticket first) and campaign memberships for
 //! reactivation come with the service and marketing domains.
 
-use super::recommendation_report;
+use super::baskets::recommendations_for;
 use crate::dto::{AbcClass, AnalysisParams, AnalysisSubject};
 use crate::dto_actions::*;
 use crate::error::Result;
@@ -20,7 +20,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
     Statement,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
 
 /// How long a decision keeps its action off the list.
@@ -202,10 +202,12 @@ async fn offers(
     customers: &[Candidate],
     only: Option<Uuid>,
 ) -> Result<HashMap<Uuid, crate::Recommendation>> {
-    let any_champion = customers
+    let champions: BTreeSet<Uuid> = customers
         .iter()
-        .any(|c| CHAMPIONS.contains(&c.segment.as_deref().unwrap_or("")));
-    if !any_champion {
+        .filter(|c| CHAMPIONS.contains(&c.segment.as_deref().unwrap_or("")))
+        .map(|c| c.id)
+        .collect();
+    if champions.is_empty() {
         return Ok(HashMap::new());
     }
     let params = AnalysisParams {
@@ -215,7 +217,8 @@ async fn offers(
         unpaged: true,
         ..AnalysisParams::default()
     };
-    Ok(recommendation_report(ctx, &params)
+    // Only the champions are scored.
+    Ok(recommendations_for(ctx, &params, Some(&champions))
         .await?
         .items
         .into_iter()

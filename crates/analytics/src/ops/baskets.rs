@@ -166,6 +166,16 @@ pub async fn recommendation_report(
     ctx: &Ctx,
     params: &AnalysisParams,
 ) -> Result<RecommendationReport> {
+    recommendations_for(ctx, params, None).await
+}
+
+/// [`recommendation_report`], scoring only the customers in `only` when given (the
+/// similarities still learn from every basket).
+pub(crate) async fn recommendations_for(
+    ctx: &Ctx,
+    params: &AnalysisParams,
+    only: Option<&BTreeSet<Uuid>>,
+) -> Result<RecommendationReport> {
     let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
     if subject == AnalysisSubject::Products {
         return Err(Error::invalid_field(
@@ -210,7 +220,11 @@ pub async fn recommendation_report(
     }
     let customers: Vec<(Uuid, &BTreeSet<Uuid>)> = match params.customer_id {
         Some(id) => bought.get(&id).map(|p| (id, p)).into_iter().collect(),
-        None => bought.iter().map(|(c, p)| (*c, p)).collect(),
+        None => bought
+            .iter()
+            .filter(|(c, _)| only.is_none_or(|set| set.contains(c)))
+            .map(|(c, p)| (*c, p))
+            .collect(),
     };
     let mut rows: Vec<CustomerRecommendations> = customers
         .into_iter()
