@@ -8,6 +8,7 @@
 //! reactivation come with the service and marketing domains.
 
 use super::baskets::recommendations_for;
+use super::revenue::customers_only;
 use crate::dto::{AbcClass, AnalysisParams, AnalysisSubject};
 use crate::dto_actions::*;
 use crate::error::Result;
@@ -243,14 +244,7 @@ async fn hidden(ctx: &Ctx, now: DateTime<Utc>) -> Result<HashSet<(Uuid, String)>
 pub async fn next_best_actions(ctx: &Ctx, params: &AnalysisParams) -> Result<NextBestActions> {
     ctx.require(Action::Read)?;
     let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
-    if subject == AnalysisSubject::Products {
-        return Err(Error::invalid_field(
-            "/subject",
-            "invalid_value",
-            "actions are for customers: companies or contacts",
-        )
-        .into());
-    }
+    customers_only(params, "actions are for customers: companies or contacts")?;
     if let Some(limit) = params.limit
         && !(1..=1000).contains(&limit)
     {

@@ -5,7 +5,7 @@
 //! each recommendation.
 
 use super::names::names;
-use super::revenue::{page, period, threshold};
+use super::revenue::{customers_only, page, period, threshold};
 use super::settings::base_currency;
 use crate::dto::*;
 use crate::dto_baskets::*;
@@ -177,14 +177,10 @@ pub(crate) async fn recommendations_for(
     only: Option<&BTreeSet<Uuid>>,
 ) -> Result<RecommendationReport> {
     let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
-    if subject == AnalysisSubject::Products {
-        return Err(Error::invalid_field(
-            "/subject",
-            "invalid_value",
-            "recommendations are for customers: companies or contacts",
-        )
-        .into());
-    }
+    customers_only(
+        params,
+        "recommendations are for customers: companies or contacts",
+    )?;
     let top = params.top.unwrap_or(5);
     if !(1..=50).contains(&top) {
         return Err(Error::invalid_field("/top", "range", "must be from 1 to 50").into());

@@ -5,7 +5,7 @@
 //! purchase and the discounted value over a horizon.
 
 use super::names::names;
-use super::revenue::{Revenue, collect, money, page, period, threshold};
+use super::revenue::{Revenue, collect, customers_only, money, page, period, threshold};
 use crate::dto::*;
 use crate::dto_clv::*;
 use crate::error::Result;
@@ -177,14 +177,10 @@ fn discounted(model: &BgNbd, c: &Purchases, spend: f64, s: &Settings) -> Option<
 
 /// The lifetime-value report of `params.subject` (companies by default, or contacts).
 pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport> {
-    if params.subject == Some(AnalysisSubject::Products) {
-        return Err(Error::invalid_field(
-            "/subject",
-            "invalid_value",
-            "lifetime value is a customer's: companies or contacts",
-        )
-        .into());
-    }
+    customers_only(
+        params,
+        "lifetime value is a customer's: companies or contacts",
+    )?;
     let s = settings(params)?;
     // Without `from`, the window is the longest a report takes (120 months): the models want
     // each customer's history from its first purchase.

@@ -3,7 +3,7 @@
 //! so that the customers who cost more than they bring come first.
 
 use super::names::names;
-use super::revenue::{collect, money, page};
+use super::revenue::{collect, customers_only, money, page};
 use super::settings::stored;
 use crate::dto::*;
 use crate::dto_profit::*;
@@ -76,14 +76,10 @@ struct Row {
 /// The profitability report of `params.subject` (companies by default, or contacts).
 pub async fn profit_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ProfitReport> {
     let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
-    if subject == AnalysisSubject::Products {
-        return Err(Error::invalid_field(
-            "/subject",
-            "invalid_value",
-            "profitability is a customer's: companies or contacts",
-        )
-        .into());
-    }
+    customers_only(
+        params,
+        "profitability is a customer's: companies or contacts",
+    )?;
     let c = collect(ctx, params).await?;
     let base = c.scope.base_currency.clone();
     let costs = stored(&ctx.db, ctx).await?.activity_costs;

@@ -2,7 +2,7 @@
 //! ever, the share of each still ordering N months later, and churn per month with an
 //! inactivity window. Counts orders, not money: no exchange rate is involved.
 
-use super::revenue::period;
+use super::revenue::{customers_only, period};
 use super::settings::base_currency;
 use crate::dto::*;
 use crate::error::Result;
@@ -36,14 +36,7 @@ fn active_at(days: &BTreeSet<NaiveDate>, at: NaiveDate, window: i64) -> bool {
 pub async fn retention_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RetentionReport> {
     ctx.require(Action::Read)?;
     let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
-    if subject == AnalysisSubject::Products {
-        return Err(Error::invalid_field(
-            "/subject",
-            "invalid_value",
-            "retention follows customers: companies or contacts",
-        )
-        .into());
-    }
+    customers_only(params, "retention follows customers: companies or contacts")?;
     let window = i64::from(params.inactive_days.unwrap_or(90));
     if !(1..=3650).contains(&window) {
         return Err(

@@ -300,6 +300,14 @@ pub(crate) fn page<T>(items: Vec<T>, params: &AnalysisParams) -> Result<Vec<T>> 
         .collect())
 }
 
+/// Refuses `subject=products` for a report about customers, saying `why`.
+pub(crate) fn customers_only(params: &AnalysisParams, why: &str) -> Result<()> {
+    if params.subject == Some(AnalysisSubject::Products) {
+        return Err(Error::invalid_field("/subject", "invalid_value", why).into());
+    }
+    Ok(())
+}
+
 /// A threshold parameter: `value` or `default`, within `min..=max`.
 pub(crate) fn threshold(
     value: Option<f64>,

@@ -5,12 +5,12 @@
 //! is better. The recency and frequency scores name the segment.
 
 use super::names::names;
-use super::revenue::{collect, money, page};
+use super::revenue::{collect, customers_only, money, page};
 use super::settings::{segment_table, stored};
 use crate::dto::*;
 use crate::error::Result;
 use chrono::NaiveDate;
-use crm_core::{Ctx, Error};
+use crm_core::Ctx;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -50,14 +50,7 @@ struct Customer {
 
 /// The RFM report of `params.subject` (companies by default, or contacts).
 pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport> {
-    if params.subject == Some(AnalysisSubject::Products) {
-        return Err(Error::invalid_field(
-            "/subject",
-            "invalid_value",
-            "RFM scores customers: companies or contacts",
-        )
-        .into());
-    }
+    customers_only(params, "RFM scores customers: companies or contacts")?;
     let c = collect(ctx, params).await?;
     let table = segment_table(&stored(&ctx.db, ctx).await?.overrides);
     let reference = c.scope.reference_date;

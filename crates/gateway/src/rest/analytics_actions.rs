@@ -1,6 +1,7 @@
 //! `/api/v1/analytics/next-best-actions`: each customer's next best actions, ranked and
 //! explained, and accepting (the task is created) or dismissing them.
 
+use super::analytics_query::parsed;
 use super::extract::{Authenticated, JsonBody};
 use super::openapi::{ReadErrors, WriteErrors};
 use super::problem::ApiError;
@@ -40,23 +41,6 @@ pub struct ActionQuery {
     pub limit: Option<String>,
 }
 
-fn parsed<T: std::str::FromStr>(
-    v: Option<String>,
-    field: &str,
-    what: &str,
-) -> Result<Option<T>, ApiError> {
-    v.map(|s| {
-        s.trim().parse::<T>().map_err(|_| {
-            ApiError(Error::invalid_field(
-                &format!("/{field}"),
-                "invalid_value",
-                what,
-            ))
-        })
-    })
-    .transpose()
-}
-
 impl ActionQuery {
     fn into_params(self) -> Result<AnalysisParams, ApiError> {
         let subject = match self.subject.as_deref().map(str::trim) {
@@ -71,9 +55,9 @@ impl ActionQuery {
         };
         Ok(AnalysisParams {
             subject,
-            customer_id: parsed(self.customer_id, "customer_id", "must be a UUID")?,
-            offset: parsed(self.offset, "offset", "must be a whole number, 0 or more")?,
-            limit: parsed(self.limit, "limit", "must be a whole number from 1 to 1000")?,
+            customer_id: parsed(self.customer_id, "/customer_id", "a UUID")?,
+            offset: parsed(self.offset, "/offset", "a whole number, 0 or more")?,
+            limit: parsed(self.limit, "/limit", "a whole number from 1 to 1000")?,
             ..AnalysisParams::default()
         })
     }

@@ -112,7 +112,7 @@ pub struct AnalysisQuery {
     pub limit: Option<String>,
 }
 
-fn parsed<T: std::str::FromStr>(
+pub(crate) fn parsed<T: std::str::FromStr>(
     value: Option<String>,
     pointer: &str,
     what: &str,
