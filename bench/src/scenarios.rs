@@ -2,6 +2,7 @@
 //! pgbench running the very statements the API runs, then as the same statements through the
 //! driver from the harness process: three columns of one run.
 
+mod analytics;
 mod client;
 mod export;
 mod feed;
@@ -277,6 +278,9 @@ pub async fn run_all(
     }
     if wants("S5") {
         rows.push(reads::s5(&env).await?);
+    }
+    if wants("S6") {
+        rows.extend(analytics::s6(&env).await?);
     }
     if wants("S8") {
         rows.push(writes::s8(&env).await?);

@@ -42,6 +42,7 @@ const WRITES: &[(&str, Need)] = &[
     ("PUT /api/v1/analytics/settings", Configure),
     ("PUT /api/v1/analytics/refresh", Configure),
     ("POST /api/v1/analytics/refresh/run", Configure),
+    ("PUT /api/v1/analytics/rollups", Configure),
     ("POST /api/v1/analytics/next-best-actions/accept", Write),
     ("POST /api/v1/analytics/next-best-actions/dismiss", Write),
     ("PUT /api/v1/exchange-rates", Configure),

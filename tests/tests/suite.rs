@@ -13,6 +13,7 @@ mod analytics_clv;
 mod analytics_funnel;
 mod analytics_profit;
 mod analytics_refresh;
+mod analytics_rollups;
 mod api_keys;
 mod auth;
 mod bad_input;

@@ -492,6 +492,8 @@ impl Org<'_> {
                         F::I64(1),
                         F::Time(when),
                         F::Time(when),
+                        // The day the analytics date an order by.
+                        F::Time(when),
                     ],
                 )?;
             }

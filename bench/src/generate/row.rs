@@ -221,6 +221,7 @@ impl Table {
                 "version",
                 "created_at",
                 "updated_at",
+                "ordered_at",
             ],
             Table::DocumentLines => &[
                 "id",

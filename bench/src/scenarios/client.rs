@@ -117,6 +117,27 @@ impl Ctx {
         post(&self.client, &self.base, path, Some(&self.token), body).await
     }
 
+    /// PUTs `body` to `path` with this client's credential and returns the JSON answer; a
+    /// non-2xx answer is an error.
+    pub async fn put_json(&self, path: &str, body: Value) -> Result<Value, String> {
+        let mut res = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .insert_header(("authorization", format!("Bearer {}", self.token)))
+            .send_json(&body)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status();
+        let body = res.body().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!(
+                "PUT {path}: {status} {}",
+                String::from_utf8_lossy(&body)
+            ));
+        }
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    }
+
     /// The server's SQL statement counter, read from `/metrics`.
     pub async fn statements(&self) -> Result<u64, String> {
         let mut res = self

@@ -681,4 +681,6 @@ pub struct AnalysisParams {
     pub top: Option<u32>,
     /// Profitability: only the customers who cost more than they bring.
     pub unprofitable: bool,
+    /// Monthly revenue: only this company's, contact's or product's months.
+    pub id: Option<Uuid>,
 }

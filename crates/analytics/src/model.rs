@@ -109,3 +109,34 @@ pub mod decision {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// The monthly revenue rollups' state (`m20261206_000024_revenue_rollups`).
+pub mod rollup {
+    use sea_orm::entity::prelude::*;
+
+    /// One organization's rollups: whether they are kept, their chain's live job, their place
+    /// in the change feed, and the re-fold of every order in progress.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "analytics_rollup")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub org_id: Uuid,
+        pub enabled: bool,
+        pub job_id: Option<Uuid>,
+        pub pos_p: i64,
+        pub pos_i: Uuid,
+        pub rebuilding: bool,
+        pub rebuild_after: Option<Uuid>,
+        pub rebuilt_at: Option<DateTimeUtc>,
+        pub current_at: Option<DateTimeUtc>,
+        pub orders: i64,
+        pub last_error: Option<String>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

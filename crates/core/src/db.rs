@@ -72,6 +72,39 @@ pub async fn connect(settings: &DbSettings) -> Result<DatabaseConnection, DbErr>
     Database::connect(opts).await
 }
 
+/// The `n`-th (from 1) numbered placeholder of a raw statement on `backend`: `$n` on
+/// PostgreSQL, `?n` on SQLite (which numbers them too, so a value can be named twice).
+pub fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    }
+}
+
+/// Values of a raw statement and their numbered placeholders: [`Params::push`] keeps a value
+/// and answers the placeholder that names it.
+pub struct Params {
+    backend: DbBackend,
+    /// The values, in placeholder order.
+    pub values: Vec<sea_orm::Value>,
+}
+
+impl Params {
+    /// No values yet, for a statement on `backend`.
+    pub fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    /// Keeps `value` and answers its placeholder.
+    pub fn push(&mut self, value: impl Into<sea_orm::Value>) -> String {
+        self.values.push(value.into());
+        placeholder(self.backend, self.values.len())
+    }
+}
+
 /// Begins a transaction that will write: `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` elsewhere.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let options = TransactionOptions {

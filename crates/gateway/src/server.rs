@@ -345,6 +345,7 @@ pub fn job_registry(config: &Config) -> crm_worker::Registry {
     );
     crate::imports::register(&mut registry, crate::imports::files_dir(&config.data_dir));
     crm_analytics::ops::register_refresh(&mut registry);
+    crm_analytics::ops::register_rollups(&mut registry);
     crm_integration::webhooks::Webhooks::new(config.webhook_settings()).register(&mut registry);
     if let Some(extra) = &config.extra_job_handlers {
         registry.merge(extra);

@@ -5,6 +5,7 @@ mod actions;
 mod baskets;
 mod clv;
 mod funnel;
+mod monthly;
 mod names;
 mod overview;
 mod profit;
@@ -13,6 +14,8 @@ mod refresh;
 mod retention;
 mod revenue;
 mod rfm;
+mod rollup_fold;
+mod rollups;
 mod settings;
 mod xyz;
 
@@ -21,6 +24,7 @@ pub use actions::{accept_action, dismiss_action, next_best_actions};
 pub use baskets::{cross_sell_report, recommendation_report};
 pub use clv::clv_report;
 pub use funnel::funnel_report;
+pub use monthly::monthly_revenue;
 pub use overview::{Compute, Section, default_sections, overview};
 pub use profit::profit_report;
 pub use rates::{
@@ -31,5 +35,6 @@ pub use refresh::{
 };
 pub use retention::retention_report;
 pub use rfm::rfm_report;
+pub use rollups::{ROLLUP_JOB, get_rollups, register as register_rollups, update_rollups};
 pub use settings::{get_settings, update_settings};
 pub use xyz::xyz_report;

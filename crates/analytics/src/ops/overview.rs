@@ -327,6 +327,14 @@ fn actions<'a>(
     })
 }
 
+/// The organization's revenue by month, from the rollups (kept current from the change feed).
+fn monthly<'a>(
+    ctx: &'a Ctx,
+    p: &'a AnalysisParams,
+) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
+    Box::pin(super::monthly::overview_figures(ctx, p))
+}
+
 /// The sections of this crate's analyses, in dashboard order; a later domain appends its own.
 pub fn default_sections() -> Vec<Section> {
     vec![
@@ -377,6 +385,12 @@ pub fn default_sections() -> Vec<Section> {
             title: "Next best actions",
             report: "/api/v1/analytics/next-best-actions",
             compute: actions,
+        },
+        Section {
+            key: "monthly_revenue",
+            title: "Revenue by month (the rollups)",
+            report: "/api/v1/analytics/monthly-revenue",
+            compute: monthly,
         },
     ]
 }

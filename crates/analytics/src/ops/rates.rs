@@ -154,6 +154,7 @@ pub async fn put_exchange_rates(
     }
     // Converted amounts change: the written-back figures are stale.
     super::refresh::mark_stale(&tx, ctx.org_id()).await?;
+    super::rollups::mark_rebuild(&tx, ctx.org_id()).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -171,11 +172,13 @@ pub async fn delete_exchange_rate(ctx: &Ctx, id: Uuid) -> Result<()> {
         return Err(Error::not_found("Exchange rate").into());
     }
     super::refresh::mark_stale(&tx, ctx.org_id()).await?;
+    super::rollups::mark_rebuild(&tx, ctx.org_id()).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The organization's rates by currency and day, for converting orders.
+#[derive(Default)]
 pub(crate) struct Rates(HashMap<String, BTreeMap<NaiveDate, Decimal>>);
 
 impl Rates {

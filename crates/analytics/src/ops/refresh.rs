@@ -231,7 +231,7 @@ async fn save(
 }
 
 /// A reader of `org`'s data for the reports: nobody's user, allowed to read only.
-fn reader(db: &sea_orm::DatabaseConnection, org: Uuid) -> Ctx {
+pub(crate) fn reader(db: &sea_orm::DatabaseConnection, org: Uuid) -> Ctx {
     Ctx::new(
         db.clone(),
         Actor {

@@ -204,8 +204,11 @@ pub async fn update_settings(
     let now = Utc::now();
     let tx = begin_write(&ctx.db).await?;
     let json = |m: &BTreeMap<String, String>| serde_json::to_value(m).ok();
+    // Without settings the base currency is the default one.
+    let mut base = Some(DEFAULT_BASE_CURRENCY.to_owned());
     match settings::Entity::find_by_id(ctx.org_id()).one(&tx).await? {
         Some(row) => {
+            base = Some(row.base_currency.clone());
             let mut a = row.into_active_model();
             if let Some(c) = currency {
                 a.base_currency = Set(c);
@@ -231,9 +234,14 @@ pub async fn update_settings(
             .await?;
         }
     }
+    let before = base.as_deref();
     let out = answer(stored(&tx, ctx).await?);
     // The base currency or the segment table may have changed: the figures are stale.
     super::refresh::mark_stale(&tx, ctx.org_id()).await?;
+    if before != Some(out.base_currency.as_str()) {
+        // Every order's amounts change with the base currency.
+        super::rollups::mark_rebuild(&tx, ctx.org_id()).await?;
+    }
     tx.commit().await?;
     Ok(out)
 }

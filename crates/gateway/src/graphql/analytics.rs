@@ -58,6 +58,7 @@ fn params(
         customer_id: None,
         top: None,
         unprofitable: false,
+        id: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod analytics;
 mod analytics_chart;
+mod analytics_rollups;
 mod batch;
 mod connection;
 mod customers;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     webhooks::WebhooksQuery,
     analytics::AnalyticsQuery,
     analytics_chart::AnalyticsChartQuery,
+    analytics_rollups::AnalyticsRollupsQuery,
 );
 
 /// The root of mutations.
@@ -55,6 +57,7 @@ pub struct MutationRoot(
     imports::ImportsMutation,
     webhooks::WebhooksMutation,
     analytics::AnalyticsMutation,
+    analytics_rollups::AnalyticsRollupsMutation,
     batch::BatchMutation,
 );
 

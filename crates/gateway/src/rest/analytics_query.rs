@@ -42,6 +42,8 @@ pub const RECOMMENDATIONS: &[&str] = &["subject", "customer_id", "top", "offset"
 pub const RETENTION: &[&str] = &["subject", "inactive_days", "periods", "format"];
 /// Profitability: only the unprofitable, CSV and paging.
 pub const PROFITABILITY: &[&str] = &["subject", "unprofitable", "format", "offset", "limit"];
+/// Monthly revenue: whose, one of them, paging.
+pub const MONTHLY: &[&str] = &["subject", "id", "offset", "limit"];
 /// The funnel: the pipeline.
 pub const FUNNEL: &[&str] = &["pipeline_id", "format"];
 /// The overview: what its sections take.
@@ -103,6 +105,8 @@ pub struct AnalysisQuery {
     pub top: Option<String>,
     /// Profitability: `true` lists only the customers who cost more than they bring.
     pub unprofitable: Option<String>,
+    /// Monthly revenue: only this company's, contact's or product's months (with `subject`).
+    pub id: Option<String>,
     /// `json` (default), `csv` (every item, no paging) or `svg` (the chart), as each report
     /// lists.
     pub format: Option<String>,
@@ -151,6 +155,7 @@ impl AnalysisQuery {
             ("customer_id", self.customer_id.is_some()),
             ("top", self.top.is_some()),
             ("unprofitable", self.unprofitable.is_some()),
+            ("id", self.id.is_some()),
             ("offset", self.offset.is_some()),
             ("limit", self.limit.is_some()),
         ]
@@ -290,6 +295,7 @@ impl AnalysisQuery {
             top: parsed(self.top, "/top", "a whole number from 1 to 50")?,
             unprofitable: parsed(self.unprofitable, "/unprofitable", "true or false")?
                 .unwrap_or(false),
+            id: parsed(self.id, "/id", "a company's, contact's or product's id")?,
         })
     }
 }
@@ -369,6 +375,17 @@ pub struct CustomerParams {
 }
 
 /// A page of a report's items, or every item as CSV.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct MonthlyParams {
+    /// Whose months: `companies`, `contacts` or `products` (default: the organization as a
+    /// whole).
+    subject: Option<AnalysisSubject>,
+    /// Only this company's, contact's or product's months (with `subject`).
+    id: Option<Uuid>,
+}
+
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]

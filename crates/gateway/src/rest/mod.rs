@@ -5,6 +5,7 @@ mod analytics;
 mod analytics_actions;
 mod analytics_csv;
 pub(crate) mod analytics_query;
+mod analytics_rollups;
 pub(crate) mod analytics_svg;
 mod api_keys;
 mod auth;
@@ -178,6 +179,7 @@ fn api_v1(extra: Option<fn(&mut web::ServiceConfig)>) -> impl actix_web::dev::Ht
         .configure(webhooks::routes)
         .configure(analytics::routes)
         .configure(analytics_actions::routes)
+        .configure(analytics_rollups::routes)
         .service(web::resource("/contacts/parse").route(web::post().to(contacts::parse)))
         .service(
             web::resource("/contacts/{id}/timeline")

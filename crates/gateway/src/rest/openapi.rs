@@ -75,6 +75,18 @@ error_set!(
 );
 
 error_set!(
+    /// Errors of a read of the monthly revenue rollups.
+    RollupReadErrors {
+        "401" => "Missing, invalid, expired or revoked credentials",
+        "403" => "The caller's role may not do this",
+        "409" => "The rollups are off (`PUT /api/v1/analytics/rollups` turns them on)",
+        "422" => "A parameter breaks a rule (period, limit, unknown parameter)",
+        "429" => "Too many requests; see `Retry-After`",
+        "500" => "Unexpected error; quote the request id",
+    }
+);
+
+error_set!(
     /// Errors of the change feed.
     FeedErrors {
         "401" => "Missing, invalid, expired or revoked credentials",
@@ -245,6 +257,9 @@ Lists are cursor-paginated: `{data, next_cursor, has_more}`.",
         super::analytics::refresh,
         super::analytics::update_refresh,
         super::analytics::run_refresh,
+        super::analytics_rollups::rollups,
+        super::analytics_rollups::update_rollups,
+        super::analytics_rollups::monthly_revenue,
         super::analytics_actions::next_best_actions,
         super::analytics_actions::accept,
         super::analytics_actions::dismiss,
