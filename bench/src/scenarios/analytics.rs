@@ -98,6 +98,88 @@ fn abc_sql(backend: DbBackend, org: Uuid, from: &str, to: &str) -> Statement {
     )
 }
 
+/// RFM of companies as one hand-written statement: per company the days since its last
+/// purchase day before `reference`, its purchase days and its revenue, quintile scores by
+/// `ntile(5)` over (value, id) (recency: fewer days scores 5), and the segment of its R and F
+/// scores from `segments` (`"RF"` -> name).
+fn rfm_sql(
+    backend: DbBackend,
+    org: Uuid,
+    (from, to): (&str, &str),
+    reference: &str,
+    segments: &serde_json::Map<String, serde_json::Value>,
+) -> Statement {
+    let pg = backend == DbBackend::Postgres;
+    let (num, day, days) = if pg {
+        (
+            "numeric",
+            "(d.ordered_at AT TIME ZONE 'UTC')::date",
+            format!("CAST({} AS date) - MAX(day)", super::p(backend, 5)),
+        )
+    } else {
+        (
+            "REAL",
+            "substr(d.ordered_at, 1, 10)",
+            "CAST(julianday(?) - julianday(MAX(day)) AS INTEGER)".to_owned(),
+        )
+    };
+    let table: Vec<String> = segments
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "('{}', '{}')",
+                k.replace('\'', "''"),
+                v.as_str().unwrap_or_default().replace('\'', "''")
+            )
+        })
+        .collect();
+    let p = |i| super::p(backend, i);
+    let rate_day = if pg {
+        "to_char(d.ordered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    } else {
+        "substr(d.ordered_at, 1, 10)"
+    };
+    let sql = format!(
+        "WITH tx AS (\
+           SELECT d.company_id AS id, {day} AS day, SUM(CAST(l.net_amount AS {num}) * \
+             CASE WHEN d.currency = s.base THEN 1 ELSE CAST(r.rate AS {num}) END) AS amount \
+           FROM sales_documents d JOIN document_lines l ON l.document_id = d.id \
+           CROSS JOIN (SELECT COALESCE((SELECT base_currency FROM analytics_settings \
+             WHERE org_id = {p1}), 'EUR') AS base) s \
+           LEFT JOIN exchange_rates r ON r.org_id = d.org_id AND r.base_currency = s.base \
+             AND r.currency = d.currency AND r.rate_date = {rate_day} \
+           WHERE d.org_id = {p2} AND d.doc_type = 'order' AND d.status <> 'cancelled' \
+             AND d.deleted_at IS NULL AND d.ordered_at >= {p3} AND d.ordered_at < {p4} \
+             AND d.company_id IS NOT NULL AND (d.currency = s.base OR r.rate IS NOT NULL) \
+           GROUP BY 1, 2), \
+         c AS (SELECT id, {days} AS days, COUNT(*) AS frequency, SUM(amount) AS monetary \
+           FROM tx GROUP BY id), \
+         q AS (SELECT id, days, frequency, monetary, \
+           6 - ntile(5) OVER (ORDER BY days, id) AS r, \
+           ntile(5) OVER (ORDER BY frequency, id) AS f, \
+           ntile(5) OVER (ORDER BY monetary, id) AS m FROM c) \
+         SELECT q.id, q.days, q.frequency, q.monetary, q.r, q.f, q.m, seg.name \
+         FROM q LEFT JOIN (VALUES {table}) AS seg(k, name) \
+           ON seg.k = CAST(q.r AS text) || CAST(q.f AS text) \
+         ORDER BY q.r + q.f + q.m DESC, q.monetary DESC, q.id",
+        p1 = p(1),
+        p2 = p(2),
+        p3 = p(3),
+        p4 = p(4),
+        table = table.join(", "),
+    );
+    let start = |d: &str| {
+        format!("{d}T00:00:00Z")
+            .parse::<DateTime<Utc>>()
+            .unwrap_or_default()
+    };
+    let mut values: Vec<sea_orm::Value> =
+        vec![org.into(), org.into(), start(from).into(), start(to).into()];
+    // Last in the text on both engines (SQLite numbers its `?` in order).
+    values.push(reference.to_owned().into());
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// S6.
 pub(crate) async fn s6(env: &Env) -> Result<Vec<Row>, String> {
     let (from, to) = period(env).await?;
@@ -134,6 +216,55 @@ pub(crate) async fn s6(env: &Env) -> Result<Vec<Row>, String> {
         name: "S6 ABC of companies, from scratch",
         note: format!(
             "{classified} companies classified per request; p50 {} ms, p95 {} ms",
+            ms(api.p50),
+            ms(api.p95)
+        ),
+        api,
+        pgbench,
+        driver,
+        // Within 1.15x of the hand-made statement's time.
+        target: 0.87,
+        other_targets_met: true,
+    });
+
+    // RFM from scratch, with the organization's segment table.
+    let settings = env.admin.get("/api/v1/analytics/settings").await?;
+    let segments = settings["rfm_segments"]
+        .as_object()
+        .cloned()
+        .ok_or("no segment table in the settings")?;
+    let c = env.admin.clone();
+    let path = format!(
+        "/api/v1/analytics/rfm?subject=companies&from={from}&to={to}&reference_date={to}&limit=100"
+    );
+    let api = env
+        .measure(move |_, _| {
+            let (c, path) = (c.clone(), path.clone());
+            async move {
+                let r = c.get(&path).await?;
+                r["items"]
+                    .as_array()
+                    .is_some_and(|i| !i.is_empty())
+                    .then_some(())
+                    .ok_or_else(|| "an empty RFM report".to_owned())
+            }
+        })
+        .await;
+    let stmt = rfm_sql(env.backend(), org, (&from, &to), &to, &segments);
+    let scored = sql(
+        &env.db,
+        &stmt.sql,
+        stmt.values.clone().map(|v| v.0).unwrap_or_default(),
+    )
+    .await?;
+    let pgbench = env
+        .pgbench(Script::of_statement("", &stmt).map(|s| vec![s]))
+        .await;
+    let driver = env.driver(vec![stmt]).await;
+    rows.push(Row {
+        name: "S6 RFM of companies, from scratch",
+        note: format!(
+            "{scored} companies scored per request; p50 {} ms, p95 {} ms",
             ms(api.p50),
             ms(api.p95)
         ),

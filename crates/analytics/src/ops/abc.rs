@@ -3,7 +3,7 @@
 //! `a`, B while below `b`, else C.
 
 use super::names::names;
-use super::revenue::{collect, money, page, threshold};
+use super::revenue::{collect_revenue, money, page, threshold};
 use super::xyz::{classify_xyz, xyz_thresholds};
 use crate::dto::*;
 use crate::error::Result;
@@ -87,7 +87,7 @@ fn share(d: Decimal) -> String {
 /// The ABC report of `params.subject` (default companies) over the period.
 pub async fn abc_report(ctx: &Ctx, params: &AnalysisParams) -> Result<AbcReport> {
     let (a, b) = abc_thresholds(params)?;
-    let c = collect(ctx, params).await?;
+    let c = collect_revenue(ctx, params).await?;
     let base = c.scope.base_currency.clone();
     let revenue: HashMap<Uuid, Decimal> = c.items.iter().map(|(k, v)| (*k, v.total)).collect();
     let ranked = classify_abc(&revenue, a, b);
@@ -145,7 +145,7 @@ pub async fn abc_report(ctx: &Ctx, params: &AnalysisParams) -> Result<AbcReport>
 pub async fn abc_xyz_matrix(ctx: &Ctx, params: &AnalysisParams) -> Result<AbcXyzMatrix> {
     let (a, b) = abc_thresholds(params)?;
     let (x, y) = xyz_thresholds(params)?;
-    let c = collect(ctx, params).await?;
+    let c = collect_revenue(ctx, params).await?;
     let base = c.scope.base_currency.clone();
     let revenue: HashMap<Uuid, Decimal> = c.items.iter().map(|(k, v)| (*k, v.total)).collect();
     let abc: HashMap<Uuid, AbcClass> = classify_abc(&revenue, a, b)

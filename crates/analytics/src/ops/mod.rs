@@ -13,6 +13,7 @@ mod rates;
 mod refresh;
 mod retention;
 mod revenue;
+mod revenue_grouped;
 mod rfm;
 mod rollup_fold;
 mod rollups;

@@ -123,8 +123,19 @@ fn bucket(months: &[NaiveDate], day: NaiveDate) -> usize {
         .min(months.len().saturating_sub(1))
 }
 
-/// The order lines of the period, keyed by `subject`, summed per item in the base currency.
+/// The order lines of the period, keyed by `subject`, summed per item in the base currency,
+/// with their cost of goods.
 pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collected> {
+    collect_with(ctx, params, true).await
+}
+
+/// [`collect`] without the cost of goods (every item's `cost` 0 and no line uncosted), for
+/// the reports that do not show it: on PostgreSQL the products are then not read.
+pub(crate) async fn collect_revenue(ctx: &Ctx, params: &AnalysisParams) -> Result<Collected> {
+    collect_with(ctx, params, false).await
+}
+
+async fn collect_with(ctx: &Ctx, params: &AnalysisParams, costs: bool) -> Result<Collected> {
     ctx.require(Action::Read)?;
     let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
     let (from, to, reference) = period(params)?;
@@ -138,38 +149,173 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
         AnalysisSubject::Companies => "d.company_id",
         AnalysisSubject::Contacts => "d.contact_id",
     };
-    let p = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
-    let sql = format!(
-        "SELECT d.id AS doc, {key} AS item, d.currency AS currency, d.ordered_at AS ordered_at, \
-         l.net_amount AS net, l.quantity AS quantity, p.cost_price AS cost_price, \
-         p.cost_currency AS cost_currency \
-         FROM sales_documents d JOIN document_lines l ON l.document_id = d.id \
-         LEFT JOIN products p ON p.id = l.product_id AND p.org_id = d.org_id \
-         WHERE d.org_id = {} AND d.doc_type = 'order' AND d.status <> 'cancelled' \
-         AND d.deleted_at IS NULL AND d.ordered_at >= {} AND d.ordered_at < {} \
-         AND {key} IS NOT NULL",
-        p(1),
-        p(2),
-        p(3)
-    );
     let start = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let end = to.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let mut acc = Acc {
+        months: &months,
+        items: HashMap::new(),
+        orders: 0,
+        orders_without_rate: 0,
+        missing: BTreeSet::new(),
+        missing_costs: BTreeSet::new(),
+    };
+    let period = Window {
+        org: ctx.org_id(),
+        key,
+        start,
+        end,
+    };
+    if backend == DbBackend::Postgres {
+        let per_order = subject != AnalysisSubject::Products;
+        super::revenue_grouped::collect(db, &period, &base, &rates, &mut acc, costs, per_order)
+            .await?;
+    } else {
+        lines(db, &period, &base, &rates, &mut acc).await?;
+    }
+    let Acc {
+        items,
+        orders,
+        orders_without_rate,
+        missing,
+        missing_costs,
+        ..
+    } = acc;
+    let scope = AnalysisScope {
+        subject,
+        from,
+        to,
+        reference_date: reference,
+        base_currency: base,
+        orders,
+        orders_without_rate,
+        missing_rates: missing.into_iter().take(MAX_MISSING).collect(),
+        computed_at: Utc::now(),
+    };
+    Ok(Collected {
+        scope,
+        months,
+        items,
+        missing_cost_rates: missing_costs.into_iter().take(MAX_MISSING).collect(),
+    })
+}
+
+/// What the lines of a period are read by: the organization, the item's column, the period.
+pub(super) struct Window {
+    pub org: Uuid,
+    /// The item's column (`l.product_id`, `d.company_id`, `d.contact_id`).
+    pub key: &'static str,
+    pub start: chrono::DateTime<Utc>,
+    pub end: chrono::DateTime<Utc>,
+}
+
+impl Window {
+    /// The lines' `FROM` and `WHERE` with the placeholders `$1`/`?` to `$3`, joined to their
+    /// products (`p`, for cost prices) if `products`.
+    pub(super) fn lines_sql(&self, backend: DbBackend, products: bool) -> String {
+        format!(
+            "FROM sales_documents d JOIN document_lines l ON l.document_id = d.id {}{}",
+            if products {
+                "LEFT JOIN products p ON p.id = l.product_id AND p.org_id = d.org_id "
+            } else {
+                ""
+            },
+            self.orders_where(backend, &format!("{} IS NOT NULL", self.key))
+        )
+    }
+
+    /// The orders' `WHERE`, with `and` added.
+    pub(super) fn orders_where(&self, backend: DbBackend, and: &str) -> String {
+        let p = |n: usize| match backend {
+            DbBackend::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        };
+        format!(
+            "WHERE d.org_id = {} AND d.doc_type = 'order' AND d.status <> 'cancelled' \
+             AND d.deleted_at IS NULL AND d.ordered_at >= {} AND d.ordered_at < {} AND {and}",
+            p(1),
+            p(2),
+            p(3),
+        )
+    }
+
+    /// The values of the placeholders.
+    pub(super) fn values(&self) -> [sea_orm::Value; 3] {
+        [self.org.into(), self.start.into(), self.end.into()]
+    }
+}
+
+/// The sums a collection builds.
+pub(super) struct Acc<'a> {
+    pub months: &'a [NaiveDate],
+    pub items: HashMap<Uuid, Revenue>,
+    pub orders: i64,
+    pub orders_without_rate: i64,
+    pub missing: BTreeSet<MissingRate>,
+    pub missing_costs: BTreeSet<MissingRate>,
+}
+
+pub(super) fn overflow() -> Error {
+    Error::internal("the revenue of an analysis overflows")
+}
+
+impl Acc<'_> {
+    /// The item's sums.
+    fn item(&mut self, item: Uuid) -> &mut Revenue {
+        let months = self.months.len();
+        self.items.entry(item).or_insert_with(|| Revenue {
+            total: Decimal::ZERO,
+            monthly: vec![Decimal::ZERO; months],
+            days: BTreeMap::new(),
+            cost: Decimal::ZERO,
+            uncosted_lines: 0,
+        })
+    }
+
+    /// Adds `amount` (in the base currency) to `item` on `day`.
+    pub(super) fn revenue(&mut self, item: Uuid, day: NaiveDate, amount: Decimal) -> Result<()> {
+        let b = bucket(self.months, day);
+        let entry = self.item(item);
+        let on_day = entry.days.entry(day).or_insert(Decimal::ZERO);
+        *on_day = on_day.checked_add(amount).ok_or_else(overflow)?;
+        entry.total = entry.total.checked_add(amount).ok_or_else(overflow)?;
+        if let Some(m) = entry.monthly.get_mut(b) {
+            *m = m.checked_add(amount).ok_or_else(overflow)?;
+        }
+        Ok(())
+    }
+
+    /// Adds the cost of `lines` lines of `item`: `cost` when known, else they are uncosted.
+    pub(super) fn cost(&mut self, item: Uuid, cost: Option<Decimal>, lines: i64) {
+        let entry = self.item(item);
+        // A cost that cannot be summed is unknown, never a failure of the revenue report.
+        match cost.and_then(|c| entry.cost.checked_add(c)) {
+            Some(sum) => entry.cost = sum,
+            None => entry.uncosted_lines += lines,
+        }
+    }
+}
+
+/// SQLite: the period's lines one by one (SQLite has no decimal type to sum them in).
+async fn lines(
+    db: &impl ConnectionTrait,
+    w: &Window,
+    base: &str,
+    rates: &Rates,
+    acc: &mut Acc<'_>,
+) -> Result<()> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT d.id AS doc, {} AS item, d.currency AS currency, d.ordered_at AS ordered_at, \
+         l.net_amount AS net, l.quantity AS quantity, p.cost_price AS cost_price, \
+         p.cost_currency AS cost_currency {}",
+        w.key,
+        w.lines_sql(backend, true)
+    );
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [ctx.org_id().into(), start.into(), end.into()],
-        ))
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, w.values()))
         .await?;
-    let mut items: HashMap<Uuid, Revenue> = HashMap::new();
     let mut counted: HashSet<Uuid> = HashSet::new();
     let mut excluded: HashSet<Uuid> = HashSet::new();
-    let mut missing: BTreeSet<MissingRate> = BTreeSet::new();
-    let mut missing_costs: BTreeSet<MissingRate> = BTreeSet::new();
-    let overflow = || Error::internal("the revenue of an analysis overflows");
     for row in rows {
         let doc: Uuid = row.try_get("", "doc")?;
         let item: Uuid = row.try_get("", "item")?;
@@ -189,7 +335,7 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
                 Some(rate) => amount.checked_mul(rate).ok_or_else(overflow)?,
                 None => {
                     excluded.insert(doc);
-                    missing.insert(MissingRate {
+                    acc.missing.insert(MissingRate {
                         currency,
                         date: day,
                     });
@@ -198,44 +344,13 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collec
             }
         };
         counted.insert(doc);
-        let cost = line_cost(&row, day, &base, &rates, &mut missing_costs)?;
-        let entry = items.entry(item).or_insert_with(|| Revenue {
-            total: Decimal::ZERO,
-            monthly: vec![Decimal::ZERO; months.len()],
-            days: BTreeMap::new(),
-            cost: Decimal::ZERO,
-            uncosted_lines: 0,
-        });
-        // A cost that cannot be summed is unknown, never a failure of the revenue report.
-        match cost.and_then(|c| entry.cost.checked_add(c)) {
-            Some(sum) => entry.cost = sum,
-            None => entry.uncosted_lines += 1,
-        }
-        let on_day = entry.days.entry(day).or_insert(Decimal::ZERO);
-        *on_day = on_day.checked_add(amount).ok_or_else(overflow)?;
-        entry.total = entry.total.checked_add(amount).ok_or_else(overflow)?;
-        let b = bucket(&months, day);
-        if let Some(m) = entry.monthly.get_mut(b) {
-            *m = m.checked_add(amount).ok_or_else(overflow)?;
-        }
+        let cost = line_cost(&row, day, base, rates, &mut acc.missing_costs)?;
+        acc.cost(item, cost, 1);
+        acc.revenue(item, day, amount)?;
     }
-    let scope = AnalysisScope {
-        subject,
-        from,
-        to,
-        reference_date: reference,
-        base_currency: base,
-        orders: counted.len() as i64,
-        orders_without_rate: excluded.len() as i64,
-        missing_rates: missing.into_iter().take(MAX_MISSING).collect(),
-        computed_at: Utc::now(),
-    };
-    Ok(Collected {
-        scope,
-        months,
-        items,
-        missing_cost_rates: missing_costs.into_iter().take(MAX_MISSING).collect(),
-    })
+    acc.orders = counted.len() as i64;
+    acc.orders_without_rate = excluded.len() as i64;
+    Ok(())
 }
 
 /// A line's cost of goods in the base currency: its quantity x its product's cost price, at the

@@ -5,7 +5,7 @@
 //! is better. The recency and frequency scores name the segment.
 
 use super::names::names;
-use super::revenue::{collect, customers_only, money, page};
+use super::revenue::{collect_revenue, customers_only, money, page};
 use super::settings::{segment_table, stored};
 use crate::dto::*;
 use crate::error::Result;
@@ -51,7 +51,7 @@ struct Customer {
 /// The RFM report of `params.subject` (companies by default, or contacts).
 pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport> {
     customers_only(params, "RFM scores customers: companies or contacts")?;
-    let c = collect(ctx, params).await?;
+    let c = collect_revenue(ctx, params).await?;
     let table = segment_table(&stored(&ctx.db, ctx).await?.overrides);
     let reference = c.scope.reference_date;
     let base = c.scope.base_currency.clone();

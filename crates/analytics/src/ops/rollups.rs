@@ -19,7 +19,7 @@ use crm_core::{Action, Ctx, Error};
 use crm_integration::position::Position;
 use crm_worker::{JobContext, JobError, NewJob};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, Set, Statement,
 };
 use uuid::Uuid;
@@ -281,6 +281,17 @@ async fn step(job: &JobContext, org: Uuid, ctx: &Ctx) -> Result<Option<bool>> {
     active.updated_at = Set(now);
     active.update(&tx).await?;
     tx.commit().await?;
+    if row.rebuilding && !rebuilding && job.db.get_database_backend() == DbBackend::Postgres {
+        // Fresh statistics after a rebuild wrote every month: without them the planner may
+        // read one item's months through the month index (all items of the period).
+        if let Err(e) = job
+            .db
+            .execute_unprepared("ANALYZE analytics_monthly_revenue, analytics_rollup_orders")
+            .await
+        {
+            tracing::warn!(org = %org, error = %e, "cannot analyze the rollups");
+        }
+    }
     Ok(Some(caught_up))
 }
 

@@ -3,7 +3,7 @@
 //! deviation over the mean; X at most `x`, Y at most `y`, else Z (also when the mean is 0).
 
 use super::names::names;
-use super::revenue::{collect, money, page, threshold};
+use super::revenue::{collect_revenue, money, page, threshold};
 use crate::dto::*;
 use crate::error::Result;
 use crm_core::Ctx;
@@ -69,7 +69,7 @@ pub(crate) fn classify_xyz(monthly: &[Decimal], x: f64, y: f64) -> Stability {
 /// (by coefficient of variation, items without one last, then by id).
 pub async fn xyz_report(ctx: &Ctx, params: &AnalysisParams) -> Result<XyzReport> {
     let (x, y) = xyz_thresholds(params)?;
-    let c = collect(ctx, params).await?;
+    let c = collect_revenue(ctx, params).await?;
     let base = c.scope.base_currency.clone();
     let mut rows: Vec<(Uuid, Vec<Decimal>, Stability)> = c
         .items

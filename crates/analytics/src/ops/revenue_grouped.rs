@@ -1,0 +1,211 @@
+//! PostgreSQL: the period's order lines summed in SQL (`numeric`, exact) per item, order
+//! currency, order day and cost currency, so the server converts and adds one row per group
+//! instead of one per line; and the orders counted per currency and day in a second statement
+//! (an order spans several groups). The sums are the line-by-line path's exactly: a day's
+//! amounts times its rate equal the sum of each amount times the rate, in decimals.
+
+use super::rates::Rates;
+use super::revenue::{Acc, Window, overflow};
+use crate::dto::MissingRate;
+use crate::error::Result;
+use chrono::NaiveDate;
+use crm_core::Error;
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, Statement};
+use std::str::FromStr;
+use uuid::Uuid;
+
+fn decimal(s: &str) -> Result<Decimal> {
+    Decimal::from_str(s)
+        .map_err(|_| Error::internal(format!("a sum of order lines is not a decimal: {s}")).into())
+}
+
+/// The order day in SQL.
+const DAY: &str = "(d.ordered_at AT TIME ZONE 'UTC')::date";
+
+/// Sums the period's lines into `acc`, with their cost of goods if `costs`. `per_order`: each
+/// order belongs to one item (a customer), so orders are counted per group.
+pub(super) async fn collect(
+    db: &impl ConnectionTrait,
+    w: &Window,
+    base: &str,
+    rates: &Rates,
+    acc: &mut Acc<'_>,
+    costs: bool,
+    per_order: bool,
+) -> Result<()> {
+    if !costs {
+        return revenue_only(db, w, base, rates, acc, per_order).await;
+    }
+    let backend = db.get_database_backend();
+    let day = DAY;
+    let known = "p.cost_price IS NOT NULL AND p.cost_currency IS NOT NULL";
+    let sql = format!(
+        "SELECT {key} AS item, d.currency AS currency, {day} AS day, \
+         p.cost_currency AS cost_currency, \
+         SUM(CAST(l.net_amount AS numeric))::text AS net, \
+         (SUM(CAST(l.quantity AS numeric) * CAST(p.cost_price AS numeric)) \
+           FILTER (WHERE {known}))::text AS cost, \
+         COUNT(*) FILTER (WHERE {known}) AS costed, \
+         COUNT(*) FILTER (WHERE NOT ({known})) AS uncosted \
+         {from} GROUP BY 1, 2, 3, 4",
+        key = w.key,
+        from = w.lines_sql(backend, true)
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, w.values()))
+        .await?;
+    for row in rows {
+        let item: Uuid = row.try_get("", "item")?;
+        let currency: String = row.try_get("", "currency")?;
+        let day: NaiveDate = row.try_get("", "day")?;
+        let rate = if currency == base {
+            Decimal::ONE
+        } else {
+            match rates.on(&currency, day) {
+                Some(rate) => rate,
+                // Counted apart by the orders' statement below.
+                None => continue,
+            }
+        };
+        let net: String = row.try_get("", "net")?;
+        let amount = decimal(&net)?.checked_mul(rate).ok_or_else(overflow)?;
+        let uncosted: i64 = row.try_get("", "uncosted")?;
+        if uncosted > 0 {
+            acc.cost(item, None, uncosted);
+        }
+        let costed: i64 = row.try_get("", "costed")?;
+        if costed > 0 {
+            let cost_currency: Option<String> = row.try_get("", "cost_currency")?;
+            let cost: Option<String> = row.try_get("", "cost")?;
+            let cost_rate = match cost_currency {
+                Some(c) if c == base => Some(Decimal::ONE),
+                Some(c) => {
+                    let r = rates.on(&c, day);
+                    if r.is_none() {
+                        acc.missing_costs.insert(MissingRate {
+                            currency: c,
+                            date: day,
+                        });
+                    }
+                    r
+                }
+                None => None,
+            };
+            let cost = match (cost, cost_rate) {
+                (Some(c), Some(r)) => decimal(&c)?.checked_mul(r),
+                _ => None,
+            };
+            acc.cost(item, cost, costed);
+        }
+        acc.revenue(item, day, amount)?;
+    }
+    count_orders(db, w, base, rates, acc).await
+}
+
+/// Counts an order of `currency` on `day`: with a rate it counts, else it is named.
+fn count(acc: &mut Acc<'_>, base: &str, rates: &Rates, currency: String, day: NaiveDate, n: i64) {
+    if currency == base || rates.on(&currency, day).is_some() {
+        acc.orders += n;
+    } else {
+        acc.orders_without_rate += n;
+        acc.missing.insert(MissingRate {
+            currency,
+            date: day,
+        });
+    }
+}
+
+/// The orders with a line of an item, per currency and day, into `acc`.
+async fn count_orders(
+    db: &impl ConnectionTrait,
+    w: &Window,
+    base: &str,
+    rates: &Rates,
+    acc: &mut Acc<'_>,
+) -> Result<()> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT d.currency AS currency, {DAY} AS day, COUNT(*) AS orders \
+         FROM sales_documents d {} GROUP BY 1, 2",
+        w.orders_where(
+            backend,
+            &format!(
+                "EXISTS (SELECT 1 FROM document_lines l WHERE l.document_id = d.id \
+                 AND {} IS NOT NULL)",
+                w.key
+            )
+        )
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, w.values()))
+        .await?;
+    for row in rows {
+        let orders: i64 = row.try_get("", "orders")?;
+        count(
+            acc,
+            base,
+            rates,
+            row.try_get("", "currency")?,
+            row.try_get("", "day")?,
+            orders,
+        );
+    }
+    Ok(())
+}
+
+/// The revenue alone: per item, currency and day; a customer's orders are summed per order
+/// first and counted per group in the same statement, a product's counted apart.
+async fn revenue_only(
+    db: &impl ConnectionTrait,
+    w: &Window,
+    base: &str,
+    rates: &Rates,
+    acc: &mut Acc<'_>,
+    per_order: bool,
+) -> Result<()> {
+    let backend = db.get_database_backend();
+    let sql = if per_order {
+        format!(
+            "SELECT item, currency, day, SUM(net)::text AS net, COUNT(*) AS orders FROM (\
+             SELECT {key} AS item, d.currency AS currency, {DAY} AS day, \
+             SUM(CAST(l.net_amount AS numeric)) AS net {from} GROUP BY d.id) o \
+             GROUP BY 1, 2, 3",
+            key = w.key,
+            from = w.lines_sql(backend, false)
+        )
+    } else {
+        format!(
+            "SELECT {key} AS item, d.currency AS currency, {DAY} AS day, \
+             SUM(CAST(l.net_amount AS numeric))::text AS net, 0::int8 AS orders {from} \
+             GROUP BY 1, 2, 3",
+            key = w.key,
+            from = w.lines_sql(backend, false)
+        )
+    };
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, w.values()))
+        .await?;
+    for row in rows {
+        let item: Uuid = row.try_get("", "item")?;
+        let currency: String = row.try_get("", "currency")?;
+        let day: NaiveDate = row.try_get("", "day")?;
+        let orders: i64 = row.try_get("", "orders")?;
+        let rate = if currency == base {
+            Some(Decimal::ONE)
+        } else {
+            rates.on(&currency, day)
+        };
+        if per_order {
+            count(acc, base, rates, currency, day, orders);
+        }
+        let Some(rate) = rate else { continue };
+        let net: String = row.try_get("", "net")?;
+        let amount = decimal(&net)?.checked_mul(rate).ok_or_else(overflow)?;
+        acc.revenue(item, day, amount)?;
+    }
+    if !per_order {
+        count_orders(db, w, base, rates, acc).await?;
+    }
+    Ok(())
+}
