@@ -157,10 +157,10 @@ fn rfm_sql(
          q AS (SELECT id, days, frequency, monetary, \
            6 - ntile(5) OVER (ORDER BY days, id) AS r, \
            ntile(5) OVER (ORDER BY frequency, id) AS f, \
-           ntile(5) OVER (ORDER BY monetary, id) AS m FROM c) \
+           ntile(5) OVER (ORDER BY monetary, id) AS m FROM c), \
+         seg(k, name) AS (VALUES {table}) \
          SELECT q.id, q.days, q.frequency, q.monetary, q.r, q.f, q.m, seg.name \
-         FROM q LEFT JOIN (VALUES {table}) AS seg(k, name) \
-           ON seg.k = CAST(q.r AS text) || CAST(q.f AS text) \
+         FROM q LEFT JOIN seg ON seg.k = CAST(q.r AS text) || CAST(q.f AS text) \
          ORDER BY q.r + q.f + q.m DESC, q.monetary DESC, q.id",
         p1 = p(1),
         p2 = p(2),
