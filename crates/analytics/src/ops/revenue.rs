@@ -213,7 +213,8 @@ impl Window {
     /// products (`p`, for cost prices) if `products`.
     pub(super) fn lines_sql(&self, backend: DbBackend, products: bool) -> String {
         format!(
-            "FROM sales_documents d JOIN document_lines l ON l.document_id = d.id {}{}",
+            "FROM sales_documents d JOIN document_lines l \
+             ON l.org_id = d.org_id AND l.document_id = d.id {}{}",
             if products {
                 "LEFT JOIN products p ON p.id = l.product_id AND p.org_id = d.org_id "
             } else {

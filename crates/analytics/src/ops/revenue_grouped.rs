@@ -131,8 +131,8 @@ async fn count_orders(
         w.orders_where(
             backend,
             &format!(
-                "EXISTS (SELECT 1 FROM document_lines l WHERE l.document_id = d.id \
-                 AND {} IS NOT NULL)",
+                "EXISTS (SELECT 1 FROM document_lines l WHERE l.org_id = d.org_id \
+                 AND l.document_id = d.id AND {} IS NOT NULL)",
                 w.key
             )
         )

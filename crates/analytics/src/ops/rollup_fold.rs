@@ -171,8 +171,8 @@ async fn orders_now(
             "SELECT d.id AS id, d.ordered_at AS ordered_at, d.currency AS currency, \
              d.company_id AS company_id, d.contact_id AS contact_id, \
              l.product_id AS product_id, l.net_amount AS net, l.quantity AS quantity \
-             FROM sales_documents d JOIN document_lines l ON l.document_id = d.id \
-             WHERE d.org_id = {org_ph} AND d.id IN ({}) AND d.doc_type = 'order' \
+             FROM sales_documents d JOIN document_lines l \
+             ON l.org_id = d.org_id AND l.document_id = d.id WHERE d.org_id = {org_ph} AND d.id IN ({}) AND d.doc_type = 'order' \
              AND d.status <> 'cancelled' AND d.deleted_at IS NULL \
              AND d.ordered_at IS NOT NULL",
             list.join(", ")
@@ -251,18 +251,27 @@ async fn rows_of(
 ) -> Result<HashMap<Key, Delta>> {
     let backend = conn.get_database_backend();
     let mut out = HashMap::new();
-    let mut ids: Vec<Uuid> = keys.iter().map(|k| k.1).collect();
-    ids.sort_unstable();
-    ids.dedup();
+    // Per subject type, so that the primary key `(org, type, id, month)` finds the rows.
+    let mut by_type: BTreeMap<&str, Vec<Uuid>> = BTreeMap::new();
+    for (kind, id, _) in keys {
+        by_type.entry(kind.as_str()).or_default().push(*id);
+    }
     let months: std::collections::HashSet<&str> = keys.iter().map(|k| k.2.as_str()).collect();
-    for chunk in ids.chunks(CHUNK) {
+    let mut chunks: Vec<(&str, Vec<Uuid>)> = Vec::new();
+    for (kind, ids) in &mut by_type {
+        ids.sort_unstable();
+        ids.dedup();
+        chunks.extend(ids.chunks(CHUNK).map(|c| (*kind, c.to_vec())));
+    }
+    for (kind, chunk) in chunks {
         let mut p = Params::new(backend);
         let org_ph = p.push(org);
+        let kind_ph = p.push(kind);
         let list: Vec<String> = chunk.iter().map(|id| p.push(*id)).collect();
         let sql = format!(
             "SELECT subject_type, subject_id, month, revenue, orders, orders_without_rate, \
              lines, quantity FROM analytics_monthly_revenue \
-             WHERE org_id = {org_ph} AND subject_id IN ({})",
+             WHERE org_id = {org_ph} AND subject_type = {kind_ph} AND subject_id IN ({})",
             list.join(", ")
         );
         let rows = conn

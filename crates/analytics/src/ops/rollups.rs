@@ -281,16 +281,18 @@ async fn step(job: &JobContext, org: Uuid, ctx: &Ctx) -> Result<Option<bool>> {
     active.updated_at = Set(now);
     active.update(&tx).await?;
     tx.commit().await?;
-    if row.rebuilding && !rebuilding && job.db.get_database_backend() == DbBackend::Postgres {
-        // Fresh statistics after a rebuild wrote every month: without them the planner may
-        // read one item's months through the month index (all items of the period).
-        if let Err(e) = job
+    // Fresh statistics when a rebuild ends, and every 20,000 orders while it runs: planned
+    // on the statistics of a table that was empty, one item's months are read through the
+    // month index (every item of the period).
+    let grown = row.rebuilding && (row.orders + net) / 20_000 != row.orders / 20_000;
+    if (grown || (row.rebuilding && !rebuilding))
+        && job.db.get_database_backend() == DbBackend::Postgres
+        && let Err(e) = job
             .db
             .execute_unprepared("ANALYZE analytics_monthly_revenue, analytics_rollup_orders")
             .await
-        {
-            tracing::warn!(org = %org, error = %e, "cannot analyze the rollups");
-        }
+    {
+        tracing::warn!(org = %org, error = %e, "cannot analyze the rollups");
     }
     Ok(Some(caught_up))
 }
