@@ -50,6 +50,7 @@ DOCUMENTED_AT = {
     ("range", "/b"): "the ABC thresholds increase: a < b",
     ("range", "/y"): "the XYZ thresholds increase: x < y",
     ("range", "/reference_date"): "lifetime value watches customers up to the reference date",
+    ("invalid_value", "/id"): "monthly revenue: `id` names an item of `subject`, so needs it",
 }
 
 # Problem codes (without field errors) of rules that depend on earlier requests.
