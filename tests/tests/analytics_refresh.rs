@@ -217,6 +217,65 @@ fn names(list: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The overview's sections by key.
+fn sections(o: &Value) -> HashMap<String, Value> {
+    o["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["key"].as_str().unwrap().to_owned(), s.clone()))
+        .collect()
+}
+
+/// A timestamp of an answer.
+fn ts(v: &Value) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A section's figure.
+fn figure<'a>(o: &'a Value, section: &str, key: &str) -> &'a Value {
+    let s = o["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == section)
+        .unwrap();
+    &s["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == key)
+        .unwrap()["value"]
+}
+
+/// Waits until the default overview of `subject` answers the sections the refresh stored at or
+/// after `after` (their `computed_at` is when that run began, before it wrote `refreshed_at`).
+async fn stored_overview(
+    app: &TestApp,
+    t: Option<&str>,
+    subject: &str,
+    after: chrono::DateTime<Utc>,
+    refreshed: chrono::DateTime<Utc>,
+) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        last = app
+            .get(&format!("/api/v1/analytics/overview?subject={subject}"), t)
+            .await
+            .ok(200);
+        let abc = ts(&sections(&last)["abc"]["computed_at"]);
+        if abc > after && abc <= refreshed {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the refresh's overview of {subject} was not stored within 30 s (refreshed at {refreshed}): {last}"
+    );
+}
+
 dual! {
     async fn a_refresh_writes_the_reports_figures_onto_customers_and_lists_filter_and_sort_on_them(app: &TestApp) {
         let s = app.signup("Acme", "admin@acme.test").await;
@@ -454,5 +513,72 @@ dual! {
         let c = app.post("/api/v1/companies", t, json!({"name": "X"})).await.ok(201);
         app.patch(&format!("/api/v1/companies/{}", c["id"].as_str().unwrap()), t, json!({"analytics": {"abc_class": "A"}})).await.problem(422, "validation_failed");
         app.post("/api/v1/contacts", t, json!({"first_name": "Y", "analytics": {"clv": 1}})).await.problem(422, "validation_failed");
+    }
+
+    async fn the_default_overview_answers_from_the_refreshs_stored_sections(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        let (companies, _) = seed(app, &s).await;
+        let today = Utc::now().date_naive();
+        // Without a refresh every section is computed for the request.
+        let start = Utc::now() - chrono::Duration::milliseconds(1);
+        let live = app.get("/api/v1/analytics/overview", t).await.ok(200);
+        for (key, s) in sections(&live) {
+            assert!(ts(&s["computed_at"]) >= start, "{key}: {s}");
+        }
+        assert_eq!(live["computed_at"], sections(&live)["abc"]["computed_at"], "the oldest section's time");
+
+        app.call("PUT", "/api/v1/analytics/refresh", t, Some(json!({"enabled": true, "interval_secs": 86400}))).await.ok(200);
+        let run = refreshed(app, t, &Value::Null).await;
+        let at = ts(&run["refreshed_at"]);
+        let never = chrono::DateTime::<Utc>::MIN_UTC;
+        for subject in ["companies", "contacts"] {
+            let kept = stored_overview(app, t, subject, never, at).await;
+            let now = app.get(&format!("/api/v1/analytics/overview?subject={subject}&reference_date={today}"), t).await.ok(200);
+            let (kept_s, now_s) = (sections(&kept), sections(&now));
+            assert_eq!(kept_s.len(), 9, "{kept}");
+            for (key, k) in &kept_s {
+                let n = &now_s[key];
+                assert_eq!(k["figures"], n["figures"], "{subject} {key}: the stored figures are the report's");
+                assert_eq!(k["title"], n["title"]);
+                let live_now = ["funnel", "monthly_revenue"].contains(&key.as_str());
+                assert_eq!(ts(&k["computed_at"]) > at, live_now, "{subject} {key}: {k}");
+            }
+            assert_eq!(kept["computed_at"], kept_s["abc"]["computed_at"], "{kept}");
+            assert_eq!((kept["from"].clone(), kept["to"].clone()), (now["from"].clone(), now["to"].clone()));
+        }
+        let kept = stored_overview(app, t, "companies", never, at).await;
+        assert_eq!(figure(&kept, "abc", "revenue"), "20160.00");
+        assert_eq!(figure(&kept, "lifetime_value", "customers"), "5");
+        let g = app.gql(t, "{ analyticsOverview { computedAt sections { key computedAt figures { key value } } } }", json!({})).await.ok(200);
+        let gs = &g["data"]["analyticsOverview"]["sections"];
+        assert_eq!(gs[0]["key"], "abc");
+        assert_eq!(ts(&gs[0]["computedAt"]), ts(&sections(&kept)["abc"]["computed_at"]), "{g}");
+        assert_eq!(gs[0]["figures"][0]["value"], "20160.00");
+
+        // A new order: the stored sections wait for the next run (a day away), the reports and
+        // an overview with parameters see it at once.
+        order(app, &s, ("company_id", &companies["Never"]["id"]), day(1, 12), "5000").await;
+        let same = app.get("/api/v1/analytics/overview", t).await.ok(200);
+        assert_eq!(figure(&same, "abc", "revenue"), "20160.00");
+        let asked = app.get(&format!("/api/v1/analytics/overview?reference_date={today}"), t).await.ok(200);
+        assert_eq!(figure(&asked, "abc", "revenue"), "25160.00");
+        let thresholds = app.get("/api/v1/analytics/overview?a=0.7&b=0.9", t).await.ok(200);
+        assert!(ts(&sections(&thresholds)["abc"]["computed_at"]) > at, "parameters are computed now");
+
+        // The next run stores the new figures.
+        app.post("/api/v1/analytics/refresh/run", t, json!({})).await.ok(202);
+        let second = refreshed(app, t, &run["refreshed_at"]).await;
+        let at2 = ts(&second["refreshed_at"]);
+        let first_abc = ts(&sections(&kept)["abc"]["computed_at"]);
+        let next = stored_overview(app, t, "companies", first_abc, at2).await;
+        assert_eq!(figure(&next, "abc", "revenue"), "25160.00");
+        assert_eq!(figure(&next, "lifetime_value", "customers"), "6");
+
+        // Turned off, the stored sections are no longer answered.
+        app.call("PUT", "/api/v1/analytics/refresh", t, Some(json!({"enabled": false}))).await.ok(200);
+        let off = app.get("/api/v1/analytics/overview", t).await.ok(200);
+        assert!(ts(&sections(&off)["abc"]["computed_at"]) > at2, "{off}");
+        assert_eq!(figure(&off, "abc", "revenue"), "25160.00");
     }
 }

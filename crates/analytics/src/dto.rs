@@ -576,7 +576,7 @@ pub struct FunnelReport {
 }
 
 /// One headline figure of the overview.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct OverviewFigure {
@@ -591,7 +591,7 @@ pub struct OverviewFigure {
 }
 
 /// One analysis's headline figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct OverviewSection {
@@ -603,6 +603,10 @@ pub struct OverviewSection {
     pub report: String,
     /// The figures.
     pub figures: Vec<OverviewFigure>,
+    /// When the figures were computed: now, or, for the default parameters while the
+    /// analytics refresh is enabled, by its last run (the sections from the rollups and the
+    /// funnel are always computed now).
+    pub computed_at: DateTime<Utc>,
 }
 
 /// The dashboard: every registered analysis's headline figures over one period.
@@ -612,7 +616,8 @@ pub struct OverviewSection {
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "from": "2025-12-01", "to": "2026-12-01", "reference_date": "2026-12-06", "base_currency": "EUR",
     "sections": [{"key": "funnel", "title": "Pipeline", "report": "/api/v1/analytics/funnel", "figures": [
-        {"key": "win_rate", "label": "Win rate", "unit": "ratio", "value": "0.75"}]}],
+        {"key": "win_rate", "label": "Win rate", "unit": "ratio", "value": "0.75"}],
+        "computed_at": "2026-12-06T08:00:00Z"}],
     "computed_at": "2026-12-06T08:00:00Z"
 })))]
 pub struct Overview {
@@ -626,7 +631,7 @@ pub struct Overview {
     pub base_currency: String,
     /// One per registered analysis, in registry order.
     pub sections: Vec<OverviewSection>,
-    /// When it was computed.
+    /// When its oldest section was computed (see each section's `computed_at`).
     pub computed_at: DateTime<Utc>,
 }
 

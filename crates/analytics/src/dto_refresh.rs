@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 /// ABC, XYZ and RFM reports over the default period (the 12 full months before the run's
 /// day) and the lifetime-value report, and writes each customer's figures onto it
 /// (`analytics.*`, read-only, filterable and sortable in lists); customers the reports no
-/// longer list are cleared. When `enabled`, the refresh looks every `interval_secs` whether
+/// longer list are cleared; it then keeps the overview's sections for the default
+/// parameters, which `GET /analytics/overview` answers from while the refresh is enabled.
+/// When `enabled`, the refresh looks every `interval_secs` whether
 /// orders, products or customers changed (the change feed) or the day changed, and recomputes
 /// if so; `POST /analytics/refresh/run` runs it at once either way.
 #[derive(Debug, Clone, Serialize)]

@@ -30,6 +30,7 @@ mod m20261206_000021_costs;
 mod m20261206_000022_analytics_write_back;
 mod m20261206_000023_next_best_actions;
 mod m20261206_000024_revenue_rollups;
+mod m20261206_000025_analytics_overview;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_analytics_write_back::Migration),
             Box::new(m20261206_000023_next_best_actions::Migration),
             Box::new(m20261206_000024_revenue_rollups::Migration),
+            Box::new(m20261206_000025_analytics_overview::Migration),
         ]
     }
 }

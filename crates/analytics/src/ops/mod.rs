@@ -8,6 +8,7 @@ mod funnel;
 mod monthly;
 mod names;
 mod overview;
+mod overview_snapshot;
 mod profit;
 mod rates;
 mod refresh;
@@ -26,7 +27,7 @@ pub use baskets::{cross_sell_report, recommendation_report};
 pub use clv::clv_report;
 pub use funnel::funnel_report;
 pub use monthly::monthly_revenue;
-pub use overview::{Compute, Section, default_sections, overview};
+pub use overview::{Compute, Known, Section, default_sections, overview};
 pub use profit::profit_report;
 pub use rates::{
     delete_exchange_rate, import_exchange_rates, list_exchange_rates, put_exchange_rates,

@@ -11,7 +11,7 @@ use super::{
 use crate::dto::*;
 use crate::dto_actions::ActionRule;
 use crate::error::Result;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use crm_core::{Code, Ctx, Error};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::future::Future;
@@ -22,7 +22,20 @@ pub type Compute =
     for<'a> fn(
         &'a Ctx,
         &'a AnalysisParams,
+        &'a Known<'a>,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>>;
+
+/// Reports already computed over the same period and parameters (the refresh's), which
+/// sections take instead of computing them again.
+#[derive(Default, Clone, Copy)]
+pub struct Known<'k> {
+    /// The ABC report.
+    pub abc: Option<&'k AbcReport>,
+    /// The XYZ report.
+    pub xyz: Option<&'k XyzReport>,
+    /// The RFM report.
+    pub rfm: Option<&'k RfmReport>,
+}
 
 /// One section of the overview.
 pub struct Section {
@@ -34,6 +47,9 @@ pub struct Section {
     pub report: &'static str,
     /// Its figures.
     pub compute: Compute,
+    /// Whether it is cheap and current enough to compute on every request (the rollups, the
+    /// funnel), even where the refresh stored the other sections.
+    pub live: bool,
 }
 
 fn fig(key: &str, label: &str, unit: &str, value: Option<String>) -> OverviewFigure {
@@ -56,9 +72,17 @@ fn ratio(r: Option<f64>) -> Option<String> {
 fn abc<'a>(
     ctx: &'a Ctx,
     p: &'a AnalysisParams,
+    k: &'a Known<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
     Box::pin(async move {
-        let r = abc_report(ctx, p).await?;
+        let owned;
+        let r = match k.abc {
+            Some(r) => r,
+            None => {
+                owned = abc_report(ctx, p).await?;
+                &owned
+            }
+        };
         let mut out = vec![
             fig("revenue", "Revenue", "money", Some(r.total_revenue.clone())),
             fig(
@@ -84,9 +108,17 @@ fn abc<'a>(
 fn xyz<'a>(
     ctx: &'a Ctx,
     p: &'a AnalysisParams,
+    k: &'a Known<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
     Box::pin(async move {
-        let r = xyz_report(ctx, p).await?;
+        let owned;
+        let r = match k.xyz {
+            Some(r) => r,
+            None => {
+                owned = xyz_report(ctx, p).await?;
+                &owned
+            }
+        };
         Ok(r.classes
             .iter()
             .map(|c| {
@@ -105,9 +137,17 @@ fn xyz<'a>(
 fn rfm<'a>(
     ctx: &'a Ctx,
     p: &'a AnalysisParams,
+    k: &'a Known<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
     Box::pin(async move {
-        let r = rfm_report(ctx, p).await?;
+        let owned;
+        let r = match k.rfm {
+            Some(r) => r,
+            None => {
+                owned = rfm_report(ctx, p).await?;
+                &owned
+            }
+        };
         Ok(r.segments
             .iter()
             .map(|s| {
@@ -125,6 +165,7 @@ fn rfm<'a>(
 fn retention<'a>(
     ctx: &'a Ctx,
     p: &'a AnalysisParams,
+    _: &'a Known<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
     Box::pin(async move {
         let r = retention_report(ctx, p).await?;
@@ -155,6 +196,7 @@ fn retention<'a>(
 fn funnel<'a>(
     ctx: &'a Ctx,
     p: &'a AnalysisParams,
+    _: &'a Known<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
     Box::pin(async move {
         let r = match funnel_report(ctx, p).await {
@@ -212,6 +254,7 @@ fn funnel<'a>(
 fn profitability<'a>(
     ctx: &'a Ctx,
     p: &'a AnalysisParams,
+    _: &'a Known<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
     Box::pin(async move {
         let r = profit_report(ctx, p).await?;
@@ -237,6 +280,7 @@ fn profitability<'a>(
 fn written_back<'a>(
     ctx: &'a Ctx,
     p: &'a AnalysisParams,
+    _: &'a Known<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
     Box::pin(async move {
         let table = match p.subject {
@@ -294,6 +338,7 @@ fn written_back<'a>(
 fn actions<'a>(
     ctx: &'a Ctx,
     p: &'a AnalysisParams,
+    _: &'a Known<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
     Box::pin(async move {
         let q = AnalysisParams {
@@ -331,6 +376,7 @@ fn actions<'a>(
 fn monthly<'a>(
     ctx: &'a Ctx,
     p: &'a AnalysisParams,
+    _: &'a Known<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<OverviewFigure>>> + Send + 'a>> {
     Box::pin(super::monthly::overview_figures(ctx, p))
 }
@@ -343,89 +389,148 @@ pub fn default_sections() -> Vec<Section> {
             title: "Customers by revenue (ABC)",
             report: "/api/v1/analytics/abc",
             compute: abc,
+            live: false,
         },
         Section {
             key: "xyz",
             title: "Stability of demand (XYZ)",
             report: "/api/v1/analytics/xyz",
             compute: xyz,
+            live: false,
         },
         Section {
             key: "rfm",
             title: "Customer segments (RFM)",
             report: "/api/v1/analytics/rfm",
             compute: rfm,
+            live: false,
         },
         Section {
             key: "retention",
             title: "Retention",
             report: "/api/v1/analytics/retention",
             compute: retention,
+            live: false,
         },
         Section {
             key: "funnel",
             title: "Pipeline",
             report: "/api/v1/analytics/funnel",
             compute: funnel,
+            live: true,
         },
         Section {
             key: "profitability",
             title: "Profitability",
             report: "/api/v1/analytics/profitability",
             compute: profitability,
+            live: false,
         },
         Section {
             key: "lifetime_value",
             title: "Lifetime value and churn risk (the refreshed figures)",
             report: "/api/v1/analytics/clv",
             compute: written_back,
+            live: false,
         },
         Section {
             key: "next_best_actions",
             title: "Next best actions",
             report: "/api/v1/analytics/next-best-actions",
             compute: actions,
+            live: false,
         },
         Section {
             key: "monthly_revenue",
             title: "Revenue by month (the rollups)",
             report: "/api/v1/analytics/monthly-revenue",
             compute: monthly,
+            live: true,
         },
     ]
 }
 
+/// The parameters every section gets: the period's days filled in, products read as companies.
+pub(crate) fn prepared(params: &AnalysisParams) -> Result<(AnalysisParams, NaiveDate, NaiveDate)> {
+    let (from, to, reference) = period(params)?;
+    let mut p = params.clone();
+    if p.subject != Some(AnalysisSubject::Contacts) {
+        p.subject = Some(AnalysisSubject::Companies);
+    }
+    p.from = Some(from);
+    p.to = Some(to);
+    p.reference_date = Some(reference);
+    Ok((p, from, to))
+}
+
+/// Whether the caller asked for the default period and thresholds (what the refresh stores).
+fn asks_defaults(p: &AnalysisParams) -> bool {
+    p.from.is_none()
+        && p.to.is_none()
+        && p.reference_date.is_none()
+        && p.a.is_none()
+        && p.b.is_none()
+        && p.x.is_none()
+        && p.y.is_none()
+        && p.inactive_days.is_none()
+        && p.pipeline_id.is_none()
+}
+
+/// Computes `section`'s figures now.
+pub(crate) async fn compute_section(
+    ctx: &Ctx,
+    p: &AnalysisParams,
+    section: &Section,
+    known: &Known<'_>,
+) -> Result<OverviewSection> {
+    Ok(OverviewSection {
+        key: section.key.to_owned(),
+        title: section.title.to_owned(),
+        report: section.report.to_owned(),
+        figures: (section.compute)(ctx, p, known).await?,
+        computed_at: Utc::now(),
+    })
+}
+
 /// Every section's figures over the period of `params` (customers are companies unless
-/// `subject` says contacts).
+/// `subject` says contacts). With the default period and thresholds, while the analytics
+/// refresh is enabled and has run today, the sections it stored are answered as it computed
+/// them (each says when); the live sections, and any other request, are computed now.
 pub async fn overview(
     ctx: &Ctx,
     params: &AnalysisParams,
     sections: &[Section],
 ) -> Result<Overview> {
     ctx.require(crm_core::Action::Read)?;
-    let (from, to, reference) = period(params)?;
-    let mut p = params.clone();
-    if p.subject == Some(AnalysisSubject::Products) {
-        p.subject = None;
-    }
-    p.from = Some(from);
-    p.to = Some(to);
-    p.reference_date = Some(reference);
+    let (p, from, to) = prepared(params)?;
+    let reference = p.reference_date.unwrap_or(to);
+    let subject = p.subject.unwrap_or(AnalysisSubject::Companies);
+    let stored = if asks_defaults(params) {
+        super::overview_snapshot::load(ctx, subject, reference).await?
+    } else {
+        Vec::new()
+    };
+    let known = Known::default();
     let mut out = Vec::with_capacity(sections.len());
     for s in sections {
-        out.push(OverviewSection {
-            key: s.key.to_owned(),
-            title: s.title.to_owned(),
-            report: s.report.to_owned(),
-            figures: (s.compute)(ctx, &p).await?,
-        });
+        match stored.iter().find(|kept| kept.key == s.key) {
+            Some(kept) if !s.live => out.push(OverviewSection {
+                key: s.key.to_owned(),
+                title: s.title.to_owned(),
+                report: s.report.to_owned(),
+                figures: kept.figures.clone(),
+                computed_at: kept.computed_at,
+            }),
+            _ => out.push(compute_section(ctx, &p, s, &known).await?),
+        }
     }
+    let now = Utc::now();
     Ok(Overview {
         from,
         to,
         reference_date: reference,
         base_currency: base_currency(&ctx.db, ctx).await?,
+        computed_at: out.iter().map(|s| s.computed_at).min().unwrap_or(now),
         sections: out,
-        computed_at: Utc::now(),
     })
 }

@@ -11,12 +11,14 @@
 //! marks that make its figures stale, take turns on one lock; a run whose figures were marked
 //! stale while it computed keeps them marked and is followed by another at once.
 
+use super::overview::{Known, default_sections};
+use super::overview_snapshot;
 use super::{abc_report, clv_report, rfm_report, xyz_report};
-use crate::dto::{AnalysisParams, AnalysisSubject};
+use crate::dto::{AbcReport, AnalysisParams, AnalysisSubject, RfmReport, XyzReport};
 use crate::dto_refresh::{AnalyticsRefresh, AnalyticsRefreshInput, parse_day};
 use crate::error::Result;
 use crate::model::refresh;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::db::{begin_write, lock_key};
 use crm_core::{Action, Actor, Ctx, Error, FieldError, PrincipalKind, Role};
 use crm_integration::position::Position;
@@ -256,13 +258,32 @@ async fn changed_since(conn: &impl ConnectionTrait, org: Uuid, from: Position) -
     Ok(!events.is_empty())
 }
 
+/// One subject's computation: every customer's figures, and the reports they came from (the
+/// stored overview reuses them).
+struct Computed {
+    figures: BTreeMap<Uuid, Figures>,
+    abc: AbcReport,
+    xyz: XyzReport,
+    rfm: RfmReport,
+}
+
+impl Computed {
+    fn known(&self) -> Known<'_> {
+        Known {
+            abc: Some(&self.abc),
+            xyz: Some(&self.xyz),
+            rfm: Some(&self.rfm),
+        }
+    }
+}
+
 /// Every customer's figures for one subject, and what could not be computed.
 async fn compute(
     ctx: &Ctx,
     subject: AnalysisSubject,
     today: NaiveDate,
     notes: &mut Vec<String>,
-) -> Result<BTreeMap<Uuid, Figures>> {
+) -> Result<Computed> {
     let params = AnalysisParams {
         subject: Some(subject),
         reference_date: Some(today),
@@ -270,16 +291,19 @@ async fn compute(
         ..AnalysisParams::default()
     };
     let mut out: BTreeMap<Uuid, Figures> = BTreeMap::new();
-    for item in abc_report(ctx, &params).await?.items {
+    let abc = abc_report(ctx, &params).await?;
+    for item in &abc.items {
         out.entry(item.id).or_default().abc = Some(format!("{:?}", item.class));
     }
-    for item in xyz_report(ctx, &params).await?.items {
+    let xyz = xyz_report(ctx, &params).await?;
+    for item in &xyz.items {
         out.entry(item.id).or_default().xyz = Some(format!("{:?}", item.class));
     }
-    for item in rfm_report(ctx, &params).await?.items {
+    let rfm = rfm_report(ctx, &params).await?;
+    for item in &rfm.items {
         let f = out.entry(item.id).or_default();
-        f.rfm_score = Some(item.score);
-        f.rfm_segment = Some(item.segment);
+        f.rfm_score = Some(item.score.clone());
+        f.rfm_segment = Some(item.segment.clone());
     }
     let clv = clv_report(ctx, &params).await?;
     let who = subject.as_str();
@@ -307,7 +331,12 @@ async fn compute(
             .and_then(|c| c.parse::<f64>().ok())
             .map(|c| (c * 100.0).round() / 100.0);
     }
-    Ok(out)
+    Ok(Computed {
+        figures: out,
+        abc,
+        xyz,
+        rfm,
+    })
 }
 
 /// The figures `table`'s rows of `org` carry now.
@@ -470,6 +499,7 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
     let due = parse_day(row.reference_date.as_deref()) != Some(today)
         || changed_since(&job.db, org, from).await.map_err(retry)?;
     let mut outcome = None;
+    let began = Utc::now();
     if due {
         let mut notes = Vec::new();
         let computed = async {
@@ -494,10 +524,12 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
     // before the change, so the figures stay stale and another run follows at once.
     let stale_again = current.updated_at != row.updated_at && current.reference_date.is_none();
     let mut row = current.into_active_model();
+    let mut kept = None;
     match outcome {
-        Some(Ok(((companies, contacts), notes))) => {
-            write_back(&tx, org, "companies", &companies).await?;
-            write_back(&tx, org, "contacts", &contacts).await?;
+        Some(Ok((runs, notes))) => {
+            let (companies, contacts) = (&runs.0.figures, &runs.1.figures);
+            write_back(&tx, org, "companies", companies).await?;
+            write_back(&tx, org, "contacts", contacts).await?;
             row.pos_p = Set(head.p);
             row.pos_i = Set(head.i);
             row.refreshed_at = Set(Some(Utc::now()));
@@ -508,6 +540,7 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
             row.contacts = Set(i32::try_from(contacts.len()).unwrap_or(i32::MAX));
             row.notes = Set(Some(serde_json::json!(notes)));
             row.last_error = Set(None);
+            kept = Some(runs);
         }
         Some(Err(e)) => {
             let e = Error::from(e);
@@ -534,7 +567,34 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
     row.update(&tx).await?;
     crm_worker::forget_succeeded(&tx, REFRESH_JOB, Some(org)).await?;
     tx.commit().await?;
+    if let Some((companies, contacts)) = &kept {
+        keep_overview(&ctx, today, began, [companies, contacts]).await;
+    }
     Ok(())
+}
+
+/// Computes and keeps the overview's stored sections of both subjects after a run wrote its
+/// figures (the sections that read them see them). If they cannot be computed, the stored
+/// ones are forgotten (the overview then computes every section) and the failure is logged.
+async fn keep_overview(ctx: &Ctx, today: NaiveDate, began: DateTime<Utc>, runs: [&Computed; 2]) {
+    let sections = default_sections();
+    let outcome = async {
+        for (subject, run) in [AnalysisSubject::Companies, AnalysisSubject::Contacts]
+            .into_iter()
+            .zip(runs)
+        {
+            overview_snapshot::store(ctx, subject, today, began, run.known(), &sections).await?;
+        }
+        Ok::<_, crate::AnalyticsError>(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        let e = Error::from(e);
+        tracing::warn!(org = %ctx.org_id(), error = %e, "the analytics overview was not kept");
+        if let Err(e) = overview_snapshot::forget(ctx).await {
+            tracing::warn!(org = %ctx.org_id(), error = %Error::from(e), "a stale overview stays");
+        }
+    }
 }
 
 /// Records why the organization's run died (its last attempt failed, or its worker stopped

@@ -318,7 +318,10 @@ pub async fn funnel(
 
 /// The dashboard: every analysis's headline figures over one period (ABC, XYZ, RFM,
 /// retention, the default pipeline's funnel, profitability), as sections with stable keys; later domains add
-/// their own sections. Each section links its full report.
+/// their own sections. Each section links its full report and says when it was computed: with
+/// the default parameters, while the analytics refresh is enabled, the sections come from its
+/// last run (the funnel and monthly revenue are always computed now); any parameter computes
+/// every section now.
 #[utoipa::path(get, operation_id = "getAnalyticsOverview", path = "/api/v1/analytics/overview", tag = "analytics", security(("bearer" = [])),
     params(PeriodParams, SubjectParams, AbcParams, XyzParams, InactiveParams, PipelineParams),
     responses((status = 200, description = "The overview", body = Overview), ReadErrors))]

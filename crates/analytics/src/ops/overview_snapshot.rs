@@ -1,0 +1,107 @@
+//! The overview as the analytics refresh last computed it (`analytics_overview`): after a run
+//! has written its figures, it computes the dashboard's stored (not live) sections over the
+//! default period of its day, for companies and for contacts, reusing the reports it already
+//! has, and keeps them. The overview with the default parameters answers from them while the
+//! refresh is enabled, so it reads one row instead of running every report over every order.
+
+use super::overview::{Known, Section, compute_section, prepared};
+use crate::dto::{AnalysisParams, AnalysisSubject, OverviewSection};
+use crate::error::Result;
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_core::db::Params;
+use crm_core::{Ctx, Error};
+use sea_orm::{ConnectionTrait, Statement};
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The stored sections of `subject` for the day `reference`, while the refresh is enabled
+/// (empty otherwise: the overview then computes every section).
+pub(crate) async fn load(
+    ctx: &Ctx,
+    subject: AnalysisSubject,
+    reference: NaiveDate,
+) -> Result<Vec<OverviewSection>> {
+    let backend = ctx.db.get_database_backend();
+    let mut p = Params::new(backend);
+    let sql = format!(
+        "SELECT o.sections FROM analytics_overview o \
+         JOIN analytics_refresh r ON r.org_id = o.org_id \
+         WHERE o.org_id = {} AND o.subject = {} AND o.reference_date = {} AND r.enabled",
+        p.push(ctx.org_id()),
+        p.push(subject.as_str()),
+        p.push(day(reference)),
+    );
+    let Some(row) = ctx
+        .db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, p.values))
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let text: String = row.try_get("", "sections")?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::internal(format!("a stored overview does not read back: {e}")).into())
+}
+
+/// Computes the stored sections of `subject` over the default period of `today` (the reports
+/// in `known` are that period's) and keeps them, unless a run that began later has already
+/// kept its own. `began` is when this run began to read.
+pub(crate) async fn store(
+    ctx: &Ctx,
+    subject: AnalysisSubject,
+    today: NaiveDate,
+    began: DateTime<Utc>,
+    known: Known<'_>,
+    sections: &[Section],
+) -> Result<()> {
+    let (p, _, _) = prepared(&AnalysisParams {
+        subject: Some(subject),
+        reference_date: Some(today),
+        ..AnalysisParams::default()
+    })?;
+    let mut kept = Vec::with_capacity(sections.len());
+    for s in sections.iter().filter(|s| !s.live) {
+        let mut section = compute_section(ctx, &p, s, &known).await?;
+        // What the run read is at least as new as its beginning (the reports it reuses were
+        // computed from then).
+        section.computed_at = began;
+        kept.push(section);
+    }
+    let text = serde_json::to_string(&kept)
+        .map_err(|e| Error::internal(format!("the overview does not serialize: {e}")))?;
+    let backend = ctx.db.get_database_backend();
+    let mut v = Params::new(backend);
+    let sql = format!(
+        "INSERT INTO analytics_overview (org_id, subject, reference_date, sections, computed_at) \
+         VALUES ({}, {}, {}, {}, {}) ON CONFLICT (org_id, subject) DO UPDATE SET \
+         reference_date = excluded.reference_date, sections = excluded.sections, \
+         computed_at = excluded.computed_at \
+         WHERE analytics_overview.computed_at <= excluded.computed_at",
+        v.push(ctx.org_id()),
+        v.push(subject.as_str()),
+        v.push(day(today)),
+        v.push(text),
+        v.push(began),
+    );
+    ctx.db
+        .execute_raw(Statement::from_sql_and_values(backend, sql, v.values))
+        .await?;
+    Ok(())
+}
+
+/// Forgets the stored sections of the organization (a run that could not compute them): the
+/// overview computes every section until a run stores them again.
+pub(crate) async fn forget(ctx: &Ctx) -> Result<()> {
+    let backend = ctx.db.get_database_backend();
+    let mut p = Params::new(backend);
+    let sql = format!(
+        "DELETE FROM analytics_overview WHERE org_id = {}",
+        p.push(ctx.org_id())
+    );
+    ctx.db
+        .execute_raw(Statement::from_sql_and_values(backend, sql, p.values))
+        .await?;
+    Ok(())
+}
