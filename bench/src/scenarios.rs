@@ -3,6 +3,7 @@
 //! driver from the harness process: three columns of one run.
 
 mod analytics;
+mod analytics_dashboard;
 mod client;
 mod export;
 mod feed;
