@@ -11,6 +11,7 @@ mod analytics_baskets;
 mod analytics_charts;
 mod analytics_clv;
 mod analytics_funnel;
+mod analytics_items;
 mod analytics_profit;
 mod analytics_refresh;
 mod analytics_rollups;

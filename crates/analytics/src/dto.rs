@@ -688,4 +688,6 @@ pub struct AnalysisParams {
     pub unprofitable: bool,
     /// Monthly revenue: only this company's, contact's or product's months.
     pub id: Option<Uuid>,
+    /// The items' sort keys and filters (reports with items; empty: the report's order, all).
+    pub items: crate::dto_items::ItemQuery,
 }

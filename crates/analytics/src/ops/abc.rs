@@ -2,6 +2,7 @@
 //! largest first (ties by id); an item is A while the share of the items before it is below
 //! `a`, B while below `b`, else C.
 
+use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
 use super::revenue::{collect_revenue, money, page, threshold};
 use super::xyz::{classify_xyz, xyz_thresholds};
@@ -11,6 +12,17 @@ use crm_core::Ctx;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// The sortable and filterable fields of the report's items.
+pub(crate) const ITEM_FIELDS: Fields = &[
+    ("rank", Kind::Number),
+    ("id", Kind::Text),
+    ("name", Kind::Text),
+    ("revenue", Kind::Decimal),
+    ("share", Kind::Decimal),
+    ("cumulative_share", Kind::Decimal),
+    ("class", Kind::Text),
+];
 
 /// Digits of the shares written.
 const SHARE_DP: u32 = 6;
@@ -86,6 +98,7 @@ fn share(d: Decimal) -> String {
 
 /// The ABC report of `params.subject` (default companies) over the period.
 pub async fn abc_report(ctx: &Ctx, params: &AnalysisParams) -> Result<AbcReport> {
+    item_query::validate(params, ITEM_FIELDS)?;
     let (a, b) = abc_thresholds(params)?;
     let c = collect_revenue(ctx, params).await?;
     let base = c.scope.base_currency.clone();
@@ -114,10 +127,14 @@ pub async fn abc_report(ctx: &Ctx, params: &AnalysisParams) -> Result<AbcReport>
         .enumerate()
         .map(|(i, r)| (i as i64 + 1, r))
         .collect();
-    let shown = page(numbered, params)?;
+    let shown = if item_query::asked(params) {
+        numbered
+    } else {
+        page(numbered, params)?
+    };
     let ids: Vec<Uuid> = shown.iter().map(|(_, r)| r.id).collect();
     let mut named = names(ctx, c.scope.subject, &ids).await?;
-    let items = shown
+    let items: Vec<AbcItem> = shown
         .into_iter()
         .map(|(rank, r)| AbcItem {
             rank,
@@ -129,6 +146,11 @@ pub async fn abc_report(ctx: &Ctx, params: &AnalysisParams) -> Result<AbcReport>
             class: r.class,
         })
         .collect();
+    let (items, row_count) = if item_query::asked(params) {
+        item_query::apply(items, params, ITEM_FIELDS)?
+    } else {
+        (items, row_count)
+    };
     Ok(AbcReport {
         scope: c.scope,
         a,

@@ -4,6 +4,7 @@
 //! purchases, for the purchases to expect, the probability of being alive, the spend per
 //! purchase and the discounted value over a horizon.
 
+use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
 use super::revenue::{Revenue, collect, customers_only, money, page, period, threshold};
 use crate::dto::*;
@@ -16,6 +17,29 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// The sortable and filterable fields of the report's items.
+pub(crate) const ITEM_FIELDS: Fields = &[
+    ("id", Kind::Text),
+    ("name", Kind::Text),
+    ("first_purchase", Kind::Text),
+    ("last_purchase", Kind::Text),
+    ("purchases", Kind::Number),
+    ("repeat_purchases", Kind::Number),
+    ("recency", Kind::Number),
+    ("age", Kind::Number),
+    ("revenue", Kind::Decimal),
+    ("cost_of_goods", Kind::Decimal),
+    ("uncosted_lines", Kind::Number),
+    ("margin", Kind::Decimal),
+    ("average_repeat_spend", Kind::Decimal),
+    ("expected_purchases", Kind::Number),
+    ("p_alive", Kind::Number),
+    ("expected_spend", Kind::Decimal),
+    ("clv", Kind::Decimal),
+    ("simple_clv", Kind::Decimal),
+    ("history_truncated", Kind::Bool),
+];
 
 /// Days in a year and in a month, for rates per year and the horizon's months.
 const YEAR_DAYS: f64 = 365.25;
@@ -177,6 +201,7 @@ fn discounted(model: &BgNbd, c: &Purchases, spend: f64, s: &Settings) -> Option<
 
 /// The lifetime-value report of `params.subject` (companies by default, or contacts).
 pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport> {
+    item_query::validate(params, ITEM_FIELDS)?;
     customers_only(
         params,
         "lifetime value is a customer's: companies or contacts",
@@ -341,10 +366,14 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
         .map(|v| money(v, &base));
     let row_count = rows.len() as i64;
     let customers_fitted = fitted;
-    let shown = page(rows, params)?;
+    let shown = if item_query::asked(params) {
+        rows
+    } else {
+        page(rows, params)?
+    };
     let ids: Vec<Uuid> = shown.iter().map(|r| r.c.id).collect();
     let mut named = names(ctx, c.scope.subject, &ids).await?;
-    let items = shown
+    let items: Vec<ClvItem> = shown
         .into_iter()
         .map(|r| ClvItem {
             id: r.c.id,
@@ -371,6 +400,11 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
             history_truncated: r.c.truncated,
         })
         .collect();
+    let (items, row_count) = if item_query::asked(params) {
+        item_query::apply(items, params, ITEM_FIELDS)?
+    } else {
+        (items, row_count)
+    };
     Ok(ClvReport {
         scope: c.scope,
         time_unit: s.unit,

@@ -5,6 +5,7 @@ mod actions;
 mod baskets;
 mod clv;
 mod funnel;
+mod items;
 mod monthly;
 mod names;
 mod overview;

@@ -2,6 +2,7 @@
 //! product's cost price) minus cost to serve (its activities x the settings' cost per kind),
 //! so that the customers who cost more than they bring come first.
 
+use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
 use super::revenue::{collect, customers_only, money, page};
 use super::settings::stored;
@@ -14,6 +15,19 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use uuid::Uuid;
+
+/// The sortable and filterable fields of the report's items.
+pub(crate) const ITEM_FIELDS: Fields = &[
+    ("id", Kind::Text),
+    ("name", Kind::Text),
+    ("revenue", Kind::Decimal),
+    ("cost_of_goods", Kind::Decimal),
+    ("uncosted_lines", Kind::Number),
+    ("gross_margin", Kind::Decimal),
+    ("cost_to_serve", Kind::Decimal),
+    ("profit", Kind::Decimal),
+    ("profit_ratio", Kind::Number),
+];
 
 /// Activities per customer and kind in the period (not deleted).
 async fn activities(
@@ -75,6 +89,7 @@ struct Row {
 
 /// The profitability report of `params.subject` (companies by default, or contacts).
 pub async fn profit_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ProfitReport> {
+    item_query::validate(params, ITEM_FIELDS)?;
     let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
     customers_only(
         params,
@@ -132,10 +147,14 @@ pub async fn profit_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ProfitR
     }
     rows.sort_by(|p, q| p.profit.cmp(&q.profit).then(p.id.cmp(&q.id)));
     let row_count = rows.len() as i64;
-    let shown = page(rows, params)?;
+    let shown = if item_query::asked(params) {
+        rows
+    } else {
+        page(rows, params)?
+    };
     let page_ids: Vec<Uuid> = shown.iter().map(|r| r.id).collect();
     let mut named = names(ctx, subject, &page_ids).await?;
-    let items = shown
+    let items: Vec<ProfitItem> = shown
         .into_iter()
         .map(|r| ProfitItem {
             id: r.id,
@@ -153,6 +172,11 @@ pub async fn profit_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ProfitR
                 .and_then(|v| rust_decimal::prelude::ToPrimitive::to_f64(&v)),
         })
         .collect();
+    let (items, row_count) = if item_query::asked(params) {
+        item_query::apply(items, params, ITEM_FIELDS)?
+    } else {
+        (items, row_count)
+    };
     Ok(ProfitReport {
         missing_cost_rates: c.missing_cost_rates,
         scope: c.scope,

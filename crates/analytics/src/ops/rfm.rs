@@ -4,6 +4,7 @@
 //! bucket for frequency and monetary value, 6 minus the bucket for recency, where fewer days
 //! is better. The recency and frequency scores name the segment.
 
+use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
 use super::revenue::{collect_revenue, customers_only, money, page};
 use super::settings::{segment_table, stored};
@@ -14,6 +15,21 @@ use crm_core::Ctx;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// The sortable and filterable fields of the report's items.
+pub(crate) const ITEM_FIELDS: Fields = &[
+    ("id", Kind::Text),
+    ("name", Kind::Text),
+    ("last_order_date", Kind::Text),
+    ("recency_days", Kind::Number),
+    ("frequency", Kind::Number),
+    ("monetary", Kind::Decimal),
+    ("r", Kind::Number),
+    ("f", Kind::Number),
+    ("m", Kind::Number),
+    ("score", Kind::Text),
+    ("segment", Kind::Text),
+];
 
 /// The bucket of the `i`-th of `n` rows (0-based) under `ntile(k)`: as PostgreSQL divides
 /// them, the first `n % k` buckets one row larger than the rest.
@@ -50,6 +66,7 @@ struct Customer {
 
 /// The RFM report of `params.subject` (companies by default, or contacts).
 pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport> {
+    item_query::validate(params, ITEM_FIELDS)?;
     customers_only(params, "RFM scores customers: companies or contacts")?;
     let c = collect_revenue(ctx, params).await?;
     let table = segment_table(&stored(&ctx.db, ctx).await?.overrides);
@@ -120,10 +137,14 @@ pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport>
         .collect();
     segments.sort_by(|a, b| b.count.cmp(&a.count).then(a.segment.cmp(&b.segment)));
     let row_count = rows.len() as i64;
-    let shown = page(rows, params)?;
+    let shown = if item_query::asked(params) {
+        rows
+    } else {
+        page(rows, params)?
+    };
     let ids: Vec<Uuid> = shown.iter().map(|r| r.0.id).collect();
     let mut named = names(ctx, c.scope.subject, &ids).await?;
-    let items = shown
+    let items: Vec<RfmItem> = shown
         .into_iter()
         .map(|(x, rs, fs, ms, segment)| RfmItem {
             id: x.id,
@@ -139,6 +160,11 @@ pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport>
             segment,
         })
         .collect();
+    let (items, row_count) = if item_query::asked(params) {
+        item_query::apply(items, params, ITEM_FIELDS)?
+    } else {
+        (items, row_count)
+    };
     Ok(RfmReport {
         scope: c.scope,
         row_count,

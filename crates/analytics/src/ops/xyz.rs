@@ -2,6 +2,7 @@
 //! (months without sales count as 0), the coefficient of variation is the population standard
 //! deviation over the mean; X at most `x`, Y at most `y`, else Z (also when the mean is 0).
 
+use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
 use super::revenue::{collect_revenue, money, page, threshold};
 use crate::dto::*;
@@ -10,6 +11,16 @@ use crm_core::Ctx;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
+
+/// The sortable and filterable fields of the report's items.
+pub(crate) const ITEM_FIELDS: Fields = &[
+    ("id", Kind::Text),
+    ("name", Kind::Text),
+    ("mean", Kind::Decimal),
+    ("std_dev", Kind::Number),
+    ("cv", Kind::Number),
+    ("class", Kind::Text),
+];
 
 /// Rounding noise of `f64` a coefficient may carry over its threshold and still be in its
 /// class (a CV of exactly 0.10 computes as 0.1000000000000001).
@@ -68,6 +79,7 @@ pub(crate) fn classify_xyz(monthly: &[Decimal], x: f64, y: f64) -> Stability {
 /// The XYZ report of `params.subject` (default companies) over the period: steadiest first
 /// (by coefficient of variation, items without one last, then by id).
 pub async fn xyz_report(ctx: &Ctx, params: &AnalysisParams) -> Result<XyzReport> {
+    item_query::validate(params, ITEM_FIELDS)?;
     let (x, y) = xyz_thresholds(params)?;
     let c = collect_revenue(ctx, params).await?;
     let base = c.scope.base_currency.clone();
@@ -91,10 +103,14 @@ pub async fn xyz_report(ctx: &Ctx, params: &AnalysisParams) -> Result<XyzReport>
         })
         .collect();
     let row_count = rows.len() as i64;
-    let shown = page(rows, params)?;
+    let shown = if item_query::asked(params) {
+        rows
+    } else {
+        page(rows, params)?
+    };
     let ids: Vec<Uuid> = shown.iter().map(|r| r.0).collect();
     let mut named = names(ctx, c.scope.subject, &ids).await?;
-    let items = shown
+    let items: Vec<XyzItem> = shown
         .into_iter()
         .map(|(id, monthly, s)| XyzItem {
             id,
@@ -106,6 +122,11 @@ pub async fn xyz_report(ctx: &Ctx, params: &AnalysisParams) -> Result<XyzReport>
             class: s.class,
         })
         .collect();
+    let (items, row_count) = if item_query::asked(params) {
+        item_query::apply(items, params, ITEM_FIELDS)?
+    } else {
+        (items, row_count)
+    };
     Ok(XyzReport {
         months: c
             .months

@@ -11,8 +11,9 @@ use chrono::NaiveDate;
 use crm_analytics::{
     AbcReport, AbcXyzMatrix, ActionDecision, ActionDecisionInput, AnalysisParams, AnalysisSubject,
     AnalyticsRefresh, AnalyticsRefreshInput, AnalyticsSettings, AnalyticsSettingsInput, ClvReport,
-    CrossSellReport, ExchangeRate, ExchangeRateInput, FunnelReport, NextBestActions, Overview,
-    ProfitReport, RecommendationReport, RetentionReport, RfmReport, TimeUnit, XyzReport, ops,
+    CrossSellReport, ExchangeRate, ExchangeRateInput, FunnelReport, ItemFilter, ItemQuery,
+    ItemSort, NextBestActions, Overview, ProfitReport, RecommendationReport, RetentionReport,
+    RfmReport, TimeUnit, XyzReport, ops,
 };
 use crm_core::Error;
 
@@ -59,6 +60,15 @@ fn params(
         top: None,
         unprofitable: false,
         id: None,
+        items: ItemQuery::default(),
+    }
+}
+
+/// The items' sort keys and filters of a report's GraphQL arguments.
+fn item_query(sort: Option<Vec<ItemSort>>, filter: Option<Vec<ItemFilter>>) -> ItemQuery {
+    ItemQuery {
+        sort: sort.unwrap_or_default(),
+        filters: filter.unwrap_or_default(),
     }
 }
 
@@ -145,8 +155,16 @@ impl AnalyticsQuery {
         b: Option<f64>,
         offset: Option<u32>,
         limit: Option<u32>,
+        #[graphql(
+            desc = "The items' sort keys (ties keep the report's order; items without a value last)."
+        )]
+        sort: Option<Vec<ItemSort>>,
+        #[graphql(
+            desc = "Conditions every item listed meets; `rowCount` counts the items that meet them."
+        )]
+        filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<AbcReport> {
-        let p = params(
+        let mut p = params(
             subject,
             from,
             to,
@@ -158,6 +176,7 @@ impl AnalyticsQuery {
             offset,
             limit,
         );
+        p.items = item_query(sort, filter);
         ops::abc_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -174,8 +193,16 @@ impl AnalyticsQuery {
         y: Option<f64>,
         offset: Option<u32>,
         limit: Option<u32>,
+        #[graphql(
+            desc = "The items' sort keys (ties keep the report's order; items without a value last)."
+        )]
+        sort: Option<Vec<ItemSort>>,
+        #[graphql(
+            desc = "Conditions every item listed meets; `rowCount` counts the items that meet them."
+        )]
+        filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<XyzReport> {
-        let p = params(
+        let mut p = params(
             subject,
             from,
             to,
@@ -187,6 +214,7 @@ impl AnalyticsQuery {
             offset,
             limit,
         );
+        p.items = item_query(sort, filter);
         ops::xyz_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -201,8 +229,16 @@ impl AnalyticsQuery {
         reference_date: Option<NaiveDate>,
         offset: Option<u32>,
         limit: Option<u32>,
+        #[graphql(
+            desc = "The items' sort keys (ties keep the report's order; items without a value last)."
+        )]
+        sort: Option<Vec<ItemSort>>,
+        #[graphql(
+            desc = "Conditions every item listed meets; `rowCount` counts the items that meet them."
+        )]
+        filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<RfmReport> {
-        let p = params(
+        let mut p = params(
             subject,
             from,
             to,
@@ -214,6 +250,7 @@ impl AnalyticsQuery {
             offset,
             limit,
         );
+        p.items = item_query(sort, filter);
         ops::rfm_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -233,6 +270,14 @@ impl AnalyticsQuery {
         inactive_days: Option<u32>,
         offset: Option<u32>,
         limit: Option<u32>,
+        #[graphql(
+            desc = "The items' sort keys (ties keep the report's order; items without a value last)."
+        )]
+        sort: Option<Vec<ItemSort>>,
+        #[graphql(
+            desc = "Conditions every item listed meets; `rowCount` counts the items that meet them."
+        )]
+        filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<ClvReport> {
         let mut p = params(
             subject,
@@ -250,6 +295,7 @@ impl AnalyticsQuery {
         p.discount_rate = discount_rate;
         p.time_unit = time_unit;
         p.inactive_days = inactive_days;
+        p.items = item_query(sort, filter);
         ops::clv_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -266,6 +312,14 @@ impl AnalyticsQuery {
         #[graphql(default)] unprofitable: bool,
         offset: Option<u32>,
         limit: Option<u32>,
+        #[graphql(
+            desc = "The items' sort keys (ties keep the report's order; items without a value last)."
+        )]
+        sort: Option<Vec<ItemSort>>,
+        #[graphql(
+            desc = "Conditions every item listed meets; `rowCount` counts the items that meet them."
+        )]
+        filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<ProfitReport> {
         let mut p = params(
             subject,
@@ -280,6 +334,7 @@ impl AnalyticsQuery {
             limit,
         );
         p.unprofitable = unprofitable;
+        p.items = item_query(sort, filter);
         ops::profit_report(caller(ctx)?, &p).await.gql()
     }
 

@@ -103,7 +103,7 @@ pub async fn run_refresh(auth: Authenticated) -> Result<HttpResponse, ApiError> 
 /// ranked by revenue (ties by id), A while the share of the items before is below `a`, B below
 /// `b`, else C. Orders without a rate are left out and named in `scope.missing_rates`.
 #[utoipa::path(get, operation_id = "getAbcAnalysis", path = "/api/v1/analytics/abc", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, AbcParams, FormatParams, PageParams),
+    params(PeriodParams, SubjectParams, AbcParams, FormatParams, PageParams, AbcItemParams),
     responses((status = 200, description = "The report; `format=svg`: the Pareto chart of the page's items", content((AbcReport = "application/json"), (super::analytics_csv::AbcCsv = "text/csv"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn abc(
     auth: Authenticated,
@@ -126,7 +126,7 @@ pub async fn abc(
 /// the coefficient of variation (population standard deviation over the mean, months without
 /// sales counting 0) at most `x` is X, at most `y` is Y, else Z. Steadiest first.
 #[utoipa::path(get, operation_id = "getXyzAnalysis", path = "/api/v1/analytics/xyz", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, XyzParams, CsvFormatParams, PageParams),
+    params(PeriodParams, SubjectParams, XyzParams, CsvFormatParams, PageParams, XyzItemParams),
     responses((status = 200, description = "The report", content((XyzReport = "application/json"), (super::analytics_csv::XyzCsv = "text/csv"))), ReadErrors))]
 pub async fn xyz(
     auth: Authenticated,
@@ -165,7 +165,7 @@ pub async fn abc_xyz(
 /// 1 to 5 as PostgreSQL's `ntile(5)` over (value, id) ascending, fewer days being better; the
 /// recency and frequency scores name the segment (the settings' table). Best scores first.
 #[utoipa::path(get, operation_id = "getRfmAnalysis", path = "/api/v1/analytics/rfm", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, CustomerParams, FormatParams, PageParams),
+    params(PeriodParams, CustomerParams, FormatParams, PageParams, RfmItemParams),
     responses((status = 200, description = "The report; `format=svg`: the grid of every customer by recency and frequency score", content((RfmReport = "application/json"), (super::analytics_csv::RfmCsv = "text/csv"), (super::analytics_svg::Svg = "image/svg+xml"))), ReadErrors))]
 pub async fn rfm(
     auth: Authenticated,
@@ -197,7 +197,7 @@ pub async fn rfm(
 /// fitted nor predicted (`history_truncated`); without `from` the window is 120 months.
 /// Highest value first.
 #[utoipa::path(get, operation_id = "getClvAnalysis", path = "/api/v1/analytics/clv", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, CustomerParams, ClvParams, InactiveParams, CsvFormatParams, PageParams),
+    params(PeriodParams, CustomerParams, ClvParams, InactiveParams, CsvFormatParams, PageParams, ClvItemParams),
     responses((status = 200, description = "The report", content((ClvReport = "application/json"), (super::analytics_csv::ClvCsv = "text/csv"))), ReadErrors))]
 pub async fn clv(
     auth: Authenticated,
@@ -217,7 +217,7 @@ pub async fn clv(
 /// cost to serve them (the settings' `activity_costs`), and profit. Lowest profit first, so the
 /// customers who cost more than they bring lead; `unprofitable=true` lists only them.
 #[utoipa::path(get, operation_id = "getProfitabilityAnalysis", path = "/api/v1/analytics/profitability", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, CustomerParams, ProfitParams, CsvFormatParams, PageParams),
+    params(PeriodParams, CustomerParams, ProfitParams, CsvFormatParams, PageParams, ProfitItemParams),
     responses((status = 200, description = "The report", content((ProfitReport = "application/json"), (super::analytics_csv::ProfitCsv = "text/csv"))), ReadErrors))]
 pub async fn profitability(
     auth: Authenticated,

@@ -3,19 +3,25 @@
 //! parameter groups the OpenAPI document lists per report.
 
 use super::problem::ApiError;
-use crm_analytics::{AnalysisParams, AnalysisSubject, TimeUnit};
+use crm_analytics::{
+    AnalysisParams, AnalysisSubject, ItemFilter, ItemFilterOp, ItemQuery, TimeUnit,
+};
 use crm_core::{Error, FieldError};
 use serde::Deserialize;
 use uuid::Uuid;
 
 /// ABC: its thresholds, CSV and paging.
-pub const ABC: &[&str] = &["subject", "a", "b", "format", "offset", "limit"];
+pub const ABC: &[&str] = &[
+    "subject", "a", "b", "format", "offset", "limit", "sort", "filters",
+];
 /// XYZ: its thresholds, CSV and paging.
-pub const XYZ: &[&str] = &["subject", "x", "y", "format", "offset", "limit"];
+pub const XYZ: &[&str] = &[
+    "subject", "x", "y", "format", "offset", "limit", "sort", "filters",
+];
 /// The ABC-XYZ matrix: both reports' thresholds, JSON or SVG.
 pub const MATRIX: &[&str] = &["subject", "a", "b", "x", "y", "format"];
 /// RFM: CSV and paging.
-pub const RFM: &[&str] = &["subject", "format", "offset", "limit"];
+pub const RFM: &[&str] = &["subject", "format", "offset", "limit", "sort", "filters"];
 /// Lifetime value: the models' settings, the simple model's churn window, CSV and paging.
 pub const CLV: &[&str] = &[
     "subject",
@@ -26,6 +32,8 @@ pub const CLV: &[&str] = &[
     "format",
     "offset",
     "limit",
+    "sort",
+    "filters",
 ];
 /// Cross-sell rules: the minimums, CSV and paging (always products).
 pub const CROSS_SELL: &[&str] = &[
@@ -41,7 +49,15 @@ pub const RECOMMENDATIONS: &[&str] = &["subject", "customer_id", "top", "offset"
 /// Retention: the churn window and the cohorts' months.
 pub const RETENTION: &[&str] = &["subject", "inactive_days", "periods", "format"];
 /// Profitability: only the unprofitable, CSV and paging.
-pub const PROFITABILITY: &[&str] = &["subject", "unprofitable", "format", "offset", "limit"];
+pub const PROFITABILITY: &[&str] = &[
+    "subject",
+    "unprofitable",
+    "format",
+    "offset",
+    "limit",
+    "sort",
+    "filters",
+];
 /// Monthly revenue: whose, one of them, paging.
 pub const MONTHLY: &[&str] = &["subject", "id", "offset", "limit"];
 /// The funnel: the pipeline.
@@ -57,9 +73,10 @@ pub const OVERVIEW: &[&str] = &[
     "pipeline_id",
 ];
 
-/// The parameters of an analysis, as the query string carries them.
+/// The parameters of an analysis, as the query string carries them. Any other parameter is
+/// a filter on the report's items (`field=value`, `field[op]=value`) where the report takes
+/// them (`filters` in its list), and a 422 elsewhere.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AnalysisQuery {
     /// What to classify: `products`, `companies` or `contacts` (default `companies`).
     pub subject: Option<String>,
@@ -114,6 +131,11 @@ pub struct AnalysisQuery {
     pub offset: Option<String>,
     /// Items in the page, 1 to 1000 (default 100).
     pub limit: Option<String>,
+    /// The items' sort keys (`-revenue,name`).
+    pub sort: Option<String>,
+    /// Every other parameter: filters on the items, by name.
+    #[serde(flatten)]
+    pub rest: std::collections::BTreeMap<String, String>,
 }
 
 pub(crate) fn parsed<T: std::str::FromStr>(
@@ -158,6 +180,7 @@ impl AnalysisQuery {
             ("id", self.id.is_some()),
             ("offset", self.offset.is_some()),
             ("limit", self.limit.is_some()),
+            ("sort", self.sort.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, sent)| sent.then_some(name))
@@ -167,10 +190,13 @@ impl AnalysisQuery {
     /// A 422 naming every parameter sent that the report does not take (`format` is checked
     /// apart: `json` is every report's).
     fn check(&self, takes: &[&str]) -> Result<(), ApiError> {
+        let filters = takes.contains(&"filters");
         let errors: Vec<FieldError> = self
             .sent()
             .into_iter()
-            .filter(|name| !takes.contains(name))
+            .map(str::to_owned)
+            .filter(|name| !takes.contains(&name.as_str()))
+            .chain(self.rest.keys().filter(|_| !filters).cloned())
             .map(|name| {
                 FieldError::new(
                     format!("/{name}"),
@@ -258,6 +284,14 @@ impl AnalysisQuery {
         };
         let date = "a date such as 2026-01-31";
         let number = "a number such as 0.8";
+        let items = ItemQuery {
+            sort: self
+                .sort
+                .as_deref()
+                .map(ItemQuery::parse_sort)
+                .unwrap_or_default(),
+            filters: filters(self.rest)?,
+        };
         Ok(AnalysisParams {
             subject,
             from: parsed(self.from, "/from", date)?,
@@ -296,7 +330,38 @@ impl AnalysisQuery {
             unprofitable: parsed(self.unprofitable, "/unprofitable", "true or false")?
                 .unwrap_or(false),
             id: parsed(self.id, "/id", "a company's, contact's or product's id")?,
+            items,
         })
+    }
+}
+
+/// The item filters among the query string's other parameters: `field=value` (equality) or
+/// `field[op]=value`; an unknown operator is a 422 naming the parameter.
+fn filters(rest: std::collections::BTreeMap<String, String>) -> Result<Vec<ItemFilter>, ApiError> {
+    let mut out = Vec::with_capacity(rest.len());
+    let mut errors = Vec::new();
+    for (key, value) in rest {
+        let (field, op) = match key.strip_suffix(']').and_then(|k| k.split_once('[')) {
+            Some((field, op)) => match ItemFilterOp::parse(op) {
+                Some(op) => (field.to_owned(), op),
+                None => {
+                    errors.push(FieldError::new(
+                        format!("/{key}"),
+                        "invalid_operator",
+                        "the operator must be eq, ne, gt, gte, lt, lte, in, contains, \
+                         starts_with or is_null",
+                    ));
+                    continue;
+                }
+            },
+            None => (key, ItemFilterOp::Eq),
+        };
+        out.push(ItemFilter { field, op, value });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError(Error::validation(errors)))
     }
 }
 
@@ -535,3 +600,43 @@ pub struct ProfitParams {
     /// `true`: only the customers who cost more than they bring (default `false`).
     unprofitable: Option<bool>,
 }
+
+/// The sort parameter of a report's items, documented with the fields it takes.
+macro_rules! item_params {
+    ($name:ident, $doc:literal, $pattern:literal) => {
+        /// Sorting and filtering the report's items.
+        #[derive(utoipa::IntoParams)]
+        #[into_params(parameter_in = Query)]
+        #[allow(dead_code)]
+        pub struct $name {
+            #[doc = $doc]
+            #[param(pattern = $pattern)]
+            sort: Option<String>,
+        }
+    };
+}
+item_params!(
+    AbcItemParams,
+    "The items' sort keys, comma-separated, `-` for descending (`-revenue,id`), of: rank, id, name, revenue, share, cumulative_share, class. Ties keep the report's order; items without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the items that match.",
+    r"^-?(cumulative_share|revenue|share|class|rank|name|id)(,-?(cumulative_share|revenue|share|class|rank|name|id))*$"
+);
+item_params!(
+    XyzItemParams,
+    "The items' sort keys, comma-separated, `-` for descending (`-std_dev,id`), of: id, name, mean, std_dev, cv, class. Ties keep the report's order; items without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the items that match.",
+    r"^-?(std_dev|class|name|mean|id|cv)(,-?(std_dev|class|name|mean|id|cv))*$"
+);
+item_params!(
+    RfmItemParams,
+    "The items' sort keys, comma-separated, `-` for descending (`-recency_days,id`), of: id, name, last_order_date, recency_days, frequency, monetary, r, f, m, score, segment. Ties keep the report's order; items without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the items that match.",
+    r"^-?(last_order_date|recency_days|frequency|monetary|segment|score|name|id|r|f|m)(,-?(last_order_date|recency_days|frequency|monetary|segment|score|name|id|r|f|m))*$"
+);
+item_params!(
+    ClvItemParams,
+    "The items' sort keys, comma-separated, `-` for descending (`-last_purchase,id`), of: id, name, first_purchase, last_purchase, purchases, repeat_purchases, recency, age, revenue, cost_of_goods, uncosted_lines, margin, average_repeat_spend, expected_purchases, p_alive, expected_spend, clv, simple_clv, history_truncated. Ties keep the report's order; items without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the items that match.",
+    r"^-?(average_repeat_spend|expected_purchases|history_truncated|repeat_purchases|first_purchase|uncosted_lines|expected_spend|last_purchase|cost_of_goods|simple_clv|purchases|recency|revenue|p_alive|margin|name|age|clv|id)(,-?(average_repeat_spend|expected_purchases|history_truncated|repeat_purchases|first_purchase|uncosted_lines|expected_spend|last_purchase|cost_of_goods|simple_clv|purchases|recency|revenue|p_alive|margin|name|age|clv|id))*$"
+);
+item_params!(
+    ProfitItemParams,
+    "The items' sort keys, comma-separated, `-` for descending (`-cost_of_goods,id`), of: id, name, revenue, cost_of_goods, uncosted_lines, gross_margin, cost_to_serve, profit, profit_ratio. Ties keep the report's order; items without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the items that match.",
+    r"^-?(uncosted_lines|cost_of_goods|cost_to_serve|gross_margin|profit_ratio|revenue|profit|name|id)(,-?(uncosted_lines|cost_of_goods|cost_to_serve|gross_margin|profit_ratio|revenue|profit|name|id))*$"
+);
