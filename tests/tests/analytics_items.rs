@@ -171,4 +171,36 @@ dual! {
         let e = app.get("/api/v1/analytics/overview?class=A", t).await.problem(422, "validation_failed");
         assert_eq!(pointers(&e), vec![("/class".to_owned(), "unknown_field".to_owned())]);
     }
+    async fn cross_sell_rules_sort_and_filter(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        let mut products = Vec::new();
+        for (sku, name) in [("P1", "Pen"), ("P2", "Paper"), ("P3", "Ink"), ("P4", "Stapler")] {
+            products.push(app.post("/api/v1/products", t, json!({"sku": sku, "name": name})).await.ok(201));
+        }
+        let c = app.post("/api/v1/companies", t, json!({"name": "Buyer"})).await.ok(201);
+        let on = Utc::now().date_naive().with_day(1).unwrap() - Months::new(1);
+        for basket in [&[0, 1][..], &[0, 1], &[0, 1, 2], &[0, 2], &[1, 2], &[1, 2, 3], &[3]] {
+            let lines: Vec<Value> = basket.iter().map(|k: &usize| json!({"product_id": products[*k]["id"], "quantity": "1", "unit_price": "10", "tax_rate": "19"})).collect();
+            app.post("/api/v1/orders", t, json!({"currency": "EUR", "company_id": c["id"], "ordered_at": format!("{on}T10:00:00Z"), "lines": lines})).await.ok(201);
+        }
+        let all = app.get("/api/v1/analytics/cross-sell?min_lift=0", t).await.ok(200);
+        let rules = all["items"].as_array().unwrap().clone();
+        assert!(rules.len() > 4, "{all}");
+        let got = app.get("/api/v1/analytics/cross-sell?min_lift=0&antecedent_name=Pen&sort=-confidence,consequent_name", t).await.ok(200);
+        let mut want: Vec<&Value> = rules.iter().filter(|r| r["antecedent_name"] == "Pen").collect();
+        want.sort_by(|a, b| b["confidence"].as_f64().unwrap().total_cmp(&a["confidence"].as_f64().unwrap()).then(a["consequent_name"].as_str().cmp(&b["consequent_name"].as_str())));
+        let pairs = |v: &[&Value]| -> Vec<(String, String)> { v.iter().map(|r| (r["antecedent_name"].as_str().unwrap().to_owned(), r["consequent_name"].as_str().unwrap().to_owned())).collect() };
+        let got_items: Vec<&Value> = got["items"].as_array().unwrap().iter().collect();
+        assert_eq!(pairs(&got_items), pairs(&want));
+        assert_eq!(got["row_count"], want.len() as i64);
+        let strong = app.get("/api/v1/analytics/cross-sell?min_lift=0&both_orders[gte]=2&lift[gt]=0.5", t).await.ok(200);
+        let want: Vec<&Value> = rules.iter().filter(|r| r["both_orders"].as_i64().unwrap() >= 2 && r["lift"].as_f64().unwrap() > 0.5).collect();
+        let got_items: Vec<&Value> = strong["items"].as_array().unwrap().iter().collect();
+        assert_eq!(pairs(&got_items), pairs(&want), "the report's own order");
+        let g = app.gql(t, r#"{ crossSellRules(minLift: 0, filter: [{field: "antecedentName", value: "Pen"}], sort: [{field: "confidence", descending: true}, {field: "consequentName"}]) { rowCount items { antecedentName consequentName } } }"#, json!({})).await.ok(200);
+        assert_eq!(g["data"]["crossSellRules"]["rowCount"], got["row_count"]);
+        let e = app.get("/api/v1/analytics/cross-sell?revenue=1", t).await.problem(422, "validation_failed");
+        assert_eq!(e["errors"][0]["pointer"], "/revenue");
+    }
 }

@@ -16,6 +16,22 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
+use super::items::{self as item_query, Fields, Kind};
+
+/// The sortable and filterable fields of the cross-sell rules.
+pub(crate) const RULE_FIELDS: Fields = &[
+    ("antecedent_id", Kind::Text),
+    ("antecedent_name", Kind::Text),
+    ("consequent_id", Kind::Text),
+    ("consequent_name", Kind::Text),
+    ("antecedent_orders", Kind::Number),
+    ("consequent_orders", Kind::Number),
+    ("both_orders", Kind::Number),
+    ("support", Kind::Number),
+    ("confidence", Kind::Number),
+    ("lift", Kind::Number),
+];
+
 /// The period's orders that hold products: per order its products and its customer.
 struct Baskets {
     scope: AnalysisScope,
@@ -89,6 +105,7 @@ pub async fn cross_sell_report(ctx: &Ctx, params: &AnalysisParams) -> Result<Cro
     let min_support = threshold(params.min_support, 0.01, "/min_support", 0.0, 1.0)?;
     let min_confidence = threshold(params.min_confidence, 0.1, "/min_confidence", 0.0, 1.0)?;
     let min_lift = threshold(params.min_lift, 1.0, "/min_lift", 0.0, 1000.0)?;
+    item_query::validate(params, RULE_FIELDS)?;
     let b = baskets(ctx, params, AnalysisSubject::Products).await?;
     let n = b.orders.len() as f64;
     let mut single: HashMap<Uuid, i64> = HashMap::new();
@@ -134,7 +151,8 @@ pub async fn cross_sell_report(ctx: &Ctx, params: &AnalysisParams) -> Result<Cro
             .then(p.consequent_id.cmp(&q.consequent_id))
     });
     let row_count = rules.len() as i64;
-    let mut items = page(rules, params)?;
+    let asked = item_query::asked(params);
+    let mut items = if asked { rules } else { page(rules, params)? };
     let ids: Vec<Uuid> = items
         .iter()
         .flat_map(|r| [r.antecedent_id, r.consequent_id])
@@ -146,6 +164,11 @@ pub async fn cross_sell_report(ctx: &Ctx, params: &AnalysisParams) -> Result<Cro
         r.antecedent_name = named.get(&r.antecedent_id).cloned();
         r.consequent_name = named.get(&r.consequent_id).cloned();
     }
+    let (items, row_count) = if asked {
+        item_query::apply(items, params, RULE_FIELDS)?
+    } else {
+        (items, row_count)
+    };
     Ok(CrossSellReport {
         scope: b.scope,
         min_support,

@@ -207,6 +207,16 @@ impl Rates {
     pub(crate) fn on(&self, currency: &str, day: NaiveDate) -> Option<Decimal> {
         self.0.get(currency)?.get(&day).copied()
     }
+
+    /// What one unit of `currency` is worth in `base` on `day`: 1 for the base itself, else
+    /// that day's rate (`None`: missing, never guessed).
+    pub(crate) fn rate(&self, base: &str, currency: &str, day: NaiveDate) -> Option<Decimal> {
+        if currency == base {
+            Some(Decimal::ONE)
+        } else {
+            self.on(currency, day)
+        }
+    }
 }
 
 /// Writes the rates of a CSV file (admins), all or none, as [`put_exchange_rates`] does: a

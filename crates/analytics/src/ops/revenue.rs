@@ -329,19 +329,15 @@ async fn lines(
                 "order {doc} has a line amount that is not a decimal"
             ))
         })?;
-        let amount = if currency == base {
-            amount
-        } else {
-            match rates.on(&currency, day) {
-                Some(rate) => amount.checked_mul(rate).ok_or_else(overflow)?,
-                None => {
-                    excluded.insert(doc);
-                    acc.missing.insert(MissingRate {
-                        currency,
-                        date: day,
-                    });
-                    continue;
-                }
+        let amount = match rates.rate(base, &currency, day) {
+            Some(rate) => amount.checked_mul(rate).ok_or_else(overflow)?,
+            None => {
+                excluded.insert(doc);
+                acc.missing.insert(MissingRate {
+                    currency,
+                    date: day,
+                });
+                continue;
             }
         };
         counted.insert(doc);
@@ -373,18 +369,14 @@ fn line_cost(
     else {
         return Ok(None);
     };
-    let rate = if currency == base {
-        Decimal::ONE
-    } else {
-        match rates.on(&currency, day) {
-            Some(rate) => rate,
-            None => {
-                missing.insert(MissingRate {
-                    currency,
-                    date: day,
-                });
-                return Ok(None);
-            }
+    let rate = match rates.rate(base, &currency, day) {
+        Some(rate) => rate,
+        None => {
+            missing.insert(MissingRate {
+                currency,
+                date: day,
+            });
+            return Ok(None);
         }
     };
     Ok(price

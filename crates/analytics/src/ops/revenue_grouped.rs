@@ -59,14 +59,9 @@ pub(super) async fn collect(
         let item: Uuid = row.try_get("", "item")?;
         let currency: String = row.try_get("", "currency")?;
         let day: NaiveDate = row.try_get("", "day")?;
-        let rate = if currency == base {
-            Decimal::ONE
-        } else {
-            match rates.on(&currency, day) {
-                Some(rate) => rate,
-                // Counted apart by the orders' statement below.
-                None => continue,
-            }
+        // Without a rate the order is counted apart by the orders' statement below.
+        let Some(rate) = rates.rate(base, &currency, day) else {
+            continue;
         };
         let net: String = row.try_get("", "net")?;
         let amount = decimal(&net)?.checked_mul(rate).ok_or_else(overflow)?;
@@ -79,9 +74,8 @@ pub(super) async fn collect(
             let cost_currency: Option<String> = row.try_get("", "cost_currency")?;
             let cost: Option<String> = row.try_get("", "cost")?;
             let cost_rate = match cost_currency {
-                Some(c) if c == base => Some(Decimal::ONE),
                 Some(c) => {
-                    let r = rates.on(&c, day);
+                    let r = rates.rate(base, &c, day);
                     if r.is_none() {
                         acc.missing_costs.insert(MissingRate {
                             currency: c,
@@ -105,7 +99,7 @@ pub(super) async fn collect(
 
 /// Counts an order of `currency` on `day`: with a rate it counts, else it is named.
 fn count(acc: &mut Acc<'_>, base: &str, rates: &Rates, currency: String, day: NaiveDate, n: i64) {
-    if currency == base || rates.on(&currency, day).is_some() {
+    if rates.rate(base, &currency, day).is_some() {
         acc.orders += n;
     } else {
         acc.orders_without_rate += n;
@@ -191,11 +185,7 @@ async fn revenue_only(
         let currency: String = row.try_get("", "currency")?;
         let day: NaiveDate = row.try_get("", "day")?;
         let orders: i64 = row.try_get("", "orders")?;
-        let rate = if currency == base {
-            Some(Decimal::ONE)
-        } else {
-            rates.on(&currency, day)
-        };
+        let rate = rates.rate(base, &currency, day);
         if per_order {
             count(acc, base, rates, currency, day, orders);
         }

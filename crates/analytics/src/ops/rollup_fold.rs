@@ -104,11 +104,7 @@ struct OrderNow {
 fn contribution(order: &OrderNow, base: &str, rates: &Rates) -> Result<Contribution> {
     let day = order.ordered_at.date_naive();
     let month = format!("{:04}-{:02}-01", day.year(), day.month());
-    let rate = if order.currency == base {
-        Some(Decimal::ONE)
-    } else {
-        rates.on(&order.currency, day)
-    };
+    let rate = rates.rate(base, &order.currency, day);
     // Per subject: revenue, lines, quantity, in a stable order.
     let mut parts: BTreeMap<(&str, Uuid), (Decimal, i64, Decimal)> = BTreeMap::new();
     let mut add = |kind: &'static str, id: Uuid, amount: Decimal, qty: Decimal| -> Result<()> {

@@ -351,6 +351,13 @@ impl AnalyticsQuery {
         min_lift: Option<f64>,
         offset: Option<u32>,
         limit: Option<u32>,
+        #[graphql(desc = "The rules' sort keys (ties keep the report's order).")] sort: Option<
+            Vec<ItemSort>,
+        >,
+        #[graphql(
+            desc = "Conditions every rule listed meets; `rowCount` counts the rules that meet them."
+        )]
+        filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<CrossSellReport> {
         let mut p = params(
             None,
@@ -367,6 +374,7 @@ impl AnalyticsQuery {
         p.min_support = min_support;
         p.min_confidence = min_confidence;
         p.min_lift = min_lift;
+        p.items = item_query(sort, filter);
         ops::cross_sell_report(caller(ctx)?, &p).await.gql()
     }
 

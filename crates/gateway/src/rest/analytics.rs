@@ -239,7 +239,7 @@ pub async fn profitability(
 /// second's share), kept when each reaches `min_support`, `min_confidence` and `min_lift`.
 /// Highest lift first.
 #[utoipa::path(get, operation_id = "getCrossSellAnalysis", path = "/api/v1/analytics/cross-sell", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, CrossSellParams, CsvFormatParams, PageParams),
+    params(PeriodParams, CrossSellParams, CsvFormatParams, PageParams, RuleItemParams),
     responses((status = 200, description = "The report", content((CrossSellReport = "application/json"), (super::analytics_csv::CrossSellCsv = "text/csv"))), ReadErrors))]
 pub async fn cross_sell(
     auth: Authenticated,

@@ -43,6 +43,8 @@ pub const CROSS_SELL: &[&str] = &[
     "format",
     "offset",
     "limit",
+    "sort",
+    "filters",
 ];
 /// Recommendations: one customer, how many, paging.
 pub const RECOMMENDATIONS: &[&str] = &["subject", "customer_id", "top", "offset", "limit"];
@@ -639,4 +641,9 @@ item_params!(
     ProfitItemParams,
     "The items' sort keys, comma-separated, `-` for descending (`-cost_of_goods,id`), of: id, name, revenue, cost_of_goods, uncosted_lines, gross_margin, cost_to_serve, profit, profit_ratio. Ties keep the report's order; items without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the items that match.",
     r"^-?(uncosted_lines|cost_of_goods|cost_to_serve|gross_margin|profit_ratio|revenue|profit|name|id)(,-?(uncosted_lines|cost_of_goods|cost_to_serve|gross_margin|profit_ratio|revenue|profit|name|id))*$"
+);
+item_params!(
+    RuleItemParams,
+    "The rules' sort keys, comma-separated, `-` for descending (`-confidence,lift`), of: antecedent_id, antecedent_name, consequent_id, consequent_name, antecedent_orders, consequent_orders, both_orders, support, confidence, lift. Ties keep the report's order; items without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the rules that match.",
+    r"^-?(antecedent_orders|consequent_orders|antecedent_name|consequent_name|antecedent_id|consequent_id|both_orders|confidence|support|lift)(,-?(antecedent_orders|consequent_orders|antecedent_name|consequent_name|antecedent_id|consequent_id|both_orders|confidence|support|lift))*$"
 );
