@@ -604,8 +604,8 @@ pub struct OverviewSection {
     /// The figures.
     pub figures: Vec<OverviewFigure>,
     /// When the figures were computed: now, or, for the default parameters while the
-    /// analytics refresh is enabled, by its last run (the sections from the rollups and the
-    /// funnel are always computed now).
+    /// analytics refresh is enabled, by its last run (the funnel's by its last look after a
+    /// deal changed; monthly revenue, from the rollups, is always computed now).
     pub computed_at: DateTime<Utc>,
 }
 

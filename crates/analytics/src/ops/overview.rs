@@ -47,8 +47,8 @@ pub struct Section {
     pub report: &'static str,
     /// Its figures.
     pub compute: Compute,
-    /// Whether it is cheap and current enough to compute on every request (the rollups, the
-    /// funnel), even where the refresh stored the other sections.
+    /// Whether it is cheap and current enough to compute on every request (the rollups), even
+    /// where the refresh stored the other sections.
     pub live: bool,
 }
 
@@ -417,7 +417,7 @@ pub fn default_sections() -> Vec<Section> {
             title: "Pipeline",
             report: "/api/v1/analytics/funnel",
             compute: funnel,
-            live: true,
+            live: false,
         },
         Section {
             key: "profitability",

@@ -91,6 +91,68 @@ pub(crate) async fn store(
     Ok(())
 }
 
+/// Computes again the stored sections named `keys` of both subjects for the day `today` (after
+/// a change only they read, such as a deal's for the funnel) and puts them in place of the
+/// stored ones, unless a run stored newer sections meanwhile. `began` is when this look began.
+pub(crate) async fn patch(
+    ctx: &Ctx,
+    today: NaiveDate,
+    began: DateTime<Utc>,
+    keys: &[&str],
+    sections: &[Section],
+) -> Result<()> {
+    let backend = ctx.db.get_database_backend();
+    for subject in [AnalysisSubject::Companies, AnalysisSubject::Contacts] {
+        let mut p = Params::new(backend);
+        let sql = format!(
+            "SELECT sections, computed_at FROM analytics_overview \
+             WHERE org_id = {} AND subject = {} AND reference_date = {}",
+            p.push(ctx.org_id()),
+            p.push(subject.as_str()),
+            p.push(day(today)),
+        );
+        let Some(row) = ctx
+            .db
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, p.values))
+            .await?
+        else {
+            continue;
+        };
+        let text: String = row.try_get("", "sections")?;
+        let stored_at: DateTime<Utc> = row.try_get("", "computed_at")?;
+        let mut kept: Vec<OverviewSection> = serde_json::from_str(&text)
+            .map_err(|e| Error::internal(format!("a stored overview does not read back: {e}")))?;
+        let (params, _, _) = prepared(&AnalysisParams {
+            subject: Some(subject),
+            reference_date: Some(today),
+            ..AnalysisParams::default()
+        })?;
+        for s in sections.iter().filter(|s| keys.contains(&s.key)) {
+            let mut fresh = compute_section(ctx, &params, s, &Known::default()).await?;
+            fresh.computed_at = began;
+            match kept.iter_mut().find(|k| k.key == s.key) {
+                Some(k) => *k = fresh,
+                None => kept.push(fresh),
+            }
+        }
+        let text = serde_json::to_string(&kept)
+            .map_err(|e| Error::internal(format!("the overview does not serialize: {e}")))?;
+        let mut v = Params::new(backend);
+        let sql = format!(
+            "UPDATE analytics_overview SET sections = {} \
+             WHERE org_id = {} AND subject = {} AND computed_at = {}",
+            v.push(text),
+            v.push(ctx.org_id()),
+            v.push(subject.as_str()),
+            v.push(stored_at),
+        );
+        ctx.db
+            .execute_raw(Statement::from_sql_and_values(backend, sql, v.values))
+            .await?;
+    }
+    Ok(())
+}
+
 /// Forgets the stored sections of the organization (a run that could not compute them): the
 /// overview computes every section until a run stores them again.
 pub(crate) async fn forget(ctx: &Ctx) -> Result<()> {

@@ -51,6 +51,13 @@ const WATCHED: [&str; 8] = [
     "company.restored",
 ];
 
+/// The change-feed types only the overview's funnel reads: a deal's change makes the next look
+/// compute the funnel section again (not every report).
+const DEALS: [&str; 2] = ["deal.*", "pipeline.*"];
+
+/// The stored overview sections that read deals.
+const DEAL_SECTIONS: [&str; 1] = ["funnel"];
+
 /// Rows per `UPDATE` statement (8 values a row, well under SQLite's parameter limit).
 const CHUNK: usize = 300;
 
@@ -247,9 +254,14 @@ pub(crate) fn reader(db: &sea_orm::DatabaseConnection, org: Uuid) -> Ctx {
     )
 }
 
-/// Whether the feed holds a watched event after `from`.
-async fn changed_since(conn: &impl ConnectionTrait, org: Uuid, from: Position) -> Result<bool> {
-    let patterns: Vec<String> = WATCHED.iter().map(|s| (*s).to_owned()).collect();
+/// Whether the feed holds an event of `types` after `from`.
+async fn changed_since(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    from: Position,
+    types: &[&str],
+) -> Result<bool> {
+    let patterns: Vec<String> = types.iter().map(|s| (*s).to_owned()).collect();
     let patterns = crm_integration::types::parse(&patterns)?;
     let (events, _, _) =
         crm_integration::feed::read_positioned(conn, org, from, patterns.as_deref(), None, 1)
@@ -497,7 +509,15 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
         .await
         .map_err(|e| retry(Error::from(e).into()))?;
     let due = parse_day(row.reference_date.as_deref()) != Some(today)
-        || changed_since(&job.db, org, from).await.map_err(retry)?;
+        || changed_since(&job.db, org, from, &WATCHED)
+            .await
+            .map_err(retry)?;
+    // Nothing the reports read changed, but deals did: only the funnel's section is computed
+    // again (after the write below).
+    let deals_changed = !due
+        && changed_since(&job.db, org, from, &DEALS)
+            .await
+            .map_err(retry)?;
     let mut outcome = None;
     let began = Utc::now();
     if due {
@@ -547,7 +567,11 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
             tracing::warn!(org = %org, error = %e, "analytics refresh failed");
             row.last_error = Set(Some(e.detail.clone()));
         }
-        None => {}
+        // Nothing watched changed up to `head`: the next look starts there.
+        None => {
+            row.pos_p = Set(head.p);
+            row.pos_i = Set(head.i);
+        }
     }
     let next = if enabled || stale_again {
         let wait = if stale_again { 0 } else { i64::from(interval) };
@@ -569,6 +593,15 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
     tx.commit().await?;
     if let Some((companies, contacts)) = &kept {
         keep_overview(&ctx, today, began, [companies, contacts]).await;
+    } else if deals_changed
+        && let Err(e) =
+            overview_snapshot::patch(&ctx, today, began, &DEAL_SECTIONS, &default_sections()).await
+    {
+        let e = Error::from(e);
+        tracing::warn!(org = %org, error = %e, "the overview's funnel was not kept");
+        if let Err(e) = overview_snapshot::forget(&ctx).await {
+            tracing::warn!(org = %org, error = %Error::from(e), "a stale overview stays");
+        }
     }
     Ok(())
 }

@@ -320,7 +320,7 @@ pub async fn funnel(
 /// retention, the default pipeline's funnel, profitability), as sections with stable keys; later domains add
 /// their own sections. Each section links its full report and says when it was computed: with
 /// the default parameters, while the analytics refresh is enabled, the sections come from its
-/// last run (the funnel and monthly revenue are always computed now); any parameter computes
+/// last run (monthly revenue, from the rollups, is always computed now); any parameter computes
 /// every section now.
 #[utoipa::path(get, operation_id = "getAnalyticsOverview", path = "/api/v1/analytics/overview", tag = "analytics", security(("bearer" = [])),
     params(PeriodParams, SubjectParams, AbcParams, XyzParams, InactiveParams, PipelineParams),
