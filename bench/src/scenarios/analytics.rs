@@ -407,14 +407,16 @@ pub(crate) async fn s6(env: &Env) -> Result<Vec<Row>, String> {
         .put_json("/api/v1/analytics/rollups", json!({"enabled": false}))
         .await?;
     // What an earlier run folded is dropped, so that the build is measured from nothing.
-    for table in ["analytics_monthly_revenue", "analytics_rollup_orders"] {
+    // Their count of folded orders goes with them (it is kept as orders come and go).
+    for sql in [
+        "DELETE FROM analytics_monthly_revenue WHERE org_id = {}",
+        "DELETE FROM analytics_rollup_orders WHERE org_id = {}",
+        "UPDATE analytics_rollup SET orders = 0 WHERE org_id = {}",
+    ] {
         env.db
             .execute_raw(Statement::from_sql_and_values(
                 env.backend(),
-                format!(
-                    "DELETE FROM {table} WHERE org_id = {}",
-                    super::p(env.backend(), 1)
-                ),
+                sql.replace("{}", &super::p(env.backend(), 1)),
                 [org.into()],
             ))
             .await
