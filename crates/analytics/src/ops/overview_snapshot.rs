@@ -16,6 +16,38 @@ fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// The stored sections of `subject` for the day `reference` and when their run began (with
+/// `enabled_only`, only while the refresh is enabled).
+async fn stored(
+    ctx: &Ctx,
+    subject: AnalysisSubject,
+    reference: NaiveDate,
+    enabled_only: bool,
+) -> Result<Option<(Vec<OverviewSection>, DateTime<Utc>)>> {
+    let backend = ctx.db.get_database_backend();
+    let mut p = Params::new(backend);
+    let sql = format!(
+        "SELECT o.sections, o.computed_at FROM analytics_overview o \
+         JOIN analytics_refresh r ON r.org_id = o.org_id \
+         WHERE o.org_id = {} AND o.subject = {} AND o.reference_date = {}{}",
+        p.push(ctx.org_id()),
+        p.push(subject.as_str()),
+        p.push(day(reference)),
+        if enabled_only { " AND r.enabled" } else { "" },
+    );
+    let Some(row) = ctx
+        .db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, p.values))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let text: String = row.try_get("", "sections")?;
+    let sections = serde_json::from_str(&text)
+        .map_err(|e| Error::internal(format!("a stored overview does not read back: {e}")))?;
+    Ok(Some((sections, row.try_get("", "computed_at")?)))
+}
+
 /// The stored sections of `subject` for the day `reference`, while the refresh is enabled
 /// (empty otherwise: the overview then computes every section).
 pub(crate) async fn load(
@@ -23,26 +55,25 @@ pub(crate) async fn load(
     subject: AnalysisSubject,
     reference: NaiveDate,
 ) -> Result<Vec<OverviewSection>> {
-    let backend = ctx.db.get_database_backend();
-    let mut p = Params::new(backend);
-    let sql = format!(
-        "SELECT o.sections FROM analytics_overview o \
-         JOIN analytics_refresh r ON r.org_id = o.org_id \
-         WHERE o.org_id = {} AND o.subject = {} AND o.reference_date = {} AND r.enabled",
-        p.push(ctx.org_id()),
-        p.push(subject.as_str()),
-        p.push(day(reference)),
-    );
-    let Some(row) = ctx
-        .db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, p.values))
+    Ok(stored(ctx, subject, reference, true)
         .await?
-    else {
-        return Ok(Vec::new());
-    };
-    let text: String = row.try_get("", "sections")?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::internal(format!("a stored overview does not read back: {e}")).into())
+        .map(|(sections, _)| sections)
+        .unwrap_or_default())
+}
+
+/// The parameters of the sections the refresh stores: the default period of `today`.
+fn defaults(subject: AnalysisSubject, today: NaiveDate) -> Result<AnalysisParams> {
+    let (p, _, _) = prepared(&AnalysisParams {
+        subject: Some(subject),
+        reference_date: Some(today),
+        ..AnalysisParams::default()
+    })?;
+    Ok(p)
+}
+
+fn to_text(sections: &[OverviewSection]) -> Result<String> {
+    serde_json::to_string(sections)
+        .map_err(|e| Error::internal(format!("the overview does not serialize: {e}")).into())
 }
 
 /// Computes the stored sections of `subject` over the default period of `today` (the reports
@@ -56,11 +87,7 @@ pub(crate) async fn store(
     known: Known<'_>,
     sections: &[Section],
 ) -> Result<()> {
-    let (p, _, _) = prepared(&AnalysisParams {
-        subject: Some(subject),
-        reference_date: Some(today),
-        ..AnalysisParams::default()
-    })?;
+    let p = defaults(subject, today)?;
     let mut kept = Vec::with_capacity(sections.len());
     for s in sections.iter().filter(|s| !s.live) {
         let mut section = compute_section(ctx, &p, s, &known).await?;
@@ -69,8 +96,7 @@ pub(crate) async fn store(
         section.computed_at = began;
         kept.push(section);
     }
-    let text = serde_json::to_string(&kept)
-        .map_err(|e| Error::internal(format!("the overview does not serialize: {e}")))?;
+    let text = to_text(&kept)?;
     let backend = ctx.db.get_database_backend();
     let mut v = Params::new(backend);
     let sql = format!(
@@ -103,30 +129,10 @@ pub(crate) async fn patch(
 ) -> Result<()> {
     let backend = ctx.db.get_database_backend();
     for subject in [AnalysisSubject::Companies, AnalysisSubject::Contacts] {
-        let mut p = Params::new(backend);
-        let sql = format!(
-            "SELECT sections, computed_at FROM analytics_overview \
-             WHERE org_id = {} AND subject = {} AND reference_date = {}",
-            p.push(ctx.org_id()),
-            p.push(subject.as_str()),
-            p.push(day(today)),
-        );
-        let Some(row) = ctx
-            .db
-            .query_one_raw(Statement::from_sql_and_values(backend, sql, p.values))
-            .await?
-        else {
+        let Some((mut kept, stored_at)) = stored(ctx, subject, today, false).await? else {
             continue;
         };
-        let text: String = row.try_get("", "sections")?;
-        let stored_at: DateTime<Utc> = row.try_get("", "computed_at")?;
-        let mut kept: Vec<OverviewSection> = serde_json::from_str(&text)
-            .map_err(|e| Error::internal(format!("a stored overview does not read back: {e}")))?;
-        let (params, _, _) = prepared(&AnalysisParams {
-            subject: Some(subject),
-            reference_date: Some(today),
-            ..AnalysisParams::default()
-        })?;
+        let params = defaults(subject, today)?;
         for s in sections.iter().filter(|s| keys.contains(&s.key)) {
             let mut fresh = compute_section(ctx, &params, s, &Known::default()).await?;
             fresh.computed_at = began;
@@ -135,8 +141,7 @@ pub(crate) async fn patch(
                 None => kept.push(fresh),
             }
         }
-        let text = serde_json::to_string(&kept)
-            .map_err(|e| Error::internal(format!("the overview does not serialize: {e}")))?;
+        let text = to_text(&kept)?;
         let mut v = Params::new(backend);
         let sql = format!(
             "UPDATE analytics_overview SET sections = {} \
