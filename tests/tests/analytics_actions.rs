@@ -289,4 +289,49 @@ dual! {
         assert_eq!(none["items"], json!([]));
         assert_eq!(none["row_count"], 0);
     }
+
+    async fn next_best_actions_sort_and_filter_like_lists(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        seed(app, &s).await;
+        let all = app.get("/api/v1/analytics/next-best-actions", t).await.ok(200);
+        let every = all["items"].as_array().unwrap().clone();
+        assert!(every.len() >= 3, "{all}");
+
+        // One rule, by name: ranks stay their places in the whole ranking.
+        let got = app.get("/api/v1/analytics/next-best-actions?rule=reactivation&sort=-customer_name", t).await.ok(200);
+        let mut want: Vec<Value> = every.iter().filter(|i| i["rule"] == "reactivation").cloned().collect();
+        want.sort_by(|a, b| b["customer_name"].as_str().cmp(&a["customer_name"].as_str()));
+        assert!(!want.is_empty());
+        assert_eq!(got["items"], json!(want));
+        assert_eq!(got["row_count"], want.len());
+
+        // Churn risk, highest first, unknown last; two rules; the page cut after.
+        let got = app.get("/api/v1/analytics/next-best-actions?rule[in]=retention_call,cross_sell_offer&sort=-churn_risk&limit=2", t).await.ok(200);
+        let mut want: Vec<Value> = every.iter().filter(|i| i["rule"] == "retention_call" || i["rule"] == "cross_sell_offer").cloned().collect();
+        want.sort_by(|a, b| match (a["churn_risk"].as_f64(), b["churn_risk"].as_f64()) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        assert_eq!(got["row_count"], want.len());
+        assert_eq!(got["items"], json!(want[..2.min(want.len())]));
+        let offers = app.get("/api/v1/analytics/next-best-actions?product_id[is_null]=false", t).await.ok(200);
+        assert!(offers["items"].as_array().unwrap().iter().all(|i| i["rule"] == "cross_sell_offer"), "{offers}");
+        assert_eq!(offers["row_count"], every.iter().filter(|i| !i["product_id"].is_null()).count());
+
+        // GraphQL: the same.
+        let g = app.gql(t, r#"{ nextBestActions(sort: [{field: "customerName"}], filter: [{field: "rule", op: NE, value: "reactivation"}]) { rowCount items { rank customerName rule } } }"#, json!({})).await.ok(200);
+        let r = app.get("/api/v1/analytics/next-best-actions?sort=customer_name&rule[ne]=reactivation", t).await.ok(200);
+        let rest: Vec<Value> = r["items"].as_array().unwrap().iter().map(|i| json!([i["rank"], i["customer_name"], i["rule"]])).collect();
+        let graph: Vec<Value> = g["data"]["nextBestActions"]["items"].as_array().unwrap().iter().map(|i| json!([i["rank"], i["customerName"], i["rule"].as_str().unwrap().to_lowercase()])).collect();
+        assert_eq!(graph, rest, "{g}");
+        assert_eq!(g["data"]["nextBestActions"]["rowCount"], r["row_count"]);
+
+        for (query, pointer) in [("sort=score", "/sort"), ("clv=high", "/clv"), ("rank[starts_with]=1", "/rank"), ("from=2026-01-01", "/from")] {
+            let p = app.get(&format!("/api/v1/analytics/next-best-actions?{query}"), t).await.problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["pointer"], pointer, "{query}: {p}");
+        }
+    }
 }

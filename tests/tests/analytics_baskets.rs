@@ -180,4 +180,46 @@ dual! {
         assert_eq!(g["errors"][0]["extensions"]["code"], "validation_failed", "{g}");
         app.get(&format!("/api/v1/analytics/recommendations?{PERIOD}&format=csv"), t).await.problem(422, "validation_failed");
     }
+
+    async fn recommendations_sort_and_filter_their_customers(app: &TestApp) {
+        let s = app.signup("Acme", "ann@acme.test").await;
+        let t = Some(s.token.as_str());
+        seed(app, &s).await;
+        let all = app.get(&format!("/api/v1/analytics/recommendations?{PERIOD}"), t).await.ok(200);
+        let every = all["items"].as_array().unwrap().clone();
+        assert!(every.len() >= 3, "{all}");
+        let name = |i: &Value| i["name"].as_str().unwrap().to_owned();
+
+        // By products bought, most first, ties by name descending; the recommendations stay.
+        let r = app.get(&format!("/api/v1/analytics/recommendations?{PERIOD}&sort=-products_bought,-name"), t).await.ok(200);
+        let mut want = every.clone();
+        want.sort_by(|a, b| b["products_bought"].as_i64().cmp(&a["products_bought"].as_i64()).then(name(b).cmp(&name(a))));
+        assert_eq!(r["items"], json!(want));
+        assert_eq!(r["row_count"], every.len());
+
+        // Filtered: row_count counts the matches, the page is cut after.
+        let r = app.get(&format!("/api/v1/analytics/recommendations?{PERIOD}&products_bought[gte]=3&sort=name&limit=1"), t).await.ok(200);
+        let mut want: Vec<Value> = every.iter().filter(|i| i["products_bought"].as_i64().unwrap() >= 3).cloned().collect();
+        want.sort_by_key(name);
+        assert!(!want.is_empty());
+        assert_eq!(r["row_count"], want.len(), "{r}");
+        assert_eq!(r["items"], json!(want[..1]));
+        let r = app.get(&format!("/api/v1/analytics/recommendations?{PERIOD}&name[in]=C1,C3"), t).await.ok(200);
+        let want: Vec<Value> = every.iter().filter(|i| ["C1", "C3"].contains(&i["name"].as_str().unwrap())).cloned().collect();
+        assert_eq!(r["items"], json!(want));
+
+        // GraphQL: the same.
+        let g = app.gql(t, r#"{ productRecommendations(from: "2026-01-01", to: "2026-07-01", referenceDate: "2026-07-01", sort: [{field: "productsBought", descending: true}, {field: "name", descending: true}], filter: [{field: "name", op: STARTS_WITH, value: "c"}]) { rowCount items { name productsBought } } }"#, json!({})).await.ok(200);
+        let r = app.get(&format!("/api/v1/analytics/recommendations?{PERIOD}&sort=-products_bought,-name&name[starts_with]=c"), t).await.ok(200);
+        let rest: Vec<(String, i64)> = r["items"].as_array().unwrap().iter().map(|i| (name(i), i["products_bought"].as_i64().unwrap())).collect();
+        let graph: Vec<(String, i64)> = g["data"]["productRecommendations"]["items"].as_array().unwrap().iter().map(|i| (name(i), i["productsBought"].as_i64().unwrap())).collect();
+        assert_eq!(graph, rest, "{g}");
+        assert_eq!(g["data"]["productRecommendations"]["rowCount"], r["row_count"]);
+
+        // Fields the customers do not have, and operators their fields do not take.
+        for (query, pointer) in [("sort=score", "/sort"), ("score[gt]=1", "/score"), ("products_bought[contains]=1", "/products_bought"), ("products_bought=many", "/products_bought")] {
+            let p = app.get(&format!("/api/v1/analytics/recommendations?{PERIOD}&{query}"), t).await.problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["pointer"], pointer, "{query}: {p}");
+        }
+    }
 }

@@ -385,4 +385,73 @@ dual! {
         assert_eq!(app.get("/api/v1/analytics/rollups", o).await.ok(200)["enabled"], false);
         app.get("/api/v1/analytics/monthly-revenue", o).await.problem(409, "conflict");
     }
+
+    async fn monthly_revenue_rows_sort_and_filter_in_the_database(app: &TestApp) {
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        seed(app, &s).await;
+        let since = Utc::now();
+        app.call("PUT", "/api/v1/analytics/rollups", t, Some(json!({"enabled": true}))).await.ok(200);
+        caught_up(app, t, since).await;
+        const Q: &str = "/api/v1/analytics/monthly-revenue?subject=products&limit=1000";
+        let all = app.get(Q, t).await.ok(200);
+        let every = all["items"].as_array().unwrap().clone();
+        assert!(every.len() > 8, "{all}");
+        let dec = |v: &Value| v.as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap();
+        let median = {
+            let mut r: Vec<_> = every.iter().map(|i| dec(&i["revenue"])).collect();
+            r.sort();
+            r[r.len() / 2]
+        };
+
+        // Revenue (as a number, not text) at least the median, largest first; ties keep the
+        // (id, month) order the unsorted rows come in; the page is cut after.
+        let got = app.get(&format!("{Q}&revenue[gte]={median}&sort=-revenue"), t).await.ok(200);
+        let mut want: Vec<Value> = every.iter().filter(|i| dec(&i["revenue"]) >= median).cloned().collect();
+        want.sort_by_key(|i| std::cmp::Reverse(dec(&i["revenue"])));
+        assert_eq!(got["items"], json!(want), "{got}");
+        assert_eq!(got["row_count"], want.len());
+        let page = app.get(&format!("/api/v1/analytics/monthly-revenue?subject=products&revenue[gte]={median}&sort=-revenue&limit=2&offset=1"), t).await.ok(200);
+        assert_eq!(page["items"], json!(want[1..3]));
+        assert_eq!(page["row_count"], want.len());
+
+        // A month by its prefix, orders by a list, two products by id, sorted by month.
+        let month = every[0]["month"].as_str().unwrap()[..7].to_owned();
+        let got = app.get(&format!("{Q}&month[starts_with]={month}&orders[in]=1,2"), t).await.ok(200);
+        let want: Vec<Value> = every.iter().filter(|i| i["month"].as_str().unwrap().starts_with(&month) && [1, 2].contains(&i["orders"].as_i64().unwrap())).cloned().collect();
+        assert_eq!(got["items"], json!(want));
+        let (a, b) = (every[0]["id"].as_str().unwrap(), every.last().unwrap()["id"].as_str().unwrap());
+        let got = app.get(&format!("{Q}&id[in]={a},{b}&sort=month,-quantity"), t).await.ok(200);
+        let mut want: Vec<Value> = every.iter().filter(|i| i["id"] == a || i["id"] == b).cloned().collect();
+        want.sort_by(|x, y| x["month"].as_str().cmp(&y["month"].as_str()).then(dec(&y["quantity"]).cmp(&dec(&x["quantity"]))));
+        assert_eq!(got["items"], json!(want));
+
+        // The organization's rows have no id.
+        let org = app.get("/api/v1/analytics/monthly-revenue?limit=1000", t).await.ok(200);
+        let null = app.get("/api/v1/analytics/monthly-revenue?limit=1000&id[is_null]=true", t).await.ok(200);
+        assert_eq!(null["items"], org["items"]);
+        let none = app.get("/api/v1/analytics/monthly-revenue?id[is_null]=false", t).await.ok(200);
+        assert_eq!(none["row_count"], 0);
+
+        // GraphQL: the same rows.
+        let g = app.gql(t, &format!(r#"{{ monthlyRevenue(subject: PRODUCTS, limit: 1000, sort: [{{field: "revenue", descending: true}}], filter: [{{field: "revenue", op: GTE, value: "{median}"}}]) {{ rowCount items {{ id month revenue }} }} }}"#), json!({})).await.ok(200);
+        let got = app.get(&format!("{Q}&revenue[gte]={median}&sort=-revenue"), t).await.ok(200);
+        let rest: Vec<Value> = got["items"].as_array().unwrap().iter().map(|i| json!([i["id"], i["month"], i["revenue"]])).collect();
+        let graph: Vec<Value> = g["data"]["monthlyRevenue"]["items"].as_array().unwrap().iter().map(|i| json!([i["id"], i["month"], i["revenue"]])).collect();
+        assert_eq!(graph, rest, "{g}");
+        assert_eq!(g["data"]["monthlyRevenue"]["rowCount"], got["row_count"]);
+
+        // Bad fields, operators and values, each named.
+        for (query, pointer, code) in [
+            ("sort=name", "/sort", "invalid_value"),
+            ("revenue=lots", "/revenue", "invalid_value"),
+            ("id=nope", "/id", "invalid_value"),
+            ("id[contains]=ab", "/id", "invalid_operator"),
+            ("orders[contains]=1", "/orders", "invalid_operator"),
+            ("customer[eq]=x", "/customer", "unknown_field"),
+        ] {
+            let p = app.get(&format!("{Q}&{query}"), t).await.problem(422, "validation_failed");
+            assert_eq!((p["errors"][0]["pointer"].as_str(), p["errors"][0]["code"].as_str()), (Some(pointer), Some(code)), "{query}: {p}");
+        }
+    }
 }

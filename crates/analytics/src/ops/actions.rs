@@ -8,6 +8,7 @@
 //! reactivation come with the service and marketing domains.
 
 use super::baskets::recommendations_for;
+use super::items::{self as item_query, Fields, Kind};
 use super::revenue::customers_only;
 use crate::dto::{AbcClass, AnalysisParams, AnalysisSubject};
 use crate::dto_actions::*;
@@ -239,12 +240,30 @@ async fn hidden(ctx: &Ctx, now: DateTime<Utc>) -> Result<HashSet<(Uuid, String)>
         .collect())
 }
 
+/// The sortable and filterable fields of the next best actions.
+pub(crate) const ACTION_FIELDS: Fields = &[
+    ("rank", Kind::Number),
+    ("customer_id", Kind::Text),
+    ("customer_name", Kind::Text),
+    ("rule", Kind::Text),
+    ("title", Kind::Text),
+    ("reason", Kind::Text),
+    ("abc_class", Kind::Text),
+    ("rfm_segment", Kind::Text),
+    ("clv", Kind::Number),
+    ("churn_risk", Kind::Number),
+    ("product_id", Kind::Text),
+    ("product_name", Kind::Text),
+    ("product_score", Kind::Number),
+];
+
 /// The next best actions of `params.subject`'s customers (companies by default; one with
 /// `customer_id`), ranked by rule, then predicted value, then id; paged by `offset`/`limit`.
 pub async fn next_best_actions(ctx: &Ctx, params: &AnalysisParams) -> Result<NextBestActions> {
     ctx.require(Action::Read)?;
     let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
     customers_only(params, "actions are for customers: companies or contacts")?;
+    item_query::validate(params, ACTION_FIELDS)?;
     if let Some(limit) = params.limit
         && !(1..=1000).contains(&limit)
     {
@@ -276,8 +295,13 @@ pub async fn next_best_actions(ctx: &Ctx, params: &AnalysisParams) -> Result<Nex
             .then_with(|| a.id.cmp(&b.id))
     });
     let row_count = all.len() as i64;
-    let offset = params.offset.unwrap_or(0) as usize;
-    let limit = if params.unpaged {
+    let asked = item_query::asked(params);
+    let offset = if asked {
+        0
+    } else {
+        params.offset.unwrap_or(0) as usize
+    };
+    let limit = if params.unpaged || asked {
         usize::MAX
     } else {
         params.limit.unwrap_or(100) as usize
@@ -302,7 +326,12 @@ pub async fn next_best_actions(ctx: &Ctx, params: &AnalysisParams) -> Result<Nex
             product_name: p.product.as_ref().and_then(|x| x.1.clone()),
             product_score: p.product.as_ref().map(|x| x.2),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let (items, row_count) = if asked {
+        item_query::apply(items, params, ACTION_FIELDS)?
+    } else {
+        (items, row_count)
+    };
     let figures_computed_at = refresh::Entity::find_by_id(ctx.org_id())
         .one(&ctx.db)
         .await?

@@ -32,6 +32,13 @@ pub(crate) const RULE_FIELDS: Fields = &[
     ("lift", Kind::Number),
 ];
 
+/// The sortable and filterable fields of the customers' recommendations.
+pub(crate) const CUSTOMER_FIELDS: Fields = &[
+    ("id", Kind::Text),
+    ("name", Kind::Text),
+    ("products_bought", Kind::Number),
+];
+
 /// The period's orders that hold products: per order its products and its customer.
 struct Baskets {
     scope: AnalysisScope,
@@ -208,6 +215,7 @@ pub(crate) async fn recommendations_for(
     if !(1..=50).contains(&top) {
         return Err(Error::invalid_field("/top", "range", "must be from 1 to 50").into());
     }
+    item_query::validate(params, CUSTOMER_FIELDS)?;
     let b = baskets(ctx, params, subject).await?;
     // Who bought what: products per customer, customers per product.
     let mut bought: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
@@ -300,7 +308,8 @@ pub(crate) async fn recommendations_for(
     };
     rows.sort_by(|p, q| best(q).total_cmp(&best(p)).then(p.id.cmp(&q.id)));
     let row_count = rows.len() as i64;
-    let mut items = page(rows, params)?;
+    let asked = item_query::asked(params);
+    let mut items = if asked { rows } else { page(rows, params)? };
     let customer_ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
     let customer_names = names(ctx, subject, &customer_ids).await?;
     let product_ids: Vec<Uuid> = items
@@ -320,6 +329,11 @@ pub(crate) async fn recommendations_for(
             }
         }
     }
+    let (items, row_count) = if asked {
+        item_query::apply(items, params, CUSTOMER_FIELDS)?
+    } else {
+        (items, row_count)
+    };
     Ok(RecommendationReport {
         scope: b.scope,
         top,

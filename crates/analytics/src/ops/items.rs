@@ -31,7 +31,7 @@ pub(crate) type Fields = &'static [(&'static str, Kind)];
 
 /// One comparable value.
 #[derive(Debug, Clone, PartialEq)]
-enum Val {
+pub(super) enum Val {
     Null,
     Text(String),
     Num(f64),
@@ -65,7 +65,7 @@ fn snake(name: &str) -> String {
     out
 }
 
-fn bad(pointer: &str, code: &str, message: impl Into<String>) -> FieldError {
+pub(super) fn bad(pointer: &str, code: &str, message: impl Into<String>) -> FieldError {
     FieldError::new(pointer, code, message)
 }
 
@@ -104,11 +104,11 @@ fn argument(raw: &str, kind: Kind, pointer: &str) -> std::result::Result<Val, Fi
 }
 
 /// A checked filter: the field's JSON name, its kind, the operator and its values.
-struct Condition {
-    field: String,
-    kind: Kind,
-    op: ItemFilterOp,
-    values: Vec<Val>,
+pub(super) struct Condition {
+    pub(super) field: String,
+    pub(super) kind: Kind,
+    pub(super) op: ItemFilterOp,
+    pub(super) values: Vec<Val>,
 }
 
 impl Condition {
@@ -164,12 +164,12 @@ fn names(fields: Fields) -> String {
         .join(", ")
 }
 
+/// A checked sort key: the field's JSON name, its kind, and whether descending.
+pub(super) type Key = (String, Kind, bool);
+
 /// Checks `query` against `fields`: every problem in one 422, with the REST parameter's
 /// pointer (`/revenue`, `/sort`).
-/// A checked sort key: the field's JSON name, its kind, and whether descending.
-type Key = (String, Kind, bool);
-
-fn check(query: &ItemQuery, fields: Fields) -> Result<(Vec<Key>, Vec<Condition>)> {
+pub(super) fn check(query: &ItemQuery, fields: Fields) -> Result<(Vec<Key>, Vec<Condition>)> {
     let mut errors = Vec::new();
     let mut sort = Vec::new();
     for key in &query.sort {

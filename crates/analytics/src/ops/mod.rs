@@ -6,6 +6,7 @@ mod baskets;
 mod clv;
 mod funnel;
 mod items;
+mod items_sql;
 mod monthly;
 mod names;
 mod overview;

@@ -1,6 +1,8 @@
 //! Reading the monthly revenue rollups: a subject's months over a period, and the overview's
 //! revenue section, without touching an order line.
 
+use super::items::{Fields, Kind};
+use super::items_sql::{self, Columns, Stored};
 use super::revenue::period;
 use super::rollup_fold::ALL;
 use super::rollups::stored;
@@ -16,6 +18,36 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Statement};
 use std::str::FromStr;
 use uuid::Uuid;
+
+/// The sortable and filterable fields of the monthly revenue rows.
+pub(crate) const ITEM_FIELDS: Fields = &[
+    ("id", Kind::Text),
+    ("month", Kind::Text),
+    ("revenue", Kind::Decimal),
+    ("orders", Kind::Number),
+    ("orders_without_rate", Kind::Number),
+    ("lines", Kind::Number),
+    ("quantity", Kind::Decimal),
+];
+
+/// Their columns (`id` is null for the organization as a whole, as in the answer).
+const COLUMNS: Columns = &[
+    (
+        "id",
+        "CASE WHEN subject_type = 'all' THEN NULL ELSE subject_id END",
+        Stored::Uuid,
+    ),
+    ("month", "month", Stored::Text),
+    ("revenue", "revenue", Stored::DecimalText),
+    ("orders", "orders", Stored::Integer),
+    (
+        "orders_without_rate",
+        "orders_without_rate",
+        Stored::Integer,
+    ),
+    ("lines", "lines", Stored::Integer),
+    ("quantity", "quantity", Stored::DecimalText),
+];
 
 fn month_of(d: NaiveDate) -> String {
     format!("{:04}-{:02}-01", d.year(), d.month())
@@ -65,6 +97,10 @@ pub async fn monthly_revenue(ctx: &Ctx, params: &AnalysisParams) -> Result<Month
     if let Some(id) = params.id {
         filter.push_str(&format!(" AND subject_id = {}", p.push(id)));
     }
+    let asked = items_sql::render(params, ITEM_FIELDS, COLUMNS, &mut p, backend)?;
+    filter.push_str(&asked.conditions);
+    let mut order = asked.order;
+    order.extend(["subject_id".to_owned(), "month".to_owned()]);
     let count = ctx
         .db
         .query_one_raw(Statement::from_sql_and_values(
@@ -78,8 +114,9 @@ pub async fn monthly_revenue(ctx: &Ctx, params: &AnalysisParams) -> Result<Month
         .unwrap_or(0);
     let sql = format!(
         "SELECT subject_id, month, revenue, orders, orders_without_rate, lines, quantity \
-         FROM analytics_monthly_revenue WHERE {filter} ORDER BY subject_id, month \
+         FROM analytics_monthly_revenue WHERE {filter} ORDER BY {} \
          LIMIT {limit} OFFSET {}",
+        order.join(", "),
         params.offset.unwrap_or(0)
     );
     let rows = ctx

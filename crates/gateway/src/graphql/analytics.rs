@@ -65,7 +65,10 @@ fn params(
 }
 
 /// The items' sort keys and filters of a report's GraphQL arguments.
-fn item_query(sort: Option<Vec<ItemSort>>, filter: Option<Vec<ItemFilter>>) -> ItemQuery {
+pub(super) fn item_query(
+    sort: Option<Vec<ItemSort>>,
+    filter: Option<Vec<ItemFilter>>,
+) -> ItemQuery {
     ItemQuery {
         sort: sort.unwrap_or_default(),
         filters: filter.unwrap_or_default(),
@@ -85,6 +88,7 @@ impl AnalyticsQuery {
     /// Per company or contact, the next best actions the documented rules propose from its
     /// written-back figures, ranked and explained, as
     /// `GET /api/v1/analytics/next-best-actions`.
+    #[allow(clippy::too_many_arguments)]
     async fn next_best_actions(
         &self,
         ctx: &Context<'_>,
@@ -92,6 +96,14 @@ impl AnalyticsQuery {
         customer_id: Option<ID>,
         offset: Option<u32>,
         limit: Option<u32>,
+        #[graphql(
+            desc = "The actions' sort keys (ties keep the ranking; `rank` stays each action's place in it)."
+        )]
+        sort: Option<Vec<ItemSort>>,
+        #[graphql(
+            desc = "Conditions every action listed meets; `rowCount` counts the actions that meet them."
+        )]
+        filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<NextBestActions> {
         let customer_id = match customer_id {
             Some(id) => Some(parse_id(&id).ok_or_else(|| {
@@ -108,6 +120,7 @@ impl AnalyticsQuery {
             customer_id,
             offset,
             limit,
+            items: item_query(sort, filter),
             ..AnalysisParams::default()
         };
         ops::next_best_actions(caller(ctx)?, &p).await.gql()
@@ -392,6 +405,14 @@ impl AnalyticsQuery {
         reference_date: Option<NaiveDate>,
         offset: Option<u32>,
         limit: Option<u32>,
+        #[graphql(
+            desc = "The customers' sort keys (ties keep the report's order: strongest recommendation first)."
+        )]
+        sort: Option<Vec<ItemSort>>,
+        #[graphql(
+            desc = "Conditions every customer listed meets; `rowCount` counts the customers that meet them."
+        )]
+        filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<RecommendationReport> {
         let mut p = params(
             subject,
@@ -406,6 +427,7 @@ impl AnalyticsQuery {
             limit,
         );
         p.top = top;
+        p.items = item_query(sort, filter);
         if let Some(id) = customer_id {
             p.customer_id = Some(parse_id(&id).ok_or_else(|| {
                 gql(Error::invalid_field(

@@ -6,7 +6,8 @@ use super::query::{caller, parse_id};
 use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
 use crm_analytics::{
-    AnalysisParams, AnalysisSubject, MonthlyRevenueReport, RevenueRollups, RevenueRollupsInput, ops,
+    AnalysisParams, AnalysisSubject, ItemFilter, ItemSort, MonthlyRevenueReport, RevenueRollups,
+    RevenueRollupsInput, ops,
 };
 use crm_core::Error;
 
@@ -36,6 +37,13 @@ impl AnalyticsRollupsQuery {
         reference_date: Option<NaiveDate>,
         offset: Option<u32>,
         limit: Option<u32>,
+        #[graphql(desc = "The rows' sort keys (ties keep the `(id, month)` order).")] sort: Option<
+            Vec<ItemSort>,
+        >,
+        #[graphql(
+            desc = "Conditions every row listed meets; `rowCount` counts the rows that meet them."
+        )]
+        filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<MonthlyRevenueReport> {
         let id = match id {
             Some(id) => Some(parse_id(&id).ok_or_else(|| {
@@ -55,6 +63,7 @@ impl AnalyticsRollupsQuery {
             reference_date,
             offset,
             limit,
+            items: super::analytics::item_query(sort, filter),
             ..AnalysisParams::default()
         };
         ops::monthly_revenue(caller(ctx)?, &p).await.gql()

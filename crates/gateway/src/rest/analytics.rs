@@ -258,7 +258,7 @@ pub async fn cross_sell(
 /// each) to the products it has, with the products that contributed most, so that a
 /// salesperson can explain the offer. Customers with the strongest recommendation first.
 #[utoipa::path(get, operation_id = "getProductRecommendations", path = "/api/v1/analytics/recommendations", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, CustomerParams, RecommendationParams, PageParams),
+    params(PeriodParams, CustomerParams, RecommendationParams, PageParams, CustomerRecommendationParams),
     responses((status = 200, description = "The report", body = RecommendationReport), ReadErrors))]
 pub async fn recommendations(
     auth: Authenticated,

@@ -1,14 +1,15 @@
 //! `/api/v1/analytics/next-best-actions`: each customer's next best actions, ranked and
 //! explained, and accepting (the task is created) or dismissing them.
 
-use super::analytics_query::parsed;
+use super::analytics_query::{ActionItemParams, filters, parsed};
 use super::extract::{Authenticated, JsonBody};
 use super::openapi::{ReadErrors, WriteErrors};
 use super::problem::ApiError;
 use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Query};
 use crm_analytics::{
-    ActionDecision, ActionDecisionInput, AnalysisParams, AnalysisSubject, NextBestActions, ops,
+    ActionDecision, ActionDecisionInput, AnalysisParams, AnalysisSubject, ItemQuery,
+    NextBestActions, ops,
 };
 use crm_core::Error;
 use serde::Deserialize;
@@ -24,7 +25,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Whose actions, and which page.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ActionQuery {
     /// `companies` (default) or `contacts`.
@@ -39,6 +39,13 @@ pub struct ActionQuery {
     /// Actions in the page, 1 to 1000 (default 100).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
+    /// The actions' sort keys (documented with [`ActionItemParams`]).
+    #[param(ignore)]
+    pub sort: Option<String>,
+    /// Every other parameter: filters on the actions, by name.
+    #[serde(flatten)]
+    #[param(ignore)]
+    pub rest: std::collections::BTreeMap<String, String>,
 }
 
 impl ActionQuery {
@@ -58,6 +65,14 @@ impl ActionQuery {
             customer_id: parsed(self.customer_id, "/customer_id", "a UUID")?,
             offset: parsed(self.offset, "/offset", "a whole number, 0 or more")?,
             limit: parsed(self.limit, "/limit", "a whole number from 1 to 1000")?,
+            items: ItemQuery {
+                sort: self
+                    .sort
+                    .as_deref()
+                    .map(ItemQuery::parse_sort)
+                    .unwrap_or_default(),
+                filters: filters(self.rest)?,
+            },
             ..AnalysisParams::default()
         })
     }
@@ -69,7 +84,7 @@ impl ActionQuery {
 /// recommended), a win-back for one gone quiet. Actions accepted or dismissed in the last 30
 /// days are left out. Run the refresh first (`POST /analytics/refresh/run`).
 #[utoipa::path(get, operation_id = "listNextBestActions", path = "/api/v1/analytics/next-best-actions", tag = "analytics", security(("bearer" = [])),
-    params(ActionQuery),
+    params(ActionQuery, ActionItemParams),
     responses((status = 200, description = "The ranked actions", body = NextBestActions), ReadErrors))]
 pub async fn next_best_actions(
     auth: Authenticated,

@@ -47,7 +47,15 @@ pub const CROSS_SELL: &[&str] = &[
     "filters",
 ];
 /// Recommendations: one customer, how many, paging.
-pub const RECOMMENDATIONS: &[&str] = &["subject", "customer_id", "top", "offset", "limit"];
+pub const RECOMMENDATIONS: &[&str] = &[
+    "subject",
+    "customer_id",
+    "top",
+    "offset",
+    "limit",
+    "sort",
+    "filters",
+];
 /// Retention: the churn window and the cohorts' months.
 pub const RETENTION: &[&str] = &["subject", "inactive_days", "periods", "format"];
 /// Profitability: only the unprofitable, CSV and paging.
@@ -61,7 +69,7 @@ pub const PROFITABILITY: &[&str] = &[
     "filters",
 ];
 /// Monthly revenue: whose, one of them, paging.
-pub const MONTHLY: &[&str] = &["subject", "id", "offset", "limit"];
+pub const MONTHLY: &[&str] = &["subject", "id", "offset", "limit", "sort", "filters"];
 /// The funnel: the pipeline.
 pub const FUNNEL: &[&str] = &["pipeline_id", "format"];
 /// The overview: what its sections take.
@@ -339,7 +347,9 @@ impl AnalysisQuery {
 
 /// The item filters among the query string's other parameters: `field=value` (equality) or
 /// `field[op]=value`; an unknown operator is a 422 naming the parameter.
-fn filters(rest: std::collections::BTreeMap<String, String>) -> Result<Vec<ItemFilter>, ApiError> {
+pub(crate) fn filters(
+    rest: std::collections::BTreeMap<String, String>,
+) -> Result<Vec<ItemFilter>, ApiError> {
     let mut out = Vec::with_capacity(rest.len());
     let mut errors = Vec::new();
     for (key, value) in rest {
@@ -646,4 +656,19 @@ item_params!(
     RuleItemParams,
     "The rules' sort keys, comma-separated, `-` for descending (`-confidence,lift`), of: antecedent_id, antecedent_name, consequent_id, consequent_name, antecedent_orders, consequent_orders, both_orders, support, confidence, lift. Ties keep the report's order; items without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the rules that match.",
     r"^-?(antecedent_orders|consequent_orders|antecedent_name|consequent_name|antecedent_id|consequent_id|both_orders|confidence|support|lift)(,-?(antecedent_orders|consequent_orders|antecedent_name|consequent_name|antecedent_id|consequent_id|both_orders|confidence|support|lift))*$"
+);
+item_params!(
+    CustomerRecommendationParams,
+    "The customers' sort keys, comma-separated, `-` for descending (`-products_bought,name`), of: id, name, products_bought. Ties keep the report's order (strongest recommendation first); customers without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the customers that match.",
+    r"^-?(products_bought|name|id)(,-?(products_bought|name|id))*$"
+);
+item_params!(
+    MonthlyItemParams,
+    "The rows' sort keys, comma-separated, `-` for descending (`-revenue,month`), of: id, month, revenue, orders, orders_without_rate, lines, quantity. Ties keep the `(id, month)` order; rows without a value come last. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (the month, ignoring case), is_null (`true` or `false`); `row_count` then counts the rows that match. Sorting and filtering run in the database: on SQLite, revenue and quantity compare as doubles.",
+    r"^-?(orders_without_rate|quantity|revenue|orders|month|lines|id)(,-?(orders_without_rate|quantity|revenue|orders|month|lines|id))*$"
+);
+item_params!(
+    ActionItemParams,
+    "The actions' sort keys, comma-separated, `-` for descending (`-churn_risk,rank`), of: rank, customer_id, customer_name, rule, title, reason, abc_class, rfm_segment, clv, churn_risk, product_id, product_name, product_score. Ties keep the ranking; actions without a value come last; `rank` stays each action's place in the whole ranking. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the actions that match.",
+    r"^-?(customer_name|product_score|product_name|customer_id|rfm_segment|churn_risk|product_id|abc_class|reason|title|rank|rule|clv)(,-?(customer_name|product_score|product_name|customer_id|rfm_segment|churn_risk|product_id|abc_class|reason|title|rank|rule|clv))*$"
 );

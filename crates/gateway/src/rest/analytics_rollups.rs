@@ -1,7 +1,9 @@
 //! `/api/v1/analytics/rollups` and `/api/v1/analytics/monthly-revenue`: the monthly revenue
 //! rollups, kept current from the change feed, and what they hold (see docs/analytics.md).
 
-use super::analytics_query::{self as q, AnalysisQuery, MonthlyParams, PageParams, PeriodParams};
+use super::analytics_query::{
+    self as q, AnalysisQuery, MonthlyItemParams, MonthlyParams, PageParams, PeriodParams,
+};
 use super::extract::{Authenticated, JsonBody};
 use super::openapi::{ReadErrors, RollupReadErrors, WriteErrors};
 use super::problem::ApiError;
@@ -47,7 +49,7 @@ pub async fn update_rollups(
 /// currency at each order day's rate); orders without a rate are counted apart. 409 while the
 /// rollups are off.
 #[utoipa::path(get, operation_id = "getMonthlyRevenue", path = "/api/v1/analytics/monthly-revenue", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, MonthlyParams, PageParams),
+    params(PeriodParams, MonthlyParams, PageParams, MonthlyItemParams),
     responses((status = 200, description = "The months", body = MonthlyRevenueReport), RollupReadErrors))]
 pub async fn monthly_revenue(
     auth: Authenticated,
