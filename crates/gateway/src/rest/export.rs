@@ -14,6 +14,7 @@
 //!   sorted by key), lists and free-form objects as JSON text. Values are written as they are
 //!   (no spreadsheet-formula escaping: the export is data, not a spreadsheet).
 
+use super::export_cells::Plan;
 use super::extract::Authenticated;
 use super::list_query::query_pairs;
 use super::problem::ApiError;
@@ -65,6 +66,16 @@ pub fn export_params(pairs: Vec<(String, String)>) -> Result<(ExportFormat, List
 pub struct Column(Vec<String>);
 
 impl Column {
+    /// The column of a path (one key, or a nested object's field).
+    pub fn new(path: Vec<String>) -> Self {
+        Self(path)
+    }
+
+    /// The path of its value in the record.
+    pub fn path(&self) -> &[String] {
+        &self.0
+    }
+
     /// The header: the path joined by dots.
     pub fn header(&self) -> String {
         self.0.join(".")
@@ -158,9 +169,11 @@ fn object_properties(
 }
 
 /// Writes one page of records in the format; the CSV header first when `header` is given.
+/// CSV cells come from each record's `Serialize` through `plan` (see [`Plan`]).
 pub fn encode<T: serde::Serialize>(
     format: ExportFormat,
     columns: &[Column],
+    plan: &Plan,
     header: bool,
     records: &[T],
 ) -> Result<Bytes, Error> {
@@ -182,12 +195,10 @@ pub fn encode<T: serde::Serialize>(
                 w.write_record(columns.iter().map(Column::header))
                     .map_err(|e| fail(&e))?;
             }
+            let mut cells = Vec::with_capacity(columns.len());
             for r in records {
-                let v = serde_json::to_value(r).map_err(|e| fail(&e))?;
-                for c in columns {
-                    w.write_field(c.cell(&v).as_bytes()).map_err(|e| fail(&e))?;
-                }
-                w.write_record(None::<&[u8]>).map_err(|e| fail(&e))?;
+                plan.fill(r, &mut cells).map_err(|e| fail(&e))?;
+                w.write_record(&cells).map_err(|e| fail(&e))?;
             }
             w.into_inner().map(Bytes::from).map_err(|e| fail(&e))
         }
@@ -210,7 +221,8 @@ enum Next<T> {
 pub struct Pages<R: Records> {
     ctx: Ctx,
     params: ListParams,
-    columns: Vec<Column>,
+    /// The columns and their plan, shared with the thread that encodes.
+    layout: std::sync::Arc<(Vec<Column>, Plan)>,
     format: ExportFormat,
     next: Next<R::Record>,
 }
@@ -227,10 +239,11 @@ where
             ExportFormat::Csv => columns::<R>(&R::custom_field_keys(&ctx).await?),
             ExportFormat::Ndjson => Vec::new(),
         };
+        let plan = Plan::new(&columns);
         Ok(Self {
             ctx,
             params,
-            columns,
+            layout: std::sync::Arc::new((columns, plan)),
             format,
             next: Next::Write(first, true),
         })
@@ -247,26 +260,33 @@ where
         let Self {
             ctx,
             params,
-            columns,
+            layout,
             format,
             ..
         } = self;
         let cursor = page.next_cursor.clone().filter(|_| page.has_more);
-        // The read is polled first: it sends its query, then waits on the database while the
-        // encoding runs.
+        // The page is encoded on a blocking thread while this one reads and decodes the next:
+        // the database, the decoding and the encoding each keep a core busy, where one thread
+        // doing both left a core idle a third of the time (S9).
         let read = async {
             let c = cursor?;
             params.page.cursor = Some(c);
             Some(R::list(ctx, params).await)
         };
-        let encode = async { encode(*format, columns, header, &page.data) };
+        let rows = page.data.len();
+        let (format, layout) = (*format, layout.clone());
+        let encode = tokio::task::spawn_blocking(move || {
+            let (columns, plan) = &*layout;
+            encode(format, columns, plan, header, &page.data)
+        });
         let (after, bytes) = tokio::join!(read, encode);
         self.next = match after {
             Some(Ok(next)) => Next::Write(next, false),
             Some(Err(e)) => Next::Fail(e),
             None => Next::Done,
         };
-        Ok(Some((bytes?, page.data.len())))
+        let bytes = bytes.map_err(|e| Error::internal(format!("export encoding: {e}")))??;
+        Ok(Some((bytes, rows)))
     }
 }
 

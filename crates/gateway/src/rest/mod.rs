@@ -17,6 +17,7 @@ mod custom_fields;
 pub mod etag;
 mod events;
 pub mod export;
+mod export_cells;
 mod exports;
 pub mod extract;
 mod health;
