@@ -1,15 +1,14 @@
 //! `/api/v1/analytics/next-best-actions`: each customer's next best actions, ranked and
 //! explained, and accepting (the task is created) or dismissing them.
 
-use super::analytics_query::{ActionItemParams, filters, parsed};
+use super::analytics_query::{ActionItemParams, item_query, parsed};
 use super::extract::{Authenticated, JsonBody};
 use super::openapi::{ReadErrors, WriteErrors};
 use super::problem::ApiError;
 use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Query};
 use crm_analytics::{
-    ActionDecision, ActionDecisionInput, AnalysisParams, AnalysisSubject, ItemQuery,
-    NextBestActions, ops,
+    ActionDecision, ActionDecisionInput, AnalysisParams, AnalysisSubject, NextBestActions, ops,
 };
 use crm_core::Error;
 use serde::Deserialize;
@@ -65,14 +64,7 @@ impl ActionQuery {
             customer_id: parsed(self.customer_id, "/customer_id", "a UUID")?,
             offset: parsed(self.offset, "/offset", "a whole number, 0 or more")?,
             limit: parsed(self.limit, "/limit", "a whole number from 1 to 1000")?,
-            items: ItemQuery {
-                sort: self
-                    .sort
-                    .as_deref()
-                    .map(ItemQuery::parse_sort)
-                    .unwrap_or_default(),
-                filters: filters(self.rest)?,
-            },
+            items: item_query(self.sort.as_deref(), self.rest)?,
             ..AnalysisParams::default()
         })
     }

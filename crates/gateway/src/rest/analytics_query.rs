@@ -294,14 +294,7 @@ impl AnalysisQuery {
         };
         let date = "a date such as 2026-01-31";
         let number = "a number such as 0.8";
-        let items = ItemQuery {
-            sort: self
-                .sort
-                .as_deref()
-                .map(ItemQuery::parse_sort)
-                .unwrap_or_default(),
-            filters: filters(self.rest)?,
-        };
+        let items = item_query(self.sort.as_deref(), self.rest)?;
         Ok(AnalysisParams {
             subject,
             from: parsed(self.from, "/from", date)?,
@@ -345,11 +338,21 @@ impl AnalysisQuery {
     }
 }
 
+/// The items' sort keys (a `sort` parameter) and filters (the query string's other
+/// parameters) of a report.
+pub(crate) fn item_query(
+    sort: Option<&str>,
+    rest: std::collections::BTreeMap<String, String>,
+) -> Result<ItemQuery, ApiError> {
+    Ok(ItemQuery {
+        sort: sort.map(ItemQuery::parse_sort).unwrap_or_default(),
+        filters: filters(rest)?,
+    })
+}
+
 /// The item filters among the query string's other parameters: `field=value` (equality) or
 /// `field[op]=value`; an unknown operator is a 422 naming the parameter.
-pub(crate) fn filters(
-    rest: std::collections::BTreeMap<String, String>,
-) -> Result<Vec<ItemFilter>, ApiError> {
+fn filters(rest: std::collections::BTreeMap<String, String>) -> Result<Vec<ItemFilter>, ApiError> {
     let mut out = Vec::with_capacity(rest.len());
     let mut errors = Vec::new();
     for (key, value) in rest {

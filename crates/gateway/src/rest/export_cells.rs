@@ -137,6 +137,43 @@ fn write_cell<T: Serialize + ?Sized>(cell: &mut String, value: &T) -> Result<(),
     Ok(())
 }
 
+/// The compound values a cell or an object cannot hold: lists, tuples, struct variants.
+macro_rules! compounds {
+    () => {
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Failed> {
+            Err(compound())
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Failed> {
+            Err(compound())
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Failed> {
+            Err(compound())
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Failed> {
+            Err(compound())
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Failed> {
+            Err(compound())
+        }
+    };
+}
+
 /// A scalar into a cell; compound values fail, so that [`write_cell`] writes their JSON.
 struct Scalar<'a>(&'a mut String);
 
@@ -221,41 +258,11 @@ impl ser::Serializer for Scalar<'_> {
     ) -> Result<(), Failed> {
         Err(compound())
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Failed> {
-        Err(compound())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Failed> {
-        Err(compound())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Failed> {
-        Err(compound())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Failed> {
-        Err(compound())
-    }
+    compounds!();
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Failed> {
         Err(compound())
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Failed> {
-        Err(compound())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Failed> {
         Err(compound())
     }
 }
@@ -334,6 +341,14 @@ impl ser::SerializeMap for ObjectMap<'_> {
     }
 }
 
+macro_rules! ignore {
+    ($($method:ident: $t:ty),+ $(,)?) => {$(
+        fn $method(self, _: $t) -> Result<(), Failed> {
+            Ok(())
+        }
+    )+};
+}
+
 impl<'a> ser::Serializer for Object<'a> {
     type Ok = ();
     type Error = Failed;
@@ -365,49 +380,12 @@ impl<'a> ser::Serializer for Object<'a> {
         v.serialize(self)
     }
     // Anything else is not an object: its cells stay empty.
-    fn serialize_bool(self, _: bool) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_i8(self, _: i8) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_u8(self, _: u8) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_u16(self, _: u16) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_u32(self, _: u32) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_u64(self, _: u64) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_char(self, _: char) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_str(self, _: &str) -> Result<(), Failed> {
-        Ok(())
-    }
+    ignore!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64, serialize_char: char,
+        serialize_str: &str, serialize_bytes: &[u8]);
+
     fn collect_str<T: Display + ?Sized>(self, _: &T) -> Result<(), Failed> {
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Failed> {
         Ok(())
     }
     fn serialize_none(self) -> Result<(), Failed> {
@@ -436,37 +414,8 @@ impl<'a> ser::Serializer for Object<'a> {
     ) -> Result<(), Failed> {
         Ok(())
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Failed> {
-        Err(Failed("a list where an object was expected".to_owned()))
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Failed> {
-        Err(Failed("a tuple where an object was expected".to_owned()))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Failed> {
-        Err(Failed("a tuple where an object was expected".to_owned()))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Failed> {
-        Err(Failed("a tuple where an object was expected".to_owned()))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Failed> {
-        Err(Failed("a variant where an object was expected".to_owned()))
-    }
+    // Lists and variants where an object was expected: the schema has none.
+    compounds!();
 }
 
 #[cfg(test)]
