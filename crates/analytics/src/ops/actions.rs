@@ -15,12 +15,11 @@ use crate::dto_actions::*;
 use crate::error::Result;
 use crate::model::{decision, refresh};
 use chrono::{DateTime, Duration, Utc};
-use crm_core::db::{begin_write, lock_key};
+use crm_core::db::{begin_write, lock_key, placeholder};
 use crm_core::{Action, Ctx, Error, new_id};
 use crm_interactions::{ActivityKind, NewActivity, Priority};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Statement,
 };
 use std::collections::{BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
@@ -146,8 +145,7 @@ async fn candidates(
     only: Option<Uuid>,
 ) -> Result<Vec<Candidate>> {
     let backend = ctx.db.get_database_backend();
-    let pg = backend == DbBackend::Postgres;
-    let p = |n: usize| if pg { format!("${n}") } else { format!("?{n}") };
+    let p = |n: usize| placeholder(backend, n);
     let names = match subject {
         AnalysisSubject::Contacts => "first_name AS a, last_name AS b",
         _ => "name AS a, NULL AS b",
@@ -349,12 +347,11 @@ pub async fn next_best_actions(ctx: &Ctx, params: &AnalysisParams) -> Result<Nex
 async fn proposals_for(ctx: &Ctx, id: Uuid) -> Result<(AnalysisSubject, Vec<Proposal>)> {
     for subject in [AnalysisSubject::Companies, AnalysisSubject::Contacts] {
         let backend = ctx.db.get_database_backend();
-        let pg = backend == DbBackend::Postgres;
         let sql = format!(
             "SELECT id FROM {} WHERE org_id = {} AND id = {} AND deleted_at IS NULL",
             table(subject),
-            if pg { "$1" } else { "?1" },
-            if pg { "$2" } else { "?2" },
+            placeholder(backend, 1),
+            placeholder(backend, 2),
         );
         let found = ctx
             .db

@@ -11,8 +11,9 @@ use crate::dto::*;
 use crate::dto_baskets::*;
 use crate::error::Result;
 use chrono::Utc;
+use crm_core::db::placeholder;
 use crm_core::{Action, Ctx, Error};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -51,10 +52,7 @@ async fn baskets(ctx: &Ctx, params: &AnalysisParams, subject: AnalysisSubject) -
     let (from, to, reference) = period(params)?;
     let db = &ctx.db;
     let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
+    let p = |n: usize| placeholder(backend, n);
     let customer = match subject {
         AnalysisSubject::Contacts => "d.contact_id",
         _ => "d.company_id",

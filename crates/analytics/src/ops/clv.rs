@@ -12,6 +12,7 @@ use crate::dto_clv::*;
 use crate::error::Result;
 use crate::models::{BgNbd, FIT_SAMPLE, GammaGamma, Purchases, Spend, systematic_sample};
 use chrono::NaiveDate;
+use crm_core::db::placeholder;
 use crm_core::{Ctx, Error};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -103,17 +104,14 @@ async fn first_orders(
     subject: AnalysisSubject,
     end: NaiveDate,
 ) -> Result<HashMap<Uuid, NaiveDate>> {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    use sea_orm::{ConnectionTrait, Statement};
     let db = &ctx.db;
     let backend = db.get_database_backend();
     let key = match subject {
         AnalysisSubject::Contacts => "contact_id",
         _ => "company_id",
     };
-    let (p1, p2) = match backend {
-        DbBackend::Postgres => ("$1", "$2"),
-        _ => ("?", "?"),
-    };
+    let (p1, p2) = (placeholder(backend, 1), placeholder(backend, 2));
     let sql = format!(
         "SELECT {key} AS item, MIN(ordered_at) AS first FROM sales_documents WHERE org_id = {p1} \
          AND doc_type = 'order' AND status <> 'cancelled' AND deleted_at IS NULL \

@@ -3,7 +3,8 @@
 use crate::dto::AnalysisSubject;
 use crate::error::Result;
 use crm_core::Ctx;
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use crm_core::db::Params;
+use sea_orm::{ConnectionTrait, Statement};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -42,19 +43,10 @@ async fn names_of(
             "TRIM(COALESCE(first_name, '') || ' ' || COALESCE(last_name, ''))",
         ),
     };
-    let mut values: Vec<Value> = vec![ctx.org_id().into()];
-    let mut marks = Vec::with_capacity(ids.len());
-    for id in ids {
-        values.push((*id).into());
-        marks.push(match backend {
-            DbBackend::Postgres => format!("${}", values.len()),
-            _ => "?".to_owned(),
-        });
-    }
-    let org = match backend {
-        DbBackend::Postgres => "$1",
-        _ => "?",
-    };
+    let mut p = Params::new(backend);
+    let org = p.push(ctx.org_id());
+    let marks: Vec<String> = ids.iter().map(|id| p.push(*id)).collect();
+    let values = p.values;
     let sql = format!(
         "SELECT id, {name} AS name FROM {table} WHERE org_id = {org} AND id IN ({})",
         marks.join(", ")

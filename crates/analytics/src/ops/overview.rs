@@ -12,8 +12,9 @@ use crate::dto::*;
 use crate::dto_actions::ActionRule;
 use crate::error::Result;
 use chrono::{NaiveDate, Utc};
+use crm_core::db::placeholder;
 use crm_core::{Code, Ctx, Error};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -288,11 +289,7 @@ fn written_back<'a>(
             _ => "companies",
         };
         let backend = ctx.db.get_database_backend();
-        let ph = if backend == DbBackend::Postgres {
-            "$1"
-        } else {
-            "?1"
-        };
+        let ph = placeholder(backend, 1);
         let row = ctx
             .db
             .query_one_raw(Statement::from_sql_and_values(

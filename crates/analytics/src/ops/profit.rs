@@ -9,9 +9,10 @@ use super::settings::stored;
 use crate::dto::*;
 use crate::dto_profit::*;
 use crate::error::Result;
+use crm_core::db::placeholder;
 use crm_core::{Ctx, Error};
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use uuid::Uuid;
@@ -41,10 +42,7 @@ async fn activities(
         AnalysisSubject::Contacts => "contact_id",
         _ => "company_id",
     };
-    let p = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
+    let p = |n: usize| placeholder(backend, n);
     let sql = format!(
         "SELECT {key} AS item, kind, COUNT(*) AS n FROM activities WHERE org_id = {} \
          AND deleted_at IS NULL AND occurred_at >= {} AND occurred_at < {} \

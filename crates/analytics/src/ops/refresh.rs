@@ -19,7 +19,7 @@ use crate::dto_refresh::{AnalyticsRefresh, AnalyticsRefreshInput, parse_day};
 use crate::error::Result;
 use crate::model::refresh;
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_core::db::{begin_write, lock_key};
+use crm_core::db::{begin_write, lock_key, placeholder};
 use crm_core::{Action, Actor, Ctx, Error, FieldError, PrincipalKind, Role};
 use crm_integration::position::Position;
 use crm_worker::{JobContext, JobError, NewJob};
@@ -358,11 +358,7 @@ async fn written(
     table: &str,
 ) -> Result<HashMap<Uuid, Figures>, DbErr> {
     let backend = tx.get_database_backend();
-    let p = if backend == DbBackend::Postgres {
-        "$1"
-    } else {
-        "?1"
-    };
+    let p = placeholder(backend, 1);
     let rows = tx
         .query_all_raw(Statement::from_sql_and_values(
             backend,
@@ -404,7 +400,7 @@ async fn write_back(
     let pg = backend == DbBackend::Postgres;
     let now = Utc::now();
     // Numbered on both engines: the statement names the rows before the shared values.
-    let p = |n: usize| if pg { format!("${n}") } else { format!("?{n}") };
+    let p = |n: usize| placeholder(backend, n);
     let before = written(tx, org, table).await?;
     let gone: Vec<Uuid> = before
         .keys()

@@ -7,8 +7,9 @@ use super::settings::base_currency;
 use crate::dto::*;
 use crate::error::Result;
 use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
+use crm_core::db::placeholder;
 use crm_core::{Action, Ctx, Error};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -54,10 +55,7 @@ pub async fn retention_report(ctx: &Ctx, params: &AnalysisParams) -> Result<Rete
         AnalysisSubject::Contacts => "contact_id",
         _ => "company_id",
     };
-    let p = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
+    let p = |n: usize| placeholder(backend, n);
     // Every order before the period's end: the first one ever makes the cohort.
     let sql = format!(
         "SELECT {key} AS item, ordered_at FROM sales_documents WHERE org_id = {} \

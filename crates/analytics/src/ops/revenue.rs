@@ -7,6 +7,7 @@ use super::settings::base_currency;
 use crate::dto::{AnalysisParams, AnalysisScope, AnalysisSubject, MissingRate};
 use crate::error::Result;
 use chrono::{Datelike, Months, NaiveDate, Utc};
+use crm_core::db::placeholder;
 use crm_core::{Action, Ctx, Error, FieldError};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -226,10 +227,7 @@ impl Window {
 
     /// The orders' `WHERE`, with `and` added.
     pub(super) fn orders_where(&self, backend: DbBackend, and: &str) -> String {
-        let p = |n: usize| match backend {
-            DbBackend::Postgres => format!("${n}"),
-            _ => "?".to_owned(),
-        };
+        let p = |n: usize| placeholder(backend, n);
         format!(
             "WHERE d.org_id = {} AND d.doc_type = 'order' AND d.status <> 'cancelled' \
              AND d.deleted_at IS NULL AND d.ordered_at >= {} AND d.ordered_at < {} AND {and}",
