@@ -128,6 +128,39 @@ dual! {
         let (_, rows) = parse_csv(&res.text());
         assert_eq!(rows.len(), 100);
     }
+
+    async fn contacts_export_every_record_past_a_batch_in_the_lists_order(app: &TestApp) {
+        // Contacts are read by one streamed statement on PostgreSQL (pages on SQLite): more
+        // than one batch (1,000), in the list's order, each once, filters and sort applied.
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        let total = 1_150;
+        futures_util::stream::iter(0..total / 50)
+            .for_each_concurrent(4, |b| async move {
+                let items: Vec<Value> = (0..50)
+                    .map(|i| json!({"op": "create", "data": {"first_name": format!("P{:04}", b * 50 + i), "last_name": if i % 2 == 0 { "Even" } else { "Odd" }}}))
+                    .collect();
+                app.post("/api/v1/contacts/batch", t, json!({"items": items})).await.ok(200);
+            })
+            .await;
+        let res = app.get("/api/v1/contacts/export?format=ndjson&sort=-first_name", t).await;
+        assert_eq!(res.status, 200);
+        let lines: Vec<Value> = res.text().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), total);
+        let names: Vec<&str> = lines.iter().map(|l| l["first_name"].as_str().unwrap()).collect();
+        let mut want = names.clone();
+        want.sort_by(|a, b| b.cmp(a));
+        want.dedup();
+        assert_eq!(names, want, "every contact once, in the sort asked for");
+        let page = app.get("/api/v1/contacts?sort=-first_name&limit=1", t).await.ok(200);
+        assert_eq!(lines[0], page["data"][0], "each line is the record as the list gives it");
+        let res = app.get("/api/v1/contacts/export?format=csv&last_name=Odd&sort=first_name", t).await;
+        let (_, rows) = parse_csv(&res.text());
+        assert_eq!(rows.len(), total / 2);
+        let res = app.get("/api/v1/contacts/export?format=csv&q=P0999", t).await;
+        let (_, rows) = parse_csv(&res.text());
+        assert_eq!(rows.len(), 1);
+    }
 }
 
 /// Polls an export until it is no longer queued or running.

@@ -74,6 +74,20 @@ pub trait Records: Send + Sync + 'static {
     /// One live record.
     fn get(ctx: &Ctx, id: Uuid) -> impl Future<Output = Result<Self::Record>> + Send;
 
+    /// Every live record `params` selects, from its cursor on, in the list's order, sent to
+    /// `out` in batches of at most [`crate::page::BULK_LIMIT`] (at least one batch, maybe
+    /// empty, so that an export always writes its header); an error is the last item sent.
+    /// Sending stops when `out` is closed (the client went away). The default reads the list
+    /// page by page ([`export_pages`]); a resource whose list is one statement streams it
+    /// ([`crate::list::Plan::stream`]).
+    fn export(
+        ctx: Ctx,
+        params: ListParams,
+        out: ExportSender<Self::Record>,
+    ) -> impl Future<Output = ()> + Send {
+        export_pages::<Self>(ctx, params, out)
+    }
+
     /// The keys of the organization's custom fields of this resource, in the order an export
     /// gives them columns (`custom.<key>`); none for resources without custom fields.
     fn custom_field_keys(ctx: &Ctx) -> impl Future<Output = Result<Vec<String>>> + Send {
@@ -93,6 +107,35 @@ pub trait Records: Send + Sync + 'static {
                 .into_iter()
                 .map(|k| (k, "text"))
                 .collect())
+        }
+    }
+}
+
+/// Where [`Records::export`] sends its batches.
+pub type ExportSender<T> = tokio::sync::mpsc::Sender<Result<Vec<T>>>;
+
+/// [`Records::export`] through the list, page after page.
+pub async fn export_pages<R: Records + ?Sized>(
+    ctx: Ctx,
+    mut params: ListParams,
+    out: ExportSender<R::Record>,
+) {
+    loop {
+        match R::list(&ctx, &params).await {
+            Ok(page) => {
+                let next = page.next_cursor.clone().filter(|_| page.has_more);
+                if out.send(Ok(page.data)).await.is_err() {
+                    return;
+                }
+                match next {
+                    Some(cursor) => params.page.cursor = Some(cursor),
+                    None => return,
+                }
+            }
+            Err(e) => {
+                let _ = out.send(Err(e)).await;
+                return;
+            }
         }
     }
 }

@@ -7,10 +7,12 @@ use crate::dto::{
 use crate::ops;
 use crm_core::audit::HistoryEntry;
 use crm_core::batch::BatchWrite;
-use crm_core::kit::{Create, Delete, History, ListDeleted, Records, Update, Upsert};
+use crm_core::kit::{
+    Create, Delete, ExportSender, History, ListDeleted, Records, Update, Upsert, export_pages,
+};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
-use sea_orm::DatabaseTransaction;
+use sea_orm::{DatabaseTransaction, DbBackend};
 use uuid::Uuid;
 
 /// Contacts (people).
@@ -89,6 +91,16 @@ impl Records for Contacts {
 
     async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Contact>> {
         Ok(ops::list_contacts(ctx, params).await?)
+    }
+    /// One streamed statement on PostgreSQL; pages on SQLite, where a long read would hold a
+    /// connection and the checkpoint behind it.
+    async fn export(ctx: Ctx, params: ListParams, out: ExportSender<Contact>) {
+        if ctx.db.get_database_backend() != DbBackend::Postgres {
+            return export_pages::<Self>(ctx, params, out).await;
+        }
+        if let Err(e) = ops::export_contacts(&ctx, &params, &out).await {
+            let _ = out.send(Err(e.into())).await;
+        }
     }
     async fn get(ctx: &Ctx, id: Uuid) -> Result<Contact> {
         Ok(ops::get_contact(ctx, id).await?)

@@ -45,6 +45,46 @@ impl Plan {
         self.run(db, query, None).await
     }
 
+    /// Every record the list selects from its cursor on, in its order, with no page limit:
+    /// one statement whose rows `each` receives as they arrive, decoded, in batches of at
+    /// most `batch`, the last one possibly empty (an export reads one statement, not a chain
+    /// of pages that each waits for the one before's last key). A search runs as a plain
+    /// filter. Stops, without an error, when `each` answers `false`.
+    pub async fn stream<E, C, F, Fut>(
+        &self,
+        db: &C,
+        query: Select<E>,
+        batch: usize,
+        mut each: F,
+    ) -> Result<(), DbErr>
+    where
+        E: EntityTrait,
+        E::Model: ByPosition,
+        C: sea_orm::StreamTrait,
+        F: FnMut(Vec<E::Model>) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        use futures_util::StreamExt;
+        let stmt = self
+            .apply(query)
+            .limit(None)
+            .build(db.get_database_backend());
+        let rows = db.stream_raw(stmt).await?;
+        let mut rows = std::pin::pin!(rows);
+        let mut page = Vec::with_capacity(batch);
+        while let Some(row) = rows.next().await {
+            page.push(E::Model::read_at(&row?, 0)?);
+            if page.len() >= batch {
+                let full = std::mem::replace(&mut page, Vec::with_capacity(batch));
+                if !each(full).await {
+                    return Ok(());
+                }
+            }
+        }
+        each(page).await;
+        Ok(())
+    }
+
     /// The statements [`Plan::fetch`] runs for this list on this data, in order (it runs them).
     pub async fn statements<E, C>(&self, db: &C, query: Select<E>) -> Result<Vec<Statement>, DbErr>
     where

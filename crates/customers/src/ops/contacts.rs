@@ -574,6 +574,36 @@ pub async fn list_contacts(ctx: &Ctx, params: &ListParams) -> Result<Page<Contac
     ))
 }
 
+/// Every live contact `params` selects, in batches of [`crm_core::page::BULK_LIMIT`] into
+/// `out`, from one statement: its rows decoded as they arrive, all from one snapshot. Stops
+/// when `out` closes.
+pub async fn export_contacts(
+    ctx: &Ctx,
+    params: &ListParams,
+    out: &crm_core::kit::ExportSender<Contact>,
+) -> Result<()> {
+    ctx.require(Action::Read)?;
+    let custom_defs = list_defs(&ctx.db, ctx.org_id(), RecordType::Contact, params).await?;
+    let plan = list::plan(
+        ctx.db.get_database_backend(),
+        &CONTACT_FIELDS,
+        &list_fields(&custom_defs),
+        params,
+        ctx.org_id(),
+    )?;
+    plan.stream(
+        &ctx.db,
+        live(ctx),
+        crm_core::page::BULK_LIMIT as usize,
+        |rows| async move {
+            let records = rows.into_iter().map(to_dto).collect();
+            out.send(Ok(records)).await.is_ok()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// The statements a contact list runs on the current data, in order (for EXPLAIN checks of
 /// index use and for the benchmark's baselines); it runs them.
 #[doc(hidden)]

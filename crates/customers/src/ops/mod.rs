@@ -23,8 +23,8 @@ pub use companies::{
 };
 pub use contacts::{
     contact_get_sql, contact_history, contact_list_sql, create_contact, create_contact_in,
-    delete_contact, get_contact, list_contacts, list_deleted_contacts, restore_contact,
-    restore_contact_in, update_contact, update_contact_in,
+    delete_contact, export_contacts, get_contact, list_contacts, list_deleted_contacts,
+    restore_contact, restore_contact_in, update_contact, update_contact_in,
 };
 pub use contacts_bulk::create_contacts_in;
 pub use contacts_upsert::{upsert_contact, upsert_contact_in};

@@ -1,11 +1,13 @@
 //! Exports of kit resources: `GET /api/v1/{path}/export?format=csv|ndjson` with the list's
-//! filters, sort and search, every matching record streamed page by page, so that the server
-//! holds one page (at most [`BULK_LIMIT`] records) whatever the size of the export.
+//! filters, sort and search, every matching record streamed in batches, so that the server
+//! holds a few batches (each at most [`BULK_LIMIT`] records) whatever the size of the export.
 //!
-//! - The first page is read before the answer starts: a bad filter is a 422 problem document,
-//!   not a broken download.
-//! - Later pages follow the list's keyset cursor, so a record changed during a long export
-//!   appears once, in the position its sort keys had when its page was read.
+//! - The first batch is read before the answer starts: a bad filter is a 422 problem
+//!   document, not a broken download.
+//! - The resource reads the records ([`Records::export`]): one streamed statement, a single
+//!   snapshot, where it has one (contacts on PostgreSQL); else pages on the list's keyset
+//!   cursor, so a record changed during a long export appears once, in the position its sort
+//!   keys had when its page was read.
 //! - A failure after the answer started cannot change its status: the connection is closed
 //!   without the final chunk, so a client sees a truncated transfer, never a short file that
 //!   looks complete.
@@ -23,7 +25,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use crm_core::kit::Records;
 use crm_core::list::ListParams;
 use crm_core::page::BULK_LIMIT;
-use crm_core::{Ctx, Error, Page, PageRequest};
+use crm_core::{Ctx, Error, PageRequest};
 use crm_integration::ExportFormat;
 use serde_json::Value;
 use utoipa::openapi::{RefOr, Schema};
@@ -205,87 +207,70 @@ pub fn encode<T: serde::Serialize>(
     }
 }
 
-/// What [`Pages`] does next.
-enum Next<T> {
-    /// Writes this page (the first one with the CSV header).
-    Write(Page<T>, bool),
-    /// Fails: reading the page after the last one written failed.
-    Fail(Error),
-    /// Ends.
-    Done,
-}
+/// How many batches the reader may be ahead of the encoding (each at most [`BULK_LIMIT`]
+/// records): memory stays bounded whatever the size of the export.
+const AHEAD: usize = 2;
 
 /// The pages of an export, encoded one at a time: the stream of a download and the file of an
-/// export job are both written from it. The next page is read while this one is encoded: the
-/// database works on it while the server encodes.
+/// export job are both written from it. The records are read by the resource's
+/// [`Records::export`] on a task of their own (one streamed statement where the resource has
+/// one, else page after page), at most [`AHEAD`] batches ahead, while each batch is encoded on
+/// a blocking thread: the database, the decoding and the encoding each keep a core busy.
 pub struct Pages<R: Records> {
-    ctx: Ctx,
-    params: ListParams,
+    batches: tokio::sync::mpsc::Receiver<crm_core::Result<Vec<R::Record>>>,
+    /// The first batch, read before the answer starts.
+    first: Option<Vec<R::Record>>,
+    /// Whether the CSV header is still to be written.
+    header: bool,
     /// The columns and their plan, shared with the thread that encodes.
     layout: std::sync::Arc<(Vec<Column>, Plan)>,
     format: ExportFormat,
-    next: Next<R::Record>,
 }
 
 impl<R: Records> Pages<R>
 where
     R::Record: ToSchema,
 {
-    /// Reads the first page (so that bad parameters fail before anything is written) and the
-    /// CSV columns.
+    /// Starts the reading and waits for the first batch (so that bad parameters fail before
+    /// anything is written), and reads the CSV columns.
     pub async fn start(ctx: Ctx, params: ListParams, format: ExportFormat) -> Result<Self, Error> {
-        let first = R::list(&ctx, &params).await?;
         let columns = match format {
             ExportFormat::Csv => columns::<R>(&R::custom_field_keys(&ctx).await?),
             ExportFormat::Ndjson => Vec::new(),
         };
+        let (out, mut batches) = tokio::sync::mpsc::channel(AHEAD);
+        tokio::spawn(R::export(ctx, params, out));
+        let first = batches.recv().await.unwrap_or_else(|| Ok(Vec::new()))?;
         let plan = Plan::new(&columns);
         Ok(Self {
-            ctx,
-            params,
+            batches,
+            first: Some(first),
+            header: true,
             layout: std::sync::Arc::new((columns, plan)),
             format,
-            next: Next::Write(first, true),
         })
     }
 
-    /// The next encoded page and its number of records; `None` at the end. After an error
-    /// the pages end.
+    /// The next encoded batch and its number of records; `None` at the end. A failed read
+    /// ends the pages with its error.
     pub async fn next(&mut self) -> Result<Option<(Bytes, usize)>, Error> {
-        let (page, header) = match std::mem::replace(&mut self.next, Next::Done) {
-            Next::Done => return Ok(None),
-            Next::Fail(e) => return Err(e),
-            Next::Write(page, header) => (page, header),
+        let batch = match self.first.take() {
+            Some(first) => first,
+            None => match self.batches.recv().await {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(batch)) => batch,
+            },
         };
-        let Self {
-            ctx,
-            params,
-            layout,
-            format,
-            ..
-        } = self;
-        let cursor = page.next_cursor.clone().filter(|_| page.has_more);
-        // The page is encoded on a blocking thread while this one reads and decodes the next:
-        // the database, the decoding and the encoding each keep a core busy, where one thread
-        // doing both left a core idle a third of the time (S9).
-        let read = async {
-            let c = cursor?;
-            params.page.cursor = Some(c);
-            Some(R::list(ctx, params).await)
-        };
-        let rows = page.data.len();
-        let (format, layout) = (*format, layout.clone());
-        let encode = tokio::task::spawn_blocking(move || {
+        let header = std::mem::replace(&mut self.header, false);
+        let rows = batch.len();
+        let (format, layout) = (self.format, self.layout.clone());
+        let bytes = tokio::task::spawn_blocking(move || {
             let (columns, plan) = &*layout;
-            encode(format, columns, plan, header, &page.data)
-        });
-        let (after, bytes) = tokio::join!(read, encode);
-        self.next = match after {
-            Some(Ok(next)) => Next::Write(next, false),
-            Some(Err(e)) => Next::Fail(e),
-            None => Next::Done,
-        };
-        let bytes = bytes.map_err(|e| Error::internal(format!("export encoding: {e}")))??;
+            encode(format, columns, plan, header, &batch)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("export encoding: {e}")))??;
         Ok(Some((bytes, rows)))
     }
 }
