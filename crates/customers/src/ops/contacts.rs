@@ -553,17 +553,23 @@ fn live(ctx: &Ctx) -> sea_orm::Select<contact::Entity> {
         .filter(contact::Column::DeletedAt.is_null())
 }
 
-/// Lists live contacts: filters, sort, search, keyset pages.
-pub async fn list_contacts(ctx: &Ctx, params: &ListParams) -> Result<Page<Contact>> {
-    ctx.require(Action::Read)?;
+/// The plan of a contact list (the custom field definitions read only when it names one):
+/// its page, its export and its statements run it.
+async fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<list::Plan> {
     let custom_defs = list_defs(&ctx.db, ctx.org_id(), RecordType::Contact, params).await?;
-    let plan = list::plan(
+    Ok(list::plan(
         ctx.db.get_database_backend(),
         &CONTACT_FIELDS,
         &list_fields(&custom_defs),
         params,
         ctx.org_id(),
-    )?;
+    )?)
+}
+
+/// Lists live contacts: filters, sort, search, keyset pages.
+pub async fn list_contacts(ctx: &Ctx, params: &ListParams) -> Result<Page<Contact>> {
+    ctx.require(Action::Read)?;
+    let plan = list_plan(ctx, params).await?;
     let rows = plan.fetch(&ctx.db, live(ctx)).await?;
     let items: Vec<Contact> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
@@ -583,14 +589,7 @@ pub async fn export_contacts(
     out: &crm_core::kit::ExportSender<Contact>,
 ) -> Result<()> {
     ctx.require(Action::Read)?;
-    let custom_defs = list_defs(&ctx.db, ctx.org_id(), RecordType::Contact, params).await?;
-    let plan = list::plan(
-        ctx.db.get_database_backend(),
-        &CONTACT_FIELDS,
-        &list_fields(&custom_defs),
-        params,
-        ctx.org_id(),
-    )?;
+    let plan = list_plan(ctx, params).await?;
     plan.stream(
         &ctx.db,
         live(ctx),
@@ -608,15 +607,7 @@ pub async fn export_contacts(
 /// index use and for the benchmark's baselines); it runs them.
 #[doc(hidden)]
 pub async fn contact_list_sql(ctx: &Ctx, params: &ListParams) -> Result<Vec<sea_orm::Statement>> {
-    let custom_defs = list_defs(&ctx.db, ctx.org_id(), RecordType::Contact, params).await?;
-    let backend = ctx.db.get_database_backend();
-    let plan = list::plan(
-        backend,
-        &CONTACT_FIELDS,
-        &list_fields(&custom_defs),
-        params,
-        ctx.org_id(),
-    )?;
+    let plan = list_plan(ctx, params).await?;
     Ok(plan.statements(&ctx.db, live(ctx)).await?)
 }
 

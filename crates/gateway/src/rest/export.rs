@@ -83,9 +83,12 @@ impl Column {
         self.0.join(".")
     }
 
-    /// The cell of `record`: text as it is, numbers and booleans as JSON writes them, lists and
-    /// objects as JSON text, nothing for null or absent.
-    pub fn cell<'a>(&self, record: &'a Value) -> std::borrow::Cow<'a, str> {
+    /// The cell of `record`'s JSON value: text as it is, numbers and booleans as JSON writes
+    /// them, lists and objects as JSON text, nothing for null or absent. The export writes
+    /// cells from the record itself (`export_cells`); this is the reference its tests hold it
+    /// to.
+    #[cfg(test)]
+    pub(crate) fn cell<'a>(&self, record: &'a Value) -> std::borrow::Cow<'a, str> {
         use std::borrow::Cow;
         let mut v = record;
         for key in &self.0 {
