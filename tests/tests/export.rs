@@ -160,6 +160,55 @@ dual! {
         let res = app.get("/api/v1/contacts/export?format=csv&q=P0999", t).await;
         let (_, rows) = parse_csv(&res.text());
         assert_eq!(rows.len(), 1);
+        // Several at once: the test server's pool (5) allows one streamed statement, the
+        // others read page by page; each download is the same.
+        let whole = app.get("/api/v1/contacts/export?format=ndjson&sort=-first_name", t).await.text();
+        let together = futures_util::future::join_all((0..3).map(|_| app.get("/api/v1/contacts/export?format=ndjson&sort=-first_name", t))).await;
+        for res in together {
+            assert_eq!(res.status, 200);
+            assert_eq!(res.text(), whole);
+        }
+    }
+
+    async fn every_resource_exports_the_records_its_list_gives(app: &TestApp) {
+        // Each resource's export (one streamed statement on PostgreSQL, pages on SQLite) gives
+        // the records of its list, in its order, with what each record reads besides its row
+        // (a product's prices, a document's lines).
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let t = Some(s.token.as_str());
+        let eu = app.post("/api/v1/price-lists", t, json!({"name": "EU", "currency": "EUR", "is_default": true})).await.ok(201);
+        let us = app.post("/api/v1/price-lists", t, json!({"name": "US", "currency": "USD"})).await.ok(201);
+        app.post("/api/v1/pipelines", t, json!({"name": "Sales", "stages": [{"name": "Open", "probability": 20}, {"name": "Won", "stage_type": "won"}, {"name": "Lost", "stage_type": "lost"}]})).await.ok(201);
+        let co = app.post("/api/v1/companies", t, json!({"name": "Globex"})).await.ok(201);
+        app.post("/api/v1/companies", t, json!({"name": "Initech"})).await.ok(201);
+        let c = app.post("/api/v1/contacts", t, json!({"first_name": "Ada", "company_id": co["id"]})).await.ok(201);
+        for i in 0..3 {
+            let prices = if i == 2 { json!([]) } else { json!([{"price_list_id": eu["id"], "unit_price": format!("{i}.50")}, {"price_list_id": us["id"], "unit_price": "7"}]) };
+            app.post("/api/v1/products", t, json!({"sku": format!("P-{i}"), "name": format!("Product {i}"), "tax_rate": "19", "prices": prices})).await.ok(201);
+            app.post("/api/v1/orders", t, json!({"contact_id": c["id"], "lines": [{"sku": "P-0", "quantity": "2"}, {"description": format!("Service {i}"), "quantity": "1", "unit_price": "10"}]})).await.ok(201);
+            app.post("/api/v1/quotes", t, json!({"currency": "EUR", "lines": [{"description": format!("Quote line {i}"), "quantity": "3", "unit_price": "4"}]})).await.ok(201);
+            app.post("/api/v1/invoices", t, json!({"currency": "EUR", "lines": [{"description": format!("Invoice line {i}"), "quantity": "1", "unit_price": "5"}]})).await.ok(201);
+            app.post("/api/v1/deals", t, json!({"name": format!("Deal {i}"), "amount": {"amount": "100", "currency": "EUR"}, "company_id": co["id"]})).await.ok(201);
+            app.post("/api/v1/leads", t, json!({"first_name": "Lee", "last_name": format!("Lead {i}"), "email": format!("lead{i}@x.test")})).await.ok(201);
+            app.post("/api/v1/activities", t, json!({"kind": "call", "subject": format!("Call {i}"), "contact_id": c["id"]})).await.ok(201);
+        }
+        for (path, sort) in [("contacts", "created_at"), ("companies", "-name"), ("activities", "created_at"), ("deals", "-name"), ("leads", "last_name"), ("products", "-sku"), ("orders", "-created_at"), ("quotes", "created_at"), ("invoices", "created_at")] {
+            let list = app.get(&format!("/api/v1/{path}?sort={sort}&limit=100"), t).await.ok(200);
+            let res = app.get(&format!("/api/v1/{path}/export?format=ndjson&sort={sort}"), t).await;
+            assert_eq!(res.status, 200, "{path}");
+            let lines: Vec<Value> = res.text().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+            assert_eq!(Value::Array(lines), list["data"], "{path}: the export is the list");
+        }
+        // What each record reads besides its row is there.
+        let products = app.get("/api/v1/products/export?format=ndjson&sort=sku", t).await.text();
+        let products: Vec<Value> = products.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(products[0]["prices"].as_array().unwrap().len(), 2);
+        assert_eq!(products[2]["prices"], json!([]));
+        let orders = app.get("/api/v1/orders/export?format=ndjson", t).await.text();
+        for order in orders.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()) {
+            assert_eq!(order["lines"].as_array().unwrap().len(), 2, "{order}");
+            assert_eq!(order["lines"][1]["net_amount"]["amount"], "10.00");
+        }
     }
 }
 

@@ -79,7 +79,7 @@ pub trait Records: Send + Sync + 'static {
     /// empty, so that an export always writes its header); an error is the last item sent.
     /// Sending stops when `out` is closed (the client went away). The default reads the list
     /// page by page ([`export_pages`]); a resource whose list is one statement streams it
-    /// ([`crate::list::Plan::stream`]).
+    /// ([`export_streamed`]).
     fn export(
         ctx: Ctx,
         params: ListParams,
@@ -137,6 +137,28 @@ pub async fn export_pages<R: Records + ?Sized>(
                 return;
             }
         }
+    }
+}
+
+/// [`Records::export`] of a resource whose list is one statement: on PostgreSQL `stream` reads
+/// it as one statement into `out` ([`crate::list::Plan::export`]), its error sent as the last
+/// item; on SQLite page by page ([`export_pages`]), where a long read would hold a connection
+/// and the checkpoint behind it.
+pub async fn export_streamed<R, F, Fut>(
+    ctx: Ctx,
+    params: ListParams,
+    out: ExportSender<R::Record>,
+    stream: F,
+) where
+    R: Records + ?Sized,
+    F: FnOnce(Ctx, ListParams, ExportSender<R::Record>) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    if ctx.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return export_pages::<R>(ctx, params, out).await;
+    }
+    if let Err(e) = stream(ctx, params, out.clone()).await {
+        let _ = out.send(Err(e)).await;
     }
 }
 

@@ -8,11 +8,11 @@ use crate::ops;
 use crm_core::audit::HistoryEntry;
 use crm_core::batch::BatchWrite;
 use crm_core::kit::{
-    Create, Delete, ExportSender, History, ListDeleted, Records, Update, Upsert, export_pages,
+    Create, Delete, ExportSender, History, ListDeleted, Records, Update, Upsert, export_streamed,
 };
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
-use sea_orm::{DatabaseTransaction, DbBackend};
+use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 /// Contacts (people).
@@ -92,15 +92,11 @@ impl Records for Contacts {
     async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Contact>> {
         Ok(ops::list_contacts(ctx, params).await?)
     }
-    /// One streamed statement on PostgreSQL; pages on SQLite, where a long read would hold a
-    /// connection and the checkpoint behind it.
     async fn export(ctx: Ctx, params: ListParams, out: ExportSender<Contact>) {
-        if ctx.db.get_database_backend() != DbBackend::Postgres {
-            return export_pages::<Self>(ctx, params, out).await;
-        }
-        if let Err(e) = ops::export_contacts(&ctx, &params, &out).await {
-            let _ = out.send(Err(e.into())).await;
-        }
+        export_streamed::<Self, _, _>(ctx, params, out, |ctx, params, out| async move {
+            Ok(ops::export_contacts(&ctx, &params, &out).await?)
+        })
+        .await
     }
     async fn get(ctx: &Ctx, id: Uuid) -> Result<Contact> {
         Ok(ops::get_contact(ctx, id).await?)
@@ -161,6 +157,12 @@ impl Records for Companies {
 
     async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Company>> {
         Ok(ops::list_companies(ctx, params).await?)
+    }
+    async fn export(ctx: Ctx, params: ListParams, out: ExportSender<Company>) {
+        export_streamed::<Self, _, _>(ctx, params, out, |ctx, params, out| async move {
+            Ok(ops::export_companies(&ctx, &params, &out).await?)
+        })
+        .await
     }
     async fn get(ctx: &Ctx, id: Uuid) -> Result<Company> {
         Ok(ops::get_company(ctx, id).await?)

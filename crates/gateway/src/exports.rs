@@ -6,7 +6,7 @@
 //! The files are on the local disk of the process that ran the job: replicas that split HTTP
 //! and workers must share `data_dir` (a volume), as documented in `docs/architecture.md`.
 
-use crate::rest::export::{Pages, export_params};
+use crate::rest::export::{Pages, Streams, export_params};
 use chrono::Utc;
 use crm_core::kit::Records;
 use crm_core::{Ctx, Error};
@@ -101,12 +101,16 @@ async fn probe<R: Records>(ctx: &Ctx, pairs: Vec<(String, String)>) -> Result<()
 
 /// Writes the export to `path` (through a `.part` file renamed at the end, so a file that
 /// exists is complete); returns its records and bytes.
-async fn write<R: Records>(run: &ExportRun, path: &Path) -> Result<(i64, i64), Error>
+async fn write<R: Records>(
+    run: &ExportRun,
+    path: &Path,
+    streams: &Streams,
+) -> Result<(i64, i64), Error>
 where
     R::Record: ToSchema,
 {
     let (format, params) = export_params(pairs(&run.params, run.format))?;
-    let mut pages = Pages::<R>::start(run.ctx.clone(), params, format).await?;
+    let mut pages = Pages::<R>::start(run.ctx.clone(), params, format, streams).await?;
     let part = path.with_extension("part");
     let io = |e: std::io::Error| Error::internal(format!("export file: {e}"));
     let mut file = tokio::fs::File::create(&part).await.map_err(io)?;
@@ -126,10 +130,17 @@ where
     Ok((rows as i64, bytes as i64))
 }
 
-/// Registers the `export.run` handler: files under `dir`, kept for `retention`.
-pub fn register(registry: &mut crm_worker::Registry, dir: PathBuf, retention: chrono::Duration) {
+/// Registers the `export.run` handler: files under `dir`, kept for `retention`, read by one
+/// streamed statement within `streams` (the jobs' own share of the pool).
+pub fn register(
+    registry: &mut crm_worker::Registry,
+    dir: PathBuf,
+    retention: chrono::Duration,
+    streams: Streams,
+) {
     registry.register(EXPORT_JOB, move |job: crm_worker::JobContext| {
         let dir = dir.clone();
+        let streams = streams.clone();
         async move {
             let id: Uuid = job
                 .payload
@@ -157,7 +168,7 @@ pub fn register(registry: &mut crm_worker::Registry, dir: PathBuf, retention: ch
                 .await
                 .map_err(|e| crm_worker::JobError::retry(format!("export folder: {e}")))?;
             let path = file_path(&dir, id, run.format);
-            let outcome = by_resource!(run.resource.as_str(), write(&run, &path))
+            let outcome = by_resource!(run.resource.as_str(), write(&run, &path, &streams))
                 .unwrap_or_else(|| Err(Error::not_found("Exported resource")));
             let outcome = outcome.map_err(|e| {
                 tracing::warn!(export = %id, error = %e, "export failed");

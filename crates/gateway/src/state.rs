@@ -28,6 +28,8 @@ pub struct AppState {
     pub feed: Arc<crm_integration::Feed>,
     /// The general request limit; `None` when it is off.
     pub rate_limiter: Option<Arc<crate::ratelimit::RateLimiter>>,
+    /// The exports that may each hold a connection for their length.
+    pub streams: crate::rest::export::Streams,
 }
 
 impl AppState {

@@ -4,7 +4,9 @@ use crate::dto::{Activity, ActivityPatch, NewActivity};
 use crate::ops;
 use crm_core::audit::HistoryEntry;
 use crm_core::batch::BatchWrite;
-use crm_core::kit::{Create, Delete, History, Records, Update, Upsert};
+use crm_core::kit::{
+    Create, Delete, ExportSender, History, Records, Update, Upsert, export_streamed,
+};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
 use sea_orm::DatabaseTransaction;
@@ -34,6 +36,12 @@ impl Records for Activities {
 
     async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Activity>> {
         Ok(ops::list_activities(ctx, params).await?)
+    }
+    async fn export(ctx: Ctx, params: ListParams, out: ExportSender<Activity>) {
+        export_streamed::<Self, _, _>(ctx, params, out, |ctx, params, out| async move {
+            Ok(ops::export_activities(&ctx, &params, &out).await?)
+        })
+        .await
     }
     async fn get(ctx: &Ctx, id: Uuid) -> Result<Activity> {
         Ok(ops::get_activity(ctx, id).await?)

@@ -8,7 +8,9 @@ use crate::dto::{
 use crate::ops::{self, DocType};
 use crm_core::audit::HistoryEntry;
 use crm_core::batch::BatchWrite;
-use crm_core::kit::{Create, Delete, History, Records, Update, Upsert};
+use crm_core::kit::{
+    Create, Delete, ExportSender, History, Records, Update, Upsert, export_streamed,
+};
 use crm_core::list::{ListParams, Resource};
 use crm_core::{Ctx, Page, PageRequest, Result};
 use sea_orm::DatabaseTransaction;
@@ -65,6 +67,12 @@ impl Records for Products {
     async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Product>> {
         Ok(ops::list_products(ctx, params).await?)
     }
+    async fn export(ctx: Ctx, params: ListParams, out: ExportSender<Product>) {
+        export_streamed::<Self, _, _>(ctx, params, out, |ctx, params, out| async move {
+            Ok(ops::export_products(&ctx, &params, &out).await?)
+        })
+        .await
+    }
     async fn get(ctx: &Ctx, id: Uuid) -> Result<Product> {
         Ok(ops::get_product(ctx, id).await?)
     }
@@ -107,6 +115,12 @@ impl Records for Leads {
     async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
         Ok(ops::list_leads(ctx, params).await?)
     }
+    async fn export(ctx: Ctx, params: ListParams, out: ExportSender<Lead>) {
+        export_streamed::<Self, _, _>(ctx, params, out, |ctx, params, out| async move {
+            Ok(ops::export_leads(&ctx, &params, &out).await?)
+        })
+        .await
+    }
     async fn get(ctx: &Ctx, id: Uuid) -> Result<Lead> {
         Ok(ops::get_lead(ctx, id).await?)
     }
@@ -138,6 +152,12 @@ impl Records for Deals {
 
     async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
         Ok(ops::list_deals(ctx, params).await?)
+    }
+    async fn export(ctx: Ctx, params: ListParams, out: ExportSender<Deal>) {
+        export_streamed::<Self, _, _>(ctx, params, out, |ctx, params, out| async move {
+            Ok(ops::export_deals(&ctx, &params, &out).await?)
+        })
+        .await
     }
     async fn get(ctx: &Ctx, id: Uuid) -> Result<Deal> {
         Ok(ops::get_deal(ctx, id).await?)
@@ -190,6 +210,12 @@ macro_rules! document {
 
             async fn list(ctx: &Ctx, params: &ListParams) -> Result<Page<SalesDocument>> {
                 Ok(ops::list_documents(ctx, $doc, params).await?)
+            }
+            async fn export(ctx: Ctx, params: ListParams, out: ExportSender<SalesDocument>) {
+                export_streamed::<Self, _, _>(ctx, params, out, |ctx, params, out| async move {
+                    Ok(ops::export_documents(&ctx, $doc, &params, &out).await?)
+                })
+                .await
             }
             async fn get(ctx: &Ctx, id: Uuid) -> Result<SalesDocument> {
                 Ok(ops::get_document(ctx, $doc, id).await?)

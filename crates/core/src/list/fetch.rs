@@ -85,6 +85,39 @@ impl Plan {
         Ok(())
     }
 
+    /// [`Plan::stream`] into an export: each batch of [`crate::page::BULK_LIMIT`] rows made
+    /// records by `records` (which may read what the rows refer to, such as a document's lines,
+    /// on another connection) and sent to `out`; an error of `records` is sent as the last
+    /// item. Stops when `out` closes; a database error of the statement is returned.
+    pub async fn export<E, C, T, F, Fut>(
+        &self,
+        db: &C,
+        query: Select<E>,
+        out: &crate::kit::ExportSender<T>,
+        mut records: F,
+    ) -> Result<(), DbErr>
+    where
+        E: EntityTrait,
+        E::Model: ByPosition,
+        C: sea_orm::StreamTrait,
+        F: FnMut(Vec<E::Model>) -> Fut,
+        Fut: std::future::Future<Output = crate::Result<Vec<T>>>,
+    {
+        self.stream(db, query, crate::page::BULK_LIMIT as usize, |rows| {
+            let made = records(rows);
+            async move {
+                match made.await {
+                    Ok(batch) => out.send(Ok(batch)).await.is_ok(),
+                    Err(e) => {
+                        let _ = out.send(Err(e)).await;
+                        false
+                    }
+                }
+            }
+        })
+        .await
+    }
+
     /// The statements [`Plan::fetch`] runs for this list on this data, in order (it runs them).
     pub async fn statements<E, C>(&self, db: &C, query: Select<E>) -> Result<Vec<Statement>, DbErr>
     where

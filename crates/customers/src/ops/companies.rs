@@ -440,21 +440,31 @@ pub async fn restore_company_in(tx: &DatabaseTransaction, ctx: &Ctx, id: Uuid) -
     Ok(saved)
 }
 
-/// Lists live companies: filters, sort, search, keyset pages.
-pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Company>> {
-    ctx.require(Action::Read)?;
+/// The organization's live companies, the select a company list plans on.
+fn live(ctx: &Ctx) -> sea_orm::Select<company::Entity> {
+    company::Entity::find()
+        .filter(company::Column::OrgId.eq(ctx.org_id()))
+        .filter(company::Column::DeletedAt.is_null())
+}
+
+/// The plan of a company list (the custom field definitions read only when it names one):
+/// its page and its export run it.
+async fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<list::Plan> {
     let custom_defs = list_defs(&ctx.db, ctx.org_id(), RecordType::Company, params).await?;
-    let plan = list::plan(
+    Ok(list::plan(
         ctx.db.get_database_backend(),
         &COMPANY_FIELDS,
         &list_fields(&custom_defs),
         params,
         ctx.org_id(),
-    )?;
-    let query = company::Entity::find()
-        .filter(company::Column::OrgId.eq(ctx.org_id()))
-        .filter(company::Column::DeletedAt.is_null());
-    let rows = plan.fetch(&ctx.db, query).await?;
+    )?)
+}
+
+/// Lists live companies: filters, sort, search, keyset pages.
+pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Company>> {
+    ctx.require(Action::Read)?;
+    let plan = list_plan(ctx, params).await?;
+    let rows = plan.fetch(&ctx.db, live(ctx)).await?;
     let items: Vec<Company> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
         &params.page,
@@ -462,6 +472,22 @@ pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Compa
         plan.limit,
         |c| plan.cursor_after(c, c.id),
     ))
+}
+
+/// Every live company `params` selects, in batches into `out`, from one streamed statement
+/// ([`list::Plan::export`]). Stops when `out` closes.
+pub async fn export_companies(
+    ctx: &Ctx,
+    params: &ListParams,
+    out: &crm_core::kit::ExportSender<Company>,
+) -> Result<()> {
+    ctx.require(Action::Read)?;
+    let plan = list_plan(ctx, params).await?;
+    plan.export(&ctx.db, live(ctx), out, |rows| async move {
+        Ok(rows.into_iter().map(to_dto).collect())
+    })
+    .await?;
+    Ok(())
 }
 
 /// Lists deleted companies, most recently deleted first (managers and admins).

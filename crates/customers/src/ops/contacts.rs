@@ -590,15 +590,9 @@ pub async fn export_contacts(
 ) -> Result<()> {
     ctx.require(Action::Read)?;
     let plan = list_plan(ctx, params).await?;
-    plan.stream(
-        &ctx.db,
-        live(ctx),
-        crm_core::page::BULK_LIMIT as usize,
-        |rows| async move {
-            let records = rows.into_iter().map(to_dto).collect();
-            out.send(Ok(records)).await.is_ok()
-        },
-    )
+    plan.export(&ctx.db, live(ctx), out, |rows| async move {
+        Ok(rows.into_iter().map(to_dto).collect())
+    })
     .await?;
     Ok(())
 }

@@ -17,9 +17,9 @@ pub use common::{
     COMPANY_FIELDS, CONTACT_FIELDS, active_user, custom_field_keys, custom_field_types,
 };
 pub use companies::{
-    company_history, create_company, create_company_in, delete_company, get_company,
-    list_companies, list_deleted_companies, restore_company, restore_company_in, update_company,
-    update_company_in, upsert_company, upsert_company_in,
+    company_history, create_company, create_company_in, delete_company, export_companies,
+    get_company, list_companies, list_deleted_companies, restore_company, restore_company_in,
+    update_company, update_company_in, upsert_company, upsert_company_in,
 };
 pub use contacts::{
     contact_get_sql, contact_history, contact_list_sql, create_contact, create_contact_in,

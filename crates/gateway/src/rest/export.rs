@@ -4,10 +4,12 @@
 //!
 //! - The first batch is read before the answer starts: a bad filter is a 422 problem
 //!   document, not a broken download.
-//! - The resource reads the records ([`Records::export`]): one streamed statement, a single
-//!   snapshot, where it has one (contacts on PostgreSQL); else pages on the list's keyset
-//!   cursor, so a record changed during a long export appears once, in the position its sort
-//!   keys had when its page was read.
+//! - The resource reads the records ([`Records::export`]): on PostgreSQL one streamed
+//!   statement, a single snapshot, holding a connection for the length of the download; on
+//!   SQLite, and on PostgreSQL beyond [`Streams`] (a quarter of the pool) at once, pages on
+//!   the list's keyset cursor, each taking a connection for its statement only, so that a
+//!   record changed during a long export appears once, in the position its sort keys had when
+//!   its page was read.
 //! - A failure after the answer started cannot change its status: the connection is closed
 //!   without the final chunk, so a client sees a truncated transfer, never a short file that
 //!   looks complete.
@@ -20,9 +22,10 @@ use super::export_cells::Plan;
 use super::extract::Authenticated;
 use super::list_query::query_pairs;
 use super::problem::ApiError;
+use crate::state::AppState;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse};
-use crm_core::kit::Records;
+use actix_web::{HttpRequest, HttpResponse, web};
+use crm_core::kit::{Records, export_pages};
 use crm_core::list::ListParams;
 use crm_core::page::BULK_LIMIT;
 use crm_core::{Ctx, Error, PageRequest};
@@ -30,6 +33,21 @@ use crm_integration::ExportFormat;
 use serde_json::Value;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
+
+/// How many exports may read by one streamed statement at once, each holding a database
+/// connection for its whole length: a quarter of the pool, so that downloads never take the
+/// connections that requests need (and a batch that reads more, such as documents' lines, finds
+/// one). An export beyond them reads page by page.
+#[derive(Clone)]
+pub struct Streams(std::sync::Arc<tokio::sync::Semaphore>);
+
+impl Streams {
+    /// The streams a pool of `max_connections` allows.
+    pub fn for_pool(max_connections: u32) -> Self {
+        let n = usize::try_from(max_connections / 4).unwrap_or(0);
+        Self(std::sync::Arc::new(tokio::sync::Semaphore::new(n)))
+    }
+}
 
 /// The format and the list parameters of an export request; `limit` and `cursor` are refused
 /// (an export reads every matching record).
@@ -236,13 +254,24 @@ where
 {
     /// Starts the reading and waits for the first batch (so that bad parameters fail before
     /// anything is written), and reads the CSV columns.
-    pub async fn start(ctx: Ctx, params: ListParams, format: ExportFormat) -> Result<Self, Error> {
+    pub async fn start(
+        ctx: Ctx,
+        params: ListParams,
+        format: ExportFormat,
+        streams: &Streams,
+    ) -> Result<Self, Error> {
         let columns = match format {
             ExportFormat::Csv => columns::<R>(&R::custom_field_keys(&ctx).await?),
             ExportFormat::Ndjson => Vec::new(),
         };
         let (out, mut batches) = tokio::sync::mpsc::channel(AHEAD);
-        tokio::spawn(R::export(ctx, params, out));
+        match streams.0.clone().try_acquire_owned() {
+            Ok(permit) => tokio::spawn(async move {
+                R::export(ctx, params, out).await;
+                drop(permit);
+            }),
+            Err(_) => tokio::spawn(export_pages::<R>(ctx, params, out)),
+        };
         let first = batches.recv().await.unwrap_or_else(|| Ok(Vec::new()))?;
         let plan = Plan::new(&columns);
         Ok(Self {
@@ -281,13 +310,14 @@ where
 /// `GET /{path}/export`.
 pub async fn export<R: Records>(
     auth: Authenticated,
+    state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError>
 where
     R::Record: ToSchema,
 {
     let (format, params) = export_params(query_pairs(&req)?)?;
-    let pages = Pages::<R>::start(auth.0, params, format).await?;
+    let pages = Pages::<R>::start(auth.0, params, format, &state.streams).await?;
     let file = format!(
         "{}-{}.{}",
         R::PATH,

@@ -13,7 +13,7 @@ use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, new_i
 use crm_customers::ops as customers;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, Set,
+    IntoActiveModel, QueryFilter, Select, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -609,9 +609,8 @@ pub async fn restore_activity(ctx: &Ctx, id: Uuid) -> Result<Activity> {
     set_deleted(ctx, id, false, None).await
 }
 
-/// Lists live activities with filters, sort (default `-occurred_at`) and keyset pages.
-pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Activity>> {
-    ctx.require(Action::Read)?;
+/// The plan of an activity list and the organization's live activities it runs on.
+fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<(list::Plan, Select<activity::Entity>)> {
     let plan = list::plan(
         ctx.db.get_database_backend(),
         &ACTIVITY_FIELDS,
@@ -622,6 +621,13 @@ pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Acti
     let query = activity::Entity::find()
         .filter(activity::Column::OrgId.eq(ctx.org_id()))
         .filter(activity::Column::DeletedAt.is_null());
+    Ok((plan, query))
+}
+
+/// Lists live activities with filters, sort (default `-occurred_at`) and keyset pages.
+pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Activity>> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, params)?;
     let rows = plan.fetch(&ctx.db, query).await?;
     let items: Vec<Activity> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
@@ -630,6 +636,22 @@ pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Acti
         plan.limit,
         |a| plan.cursor_after(a, a.id),
     ))
+}
+
+/// Every live activity `params` selects, in batches into `out`, from one streamed statement
+/// ([`list::Plan::export`]). Stops when `out` closes.
+pub async fn export_activities(
+    ctx: &Ctx,
+    params: &ListParams,
+    out: &crm_core::kit::ExportSender<Activity>,
+) -> Result<()> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, params)?;
+    plan.export(&ctx.db, query, out, |rows| async move {
+        Ok(rows.into_iter().map(to_dto).collect())
+    })
+    .await?;
+    Ok(())
 }
 
 /// The history of an activity, newest first.

@@ -10,7 +10,8 @@ mod timeline;
 
 pub use activities::{
     ACTIVITY_FIELDS, activity_history, create_activity, create_activity_in, delete_activity,
-    get_activity, list_activities, restore_activity, update_activity, update_activity_in,
+    export_activities, get_activity, list_activities, restore_activity, update_activity,
+    update_activity_in,
 };
 pub use activities_upsert::{upsert_activity, upsert_activity_in};
 pub use loaders::{activities_by_contact, contact_activity_cursor};

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, Select, Set,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -538,9 +538,8 @@ pub async fn deal_stage_history(ctx: &Ctx, id: Uuid) -> Result<Vec<StageVisit>> 
         .collect())
 }
 
-/// Lists live deals with filters, sorts and keyset pages.
-pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
-    ctx.require(Action::Read)?;
+/// The plan of a deal list and the organization's live deals it runs on.
+fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<(list::Plan, Select<deal::Entity>)> {
     let plan = list::plan(
         ctx.db.get_database_backend(),
         &DEAL_FIELDS,
@@ -551,6 +550,13 @@ pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
     let query = deal::Entity::find()
         .filter(deal::Column::OrgId.eq(ctx.org_id()))
         .filter(deal::Column::DeletedAt.is_null());
+    Ok((plan, query))
+}
+
+/// Lists live deals with filters, sorts and keyset pages.
+pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, params)?;
     let rows = plan.fetch(&ctx.db, query).await?;
     let items: Vec<Deal> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
@@ -559,6 +565,22 @@ pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
         plan.limit,
         |d| plan.cursor_after(d, d.id),
     ))
+}
+
+/// Every live deal `params` selects, in batches into `out`, from one streamed statement
+/// ([`list::Plan::export`]). Stops when `out` closes.
+pub async fn export_deals(
+    ctx: &Ctx,
+    params: &ListParams,
+    out: &crm_core::kit::ExportSender<Deal>,
+) -> Result<()> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, params)?;
+    plan.export(&ctx.db, query, out, |rows| async move {
+        Ok(rows.into_iter().map(to_dto).collect())
+    })
+    .await?;
+    Ok(())
 }
 
 fn add(totals: &mut BTreeMap<String, Decimal>, d: &deal::Model, factor: Decimal) {

@@ -22,7 +22,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, Select, Set,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -342,13 +342,12 @@ pub async fn get_document(ctx: &Ctx, t: DocType, id: Uuid) -> Result<SalesDocume
     to_dto(&ctx.db, row).await
 }
 
-/// Lists orders or invoices with filters, sorts and keyset pages.
-pub async fn list_documents(
+/// The plan of a list of documents of type `t` and the organization's live ones it runs on.
+fn list_plan(
     ctx: &Ctx,
     t: DocType,
     params: &ListParams,
-) -> Result<Page<SalesDocument>> {
-    ctx.require(Action::Read)?;
+) -> Result<(list::Plan, Select<document::Entity>)> {
     let plan = list::plan(
         ctx.db.get_database_backend(),
         &DOCUMENT_FIELDS,
@@ -360,8 +359,12 @@ pub async fn list_documents(
         .filter(document::Column::OrgId.eq(ctx.org_id()))
         .filter(document::Column::DocType.eq(t.name()))
         .filter(document::Column::DeletedAt.is_null());
-    let rows = plan.fetch(&ctx.db, query).await?;
-    // The lines of the whole page in one statement, not one per document.
+    Ok((plan, query))
+}
+
+/// Documents with their lines, read for all of them in one statement (a page of a list, a
+/// batch of an export), in the order given.
+async fn with_all_lines(ctx: &Ctx, rows: Vec<document::Model>) -> Result<Vec<SalesDocument>> {
     let mut lines: HashMap<Uuid, Vec<line::Model>> = HashMap::new();
     if !rows.is_empty() {
         for l in line::Entity::find()
@@ -379,19 +382,50 @@ pub async fn list_documents(
             lines.entry(l.document_id).or_default().push(l);
         }
     }
-    let items: Vec<SalesDocument> = rows
+    Ok(rows
         .into_iter()
         .map(|r| {
             let own = lines.remove(&r.id).unwrap_or_default();
             with_lines(r, own)
         })
-        .collect();
+        .collect())
+}
+
+/// Lists orders or invoices with filters, sorts and keyset pages; the lines of the page in
+/// one statement.
+pub async fn list_documents(
+    ctx: &Ctx,
+    t: DocType,
+    params: &ListParams,
+) -> Result<Page<SalesDocument>> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, t, params)?;
+    let rows = plan.fetch(&ctx.db, query).await?;
+    let items = with_all_lines(ctx, rows).await?;
     Ok(Page::from_overfetch_for(
         &params.page,
         items,
         plan.limit,
         |d| plan.cursor_after(d, d.id),
     ))
+}
+
+/// Every live document of type `t` that `params` selects, in batches into `out`, from one
+/// streamed statement ([`list::Plan::export`]), each batch's lines read in one statement.
+/// Stops when `out` closes.
+pub async fn export_documents(
+    ctx: &Ctx,
+    t: DocType,
+    params: &ListParams,
+    out: &crm_core::kit::ExportSender<SalesDocument>,
+) -> Result<()> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, t, params)?;
+    plan.export(&ctx.db, query, out, |rows| async move {
+        Ok(with_all_lines(ctx, rows).await?)
+    })
+    .await?;
+    Ok(())
 }
 
 fn allowed(t: DocType, from: &str, to: &str) -> bool {

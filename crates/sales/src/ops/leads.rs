@@ -14,7 +14,7 @@ use crm_core::{Action, Channel, Ctx, Error, FieldError, Page, PageRequest, new_i
 use crm_customers::{NewCompany, NewContact, ops as customers};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, Set,
+    IntoActiveModel, QueryFilter, Select, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -275,9 +275,8 @@ pub async fn get_lead(ctx: &Ctx, id: Uuid) -> Result<Lead> {
     Ok(to_dto(find(&ctx.db, ctx, id).await?))
 }
 
-/// Leads, newest first.
-pub async fn list_leads(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
-    ctx.require(Action::Read)?;
+/// The plan of a lead list and the organization's live leads it runs on.
+fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<(list::Plan, Select<lead::Entity>)> {
     let plan = list::plan(
         ctx.db.get_database_backend(),
         &super::LEAD_FIELDS,
@@ -288,6 +287,13 @@ pub async fn list_leads(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
     let query = lead::Entity::find()
         .filter(lead::Column::OrgId.eq(ctx.org_id()))
         .filter(lead::Column::DeletedAt.is_null());
+    Ok((plan, query))
+}
+
+/// Leads, newest first.
+pub async fn list_leads(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, params)?;
     let rows = plan.fetch(&ctx.db, query).await?;
     Ok(Page::from_overfetch_for(
         &params.page,
@@ -295,6 +301,22 @@ pub async fn list_leads(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
         plan.limit,
         |l: &Lead| plan.cursor_after(l, l.id),
     ))
+}
+
+/// Every live lead `params` selects, in batches into `out`, from one streamed statement
+/// ([`list::Plan::export`]). Stops when `out` closes.
+pub async fn export_leads(
+    ctx: &Ctx,
+    params: &ListParams,
+    out: &crm_core::kit::ExportSender<Lead>,
+) -> Result<()> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, params)?;
+    plan.export(&ctx.db, query, out, |rows| async move {
+        Ok(rows.into_iter().map(to_dto).collect())
+    })
+    .await?;
+    Ok(())
 }
 
 async fn set_status(ctx: &Ctx, id: Uuid, to: LeadStatus, reason: Option<String>) -> Result<Lead> {

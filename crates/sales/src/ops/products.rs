@@ -13,9 +13,10 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, Select, Set,
 };
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const TYPE: &str = "product";
@@ -30,35 +31,59 @@ fn list_dto(m: price_list::Model) -> PriceList {
 }
 
 async fn dto(db: &impl ConnectionTrait, m: product::Model) -> Result<Product> {
-    let prices = product_price::Entity::find()
-        .filter(product_price::Column::ProductId.eq(m.id))
-        .all(db)
+    let product = with_prices(db, vec![m])
         .await?
+        .pop()
+        .ok_or_else(|| Error::internal("a product read without its record"))?;
+    Ok(product)
+}
+
+/// Products with their prices, read for all of them in one statement (a page of a list, a
+/// batch of an export), in the order given; each product's prices by price list id.
+async fn with_prices(db: &impl ConnectionTrait, rows: Vec<product::Model>) -> Result<Vec<Product>> {
+    let mut prices: HashMap<Uuid, Vec<ProductPrice>> = HashMap::new();
+    if let Some(first) = rows.first() {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        for p in product_price::Entity::find()
+            .filter(product_price::Column::OrgId.eq(first.org_id))
+            .filter(crm_core::id_set::id_in(
+                db.get_database_backend(),
+                "product_id",
+                &ids,
+            ))
+            .order_by_asc(product_price::Column::ProductId)
+            .order_by_asc(product_price::Column::PriceListId)
+            .all(db)
+            .await?
+        {
+            prices.entry(p.product_id).or_default().push(ProductPrice {
+                price_list_id: p.price_list_id,
+                unit_price: p.unit_price,
+            });
+        }
+    }
+    Ok(rows
         .into_iter()
-        .map(|p| ProductPrice {
-            price_list_id: p.price_list_id,
-            unit_price: p.unit_price,
+        .map(|m| Product {
+            prices: prices.remove(&m.id).unwrap_or_default(),
+            id: m.id,
+            sku: m.sku,
+            name: m.name,
+            description: m.description,
+            unit: m.unit,
+            tax_rate: m.tax_rate,
+            active: m.active,
+            cost_price: match (m.cost_price, m.cost_currency) {
+                (Some(amount), Some(currency)) => Some(crm_core::Money::stored(&amount, &currency)),
+                _ => None,
+            },
+            external_source: m.external_source,
+            external_id: m.external_id,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
         })
-        .collect();
-    Ok(Product {
-        id: m.id,
-        sku: m.sku,
-        name: m.name,
-        description: m.description,
-        unit: m.unit,
-        tax_rate: m.tax_rate,
-        active: m.active,
-        cost_price: match (m.cost_price, m.cost_currency) {
-            (Some(amount), Some(currency)) => Some(crm_core::Money::stored(&amount, &currency)),
-            _ => None,
-        },
-        external_source: m.external_source,
-        external_id: m.external_id,
-        prices,
-        version: m.version,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
-    })
+        .collect())
 }
 
 /// Creates a price list (admins: prices are configuration).
@@ -378,9 +403,8 @@ pub async fn get_product(ctx: &Ctx, id: Uuid) -> Result<Product> {
     dto(&ctx.db, row).await
 }
 
-/// Products by SKU-independent creation order.
-pub async fn list_products(ctx: &Ctx, params: &ListParams) -> Result<Page<Product>> {
-    ctx.require(Action::Read)?;
+/// The plan of a product list and the organization's live products it runs on.
+fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<(list::Plan, Select<product::Entity>)> {
     let plan = list::plan(
         ctx.db.get_database_backend(),
         &super::PRODUCT_FIELDS,
@@ -391,16 +415,39 @@ pub async fn list_products(ctx: &Ctx, params: &ListParams) -> Result<Page<Produc
     let query = product::Entity::find()
         .filter(product::Column::OrgId.eq(ctx.org_id()))
         .filter(product::Column::DeletedAt.is_null());
-    let mut out = Vec::new();
-    for row in plan.fetch(&ctx.db, query).await? {
-        out.push(dto(&ctx.db, row).await?);
-    }
+    Ok((plan, query))
+}
+
+/// Lists live products: filters, sort, search, keyset pages; the prices of the page in one
+/// statement.
+pub async fn list_products(ctx: &Ctx, params: &ListParams) -> Result<Page<Product>> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, params)?;
+    let rows = plan.fetch(&ctx.db, query).await?;
+    let out = with_prices(&ctx.db, rows).await?;
     Ok(Page::from_overfetch_for(
         &params.page,
         out,
         plan.limit,
         |p| plan.cursor_after(p, p.id),
     ))
+}
+
+/// Every live product `params` selects, in batches into `out`, from one streamed statement
+/// ([`list::Plan::export`]), each batch's prices read in one statement. Stops when `out`
+/// closes.
+pub async fn export_products(
+    ctx: &Ctx,
+    params: &ListParams,
+    out: &crm_core::kit::ExportSender<Product>,
+) -> Result<()> {
+    ctx.require(Action::Read)?;
+    let (plan, query) = list_plan(ctx, params)?;
+    plan.export(&ctx.db, query, out, |rows| async move {
+        Ok(with_prices(&ctx.db, rows).await?)
+    })
+    .await?;
+    Ok(())
 }
 
 /// Replaces a product's fields and prices (agents and up; `If-Match` for a conditional write).
