@@ -4,6 +4,7 @@
 //! who cost more than they bring, computed by hand here on both engines.
 
 use crm_tests::dual;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 const PERIOD: &str = "from=2026-01-01&to=2026-07-01&reference_date=2026-07-01";
@@ -103,6 +104,71 @@ dual! {
         let id = p1["id"].as_str().unwrap();
         let replaced = app.call("PUT", &format!("/api/v1/products/{id}"), t, Some(json!({"sku": "P1", "name": "Pump"}))).await.ok(200);
         assert!(replaced["cost_price"].is_null(), "{replaced}");
+    }
+
+    async fn a_line_keeps_the_cost_of_its_sale(app: &TestApp) {
+        // The cost of goods of a sale is the cost when it was sold: a product's later cost
+        // price does not change past margins; an ERP may send a line's cost itself.
+        let s = app.signup("Acme", "ann@acme.test").await;
+        let t = Some(s.token.as_str());
+        let pump = app.post("/api/v1/products", t, json!({"sku": "P1", "name": "Pump", "cost_price": {"amount": "60", "currency": "EUR"}})).await.ok(201);
+        let pump_path = format!("/api/v1/products/{}", pump["id"].as_str().unwrap());
+        app.call("PUT", "/api/v1/exchange-rates", t, Some(json!({"rates": [{"currency": "USD", "date": "2026-04-01", "rate": "0.5"}]}))).await.ok(200);
+        let co = app.post("/api/v1/companies", t, json!({"name": "A"})).await.ok(201);
+        let order = |day: &str, lines: Value| json!({"currency": "EUR", "company_id": co["id"], "ordered_at": format!("{day}T10:00:00Z"), "lines": lines});
+        let line = json!({"product_id": pump["id"], "quantity": "2", "unit_price": "100"});
+        // February at 60; March at 80 after the cost price changed.
+        let feb = app.post("/api/v1/orders", t, order("2026-02-10", json!([line]))).await.ok(201);
+        assert_eq!(feb["lines"][0]["unit_cost"], json!({"amount": "60.00", "currency": "EUR"}), "{feb}");
+        app.call("PUT", &pump_path, t, Some(json!({"sku": "P1", "name": "Pump", "cost_price": {"amount": "80", "currency": "EUR"}}))).await.ok(200);
+        let mar = app.post("/api/v1/orders", t, order("2026-03-10", json!([line]))).await.ok(201);
+        assert_eq!(mar["lines"][0]["unit_cost"]["amount"], "80.00");
+        // April: a service whose cost the ERP sends (10 USD = 5 EUR that day), and the pump
+        // at a cost sent with the line instead of its cost price.
+        let apr = app.post("/api/v1/orders", t, order("2026-04-01", json!([
+            {"description": "Install", "quantity": "1", "unit_price": "50", "unit_cost": {"amount": "10", "currency": "usd"}},
+            {"product_id": pump["id"], "quantity": "1", "unit_price": "100", "unit_cost": {"amount": "55", "currency": "EUR"}}
+        ]))).await.ok(201);
+        assert_eq!(apr["lines"][0]["unit_cost"], json!({"amount": "10.00", "currency": "USD"}));
+        assert_eq!(apr["lines"][1]["unit_cost"]["amount"], "55.00");
+        // Costs: 2 x 60 + 2 x 80 + 10 x 0.5 + 55 = 340; revenue 200 + 200 + 50 + 100 = 550.
+        let want = (Some("550.00"), Some("340.00"), Some("210.00"));
+        let profit = || async {
+            let r = app.get(&format!("/api/v1/analytics/profitability?{PERIOD}"), t).await.ok(200);
+            let a = by_name(&r, "A").clone();
+            assert_eq!(a["uncosted_lines"], 0, "{a}");
+            a
+        };
+        let a = profit().await;
+        assert_eq!((a["revenue"].as_str(), a["cost_of_goods"].as_str(), a["gross_margin"].as_str()), want, "{a}");
+        // The cost price cleared: past sales keep their costs, here and in the lifetime value.
+        app.call("PUT", &pump_path, t, Some(json!({"sku": "P1", "name": "Pump"}))).await.ok(200);
+        let a = profit().await;
+        assert_eq!((a["revenue"].as_str(), a["cost_of_goods"].as_str(), a["gross_margin"].as_str()), want, "{a}");
+        let clv = app.get(&format!("/api/v1/analytics/clv?{PERIOD}"), t).await.ok(200);
+        let c = by_name(&clv, "A");
+        assert_eq!((c["revenue"].as_str(), c["cost_of_goods"].as_str(), c["margin"].as_str()), want, "{c}");
+        // An invoice of an order copies its lines' costs.
+        let inv = app.post("/api/v1/invoices", t, json!({"order_id": feb["id"], "due_date": "2099-01-31"})).await.ok(201);
+        assert_eq!(inv["lines"][0]["unit_cost"], feb["lines"][0]["unit_cost"], "{inv}");
+        // Over GraphQL.
+        let g = app.gql(t, "query($id: ID!) { salesDocument(kind: ORDER, id: $id) { lines { unitCost { amount currency } } } }", json!({"id": apr["id"]})).await.ok(200);
+        assert_eq!(g["data"]["salesDocument"]["lines"][1]["unitCost"], json!({"amount": "55.00", "currency": "EUR"}), "{g}");
+
+        // A line written before lines kept their cost is costed at its product's cost price
+        // now (none: uncosted).
+        let db = &app.db;
+        db.execute_unprepared("UPDATE document_lines SET unit_cost = NULL, cost_currency = NULL WHERE description = 'Pump'").await.unwrap();
+        let r = app.get(&format!("/api/v1/analytics/profitability?{PERIOD}"), t).await.ok(200);
+        let a = by_name(&r, "A");
+        assert_eq!((a["cost_of_goods"].as_str(), a["uncosted_lines"].as_i64()), (Some("5.00"), Some(3)), "{a}");
+        app.call("PUT", &pump_path, t, Some(json!({"sku": "P1", "name": "Pump", "cost_price": {"amount": "70", "currency": "EUR"}}))).await.ok(200);
+        let a = profit().await;
+        assert_eq!(a["cost_of_goods"], "355.00", "{a}");
+
+        // A bad cost names its line.
+        let p = app.post("/api/v1/orders", t, order("2026-04-02", json!([{"description": "x", "quantity": "1", "unit_price": "1", "unit_cost": {"amount": "-1", "currency": "EUR"}}]))).await.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/lines/0/unit_cost/amount", "{p}");
     }
 
     async fn cost_prices_and_activity_costs_are_checked(app: &TestApp) {

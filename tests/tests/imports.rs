@@ -311,7 +311,8 @@ dual! {
         let done = import_file(app, &s.token, json!({"resource": "orders", "external_source": "erp", "match_on": "external_id", "on_match": "skip"}), "o.csv", orders.as_bytes()).await;
         assert_eq!((done["created"].as_i64(), done["skipped"].as_i64()), (Some(0), Some(2)), "{done}");
         // Lines naming their product by SKU, as ERP exports do; an unknown SKU fails its order.
-        let by_sku = b"external_id,currency,lines.sku,lines.quantity,lines.unit_price\nB-1,EUR,P-1,2,10\nB-1,EUR,P-2,1,5\nB-2,EUR,P-9,1,5\n";
+        // A line's cost as the ERP knows it, by the fields of the cost.
+        let by_sku = b"external_id,currency,lines.sku,lines.quantity,lines.unit_price,lines.unit_cost.amount,lines.unit_cost.currency\nB-1,EUR,P-1,2,10,4.50,usd\nB-1,EUR,P-2,1,5,,\nB-2,EUR,P-9,1,5,,\n";
         let done = import_file(app, &s.token, json!({"resource": "orders", "external_source": "erp", "match_on": "external_id"}), "b.csv", by_sku).await;
         assert_eq!((done["created"].as_i64(), done["failed"].as_i64()), (Some(1), Some(1)), "{done}");
         let rows = failures(&app.get(done["failures_url"].as_str().unwrap(), Some(&s.token)).await.text());
@@ -320,6 +321,8 @@ dual! {
         let lines = b1["data"][0]["lines"].as_array().cloned().unwrap_or_default();
         let ids: Vec<&str> = lines.iter().map(|l| l["product_id"].as_str().unwrap_or("")).collect();
         assert_eq!(ids, [p1.as_str(), p2.as_str()], "{b1}");
+        assert_eq!(lines[0]["unit_cost"], json!({"amount": "4.50", "currency": "USD"}), "{b1}");
+        assert!(lines[1]["unit_cost"].is_null(), "{b1}");
 
         // Activities from NDJSON, with their real dates.
         let contact = app.post("/api/v1/contacts", Some(&s.token), json!({"first_name": "Ada"})).await.ok(201);

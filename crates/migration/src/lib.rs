@@ -32,6 +32,7 @@ mod m20261206_000023_next_best_actions;
 mod m20261206_000024_revenue_rollups;
 mod m20261206_000025_analytics_overview;
 mod m20261207_000026_product_price_index;
+mod m20261207_000027_line_costs;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_revenue_rollups::Migration),
             Box::new(m20261206_000025_analytics_overview::Migration),
             Box::new(m20261207_000026_product_price_index::Migration),
+            Box::new(m20261207_000027_line_costs::Migration),
         ]
     }
 }

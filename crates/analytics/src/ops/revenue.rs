@@ -294,6 +294,13 @@ impl Acc<'_> {
     }
 }
 
+/// A line's unit cost in SQL: its own (copied when it was sold, or sent by an ERP), else its
+/// product's cost price now (lines written before lines kept their cost).
+pub(super) const UNIT_COST: &str = "COALESCE(l.unit_cost, p.cost_price)";
+/// The currency of [`UNIT_COST`].
+pub(super) const COST_CURRENCY: &str =
+    "CASE WHEN l.unit_cost IS NULL THEN p.cost_currency ELSE l.cost_currency END";
+
 /// SQLite: the period's lines one by one (SQLite has no decimal type to sum them in).
 async fn lines(
     db: &impl ConnectionTrait,
@@ -305,8 +312,8 @@ async fn lines(
     let backend = db.get_database_backend();
     let sql = format!(
         "SELECT d.id AS doc, {} AS item, d.currency AS currency, d.ordered_at AS ordered_at, \
-         l.net_amount AS net, l.quantity AS quantity, p.cost_price AS cost_price, \
-         p.cost_currency AS cost_currency {}",
+         l.net_amount AS net, l.quantity AS quantity, {UNIT_COST} AS cost_price, \
+         {COST_CURRENCY} AS cost_currency {}",
         w.key,
         w.lines_sql(backend, true)
     );
@@ -348,7 +355,7 @@ async fn lines(
     Ok(())
 }
 
-/// A line's cost of goods in the base currency: its quantity x its product's cost price, at the
+/// A line's cost of goods in the base currency: its quantity x its unit cost, at the
 /// order day's rate of the cost's currency; `None` when unknown (a missing rate is named).
 fn line_cost(
     row: &sea_orm::QueryResult,

@@ -5,7 +5,7 @@
 //! amounts times its rate equal the sum of each amount times the rate, in decimals.
 
 use super::rates::Rates;
-use super::revenue::{Acc, Window, overflow};
+use super::revenue::{Acc, COST_CURRENCY, UNIT_COST, Window, overflow};
 use crate::dto::MissingRate;
 use crate::error::Result;
 use chrono::NaiveDate;
@@ -39,12 +39,12 @@ pub(super) async fn collect(
     }
     let backend = db.get_database_backend();
     let day = DAY;
-    let known = "p.cost_price IS NOT NULL AND p.cost_currency IS NOT NULL";
+    let known = format!("{UNIT_COST} IS NOT NULL AND {COST_CURRENCY} IS NOT NULL");
     let sql = format!(
         "SELECT {key} AS item, d.currency AS currency, {day} AS day, \
-         p.cost_currency AS cost_currency, \
+         {COST_CURRENCY} AS cost_currency, \
          SUM(CAST(l.net_amount AS numeric))::text AS net, \
-         (SUM(CAST(l.quantity AS numeric) * CAST(p.cost_price AS numeric)) \
+         (SUM(CAST(l.quantity AS numeric) * CAST({UNIT_COST} AS numeric)) \
            FILTER (WHERE {known}))::text AS cost, \
          COUNT(*) FILTER (WHERE {known}) AS costed, \
          COUNT(*) FILTER (WHERE NOT ({known})) AS uncosted \

@@ -98,7 +98,7 @@ fn properties(schema: &Schema) -> Option<impl Iterator<Item = (&String, &RefOr<S
 
 impl Fields {
     /// The targets of `T`, a create body: its fields, nested objects one level deep, the
-    /// items of `lines`.
+    /// items of `lines` and their objects (`lines.unit_cost.amount`).
     pub fn of<T: ToSchema>(external_id: bool, custom_keys: Vec<(String, &'static str)>) -> Self {
         let mut nested = Vec::new();
         T::schemas(&mut nested);
@@ -130,7 +130,15 @@ impl Fields {
                 && let Some(props) = properties(item)
             {
                 for (k, v) in props {
-                    let kd = resolve(v, &nested).map_or(Kind::Object, kind);
+                    let resolved = resolve(v, &nested);
+                    // A line's object (its unit cost) by its fields too.
+                    if let Some(inner) = resolved.and_then(properties) {
+                        for (kk, vv) in inner {
+                            let kd = resolve(vv, &nested).map_or(Kind::Object, kind);
+                            out.line_paths.insert(format!("lines.{k}.{kk}"), kd);
+                        }
+                    }
+                    let kd = resolved.map_or(Kind::Object, kind);
                     out.line_paths.insert(format!("lines.{k}"), kd);
                 }
                 continue;
@@ -371,9 +379,20 @@ pub fn build(
             continue;
         }
         if let Some(field) = target.strip_prefix("lines.") {
-            out.line
-                .get_or_insert_with(Map::new)
-                .insert(field.to_owned(), value);
+            let line = out.line.get_or_insert_with(Map::new);
+            match field.split_once('.') {
+                Some((head, inner)) => {
+                    let slot = line
+                        .entry(head.to_owned())
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(m) = slot {
+                        m.insert(inner.to_owned(), value);
+                    }
+                }
+                None => {
+                    line.insert(field.to_owned(), value);
+                }
+            }
             continue;
         }
         match target.split_once('.') {

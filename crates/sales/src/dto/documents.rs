@@ -65,6 +65,11 @@ pub struct Line {
     pub tax_amount: Money,
     /// Net plus tax.
     pub total_amount: Money,
+    /// What one unit cost the organization when the line was written: the cost sent with it,
+    /// else its product's cost price at that moment; `null` when unknown. Cost of goods,
+    /// margin and profitability read it, so a product's later cost price does not change the
+    /// margin of past sales (a line without one is costed at its product's current cost).
+    pub unit_cost: Option<Money>,
 }
 
 /// A line to put on an order or invoice; the server computes every amount.
@@ -124,6 +129,9 @@ pub struct LineInput {
         )
     )]
     pub tax_rate: Option<String>,
+    /// What one unit cost the organization, in any currency (analytics convert it at the order
+    /// day's rate), as an ERP knows it; default: the product's cost price now, if it has one.
+    pub unit_cost: Option<Money>,
 }
 
 /// An order or an invoice.

@@ -20,6 +20,10 @@ pub struct Model {
     pub net_amount: String,
     pub tax_amount: String,
     pub total_amount: String,
+    /// What one unit cost when the line was written (decimal text), with `cost_currency`.
+    pub unit_cost: Option<String>,
+    /// The currency of `unit_cost`.
+    pub cost_currency: Option<String>,
 }
 
 /// No relations are navigated through the ORM.

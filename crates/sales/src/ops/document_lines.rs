@@ -45,6 +45,10 @@ pub(super) fn with_lines(m: document::Model, lines: Vec<line::Model>) -> SalesDo
             net_amount: money(&l.net_amount),
             tax_amount: money(&l.tax_amount),
             total_amount: money(&l.total_amount),
+            unit_cost: match (&l.unit_cost, &l.cost_currency) {
+                (Some(amount), Some(currency)) => Some(Money::stored(amount, currency)),
+                _ => None,
+            },
         })
         .collect();
     let due_date = m
@@ -96,6 +100,8 @@ pub(super) struct PricedLine {
     unit_price: Decimal,
     discount: Decimal,
     tax_rate: Decimal,
+    /// What one unit cost (amount text, currency), if known.
+    cost: Option<(String, String)>,
     pub(super) totals: LineTotals,
 }
 
@@ -215,6 +221,15 @@ pub(super) async fn price_lines(
                 "a line needs a product or a description",
             ));
         }
+        // The cost sent, else the product's cost price as it is now.
+        let cost = match l.unit_cost {
+            Some(m) => m
+                .validated(&p("unit_cost"), errors)
+                .map(|m| (m.amount, m.currency)),
+            None => product
+                .as_ref()
+                .and_then(|p| p.cost_price.clone().zip(p.cost_currency.clone())),
+        };
         let totals = match totals::line(quantity, unit_price, discount, tax_rate, scale) {
             Ok(t) => t,
             Err(totals::Overflow) => {
@@ -229,6 +244,7 @@ pub(super) async fn price_lines(
             unit_price,
             discount,
             tax_rate,
+            cost,
             totals,
         });
     }
@@ -280,6 +296,7 @@ pub(super) fn reprice(lines: Vec<line::Model>, scale: u32) -> Result<Vec<PricedL
                 unit_price: p,
                 discount: disc,
                 tax_rate: tax,
+                cost: l.unit_cost.zip(l.cost_currency),
                 totals,
             })
         })
@@ -313,6 +330,8 @@ pub(super) async fn write_lines(
             net_amount: Set(money(l.totals.net, scale)),
             tax_amount: Set(money(l.totals.tax, scale)),
             total_amount: Set(money(l.totals.total, scale)),
+            unit_cost: Set(l.cost.as_ref().map(|c| c.0.clone())),
+            cost_currency: Set(l.cost.as_ref().map(|c| c.1.clone())),
         }
         .insert(db)
         .await?;
