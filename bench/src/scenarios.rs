@@ -4,6 +4,7 @@
 
 mod analytics;
 mod analytics_dashboard;
+mod analytics_more;
 mod client;
 mod export;
 mod feed;

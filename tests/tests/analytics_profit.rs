@@ -63,6 +63,8 @@ dual! {
 
         let r = app.get(&format!("/api/v1/analytics/profitability?{PERIOD}"), t).await.ok(200);
         assert_eq!(r["row_count"], 3, "{r}");
+        // A's order has lines of three cost currencies (EUR, USD, none): counted once.
+        assert_eq!((r["scope"]["orders"].as_i64(), r["scope"]["orders_without_rate"].as_i64()), (Some(2), Some(0)), "{r}");
         let names: Vec<&Value> = r["items"].as_array().unwrap().iter().map(|i| &i["name"]).collect();
         assert_eq!(names, vec!["C", "B", "A"], "lowest profit first");
         let a = by_name(&r, "A");

@@ -6,7 +6,7 @@
 //!    then id, classed by the share of revenue ranked before it) run by pgbench and through the
 //!    driver. Target: the API within 1.15x of the hand-made SQL's time (ratio >= 0.87). RFM
 //!    (quintile scores, segments) and XYZ (monthly revenue's coefficient of variation) of
-//!    companies the same way.
+//!    companies the same way; retention and profitability too (`analytics_more.rs`).
 //! 2. **One company's monthly revenue from the rollups** (turned on first; the time they took
 //!    to fold every order is reported): `GET /api/v1/analytics/monthly-revenue?subject=companies&id=`
 //!    against the same `SELECT`. Target: p95 <= 100 ms.
@@ -277,9 +277,10 @@ pub(crate) async fn s6(env: &Env) -> Result<Vec<Row>, String> {
             env,
             &own,
             "S6 ABC of companies, from scratch",
-            "classified",
+            "companies classified",
             path,
             stmt,
+            "items",
         )
         .await?,
     );
@@ -295,16 +296,17 @@ pub(crate) async fn s6(env: &Env) -> Result<Vec<Row>, String> {
             env,
             &own,
             "S6 RFM of companies, from scratch",
-            "scored",
+            "companies scored",
             path,
             stmt,
+            "items",
         )
         .await?,
     );
     let months = months_between(&from, &to);
     let stmt = xyz_sql(env.backend(), org, (&from, &to), months);
     let path = format!("/api/v1/analytics/xyz?{query}");
-    let what = format!("classed over {months} months");
+    let what = format!("companies classed over {months} months");
     rows.push(
         from_scratch(
             env,
@@ -313,9 +315,11 @@ pub(crate) async fn s6(env: &Env) -> Result<Vec<Row>, String> {
             &what,
             path,
             stmt,
+            "items",
         )
         .await?,
     );
+    rows.extend(super::analytics_more::s6_more(env, &own, (&from, &to)).await?);
 
     // 2. The rollups: turned on (every order folded; off first, so that a data set reused
     // from an earlier run is folded again), then one company's months.
@@ -471,13 +475,14 @@ pub(crate) async fn s6(env: &Env) -> Result<Vec<Row>, String> {
 /// One report computed from scratch (`path`, a page of companies) against its hand-made
 /// statement run by pgbench and through the driver. Target: within 1.15x of the statement's
 /// time (ratio >= 0.87).
-async fn from_scratch(
+pub(super) async fn from_scratch(
     env: &Env,
     own: &std::rc::Rc<super::client::Ctx>,
     name: &'static str,
     what: &str,
     path: String,
     stmt: Statement,
+    list: &'static str,
 ) -> Result<Row, String> {
     let c = own.clone();
     let api = env
@@ -485,7 +490,7 @@ async fn from_scratch(
             let (c, path) = (c.clone(), path.clone());
             async move {
                 let r = c.get(&path).await?;
-                r["items"]
+                r[list]
                     .as_array()
                     .is_some_and(|i| !i.is_empty())
                     .then_some(())
@@ -506,7 +511,7 @@ async fn from_scratch(
     Ok(Row {
         name,
         note: format!(
-            "{answered} companies {what} per request; p50 {} ms, p95 {} ms",
+            "{answered} {what} per request; p50 {} ms, p95 {} ms",
             ms(api.p50),
             ms(api.p95)
         ),

@@ -24,7 +24,9 @@ fn decimal(s: &str) -> Result<Decimal> {
 const DAY: &str = "(d.ordered_at AT TIME ZONE 'UTC')::date";
 
 /// Sums the period's lines into `acc`, with their cost of goods if `costs`. `per_order`: each
-/// order belongs to one item (a customer), so orders are counted per group.
+/// order belongs to one item (a customer), so orders are counted in the same statement (with
+/// costs, an order's lines may fall in groups of several cost currencies: it is counted in the
+/// group of its first line, position 0, which every order has); a product's are counted apart.
 pub(super) async fn collect(
     db: &impl ConnectionTrait,
     w: &Window,
@@ -47,7 +49,8 @@ pub(super) async fn collect(
          (SUM(CAST(l.quantity AS numeric) * CAST({UNIT_COST} AS numeric)) \
            FILTER (WHERE {known}))::text AS cost, \
          COUNT(*) FILTER (WHERE {known}) AS costed, \
-         COUNT(*) FILTER (WHERE NOT ({known})) AS uncosted \
+         COUNT(*) FILTER (WHERE NOT ({known})) AS uncosted, \
+         COUNT(*) FILTER (WHERE l.position = 0) AS orders \
          {from} GROUP BY 1, 2, 3, 4",
         key = w.key,
         from = w.lines_sql(backend, true)
@@ -59,7 +62,10 @@ pub(super) async fn collect(
         let item: Uuid = row.try_get("", "item")?;
         let currency: String = row.try_get("", "currency")?;
         let day: NaiveDate = row.try_get("", "day")?;
-        // Without a rate the order is counted apart by the orders' statement below.
+        if per_order {
+            let orders: i64 = row.try_get("", "orders")?;
+            count(acc, base, rates, currency.clone(), day, orders);
+        }
         let Some(rate) = rates.rate(base, &currency, day) else {
             continue;
         };
@@ -93,6 +99,9 @@ pub(super) async fn collect(
             acc.cost(item, cost, costed);
         }
         acc.revenue(item, day, amount)?;
+    }
+    if per_order {
+        return Ok(());
     }
     count_orders(db, w, base, rates, acc).await
 }
