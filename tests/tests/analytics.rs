@@ -341,6 +341,22 @@ dual! {
         assert_eq!(o["sections"][0]["report"], "/api/v1/analytics/abc");
         let g = app.gql(t, "{ analyticsOverview(from: \"2026-01-01\", to: \"2026-04-01\") { baseCurrency sections { key figures { key unit value } } } }", json!({})).await.ok(200);
         assert_eq!(g["data"]["analyticsOverview"]["sections"][0]["figures"][0]["value"], "2100.00", "{g}");
+        // Only the sections asked for, in the dashboard's order, as the whole overview has them.
+        let some = app.get(&format!("/api/v1/analytics/overview?{PERIOD}&reference_date=2026-04-01&sections=retention,%20abc"), t).await.ok(200);
+        let keys: Vec<&str> = some["sections"].as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["abc", "retention"], "{some}");
+        assert_eq!(some["sections"][0]["figures"], o["sections"][0]["figures"]);
+        assert_eq!(some["sections"][1]["figures"], o["sections"][3]["figures"]);
+        let g = app.gql(t, "{ analyticsOverview(from: \"2026-01-01\", to: \"2026-04-01\", sections: [\"rfm\"]) { sections { key figures { key value } } } }", json!({})).await.ok(200);
+        let only = g["data"]["analyticsOverview"]["sections"].as_array().unwrap();
+        assert_eq!((only.len(), only[0]["key"].as_str()), (1, Some("rfm")), "{g}");
+        for bad in ["sections=abc,nope", "sections=,"] {
+            let p = app.get(&format!("/api/v1/analytics/overview?{bad}"), t).await.problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["pointer"], "/sections", "{bad}: {p}");
+            assert!(p["errors"][0]["message"].as_str().unwrap().contains("abc, xyz, rfm"), "{p}");
+        }
+        let p = app.get("/api/v1/analytics/abc?sections=abc", t).await.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/sections", "{p}");
 
         // Another organization sees none of it.
         let other = app.signup("Other", "admin@other.test").await;

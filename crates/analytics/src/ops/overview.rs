@@ -489,16 +489,50 @@ pub(crate) async fn compute_section(
     })
 }
 
+/// The sections of `sections` whose keys `only` names (in the registry's order), or all of them;
+/// a key that names none is a 422 listing the keys.
+fn chosen<'s>(sections: &'s [Section], only: Option<&[String]>) -> Result<Vec<&'s Section>> {
+    let Some(keys) = only else {
+        return Ok(sections.iter().collect());
+    };
+    let known: Vec<&str> = sections.iter().map(|s| s.key).collect();
+    let unknown: Vec<&String> = keys
+        .iter()
+        .filter(|k| !known.contains(&k.as_str()))
+        .collect();
+    if keys.is_empty() || !unknown.is_empty() {
+        let what = if keys.is_empty() {
+            "names no section".to_owned()
+        } else {
+            let names: Vec<&str> = unknown.iter().map(|k| k.as_str()).collect();
+            format!("names no section: {}", names.join(", "))
+        };
+        return Err(Error::invalid_field(
+            "/sections",
+            "invalid_value",
+            format!("{what}; the sections are {}", known.join(", ")),
+        )
+        .into());
+    }
+    Ok(sections
+        .iter()
+        .filter(|s| keys.iter().any(|k| k == s.key))
+        .collect())
+}
+
 /// Every section's figures over the period of `params` (customers are companies unless
-/// `subject` says contacts). With the default period and thresholds, while the analytics
-/// refresh is enabled and has run today, the sections it stored are answered as it computed
-/// them (each says when); the live sections, and any other request, are computed now.
+/// `subject` says contacts), or only those `only` names by key (a dashboard widget computes
+/// what it shows). With the default period and thresholds, while the analytics refresh is
+/// enabled and has run today, the sections it stored are answered as it computed them (each
+/// says when); the live sections, and any other request, are computed now.
 pub async fn overview(
     ctx: &Ctx,
     params: &AnalysisParams,
     sections: &[Section],
+    only: Option<&[String]>,
 ) -> Result<Overview> {
     ctx.require(crm_core::Action::Read)?;
+    let sections = chosen(sections, only)?;
     let (p, from, to) = prepared(params)?;
     let reference = p.reference_date.unwrap_or(to);
     let subject = p.subject.unwrap_or(AnalysisSubject::Companies);

@@ -511,6 +511,10 @@ impl AnalyticsQuery {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         reference_date: Option<NaiveDate>,
+        #[graphql(
+            desc = "Only these sections, by key (`abc`, `retention`, ...): only they are computed."
+        )]
+        sections: Option<Vec<String>>,
     ) -> async_graphql::Result<Overview> {
         let p = params(
             subject,
@@ -524,9 +528,14 @@ impl AnalyticsQuery {
             None,
             None,
         );
-        ops::overview(caller(ctx)?, &p, &ops::default_sections())
-            .await
-            .gql()
+        ops::overview(
+            caller(ctx)?,
+            &p,
+            &ops::default_sections(),
+            sections.as_deref(),
+        )
+        .await
+        .gql()
     }
 
     /// The ABC-XYZ matrix, as `GET /api/v1/analytics/abc-xyz`.

@@ -320,18 +320,27 @@ pub async fn funnel(
 /// retention, the default pipeline's funnel, profitability), as sections with stable keys; later domains add
 /// their own sections. Each section links its full report and says when it was computed: with
 /// the default parameters, while the analytics refresh is enabled, the sections come from its
-/// last run (monthly revenue, from the rollups, is always computed now); any parameter computes
-/// every section now.
+/// last run (monthly revenue, from the rollups, is always computed now); any other parameter
+/// computes the sections now. `sections=abc,retention` answers and computes only those.
 #[utoipa::path(get, operation_id = "getAnalyticsOverview", path = "/api/v1/analytics/overview", tag = "analytics", security(("bearer" = [])),
-    params(PeriodParams, SubjectParams, AbcParams, XyzParams, InactiveParams, PipelineParams),
+    params(PeriodParams, SubjectParams, AbcParams, XyzParams, InactiveParams, PipelineParams, SectionsParams),
     responses((status = 200, description = "The overview", body = Overview), ReadErrors))]
 pub async fn overview(
     auth: Authenticated,
     query: Query<AnalysisQuery>,
 ) -> Result<Json<Overview>, ApiError> {
-    let params = query.into_inner().into_params(q::OVERVIEW)?;
+    let mut query = query.into_inner();
+    let only = query.sections.take().map(|s| {
+        s.split(',')
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .collect::<Vec<_>>()
+    });
+    let params = query.into_params(q::OVERVIEW)?;
     let sections = ops::default_sections();
-    Ok(Json(ops::overview(&auth.0, &params, &sections).await?))
+    Ok(Json(
+        ops::overview(&auth.0, &params, &sections, only.as_deref()).await?,
+    ))
 }
 
 /// Exchange rate list parameters.

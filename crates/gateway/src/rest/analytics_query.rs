@@ -143,6 +143,8 @@ pub struct AnalysisQuery {
     pub limit: Option<String>,
     /// The items' sort keys (`-revenue,name`).
     pub sort: Option<String>,
+    /// The overview: only these sections, by key, comma-separated.
+    pub sections: Option<String>,
     /// Every other parameter: filters on the items, by name.
     #[serde(flatten)]
     pub rest: std::collections::BTreeMap<String, String>,
@@ -191,6 +193,7 @@ impl AnalysisQuery {
             ("offset", self.offset.is_some()),
             ("limit", self.limit.is_some()),
             ("sort", self.sort.is_some()),
+            ("sections", self.sections.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, sent)| sent.then_some(name))
@@ -532,6 +535,19 @@ pub struct XyzParams {
     /// The largest coefficient of variation of class Y, above `x`, at most 1 (default 0.25).
     #[param(minimum = 0.0, maximum = 1.0)]
     y: Option<f64>,
+}
+
+/// The overview's sections.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SectionsParams {
+    /// Only these sections, by key, comma-separated (`abc,retention`): only they are computed
+    /// and answered, in the dashboard's order (default: every section). This crate's keys:
+    /// `abc`, `xyz`, `rfm`, `retention`, `funnel`, `profitability`, `lifetime_value`,
+    /// `next_best_actions`, `monthly_revenue`; an unknown key is a 422 listing them.
+    #[param(example = "abc,retention")]
+    sections: Option<String>,
 }
 
 /// The churn window.
