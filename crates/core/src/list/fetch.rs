@@ -118,6 +118,25 @@ impl Plan {
         .await
     }
 
+    /// [`Plan::export`] of records made from their row alone (`record`, the list's own).
+    pub async fn export_each<E, C, T>(
+        &self,
+        db: &C,
+        query: Select<E>,
+        out: &crate::kit::ExportSender<T>,
+        record: fn(E::Model) -> T,
+    ) -> Result<(), DbErr>
+    where
+        E: EntityTrait,
+        E::Model: ByPosition,
+        C: sea_orm::StreamTrait,
+    {
+        self.export(db, query, out, |rows| {
+            std::future::ready(Ok(rows.into_iter().map(record).collect()))
+        })
+        .await
+    }
+
     /// The statements [`Plan::fetch`] runs for this list on this data, in order (it runs them).
     pub async fn statements<E, C>(&self, db: &C, query: Select<E>) -> Result<Vec<Statement>, DbErr>
     where

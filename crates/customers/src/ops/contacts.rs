@@ -590,10 +590,7 @@ pub async fn export_contacts(
 ) -> Result<()> {
     ctx.require(Action::Read)?;
     let plan = list_plan(ctx, params).await?;
-    plan.export(&ctx.db, live(ctx), out, |rows| async move {
-        Ok(rows.into_iter().map(to_dto).collect())
-    })
-    .await?;
+    plan.export_each(&ctx.db, live(ctx), out, to_dto).await?;
     Ok(())
 }
 

@@ -576,10 +576,7 @@ pub async fn export_deals(
 ) -> Result<()> {
     ctx.require(Action::Read)?;
     let (plan, query) = list_plan(ctx, params)?;
-    plan.export(&ctx.db, query, out, |rows| async move {
-        Ok(rows.into_iter().map(to_dto).collect())
-    })
-    .await?;
+    plan.export_each(&ctx.db, query, out, to_dto).await?;
     Ok(())
 }
 
