@@ -67,6 +67,9 @@ def documented(error):
     # the body too narrow to generate).
     if code == "range" and re.fullmatch(r"/rates/[0-9]+/date", pointer or ""):
         return True
+    # A line names its product by `product_id` or by `sku`, not both (stated in words).
+    if code == "conflict" and re.fullmatch(r"/lines/[0-9]+/sku", pointer or ""):
+        return True
     # `custom.<key>` (in sort and filters) and the keys of `custom` (in bodies) name custom fields
     # the organization defines (GET /api/v1/custom-fields); the document cannot list them.
     return code == "unknown_field" and error.get("message", "").endswith(

@@ -546,7 +546,10 @@ pub struct SectionsParams {
     /// and answered, in the dashboard's order (default: every section). This crate's keys:
     /// `abc`, `xyz`, `rfm`, `retention`, `funnel`, `profitability`, `lifetime_value`,
     /// `next_best_actions`, `monthly_revenue`; an unknown key is a 422 listing them.
-    #[param(example = "abc,retention")]
+    #[param(
+        example = "abc,retention",
+        pattern = r"^(abc|xyz|rfm|retention|funnel|profitability|lifetime_value|next_best_actions|monthly_revenue)(,(abc|xyz|rfm|retention|funnel|profitability|lifetime_value|next_best_actions|monthly_revenue))*$"
+    )]
     sections: Option<String>,
 }
 
@@ -691,3 +694,24 @@ item_params!(
     "The actions' sort keys, comma-separated, `-` for descending (`-churn_risk,rank`), of: rank, customer_id, customer_name, rule, title, reason, abc_class, rfm_segment, clv, churn_risk, product_id, product_name, product_score. Ties keep the ranking; actions without a value come last; `rank` stays each action's place in the whole ranking. Any of these fields is also a filter: `field=value` (equal) or `field[op]=value` with `op` one of eq, ne, gt, gte, lt, lte, in (comma-separated values), contains and starts_with (text, ignoring case), is_null (`true` or `false`); `row_count` then counts the actions that match.",
     r"^-?(customer_name|product_score|product_name|customer_id|rfm_segment|churn_risk|product_id|abc_class|reason|title|rank|rule|clv)(,-?(customer_name|product_score|product_name|customer_id|rfm_segment|churn_risk|product_id|abc_class|reason|title|rank|rule|clv))*$"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_section_keys_are_the_registrys() {
+        let params = <SectionsParams as utoipa::IntoParams>::into_params(|| None);
+        let json = serde_json::to_value(&params[0]).unwrap();
+        let pattern = json["schema"]["pattern"].as_str().unwrap().to_owned();
+        let keys: Vec<&str> = crm_analytics::ops::default_sections()
+            .iter()
+            .map(|s| s.key)
+            .collect();
+        let listed = format!("^({})(,({}))*$", keys.join("|"), keys.join("|"));
+        assert_eq!(
+            pattern, listed,
+            "the overview's sections changed: document them"
+        );
+    }
+}

@@ -21,6 +21,8 @@ const LISTS: &[(&str, &Resource)] = &[
     ("listOrders", &crm_sales::ops::DOCUMENT_FIELDS),
     ("listQuotes", &crm_sales::ops::DOCUMENT_FIELDS),
     ("listInvoices", &crm_sales::ops::DOCUMENT_FIELDS),
+    ("listProducts", &crm_sales::ops::PRODUCT_FIELDS),
+    ("listLeads", &crm_sales::ops::LEAD_FIELDS),
 ];
 
 /// The modifier.
