@@ -51,6 +51,9 @@ DOCUMENTED_AT = {
     ("range", "/y"): "the XYZ thresholds increase: x < y",
     ("range", "/reference_date"): "lifetime value watches customers up to the reference date",
     ("invalid_value", "/id"): "monthly revenue: `id` names an item of `subject`, so needs it",
+    ("out_of_range", "/issued_at"): "a business date is a year from 1900 to 2100, not in the future",
+    ("out_of_range", "/ordered_at"): "a business date is a year from 1900 to 2100, not in the future",
+    ("out_of_range", "/closed_at"): "a business date is a year from 1900 to 2100, not in the future",
 }
 
 # Problem codes (without field errors) of rules that depend on earlier requests.
