@@ -4,7 +4,6 @@
 
 use super::extract::PageQuery;
 use super::kit::{Op, suffix};
-use super::list_query::ListQueryDoc;
 use super::openapi::{ReadErrors, WriteErrors};
 use crm_core::Page;
 use crm_core::audit::HistoryEntry;
@@ -154,7 +153,7 @@ where
         summary = format!("{summary} {}", R::LIST_NOTE);
     }
     let mut op = operation::<R>(format!("list{}", R::MANY), summary)
-        .parameters(Some(ListQueryDoc::into_params(|| Some(ParameterIn::Query))))
+        .parameters(Some(super::list_params::parameters(R::RESOURCE)))
         .response(
             "200",
             json_response(&format!("A page of {}", lower(R::MANY)), &page, &[]),
