@@ -264,7 +264,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         metrics,
         feed: Arc::new(crm_integration::Feed::new(config.feed_settings())),
         rate_limiter: crate::ratelimit::RateLimiter::from_config(&config)?.map(Arc::new),
-        streams: crate::rest::export::Streams::for_pool(config.db_max_connections),
+        streams: crate::rest::export::Streams::for_config(&config),
         config: Arc::new(config.clone()),
     };
 
@@ -343,7 +343,7 @@ pub fn job_registry(config: &Config) -> crm_worker::Registry {
         &mut registry,
         crate::exports::files_dir(&config.data_dir),
         chrono::Duration::hours(i64::try_from(config.export_retention_hours).unwrap_or(72)),
-        crate::rest::export::Streams::for_pool(config.db_max_connections),
+        crate::rest::export::Streams::for_config(config),
     );
     crate::imports::register(&mut registry, crate::imports::files_dir(&config.data_dir));
     crm_analytics::ops::register_refresh(&mut registry);

@@ -378,39 +378,30 @@ pub fn build(
             });
             continue;
         }
-        if let Some(field) = target.strip_prefix("lines.") {
-            let line = out.line.get_or_insert_with(Map::new);
-            match field.split_once('.') {
-                Some((head, inner)) => {
-                    let slot = line
-                        .entry(head.to_owned())
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if let Value::Object(m) = slot {
-                        m.insert(inner.to_owned(), value);
-                    }
-                }
-                None => {
-                    line.insert(field.to_owned(), value);
-                }
-            }
-            continue;
-        }
-        match target.split_once('.') {
-            Some((head, field)) => {
-                let slot = out
-                    .body
-                    .entry(head.to_owned())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(m) = slot {
-                    m.insert(field.to_owned(), value);
-                }
-            }
-            None => {
-                out.body.insert(target, value);
-            }
+        match target.strip_prefix("lines.") {
+            Some(field) => insert_path(out.line.get_or_insert_with(Map::new), field, value),
+            None => insert_path(&mut out.body, &target, value),
         }
     }
     out
+}
+
+/// Puts `value` at `path` in `object`: a plain key, or `head.field` inside the object `head`
+/// (created when absent), as an address's `address.city` or a line's `unit_cost.amount`.
+fn insert_path(object: &mut Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        Some((head, field)) => {
+            let slot = object
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(m) = slot {
+                m.insert(field.to_owned(), value);
+            }
+        }
+        None => {
+            object.insert(path.to_owned(), value);
+        }
+    }
 }
 
 #[cfg(test)]

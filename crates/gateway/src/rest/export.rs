@@ -42,9 +42,19 @@ use utoipa::{PartialSchema, ToSchema};
 pub struct Streams(std::sync::Arc<tokio::sync::Semaphore>);
 
 impl Streams {
-    /// The streams a pool of `max_connections` allows.
-    pub fn for_pool(max_connections: u32) -> Self {
-        let n = usize::try_from(max_connections / 4).unwrap_or(0);
+    /// The streams a server's pool allows: a quarter of `db_max_connections` on PostgreSQL;
+    /// none on SQLite, where every export reads pages (a long read would hold a connection
+    /// and the WAL checkpoint behind it).
+    pub fn for_config(config: &crate::config::Config) -> Self {
+        let postgres = config
+            .database_url
+            .as_ref()
+            .is_some_and(|u| u.0.starts_with("postgres://") || u.0.starts_with("postgresql://"));
+        let n = if postgres {
+            usize::try_from(config.db_max_connections / 4).unwrap_or(0)
+        } else {
+            0
+        };
         Self(std::sync::Arc::new(tokio::sync::Semaphore::new(n)))
     }
 }
