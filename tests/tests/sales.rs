@@ -132,6 +132,28 @@ dual! {
         ]})).await.ok(201);
         assert_eq!(by_sku["lines"][0]["product_id"], widget["id"]);
         assert_eq!(by_sku["total"]["amount"], "81.82");
+        // One product on several lines, by id and by SKU (the products are read once for
+        // every line): each line priced from the list unless it sends its own price.
+        let twice = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [
+            {"product_id": widget["id"], "quantity": "1"},
+            {"sku": "W-1", "quantity": "1"},
+            {"product_id": widget["id"], "quantity": "2", "unit_price": "10"},
+            {"sku": "B-1", "quantity": "1"},
+        ]})).await.ok(201);
+        let nets: Vec<&str> = twice["lines"].as_array().unwrap().iter().map(|l| l["net_amount"]["amount"].as_str().unwrap()).collect();
+        assert_eq!(nets, ["19.99", "19.99", "20.00", "2.35"], "{twice}");
+        assert_eq!(twice["lines"][1]["product_id"], widget["id"]);
+        assert_eq!(twice["lines"][3]["tax_rate"], "7", "{twice}");
+        // Another organization's product (same SKU) is not this one's, by id or by SKU.
+        let other = app.signup("Other", "admin@other.test").await;
+        let theirs = app.post("/api/v1/products", Some(&other.token), json!({"sku": "X-9", "name": "Theirs"})).await.ok(201);
+        let p = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [
+            {"product_id": widget["id"], "quantity": "1"},
+            {"product_id": theirs["id"], "quantity": "1", "unit_price": "1"},
+            {"sku": "X-9", "quantity": "1", "unit_price": "1"},
+        ]})).await.problem(422, "validation_failed");
+        let named: Vec<(&str, &str)> = p["errors"].as_array().unwrap().iter().map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap())).collect();
+        assert_eq!(named, [("/lines/1/product_id", "not_found"), ("/lines/2/sku", "not_found")], "{p}");
         let p = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [{"sku": "NOPE", "quantity": "1"}]})).await.problem(422, "validation_failed");
         assert_eq!((p["errors"][0]["pointer"].as_str(), p["errors"][0]["code"].as_str()), (Some("/lines/0/sku"), Some("not_found")), "{p}");
         let p = app.post("/api/v1/orders", Some(&s.token), json!({"lines": [{"sku": "W-1", "product_id": book["id"], "quantity": "1"}]})).await.problem(422, "validation_failed");

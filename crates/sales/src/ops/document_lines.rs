@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -121,14 +122,10 @@ pub(super) async fn price_lines(
             "must hold 1 to 1000 lines",
         ));
     }
+    let known = Products::read(db, ctx, &inputs, list).await?;
     let mut out = Vec::new();
     for (i, l) in inputs.into_iter().enumerate() {
         let p = |f: &str| format!("/lines/{i}/{f}");
-        let live = || {
-            product::Entity::find()
-                .filter(product::Column::OrgId.eq(ctx.org_id()))
-                .filter(product::Column::DeletedAt.is_null())
-        };
         let (product, field) = match (l.product_id, l.sku.as_deref()) {
             (Some(_), Some(_)) => {
                 errors.push(FieldError::new(
@@ -138,12 +135,13 @@ pub(super) async fn price_lines(
                 ));
                 (None, "sku")
             }
-            (Some(id), None) => (
-                live().filter(product::Column::Id.eq(id)).one(db).await?,
-                "product_id",
-            ),
+            (Some(id), None) => (known.by_id.get(&id).cloned(), "product_id"),
             (None, Some(sku)) => (
-                live().filter(product::Column::Sku.eq(sku)).one(db).await?,
+                known
+                    .by_sku
+                    .get(sku)
+                    .and_then(|id| known.by_id.get(id))
+                    .cloned(),
                 "sku",
             ),
             (None, None) => (None, ""),
@@ -172,15 +170,9 @@ pub(super) async fn price_lines(
                 "must be greater than 0",
             ));
         }
-        let list_price = match (&product, list) {
-            (Some(prod), Some(list)) => product_price::Entity::find()
-                .filter(product_price::Column::PriceListId.eq(list.id))
-                .filter(product_price::Column::ProductId.eq(prod.id))
-                .one(db)
-                .await?
-                .map(|pp| pp.unit_price),
-            _ => None,
-        };
+        let list_price = product
+            .as_ref()
+            .and_then(|prod| known.prices.get(&prod.id).cloned());
         let unit_price = match (l.unit_price.as_deref(), list_price.as_deref()) {
             (Some(raw), _) | (None, Some(raw)) => {
                 decimal(raw, &p("unit_price"), Decimal::ZERO, None, errors)
@@ -252,6 +244,71 @@ pub(super) async fn price_lines(
         errors.push(overflow("/lines"));
     }
     Ok(out)
+}
+
+/// The live products the lines name (by id or by SKU) and their prices in the price list,
+/// read in a statement or two per 500 names, not two per line.
+struct Products {
+    by_id: HashMap<Uuid, product::Model>,
+    by_sku: HashMap<String, Uuid>,
+    /// The unit price of each product in the price list, if it has one.
+    prices: HashMap<Uuid, String>,
+}
+
+/// Names read per statement.
+const CHUNK: usize = 500;
+
+impl Products {
+    async fn read(
+        db: &impl ConnectionTrait,
+        ctx: &Ctx,
+        inputs: &[LineInput],
+        list: Option<&price_list::Model>,
+    ) -> Result<Self> {
+        let ids: BTreeSet<Uuid> = inputs.iter().filter_map(|l| l.product_id).collect();
+        let skus: BTreeSet<&str> = inputs.iter().filter_map(|l| l.sku.as_deref()).collect();
+        let live = || {
+            product::Entity::find()
+                .filter(product::Column::OrgId.eq(ctx.org_id()))
+                .filter(product::Column::DeletedAt.is_null())
+        };
+        let mut found = Vec::new();
+        for chunk in ids.iter().copied().collect::<Vec<_>>().chunks(CHUNK) {
+            found.extend(
+                live()
+                    .filter(product::Column::Id.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?,
+            );
+        }
+        for chunk in skus.iter().copied().collect::<Vec<_>>().chunks(CHUNK) {
+            found.extend(
+                live()
+                    .filter(product::Column::Sku.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?,
+            );
+        }
+        let by_sku = found.iter().map(|p| (p.sku.clone(), p.id)).collect();
+        let by_id: HashMap<Uuid, product::Model> = found.into_iter().map(|p| (p.id, p)).collect();
+        let mut prices = HashMap::new();
+        if let Some(list) = list {
+            let named: Vec<Uuid> = by_id.keys().copied().collect();
+            for chunk in named.chunks(CHUNK) {
+                let rows = product_price::Entity::find()
+                    .filter(product_price::Column::PriceListId.eq(list.id))
+                    .filter(product_price::Column::ProductId.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?;
+                prices.extend(rows.into_iter().map(|pp| (pp.product_id, pp.unit_price)));
+            }
+        }
+        Ok(Self {
+            by_id,
+            by_sku,
+            prices,
+        })
+    }
 }
 
 pub(super) fn overflow(pointer: &str) -> FieldError {
