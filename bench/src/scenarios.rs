@@ -3,6 +3,7 @@
 //! driver from the harness process: three columns of one run.
 
 mod analytics;
+mod analytics_baskets;
 mod analytics_dashboard;
 mod analytics_more;
 mod client;

@@ -97,6 +97,7 @@ pub(super) async fn s6_more(
         )
         .await?,
     );
+    rows.extend(super::analytics_baskets::s6_baskets(env, own, (from, to)).await?);
     Ok(rows)
 }
 
