@@ -13,7 +13,7 @@ use crate::error::Result;
 use chrono::Utc;
 use crm_core::db::placeholder;
 use crm_core::{Action, Ctx, Error};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{Statement, StreamTrait};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -40,14 +40,20 @@ pub(crate) const CUSTOMER_FIELDS: Fields = &[
     ("products_bought", Kind::Number),
 ];
 
-/// The period's orders that hold products: per order its products and its customer.
-struct Baskets {
-    scope: AnalysisScope,
-    /// Per order: its company or contact (by the subject) and its products.
-    orders: Vec<(Option<Uuid>, BTreeSet<Uuid>)>,
-}
-
-async fn baskets(ctx: &Ctx, params: &AnalysisParams, subject: AnalysisSubject) -> Result<Baskets> {
+/// Reads the period's orders that hold products and hands each to `each` with its company or
+/// contact (by the subject) and its products, one order at a time as the rows stream (in
+/// order of the order's id), so that a report holds one order's lines, never the period's
+/// (five million at the benchmark's full scale); answers the scope, its orders counted.
+async fn baskets<F>(
+    ctx: &Ctx,
+    params: &AnalysisParams,
+    subject: AnalysisSubject,
+    mut each: F,
+) -> Result<AnalysisScope>
+where
+    F: FnMut(Option<Uuid>, &BTreeSet<Uuid>),
+{
+    use futures_util::StreamExt;
     ctx.require(Action::Read)?;
     let (from, to, reference) = period(params)?;
     let db = &ctx.db;
@@ -62,45 +68,56 @@ async fn baskets(ctx: &Ctx, params: &AnalysisParams, subject: AnalysisSubject) -
          FROM sales_documents d JOIN document_lines l ON l.document_id = d.id \
          WHERE d.org_id = {} AND d.doc_type = 'order' AND d.status <> 'cancelled' \
          AND d.deleted_at IS NULL AND d.ordered_at >= {} AND d.ordered_at < {} \
-         AND l.product_id IS NOT NULL",
+         AND l.product_id IS NOT NULL ORDER BY d.id",
         p(1),
         p(2),
         p(3)
     );
     let start = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let end = to.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let base_currency = base_currency(db, ctx).await?;
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
+        .stream_raw(Statement::from_sql_and_values(
             backend,
             sql,
             [ctx.org_id().into(), start.into(), end.into()],
         ))
         .await?;
-    let mut by_order: BTreeMap<Uuid, (Option<Uuid>, BTreeSet<Uuid>)> = BTreeMap::new();
-    for row in rows {
+    let mut rows = std::pin::pin!(rows);
+    let mut orders = 0_i64;
+    let mut current: Option<(Uuid, Option<Uuid>)> = None;
+    let mut products = BTreeSet::new();
+    while let Some(row) = rows.next().await {
+        let row = row?;
         let doc: Uuid = row.try_get("", "doc")?;
         let customer: Option<Uuid> = row.try_get("", "customer")?;
         let product: Uuid = row.try_get("", "product")?;
-        by_order
-            .entry(doc)
-            .or_insert_with(|| (customer, BTreeSet::new()))
-            .1
-            .insert(product);
+        match current {
+            Some((open, of)) if open != doc => {
+                each(of, &products);
+                orders += 1;
+                products.clear();
+                current = Some((doc, customer));
+            }
+            None => current = Some((doc, customer)),
+            Some(_) => {}
+        }
+        products.insert(product);
     }
-    let orders: Vec<(Option<Uuid>, BTreeSet<Uuid>)> = by_order.into_values().collect();
-    Ok(Baskets {
-        scope: AnalysisScope {
-            subject,
-            from,
-            to,
-            reference_date: reference,
-            base_currency: base_currency(db, ctx).await?,
-            orders: orders.len() as i64,
-            orders_without_rate: 0,
-            missing_rates: Vec::new(),
-            computed_at: Utc::now(),
-        },
+    if let Some((_, of)) = current {
+        each(of, &products);
+        orders += 1;
+    }
+    Ok(AnalysisScope {
+        subject,
+        from,
+        to,
+        reference_date: reference,
+        base_currency,
         orders,
+        orders_without_rate: 0,
+        missing_rates: Vec::new(),
+        computed_at: Utc::now(),
     })
 }
 
@@ -111,19 +128,21 @@ pub async fn cross_sell_report(ctx: &Ctx, params: &AnalysisParams) -> Result<Cro
     let min_confidence = threshold(params.min_confidence, 0.1, "/min_confidence", 0.0, 1.0)?;
     let min_lift = threshold(params.min_lift, 1.0, "/min_lift", 0.0, 1000.0)?;
     item_query::validate(params, RULE_FIELDS)?;
-    let b = baskets(ctx, params, AnalysisSubject::Products).await?;
-    let n = b.orders.len() as f64;
     let mut single: HashMap<Uuid, i64> = HashMap::new();
     let mut pairs: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    for (_, products) in &b.orders {
-        let items: Vec<Uuid> = products.iter().copied().collect();
+    let mut items: Vec<Uuid> = Vec::new();
+    let scope = baskets(ctx, params, AnalysisSubject::Products, |_, products| {
+        items.clear();
+        items.extend(products.iter().copied());
         for (i, x) in items.iter().enumerate() {
             *single.entry(*x).or_default() += 1;
             for y in &items[i + 1..] {
                 *pairs.entry((*x, *y)).or_default() += 1;
             }
         }
-    }
+    })
+    .await?;
+    let n = scope.orders as f64;
     let mut rules: Vec<AssociationRule> = Vec::new();
     for ((x, y), both) in pairs {
         for (ante, cons) in [(x, y), (y, x)] {
@@ -175,7 +194,7 @@ pub async fn cross_sell_report(ctx: &Ctx, params: &AnalysisParams) -> Result<Cro
         (items, row_count)
     };
     Ok(CrossSellReport {
-        scope: b.scope,
+        scope,
         min_support,
         min_confidence,
         min_lift,
@@ -186,6 +205,17 @@ pub async fn cross_sell_report(ctx: &Ctx, params: &AnalysisParams) -> Result<Cro
 
 /// The most reasons a recommendation names.
 const REASONS: usize = 3;
+
+/// Adds `reason` (a product owned and its similarity) to the best [`REASONS`] of a
+/// recommendation, kept best first: highest similarity, then lowest product id.
+fn keep_best(why: &mut Vec<(Uuid, f64)>, reason: (Uuid, f64)) {
+    let before = |w: &(Uuid, f64)| reason.1.total_cmp(&w.1).then(w.0.cmp(&reason.0)).is_gt();
+    let at = why.iter().position(before).unwrap_or(why.len());
+    if at < REASONS {
+        why.insert(at, reason);
+        why.truncate(REASONS);
+    }
+}
 
 /// Per customer of `params.subject` (companies by default, or contacts; one with
 /// `customer_id`), the `top` products it has not bought, scored by the sum of their cosine
@@ -214,91 +244,121 @@ pub(crate) async fn recommendations_for(
         return Err(Error::invalid_field("/top", "range", "must be from 1 to 50").into());
     }
     item_query::validate(params, CUSTOMER_FIELDS)?;
-    let b = baskets(ctx, params, subject).await?;
     // Who bought what: products per customer, customers per product.
     let mut bought: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
-    for (customer, products) in &b.orders {
+    let scope = baskets(ctx, params, subject, |customer, products| {
         if let Some(c) = customer {
             bought
-                .entry(*c)
+                .entry(c)
                 .or_default()
                 .extend(products.iter().copied());
         }
+    })
+    .await?;
+    // Products by a dense index, so that scoring a customer touches arrays, not maps (at a
+    // hundred thousand customers of fifty products each, maps took 40 s).
+    let mut index: HashMap<Uuid, usize> = HashMap::new();
+    let mut product_ids: Vec<Uuid> = Vec::new();
+    let mut owned_by: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
+    for (customer, products) in &bought {
+        // In the products' id order, as the scores add their similarities up.
+        let owned = products
+            .iter()
+            .map(|p| {
+                *index.entry(*p).or_insert_with(|| {
+                    product_ids.push(*p);
+                    product_ids.len() - 1
+                })
+            })
+            .collect();
+        owned_by.insert(*customer, owned);
     }
-    let mut buyers: HashMap<Uuid, i64> = HashMap::new();
-    let mut together: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    for products in bought.values() {
-        let items: Vec<Uuid> = products.iter().copied().collect();
+    drop(bought);
+    let n = product_ids.len();
+    let mut buyers = vec![0_i64; n];
+    let mut together: HashMap<(usize, usize), i64> = HashMap::new();
+    for items in owned_by.values() {
         for (i, x) in items.iter().enumerate() {
-            *buyers.entry(*x).or_default() += 1;
+            buyers[*x] += 1;
             for y in &items[i + 1..] {
                 *together.entry((*x, *y)).or_default() += 1;
             }
         }
     }
     // Cosine similarity of two products' buyer sets: both / sqrt(|X| |Y|).
-    let mut similar: HashMap<Uuid, Vec<(Uuid, f64)>> = HashMap::new();
+    let mut similar: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
     for ((x, y), both) in together {
-        let s = both as f64 / ((buyers[&x] * buyers[&y]) as f64).sqrt();
-        similar.entry(x).or_default().push((y, s));
-        similar.entry(y).or_default().push((x, s));
+        let s = both as f64 / ((buyers[x] * buyers[y]) as f64).sqrt();
+        similar[x].push((y, s));
+        similar[y].push((x, s));
     }
-    let customers: Vec<(Uuid, &BTreeSet<Uuid>)> = match params.customer_id {
-        Some(id) => bought.get(&id).map(|p| (id, p)).into_iter().collect(),
-        None => bought
+    let customers: Vec<(Uuid, &Vec<usize>)> = match params.customer_id {
+        Some(id) => owned_by.get(&id).map(|p| (id, p)).into_iter().collect(),
+        None => owned_by
             .iter()
             .filter(|(c, _)| only.is_none_or(|set| set.contains(c)))
             .map(|(c, p)| (*c, p))
             .collect(),
     };
-    let mut rows: Vec<CustomerRecommendations> = customers
-        .into_iter()
-        .map(|(id, owned)| {
-            let mut scores: HashMap<Uuid, (f64, Vec<(Uuid, f64)>)> = HashMap::new();
-            for have in owned {
-                for (other, s) in similar.get(have).map(Vec::as_slice).unwrap_or_default() {
-                    if owned.contains(other) {
-                        continue;
-                    }
-                    let e = scores.entry(*other).or_default();
-                    e.0 += s;
-                    e.1.push((*have, *s));
+    // Per candidate product of the customer being scored: its score and best reasons; reset
+    // after each customer through `touched`.
+    let mut score = vec![0.0_f64; n];
+    let mut why: Vec<Vec<(Uuid, f64)>> = vec![Vec::new(); n];
+    let mut owns = vec![false; n];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut rows: Vec<CustomerRecommendations> = Vec::with_capacity(customers.len());
+    for (id, owned) in customers {
+        for h in owned {
+            owns[*h] = true;
+        }
+        for h in owned {
+            for (other, s) in &similar[*h] {
+                if owns[*other] {
+                    continue;
                 }
+                if why[*other].is_empty() {
+                    touched.push(*other);
+                }
+                score[*other] += s;
+                keep_best(&mut why[*other], (product_ids[*h], *s));
             }
-            let mut recommendations: Vec<Recommendation> = scores
-                .into_iter()
-                .map(|(product, (score, mut why))| {
-                    why.sort_by(|p, q| q.1.total_cmp(&p.1).then(p.0.cmp(&q.0)));
-                    why.truncate(REASONS);
-                    Recommendation {
-                        product_id: product,
-                        name: None,
-                        score,
-                        because: why
-                            .into_iter()
-                            .map(|(p, s)| RecommendationReason {
-                                product_id: p,
-                                name: None,
-                                similarity: s,
-                            })
-                            .collect(),
-                    }
-                })
-                .collect();
-            recommendations.sort_by(|p, q| {
-                q.score
-                    .total_cmp(&p.score)
-                    .then(p.product_id.cmp(&q.product_id))
-            });
-            recommendations.truncate(top as usize);
-            CustomerRecommendations {
-                id,
+        }
+        let mut recommendations: Vec<Recommendation> = touched
+            .iter()
+            .map(|o| Recommendation {
+                product_id: product_ids[*o],
                 name: None,
-                products_bought: owned.len() as i64,
-                recommendations,
-            }
-        })
-        .collect();
+                score: score[*o],
+                because: why[*o]
+                    .iter()
+                    .map(|(p, s)| RecommendationReason {
+                        product_id: *p,
+                        name: None,
+                        similarity: *s,
+                    })
+                    .collect(),
+            })
+            .collect();
+        for o in touched.drain(..) {
+            score[o] = 0.0;
+            why[o].clear();
+        }
+        for h in owned {
+            owns[*h] = false;
+        }
+        recommendations.sort_by(|p, q| {
+            q.score
+                .total_cmp(&p.score)
+                .then(p.product_id.cmp(&q.product_id))
+        });
+        recommendations.truncate(top as usize);
+        rows.push(CustomerRecommendations {
+            id,
+            name: None,
+            products_bought: owned.len() as i64,
+            recommendations,
+        });
+    }
     let best = |c: &CustomerRecommendations| {
         c.recommendations
             .first()
@@ -333,9 +393,28 @@ pub(crate) async fn recommendations_for(
         (items, row_count)
     };
     Ok(RecommendationReport {
-        scope: b.scope,
+        scope,
         top,
         row_count,
         items,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recommendation_keeps_its_three_best_reasons_ties_by_id() {
+        let id = |n: u128| Uuid::from_u128(n);
+        let mut why = Vec::new();
+        for (p, s) in [(5, 0.2), (4, 0.9), (3, 0.2), (2, 0.5), (1, 0.1), (6, 0.9)] {
+            keep_best(&mut why, (id(p), s));
+        }
+        assert_eq!(why, vec![(id(4), 0.9), (id(6), 0.9), (id(2), 0.5)]);
+        keep_best(&mut why, (id(7), 0.5));
+        assert_eq!(why, vec![(id(4), 0.9), (id(6), 0.9), (id(2), 0.5)]);
+        keep_best(&mut why, (id(1), 0.5));
+        assert_eq!(why, vec![(id(4), 0.9), (id(6), 0.9), (id(1), 0.5)]);
+    }
 }
