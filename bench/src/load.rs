@@ -25,6 +25,22 @@ pub struct Stats {
     pub throughput: f64,
 }
 
+impl Stats {
+    /// A measurement taken once (an export, an import, a fan-out): `items` done in `took`,
+    /// every percentile that one time, the rate items per second.
+    pub fn once(items: u64, took: Duration, error: Option<String>) -> Self {
+        Self {
+            requests: 1,
+            errors: u64::from(error.is_some()),
+            first_error: error,
+            p50: took,
+            p95: took,
+            p99: took,
+            throughput: items as f64 / took.as_secs_f64().max(1e-9),
+        }
+    }
+}
+
 /// Runs `op(worker, iteration)` from `concurrency` workers for `duration`.
 pub async fn run<F, Fut>(concurrency: usize, duration: Duration, op: F) -> Stats
 where

@@ -18,18 +18,6 @@ const COLUMNS: &str = "id, first_name, last_name, email, phone, title, company_i
                        source_channel, consent, tags, custom, version, created_at, updated_at, \
                        deleted_at";
 
-fn stats(rows: u64, took: Duration, error: Option<String>) -> Stats {
-    Stats {
-        requests: 1,
-        errors: u64::from(error.is_some()),
-        first_error: error,
-        p50: took,
-        p95: took,
-        p99: took,
-        throughput: rows as f64 / took.as_secs_f64().max(1e-9),
-    }
-}
-
 /// Downloads `path` as a stream; returns its bytes and lines.
 async fn download(env: &Env, path: &str) -> Result<(u64, u64), String> {
     let c = &env.admin;
@@ -113,26 +101,29 @@ pub(crate) async fn s9(env: &Env, server: &Server, url: &str) -> Result<Row, Str
     let took = started.elapsed();
     let after = server.memory_kb();
     let (api, api_bytes) = match api {
-        Ok((bytes, lines)) if lines > count => (stats(count, took, None), bytes),
+        Ok((bytes, lines)) if lines > count => (Stats::once(count, took, None), bytes),
         Ok((_, lines)) => (
-            stats(
+            Stats::once(
                 count,
                 took,
                 Some(format!("{lines} lines for {count} contacts")),
             ),
             0,
         ),
-        Err(e) => (stats(count, took, Some(e)), 0),
+        Err(e) => (Stats::once(count, took, Some(e)), 0),
     };
     let (base, base_note) = match baseline(env, url).await {
         Ok((n, t)) => (
-            stats(count, t, None),
+            Stats::once(count, t, None),
             match b {
                 DbBackend::Postgres => format!("COPY wrote {n} bytes in {:.2} s", t.as_secs_f64()),
                 _ => format!("the driver read {n} rows in {:.2} s", t.as_secs_f64()),
             },
         ),
-        Err(e) => (stats(count, Duration::from_secs(1), Some(e)), String::new()),
+        Err(e) => (
+            Stats::once(count, Duration::from_secs(1), Some(e)),
+            String::new(),
+        ),
     };
     let (memory, memory_met) = match (before, after) {
         (Some(before), Some((_, peak))) if reset => {

@@ -19,18 +19,6 @@ use uuid::Uuid;
 
 const BOUNDARY: &str = "----crm-bench-s7-boundary";
 
-fn stats(rows: u64, took: Duration, error: Option<String>) -> Stats {
-    Stats {
-        requests: 1,
-        errors: u64::from(error.is_some()),
-        first_error: error,
-        p50: took,
-        p95: took,
-        p99: took,
-        throughput: rows as f64 / took.as_secs_f64().max(1e-9),
-    }
-}
-
 /// The file: `email,first_name,last_name,phone,address.city`, every tenth row an existing email.
 fn file(rows: usize, existing: &[String], tag: &str) -> Vec<u8> {
     let mut out = String::with_capacity(rows * 64);
@@ -272,13 +260,13 @@ pub(crate) async fn s7(env: &Env, url: &str) -> Result<Row, String> {
     let took = started.elapsed();
     let after = count(env, writer).await?;
     let api = match &outcome {
-        Ok(i) if i["state"] != "succeeded" => stats(rows as u64, took, Some(format!("{i}"))),
+        Ok(i) if i["state"] != "succeeded" => Stats::once(rows as u64, took, Some(format!("{i}"))),
         Ok(i)
             if i["created"].as_i64() != Some((rows - duplicates) as i64)
                 || i["skipped"].as_i64() != Some(duplicates as i64)
                 || after - before != (rows - duplicates) as i64 =>
         {
-            stats(
+            Stats::once(
                 rows as u64,
                 took,
                 Some(format!(
@@ -288,13 +276,13 @@ pub(crate) async fn s7(env: &Env, url: &str) -> Result<Row, String> {
                 )),
             )
         }
-        Ok(_) => stats(rows as u64, took, None),
-        Err(e) => stats(rows as u64, took, Some(e.clone())),
+        Ok(_) => Stats::once(rows as u64, took, None),
+        Err(e) => Stats::once(rows as u64, took, Some(e.clone())),
     };
     let (same_table, driver, base_note) = match baseline(env, url, &body, rows).await {
         Ok((Some(real), temp)) => (
-            Some(stats(rows as u64, real, None)),
-            stats(rows as u64, temp, None),
+            Some(Stats::once(rows as u64, real, None)),
+            Stats::once(rows as u64, temp, None),
             format!(
                 "COPY loaded them into contacts in {:.2} s (the target's baseline: \"pgbench\" \
                  column), into a temporary table like it in {:.2} s (\"driver\" column)",
@@ -304,13 +292,13 @@ pub(crate) async fn s7(env: &Env, url: &str) -> Result<Row, String> {
         ),
         Ok((None, t)) => (
             None,
-            stats(rows as u64, t, None),
+            Stats::once(rows as u64, t, None),
             format!("the driver inserted them in {:.2} s", t.as_secs_f64()),
         ),
         Err(e) => (
             (b == DbBackend::Postgres)
-                .then(|| stats(rows as u64, Duration::from_secs(1), Some(e.clone()))),
-            stats(rows as u64, Duration::from_secs(1), Some(e)),
+                .then(|| Stats::once(rows as u64, Duration::from_secs(1), Some(e.clone()))),
+            Stats::once(rows as u64, Duration::from_secs(1), Some(e)),
             String::new(),
         ),
     };

@@ -224,16 +224,8 @@ pub(crate) async fn s11(env: &Env) -> Result<Row, String> {
             format!("{out_of_order} (endpoint, record) chains not received as created, updated")
         });
     }
-    let rate = received as f64 / took.as_secs_f64().max(1e-9);
-    let api = Stats {
-        requests: 1,
-        errors: u64::from(error.is_some()),
-        first_error: error,
-        p50: took,
-        p95: took,
-        p99: took,
-        throughput: rate,
-    };
+    let api = Stats::once(received, took, error);
+    let rate = api.throughput;
     Ok(Row {
         name: "S11 webhook fan-out: deliveries/s to 10 endpoints",
         api,

@@ -267,27 +267,20 @@ impl Products {
     ) -> Result<Self> {
         let ids: BTreeSet<Uuid> = inputs.iter().filter_map(|l| l.product_id).collect();
         let skus: BTreeSet<&str> = inputs.iter().filter_map(|l| l.sku.as_deref()).collect();
-        let live = || {
-            product::Entity::find()
-                .filter(product::Column::OrgId.eq(ctx.org_id()))
-                .filter(product::Column::DeletedAt.is_null())
-        };
+        let ids: Vec<sea_orm::Value> = ids.into_iter().map(Into::into).collect();
+        let skus: Vec<sea_orm::Value> = skus.into_iter().map(Into::into).collect();
         let mut found = Vec::new();
-        for chunk in ids.iter().copied().collect::<Vec<_>>().chunks(CHUNK) {
-            found.extend(
-                live()
-                    .filter(product::Column::Id.is_in(chunk.iter().copied()))
-                    .all(db)
-                    .await?,
-            );
-        }
-        for chunk in skus.iter().copied().collect::<Vec<_>>().chunks(CHUNK) {
-            found.extend(
-                live()
-                    .filter(product::Column::Sku.is_in(chunk.iter().copied()))
-                    .all(db)
-                    .await?,
-            );
+        for (column, names) in [(product::Column::Id, ids), (product::Column::Sku, skus)] {
+            for chunk in names.chunks(CHUNK) {
+                found.extend(
+                    product::Entity::find()
+                        .filter(product::Column::OrgId.eq(ctx.org_id()))
+                        .filter(product::Column::DeletedAt.is_null())
+                        .filter(column.is_in(chunk.iter().cloned()))
+                        .all(db)
+                        .await?,
+                );
+            }
         }
         let by_sku = found.iter().map(|p| (p.sku.clone(), p.id)).collect();
         let by_id: HashMap<Uuid, product::Model> = found.into_iter().map(|p| (p.id, p)).collect();
