@@ -121,6 +121,14 @@ dual! {
             assert!(close(got[field].as_f64().unwrap(), want, 1e-9), "{field}: {got} against {bg:?}");
         }
         assert_eq!(got["customers"], 5, "D is not fitted");
+        // Whether the search converged, and if not, what it tried, as the crate's fit says.
+        assert_eq!(got["converged"], bg.converged, "{got}");
+        if bg.converged {
+            assert!(got["not_converged"].is_null(), "{got}");
+        } else {
+            let why = got["not_converged"].as_str().unwrap();
+            assert!(why.contains("Nelder-Mead") && why.contains(&format!("after {} iterations", bg.iterations)), "{why}");
+        }
         let spends: Vec<(Spend, f64)> = HISTORIES.iter().filter(|h| h.1 > 0.0 && h.0 != "D").map(|h| (Spend { x: h.1, m: h.4 }, 1.0)).collect();
         let gg = GammaGamma::fit(&spends).unwrap();
         let horizon = 365.25 / 7.0;

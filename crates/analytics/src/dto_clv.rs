@@ -34,6 +34,9 @@ pub struct BgNbdParams {
     /// Whether the optimiser met its tolerance (else it stopped at its iteration cap and the
     /// parameters are its best point).
     pub converged: bool,
+    /// When it did not converge: what the optimiser tried and where it stopped, in words (the
+    /// per-customer figures still come from its best point); `null` when it converged.
+    pub not_converged: Option<String>,
     /// Customers the model was fitted to: those whose first purchase lies in the window.
     pub customers: i64,
     /// When more than 50,000: the customers of a systematic sample the parameters were
@@ -57,6 +60,9 @@ pub struct GammaGammaParams {
     pub log_likelihood: f64,
     /// Whether the optimiser met its tolerance.
     pub converged: bool,
+    /// When it did not converge: what the optimiser tried and where it stopped, in words;
+    /// `null` when it converged.
+    pub not_converged: Option<String>,
     /// Customers with repeat purchases the model was fitted to.
     pub customers: i64,
     /// When more than 50,000: the customers of a systematic sample the parameters were
@@ -136,8 +142,8 @@ pub struct ClvItem {
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "scope": {"subject": "companies", "from": "2026-01-01", "to": "2026-07-01", "reference_date": "2026-07-01", "base_currency": "EUR", "orders": 4, "orders_without_rate": 0, "missing_rates": [], "computed_at": "2026-07-01T08:00:00Z"},
     "time_unit": "weeks", "horizon_months": 12, "discount_rate": 0.01,
-    "bg_nbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "log_likelihood": -9582.4, "converged": true, "customers": 2357, "fit_sample": null},
-    "gamma_gamma": {"p": 6.25, "q": 3.74, "gamma": 15.44, "log_likelihood": -4003.2, "converged": true, "customers": 946, "fit_sample": null},
+    "bg_nbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "log_likelihood": -9582.4, "converged": true, "not_converged": null, "customers": 2357, "fit_sample": null},
+    "gamma_gamma": {"p": 6.25, "q": 3.74, "gamma": 15.44, "log_likelihood": -4003.2, "converged": true, "not_converged": null, "customers": 946, "fit_sample": null},
     "simple": {"inactive_days": 90, "churned": 1, "annual_churn_rate": 0.84, "expected_lifetime_years": 1.19},
     "total_clv": "1520.40",
     "row_count": 1,

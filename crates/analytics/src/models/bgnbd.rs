@@ -10,6 +10,54 @@ use super::fit::maximise;
 use super::special::{log_add_exp, scaled_hyp2f1};
 use statrs::function::gamma::ln_gamma;
 
+/// The terms of the likelihood that depend on `x` alone, ln Γ(r+x)/Γ(r) + ln B(a, b+x)/B(a, b):
+/// for whole `x` summed as Σ_{k<x} ln((r+k)(b+k)/(a+b+k)), exact where the differences of
+/// log-gamma functions cancel to nothing (a fit running `a` or `r` into the millions made the
+/// likelihood positive by rounding alone); kept from one `x` to the next when they ascend.
+struct Head {
+    r: f64,
+    a: f64,
+    b: f64,
+    /// The `x` summed up to, and the sum.
+    k: u64,
+    sum: f64,
+}
+
+/// Repeat purchases summed term by term at most; beyond, the log-gamma functions are used.
+const MAX_TERMS: f64 = 100_000.0;
+
+impl Head {
+    fn new(m: &BgNbd) -> Head {
+        Head {
+            r: m.r,
+            a: m.a,
+            b: m.b,
+            k: 0,
+            sum: 0.0,
+        }
+    }
+
+    /// The terms at `x`.
+    fn at(&mut self, x: f64) -> f64 {
+        let Head { r, a, b, .. } = *self;
+        if x.fract() != 0.0 || !(0.0..=MAX_TERMS).contains(&x) {
+            return ln_gamma(r + x) - ln_gamma(r) + ln_gamma(a + b) + ln_gamma(b + x)
+                - ln_gamma(b)
+                - ln_gamma(a + b + x);
+        }
+        let want = x as u64;
+        if want < self.k {
+            (self.k, self.sum) = (0, 0.0);
+        }
+        while self.k < want {
+            let k = self.k as f64;
+            self.sum += (r + k).ln() + (b + k).ln() - (a + b + k).ln();
+            self.k += 1;
+        }
+        self.sum
+    }
+}
+
 /// A customer's purchase history as the models read it, in the model's time unit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Purchases {
@@ -48,51 +96,33 @@ pub struct BgNbd {
 impl BgNbd {
     /// The log-likelihood of one customer's history (equation 6 of the paper, in logs).
     pub fn log_likelihood(&self, c: &Purchases) -> f64 {
-        let BgNbd { r, alpha, a, b } = *self;
-        let x = c.x;
-        let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
-        let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
-        let a3 = -(r + x) * (alpha + c.t).ln();
-        let a4 = if x > 0.0 {
-            a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + c.t_x).ln()
-        } else {
-            f64::NEG_INFINITY
-        };
-        a1 + a2 + log_add_exp(a3, a4)
+        let mut head = Head::new(self);
+        self.with_head(head.at(c.x), c)
     }
 
     /// The log-likelihood of many customers, each history with how many customers share it.
-    /// The terms that depend on `x` alone (the gamma functions) are computed once per run of
-    /// equal `x` (the fit sorts by it), so a large base costs a few logarithms per history.
+    /// The terms that depend on `x` alone are summed once per value of `x` up to the largest
+    /// (the fit sorts by it), so a large base costs a few logarithms per history.
     pub fn total_log_likelihood(&self, data: &[(Purchases, f64)]) -> f64 {
+        let mut head = Head::new(self);
+        data.iter()
+            .map(|(c, n)| n * self.with_head(head.at(c.x), c))
+            .sum()
+    }
+
+    /// A history's log-likelihood from its `x`-only terms: the gamma-rate and beta-drop-out
+    /// parts, as `-r ln(1 + T/α) - x ln(α + T)` rather than `r ln α - (r + x) ln(α + T)`, whose
+    /// two terms grow huge and cancel when a fit runs `r` and `α` up together.
+    fn with_head(&self, head: f64, c: &Purchases) -> f64 {
         let BgNbd { r, alpha, a, b } = *self;
-        let (lg_r, lg_ab, lg_b) = (ln_gamma(r), ln_gamma(a + b), ln_gamma(b));
-        let (ln_alpha, ln_a) = (alpha.ln(), a.ln());
-        let mut current = f64::NAN;
-        let (mut head, mut dead) = (0.0, f64::NEG_INFINITY);
-        let mut sum = 0.0;
-        for (c, n) in data {
-            let x = c.x;
-            if x != current {
-                current = x;
-                head = ln_gamma(r + x) - lg_r + r * ln_alpha + lg_ab + ln_gamma(b + x)
-                    - lg_b
-                    - ln_gamma(a + b + x);
-                dead = if x > 0.0 {
-                    ln_a - (b + x - 1.0).ln()
-                } else {
-                    f64::NEG_INFINITY
-                };
-            }
-            let a3 = -(r + x) * (alpha + c.t).ln();
-            let a4 = if x > 0.0 {
-                dead - (r + x) * (alpha + c.t_x).ln()
-            } else {
-                f64::NEG_INFINITY
-            };
-            sum += n * (head + log_add_exp(a3, a4));
-        }
-        sum
+        let x = c.x;
+        let alive = -r * (c.t / alpha).ln_1p() - x * (alpha + c.t).ln();
+        let dead = if x > 0.0 {
+            a.ln() - (b + x - 1.0).ln() - r * (c.t_x / alpha).ln_1p() - x * (alpha + c.t_x).ln()
+        } else {
+            f64::NEG_INFINITY
+        };
+        head + log_add_exp(alive, dead)
     }
 
     /// ln of the odds that the customer has dropped out (`None` without repeat purchases,
@@ -155,15 +185,16 @@ impl BgNbd {
             b: p[3],
         };
         // Per customer, so that the optimiser's tolerance means the same for any base size.
-        let (params, _, converged) = maximise(
+        let found = maximise(
             |p| of(p).total_log_likelihood(data) / weight,
             &[1.0, 1.0, 1.0, 1.0],
         )?;
-        let model = of(&params);
+        let model = of(&found.params);
         Some(Fitted {
             model,
+            iterations: found.iterations,
+            converged: found.converged,
             log_likelihood: model.total_log_likelihood(data),
-            converged,
         })
     }
 }

@@ -25,15 +25,40 @@ impl<F: Fn(&[f64]) -> f64> CostFunction for Negative<F> {
     }
 }
 
-/// The parameters (all positive) that maximise `log_likelihood`, searched from `start`, with
-/// the maximum and whether the search converged. `None` when no finite likelihood was found.
-pub fn maximise<F: Fn(&[f64]) -> f64>(
-    log_likelihood: F,
-    start: &[f64],
-) -> Option<(Vec<f64>, f64, bool)> {
+/// Where a search ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    /// The parameters at the best point found.
+    pub params: Vec<f64>,
+    /// The function's value there.
+    pub value: f64,
+    /// Whether the last run met its tolerance.
+    pub converged: bool,
+    /// Iterations taken, both runs together.
+    pub iterations: u64,
+}
+
+/// What a search that did not converge tried and where it stopped, for the report: the
+/// `names` of its parameters (all searched from 1).
+pub fn not_converged(names: &str, iterations: u64, log_likelihood: f64) -> String {
+    format!(
+        "Nelder-Mead over the logarithms of {names}, each from 1, run twice (the second run \
+         from the first's best point), at most {MAX_ITERS} iterations each: it stopped after \
+         {iterations} iterations without the simplex's values agreeing within {TOLERANCE:e}. \
+         The parameters given are its best point (log-likelihood {log_likelihood:.3}). Few \
+         repeat purchases or a short window leave the likelihood nearly flat in some \
+         direction; a longer window (an earlier `from`) gives the models more to learn from."
+    )
+}
+
+/// The parameters (all positive) that maximise `log_likelihood`, searched from
+/// `start`, with the maximum and whether the search converged. `None` when no finite
+/// likelihood was found.
+pub fn maximise<F: Fn(&[f64]) -> f64>(log_likelihood: F, start: &[f64]) -> Option<Search> {
     let mut problem = Negative(log_likelihood);
     let mut point: Vec<f64> = start.iter().map(|v| v.ln()).collect();
     let mut converged = false;
+    let mut iterations = 0;
     for _ in 0..2 {
         let mut simplex = vec![point.clone()];
         for i in 0..point.len() {
@@ -50,12 +75,18 @@ pub fn maximise<F: Fn(&[f64]) -> f64>(
             result.state().get_termination_status(),
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
         );
+        iterations += result.state().get_iter();
         point = result.state().get_best_param()?.clone();
         problem = result.problem.problem?;
     }
     let params: Vec<f64> = point.iter().map(|v| v.exp()).collect();
     let value = (problem.0)(&params);
-    value.is_finite().then_some((params, value, converged))
+    value.is_finite().then_some(Search {
+        params,
+        value,
+        converged,
+        iterations,
+    })
 }
 
 #[cfg(test)]
@@ -66,10 +97,26 @@ mod tests {
     fn finds_the_maximum_of_a_smooth_function() {
         // Maximum at (2, 0.5): a log-normal-shaped bump in each coordinate.
         let f = |p: &[f64]| -((p[0] / 2.0).ln().powi(2) + (p[1] / 0.5).ln().powi(2));
-        let (params, value, converged) = maximise(f, &[1.0, 1.0]).unwrap();
-        assert!(converged);
+        let found = maximise(f, &[1.0, 1.0]).unwrap();
+        let (params, value) = (&found.params, found.value);
+        assert!(found.converged);
+        assert!(found.iterations > 0 && found.iterations <= 2 * MAX_ITERS);
         assert!((params[0] - 2.0).abs() < 1e-4, "{params:?}");
         assert!((params[1] - 0.5).abs() < 1e-4, "{params:?}");
         assert!(value.abs() < 1e-8);
+    }
+
+    #[test]
+    fn a_search_without_a_maximum_stops_at_its_cap_and_says_so() {
+        // Rises without bound: the simplex runs to where the parameter overflows and stays.
+        let found = maximise(|p: &[f64]| p[0].sqrt(), &[1.0]).unwrap();
+        assert!(!found.converged, "{found:?}");
+        assert_eq!(found.iterations, 2 * MAX_ITERS);
+        let why = not_converged("r", found.iterations, found.value);
+        assert!(why.contains("logarithms of r, each from 1"), "{why}");
+        assert!(
+            why.contains(&format!("after {} iterations", 2 * MAX_ITERS)),
+            "{why}"
+        );
     }
 }

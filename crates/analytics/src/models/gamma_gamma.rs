@@ -41,17 +41,22 @@ impl GammaGamma {
         let GammaGamma { p, q, gamma } = *self;
         let (x, m) = (s.x, s.m);
         ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q)
-            + q * gamma.ln()
             + (p * x - 1.0) * m.ln()
             + p * x * x.ln()
-            - (p * x + q) * (gamma + x * m).ln()
+            + Self::scale_terms(q, gamma, p * x, x * m)
+    }
+
+    /// `q ln γ - (px + q) ln(γ + xm)` as `-q ln(1 + xm/γ) - px ln(γ + xm)`: the first form's
+    /// terms grow huge and cancel when a fit runs `q` and `γ` up together.
+    fn scale_terms(q: f64, gamma: f64, px: f64, total: f64) -> f64 {
+        -q * (total / gamma).ln_1p() - px * (gamma + total).ln()
     }
 
     /// The log-likelihood of many customers, each with how many share its spend; the gamma
     /// functions once per run of equal `x` (the fit sorts by it).
     pub fn total_log_likelihood(&self, data: &[(Spend, f64)]) -> f64 {
         let GammaGamma { p, q, gamma } = *self;
-        let (lg_q, ln_gamma_scale) = (ln_gamma(q), gamma.ln());
+        let lg_q = ln_gamma(q);
         let mut current = f64::NAN;
         let mut head = 0.0;
         let mut sum = 0.0;
@@ -59,11 +64,10 @@ impl GammaGamma {
             let x = s.x;
             if x != current {
                 current = x;
-                head = ln_gamma(p * x + q) - ln_gamma(p * x) - lg_q
-                    + q * ln_gamma_scale
-                    + p * x * x.ln();
+                head = ln_gamma(p * x + q) - ln_gamma(p * x) - lg_q + p * x * x.ln();
             }
-            sum += n * (head + (p * x - 1.0) * s.m.ln() - (p * x + q) * (gamma + x * s.m).ln());
+            sum +=
+                n * (head + (p * x - 1.0) * s.m.ln() + Self::scale_terms(q, gamma, p * x, x * s.m));
         }
         sum
     }
@@ -98,15 +102,16 @@ impl GammaGamma {
             q: p[1],
             gamma: p[2],
         };
-        let (params, _, converged) = maximise(
+        let found = maximise(
             |p| of(p).total_log_likelihood(&usable) / weight,
             &[1.0, 1.0, 1.0],
         )?;
-        let model = of(&params);
+        let model = of(&found.params);
         Some(Fitted {
             model,
+            iterations: found.iterations,
+            converged: found.converged,
             log_likelihood: model.total_log_likelihood(&usable),
-            converged,
         })
     }
 }

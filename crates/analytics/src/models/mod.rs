@@ -4,6 +4,8 @@
 
 pub mod bgnbd;
 mod fit;
+
+pub use fit::not_converged;
 pub mod gamma_gamma;
 mod special;
 
@@ -23,6 +25,8 @@ pub struct Fitted<M> {
     pub log_likelihood: f64,
     /// Whether the optimiser met its tolerance (else it stopped at its iteration cap).
     pub converged: bool,
+    /// The optimiser's iterations.
+    pub iterations: u64,
 }
 
 /// A systematic sample of about `at_most` customers from `data` (distinct entries with how

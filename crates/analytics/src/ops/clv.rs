@@ -10,7 +10,9 @@ use super::revenue::{Revenue, collect, customers_only, money, page, period, thre
 use crate::dto::*;
 use crate::dto_clv::*;
 use crate::error::Result;
-use crate::models::{BgNbd, FIT_SAMPLE, GammaGamma, Purchases, Spend, systematic_sample};
+use crate::models::{
+    BgNbd, FIT_SAMPLE, GammaGamma, Purchases, Spend, not_converged, systematic_sample,
+};
 use chrono::NaiveDate;
 use crm_core::db::placeholder;
 use crm_core::{Ctx, Error};
@@ -104,7 +106,8 @@ async fn first_orders(
     subject: AnalysisSubject,
     end: NaiveDate,
 ) -> Result<HashMap<Uuid, NaiveDate>> {
-    use sea_orm::{ConnectionTrait, Statement};
+    use futures_util::StreamExt;
+    use sea_orm::{Statement, StreamTrait};
     let db = &ctx.db;
     let backend = db.get_database_backend();
     let key = match subject {
@@ -118,15 +121,18 @@ async fn first_orders(
          AND ordered_at < {p2} AND {key} IS NOT NULL GROUP BY {key}"
     );
     let end = end.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    // Read as they come: a row per customer, a million at the full scale.
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
+        .stream_raw(Statement::from_sql_and_values(
             backend,
             sql,
             [ctx.org_id().into(), end.into()],
         ))
         .await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in rows {
+    let mut rows = std::pin::pin!(rows);
+    let mut out = HashMap::new();
+    while let Some(row) = rows.next().await {
+        let row = row?;
         let item: Uuid = row.try_get("", "item")?;
         let first: chrono::DateTime<chrono::Utc> = row.try_get("", "first")?;
         out.insert(item, first.date_naive());
@@ -415,6 +421,8 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
             b: f.model.b,
             log_likelihood: f.log_likelihood,
             converged: f.converged,
+            not_converged: (!f.converged)
+                .then(|| not_converged("r, alpha, a and b", f.iterations, f.log_likelihood)),
             customers: customers_fitted,
             fit_sample: bg_sampled,
         }),
@@ -424,6 +432,8 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
             gamma: f.model.gamma,
             log_likelihood: f.log_likelihood,
             converged: f.converged,
+            not_converged: (!f.converged)
+                .then(|| not_converged("p, q and gamma", f.iterations, f.log_likelihood)),
             customers: repeat_buyers as i64,
             fit_sample: gg_sampled,
         }),
