@@ -9,8 +9,9 @@ use crate::error::Result;
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use crm_core::db::placeholder;
 use crm_core::{Action, Ctx, Error, FieldError};
+use futures_util::StreamExt;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{DatabaseConnection, DbBackend, Statement, StreamTrait};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 use uuid::Uuid;
@@ -301,9 +302,10 @@ pub(super) const UNIT_COST: &str = "COALESCE(l.unit_cost, p.cost_price)";
 pub(super) const COST_CURRENCY: &str =
     "CASE WHEN l.unit_cost IS NULL THEN p.cost_currency ELSE l.cost_currency END";
 
-/// SQLite: the period's lines one by one (SQLite has no decimal type to sum them in).
+/// SQLite: the period's lines one by one, as they are read (SQLite has no decimal type to sum
+/// them in).
 async fn lines(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     w: &Window,
     base: &str,
     rates: &Rates,
@@ -318,11 +320,13 @@ async fn lines(
         w.lines_sql(backend, true)
     );
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, w.values()))
+        .stream_raw(Statement::from_sql_and_values(backend, sql, w.values()))
         .await?;
+    let mut rows = std::pin::pin!(rows);
     let mut counted: HashSet<Uuid> = HashSet::new();
     let mut excluded: HashSet<Uuid> = HashSet::new();
-    for row in rows {
+    while let Some(row) = rows.next().await {
+        let row = row?;
         let doc: Uuid = row.try_get("", "doc")?;
         let item: Uuid = row.try_get("", "item")?;
         let currency: String = row.try_get("", "currency")?;

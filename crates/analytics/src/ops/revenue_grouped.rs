@@ -3,6 +3,9 @@
 //! instead of one per line; and the orders counted per currency and day in a second statement
 //! (an order spans several groups). The sums are the line-by-line path's exactly: a day's
 //! amounts times its rate equal the sum of each amount times the rate, in decimals.
+//!
+//! The groups are read as they come (a stream, not a vector of rows): at a million orders a
+//! report has about as many groups, and holding their rows took a few hundred megabytes.
 
 use super::rates::Rates;
 use super::revenue::{Acc, COST_CURRENCY, UNIT_COST, Window, overflow};
@@ -10,8 +13,9 @@ use crate::dto::MissingRate;
 use crate::error::Result;
 use chrono::NaiveDate;
 use crm_core::Error;
+use futures_util::StreamExt;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{DatabaseConnection, Statement, StreamTrait};
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -28,7 +32,7 @@ const DAY: &str = "(d.ordered_at AT TIME ZONE 'UTC')::date";
 /// costs, an order's lines may fall in groups of several cost currencies: it is counted in the
 /// group of its first line, position 0, which every order has); a product's are counted apart.
 pub(super) async fn collect(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     w: &Window,
     base: &str,
     rates: &Rates,
@@ -56,9 +60,11 @@ pub(super) async fn collect(
         from = w.lines_sql(backend, true)
     );
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, w.values()))
+        .stream_raw(Statement::from_sql_and_values(backend, sql, w.values()))
         .await?;
-    for row in rows {
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.next().await {
+        let row = row?;
         let item: Uuid = row.try_get("", "item")?;
         let currency: String = row.try_get("", "currency")?;
         let day: NaiveDate = row.try_get("", "day")?;
@@ -121,7 +127,7 @@ fn count(acc: &mut Acc<'_>, base: &str, rates: &Rates, currency: String, day: Na
 
 /// The orders with a line of an item, per currency and day, into `acc`.
 async fn count_orders(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     w: &Window,
     base: &str,
     rates: &Rates,
@@ -141,9 +147,11 @@ async fn count_orders(
         )
     );
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, w.values()))
+        .stream_raw(Statement::from_sql_and_values(backend, sql, w.values()))
         .await?;
-    for row in rows {
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.next().await {
+        let row = row?;
         let orders: i64 = row.try_get("", "orders")?;
         count(
             acc,
@@ -160,7 +168,7 @@ async fn count_orders(
 /// The revenue alone: per item, currency and day; a customer's orders are summed per order
 /// first and counted per group in the same statement, a product's counted apart.
 async fn revenue_only(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     w: &Window,
     base: &str,
     rates: &Rates,
@@ -187,9 +195,11 @@ async fn revenue_only(
         )
     };
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, w.values()))
+        .stream_raw(Statement::from_sql_and_values(backend, sql, w.values()))
         .await?;
-    for row in rows {
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.next().await {
+        let row = row?;
         let item: Uuid = row.try_get("", "item")?;
         let currency: String = row.try_get("", "currency")?;
         let day: NaiveDate = row.try_get("", "day")?;
