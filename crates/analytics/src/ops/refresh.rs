@@ -524,6 +524,15 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
             Ok::<_, crate::AnalyticsError>((companies, contacts))
         }
         .await;
+        // A computation cut off because the database went away (the server stopping closes
+        // its pool) is not the reports' failure: the job is tried again, nothing recorded.
+        if computed.is_err() && job.db.ping().await.is_err() {
+            let cause = computed.err().map(|e| Error::from(e).to_string());
+            return Err(JobError::retry(format!(
+                "the database went away during the refresh: {}",
+                cause.unwrap_or_default()
+            )));
+        }
         outcome = Some(computed.map(|c| (c, notes)));
     }
     let tx = begin_write(&job.db).await?;
