@@ -5,6 +5,7 @@
 mod analytics;
 mod analytics_baskets;
 mod analytics_dashboard;
+mod analytics_funnel;
 mod analytics_more;
 mod client;
 mod export;

@@ -28,12 +28,14 @@ fn field(buf: &mut Vec<u8>, bytes: &[u8]) {
 fn put(buf: &mut Vec<u8>, f: &F<'_>) {
     match *f {
         F::Uuid(u) | F::OptUuid(Some(u)) => field(buf, u.as_bytes()),
-        F::OptUuid(None) => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+        F::OptUuid(None) | F::OptTime(None) => buf.extend_from_slice(&(-1i32).to_be_bytes()),
         F::Str(s) => field(buf, s.as_bytes()),
         F::I32(n) => field(buf, &n.to_be_bytes()),
         F::I64(n) => field(buf, &n.to_be_bytes()),
         F::Bool(b) => field(buf, &[u8::from(b)]),
-        F::Time(t) => field(buf, &(t.timestamp_micros() - PG_EPOCH_MICROS).to_be_bytes()),
+        F::Time(t) | F::OptTime(Some(t)) => {
+            field(buf, &(t.timestamp_micros() - PG_EPOCH_MICROS).to_be_bytes())
+        }
         F::Json(j) => {
             // jsonb's binary form: a version byte, then the text.
             let len = i32::try_from(j.len() + 1).unwrap_or(i32::MAX);

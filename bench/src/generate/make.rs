@@ -392,9 +392,14 @@ impl Org<'_> {
             )?;
         }
         sink.flush(Table::PipelineStages)?;
+        // Each deal's way through the stages comes from its own generator, so that the orders
+        // after it are the same as before deals had a history.
+        let mut paths = StdRng::seed_from_u64(0x5eed_dea1);
+        let mut visits = Vec::new();
         for i in 0..(contacts / 20).max(1) {
             let created = self.at(rng);
-            let (stage, t) = stages[rng.gen_range(0..stages.len())];
+            let k = rng.gen_range(0..stages.len());
+            let (stage, t) = stages[k];
             let status = match t {
                 "won" => "won",
                 "lost" => "lost",
@@ -405,6 +410,20 @@ impl Org<'_> {
                 .to_string();
             let id = id_at(rng, created);
             let amount = format!("{}", rng.gen_range(1..100) * 1000);
+            // The open stages it went through in order (a lost deal left from any of them),
+            // then its stage now; a few days to a month in each.
+            let through = match t {
+                "won" => 3,
+                "lost" => paths.gen_range(1..=3),
+                _ => k,
+            };
+            visits.clear();
+            let mut at = created;
+            for &(s, _) in stages[..through].iter().chain([&stages[k]]) {
+                visits.push((s, at));
+                at += Duration::hours(paths.gen_range(24..720));
+            }
+            let closed = (status != "open").then(|| visits[visits.len() - 1].1);
             sink.row(
                 Table::Deals,
                 &[
@@ -419,13 +438,30 @@ impl Org<'_> {
                     F::Uuid(users[i % users.len()]),
                     F::Json("[]"),
                     F::Str(status),
+                    F::OptTime(closed),
                     F::I64(1),
                     F::Time(created),
                     F::Time(created),
                 ],
             )?;
+            for (n, &(s, entered)) in visits.iter().enumerate() {
+                let left = visits.get(n + 1).map(|v| v.1);
+                sink.row(
+                    Table::DealStageHistory,
+                    &[
+                        F::Uuid(id_at(&mut paths, entered)),
+                        F::Uuid(org_id),
+                        F::Uuid(id),
+                        F::Uuid(pipeline),
+                        F::Uuid(s),
+                        F::Time(entered),
+                        F::OptTime(left),
+                    ],
+                )?;
+            }
         }
         sink.flush(Table::Deals)?;
+        sink.flush(Table::DealStageHistory)?;
         self.orders(sink, rng, org_id, &products, ids, contact_company)
     }
 

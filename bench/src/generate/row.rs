@@ -20,13 +20,14 @@ pub(super) enum Table {
     Pipelines,
     PipelineStages,
     Deals,
+    DealStageHistory,
     SalesDocuments,
     DocumentLines,
 }
 
 impl Table {
     /// Every table, the ones others reference first.
-    pub(super) const ALL: [Table; 12] = [
+    pub(super) const ALL: [Table; 13] = [
         Table::Organizations,
         Table::Users,
         Table::Products,
@@ -37,18 +38,20 @@ impl Table {
         Table::Activities,
         Table::ActivityLinks,
         Table::Deals,
+        Table::DealStageHistory,
         Table::SalesDocuments,
         Table::DocumentLines,
     ];
 
     /// The tables of many rows: PostgreSQL streams each through a `COPY` of its own, their
     /// secondary indexes and foreign keys set aside during the load.
-    pub(super) const BULK: [Table; 7] = [
+    pub(super) const BULK: [Table; 8] = [
         Table::Companies,
         Table::Contacts,
         Table::Activities,
         Table::ActivityLinks,
         Table::Deals,
+        Table::DealStageHistory,
         Table::SalesDocuments,
         Table::DocumentLines,
     ];
@@ -71,6 +74,7 @@ impl Table {
             Table::Pipelines => "pipelines",
             Table::PipelineStages => "pipeline_stages",
             Table::Deals => "deals",
+            Table::DealStageHistory => "deal_stage_history",
             Table::SalesDocuments => "sales_documents",
             Table::DocumentLines => "document_lines",
         }
@@ -201,9 +205,19 @@ impl Table {
                 "owner_id",
                 "contact_ids",
                 "status",
+                "closed_at",
                 "version",
                 "created_at",
                 "updated_at",
+            ],
+            Table::DealStageHistory => &[
+                "id",
+                "org_id",
+                "deal_id",
+                "pipeline_id",
+                "stage_id",
+                "entered_at",
+                "left_at",
             ],
             Table::SalesDocuments => &[
                 "id",
@@ -258,6 +272,8 @@ pub(super) enum F<'a> {
     Bool(bool),
     /// A `timestamptz`.
     Time(DateTime<Utc>),
+    /// A nullable `timestamptz`.
+    OptTime(Option<DateTime<Utc>>),
     /// JSON, already as its text.
     Json(&'static str),
 }
@@ -273,6 +289,7 @@ impl F<'_> {
             F::I64(n) => n.into(),
             F::Bool(b) => b.into(),
             F::Time(t) => t.into(),
+            F::OptTime(t) => t.into(),
             F::Json(j) => Value::Json(Some(Box::new(
                 serde_json::from_str(j).unwrap_or(serde_json::Value::Null),
             ))),

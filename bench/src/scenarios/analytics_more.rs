@@ -1,4 +1,5 @@
-//! S6, continued: retention and profitability of companies from scratch, each against the same
+//! S6, continued: retention and profitability of companies from scratch (then the funnel and
+//! the baskets, in their own files), each against the same
 //! result written by hand as one SQL statement (run by pgbench and through the driver), with
 //! the target of the other reports (the API within 1.15x of the statement's time).
 //!
@@ -97,6 +98,7 @@ pub(super) async fn s6_more(
         )
         .await?,
     );
+    rows.push(super::analytics_funnel::s6_funnel(env, own, (from, to)).await?);
     rows.extend(super::analytics_baskets::s6_baskets(env, own, (from, to)).await?);
     Ok(rows)
 }
