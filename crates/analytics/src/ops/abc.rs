@@ -4,7 +4,7 @@
 
 use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
-use super::revenue::{collect_revenue, money, page, threshold};
+use super::revenue::{Parts, collect, money, page, threshold};
 use super::xyz::{classify_xyz, xyz_thresholds};
 use crate::dto::*;
 use crate::error::Result;
@@ -100,7 +100,7 @@ fn share(d: Decimal) -> String {
 pub async fn abc_report(ctx: &Ctx, params: &AnalysisParams) -> Result<AbcReport> {
     item_query::validate(params, ITEM_FIELDS)?;
     let (a, b) = abc_thresholds(params)?;
-    let c = collect_revenue(ctx, params).await?;
+    let c = collect(ctx, params, Parts::TOTALS).await?;
     let base = c.scope.base_currency.clone();
     let revenue: HashMap<Uuid, Decimal> = c.items.iter().map(|(k, v)| (*k, v.total)).collect();
     let ranked = classify_abc(&revenue, a, b);
@@ -167,7 +167,7 @@ pub async fn abc_report(ctx: &Ctx, params: &AnalysisParams) -> Result<AbcReport>
 pub async fn abc_xyz_matrix(ctx: &Ctx, params: &AnalysisParams) -> Result<AbcXyzMatrix> {
     let (a, b) = abc_thresholds(params)?;
     let (x, y) = xyz_thresholds(params)?;
-    let c = collect_revenue(ctx, params).await?;
+    let c = collect(ctx, params, Parts::TOTALS.monthly()).await?;
     let base = c.scope.base_currency.clone();
     let revenue: HashMap<Uuid, Decimal> = c.items.iter().map(|(k, v)| (*k, v.total)).collect();
     let abc: HashMap<Uuid, AbcClass> = classify_abc(&revenue, a, b)

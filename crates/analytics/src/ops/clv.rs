@@ -6,7 +6,7 @@
 
 use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
-use super::revenue::{Revenue, collect, customers_only, money, page, period, threshold};
+use super::revenue::{Parts, Revenue, collect, customers_only, money, page, period, threshold};
 use crate::dto::*;
 use crate::dto_clv::*;
 use crate::error::Result;
@@ -220,7 +220,7 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
         params.to = Some(to);
     }
     let params = &params;
-    let c = collect(ctx, params).await?;
+    let c = collect(ctx, params, Parts::TOTALS.costs().days()).await?;
     // Customers are watched up to the window's end, or the reference date if that comes
     // first: days that have not happened are not days without purchases.
     let from = c.scope.from;

@@ -4,7 +4,7 @@
 
 use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
-use super::revenue::{collect, customers_only, money, page};
+use super::revenue::{Parts, collect, customers_only, money, page};
 use super::settings::stored;
 use crate::dto::*;
 use crate::dto_profit::*;
@@ -97,7 +97,7 @@ pub async fn profit_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ProfitR
         params,
         "profitability is a customer's: companies or contacts",
     )?;
-    let c = collect(ctx, params).await?;
+    let c = collect(ctx, params, Parts::TOTALS.costs()).await?;
     let base = c.scope.base_currency.clone();
     let costs = stored(&ctx.db, ctx).await?.activity_costs;
     let per_kind: HashMap<&str, Decimal> = costs

@@ -524,15 +524,6 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
             Ok::<_, crate::AnalyticsError>((companies, contacts))
         }
         .await;
-        // A computation cut off because the database went away (the server stopping closes
-        // its pool) is not the reports' failure: the job is tried again, nothing recorded.
-        if computed.is_err() && job.db.ping().await.is_err() {
-            let cause = computed.err().map(|e| Error::from(e).to_string());
-            return Err(JobError::retry(format!(
-                "the database went away during the refresh: {}",
-                cause.unwrap_or_default()
-            )));
-        }
         outcome = Some(computed.map(|c| (c, notes)));
     }
     let tx = begin_write(&job.db).await?;
@@ -550,6 +541,7 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
     let stale_again = current.updated_at != row.updated_at && current.reference_date.is_none();
     let mut row = current.into_active_model();
     let mut kept = None;
+    let mut failed = None;
     match outcome {
         Some(Ok((runs, notes))) => {
             let (companies, contacts) = (&runs.0.figures, &runs.1.figures);
@@ -569,8 +561,8 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
         }
         Some(Err(e)) => {
             let e = Error::from(e);
-            tracing::warn!(org = %org, error = %e, "analytics refresh failed");
             row.last_error = Set(Some(e.detail.clone()));
+            failed = Some(e);
         }
         // Nothing watched changed up to `head`: the next look starts there.
         None => {
@@ -596,6 +588,11 @@ pub async fn run_job(job: JobContext) -> std::result::Result<(), JobError> {
     row.update(&tx).await?;
     crm_worker::forget_succeeded(&tx, REFRESH_JOB, Some(org)).await?;
     tx.commit().await?;
+    // Logged once recorded: a computation cut off by the server's shutdown (its runtime and
+    // pool going away) cannot record its failure either, and the job simply runs again.
+    if let Some(e) = failed {
+        tracing::warn!(org = %org, error = %e, "analytics refresh failed");
+    }
     if let Some((companies, contacts)) = &kept {
         keep_overview(&ctx, today, began, [companies, contacts]).await;
     } else if deals_changed

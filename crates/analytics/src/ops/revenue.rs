@@ -25,12 +25,13 @@ const MAX_MONTHS: u32 = 120;
 pub(crate) struct Revenue {
     /// The total.
     pub total: Decimal,
-    /// Per month, oldest first.
+    /// Per month, oldest first (empty unless [`Parts::monthly`] was asked for).
     pub monthly: Vec<Decimal>,
-    /// What it ordered per day (several orders of one day are one purchase).
+    /// What it ordered per day (several orders of one day are one purchase; empty unless
+    /// [`Parts::days`] was asked for).
     pub days: BTreeMap<NaiveDate, Decimal>,
     /// The cost of goods of its lines: quantity x the product's cost price, at the order
-    /// day's rate of the cost's currency.
+    /// day's rate of the cost's currency (0 unless [`Parts::costs`] was asked for).
     pub cost: Decimal,
     /// Its lines whose cost is unknown (no product, no cost price, or no rate for the cost's
     /// currency), counted as costing nothing.
@@ -125,19 +126,52 @@ fn bucket(months: &[NaiveDate], day: NaiveDate) -> usize {
         .min(months.len().saturating_sub(1))
 }
 
+/// What of an item's revenue a report reads besides its total: each costs memory per
+/// customer (a 120-month window's months are 1.9 KB a customer: 1 GB for the lifetime value of
+/// 557,000 contacts), so a report asks for what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Parts {
+    /// The cost of goods (on PostgreSQL the products are read only then).
+    pub costs: bool,
+    /// The revenue per month of the period.
+    pub monthly: bool,
+    /// The revenue per purchase day.
+    pub days: bool,
+}
+
+impl Parts {
+    /// The total alone.
+    pub const TOTALS: Parts = Parts {
+        costs: false,
+        monthly: false,
+        days: false,
+    };
+
+    /// With the cost of goods.
+    pub const fn costs(self) -> Parts {
+        Parts {
+            costs: true,
+            ..self
+        }
+    }
+
+    /// With the revenue per month.
+    pub const fn monthly(self) -> Parts {
+        Parts {
+            monthly: true,
+            ..self
+        }
+    }
+
+    /// With the revenue per purchase day.
+    pub const fn days(self) -> Parts {
+        Parts { days: true, ..self }
+    }
+}
+
 /// The order lines of the period, keyed by `subject`, summed per item in the base currency,
-/// with their cost of goods.
-pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams) -> Result<Collected> {
-    collect_with(ctx, params, true).await
-}
-
-/// [`collect`] without the cost of goods (every item's `cost` 0 and no line uncosted), for
-/// the reports that do not show it: on PostgreSQL the products are then not read.
-pub(crate) async fn collect_revenue(ctx: &Ctx, params: &AnalysisParams) -> Result<Collected> {
-    collect_with(ctx, params, false).await
-}
-
-async fn collect_with(ctx: &Ctx, params: &AnalysisParams, costs: bool) -> Result<Collected> {
+/// with the `parts` asked for (the others stay empty: `cost` 0, no month, no day).
+pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams, parts: Parts) -> Result<Collected> {
     ctx.require(Action::Read)?;
     let subject = params.subject.unwrap_or(AnalysisSubject::Companies);
     let (from, to, reference) = period(params)?;
@@ -155,6 +189,7 @@ async fn collect_with(ctx: &Ctx, params: &AnalysisParams, costs: bool) -> Result
     let end = to.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let mut acc = Acc {
         months: &months,
+        parts,
         items: HashMap::new(),
         orders: 0,
         orders_without_rate: 0,
@@ -169,8 +204,16 @@ async fn collect_with(ctx: &Ctx, params: &AnalysisParams, costs: bool) -> Result
     };
     if backend == DbBackend::Postgres {
         let per_order = subject != AnalysisSubject::Products;
-        super::revenue_grouped::collect(db, &period, &base, &rates, &mut acc, costs, per_order)
-            .await?;
+        super::revenue_grouped::collect(
+            db,
+            &period,
+            &base,
+            &rates,
+            &mut acc,
+            parts.costs,
+            per_order,
+        )
+        .await?;
     } else {
         lines(db, &period, &base, &rates, &mut acc).await?;
     }
@@ -247,6 +290,8 @@ impl Window {
 /// The sums a collection builds.
 pub(super) struct Acc<'a> {
     pub months: &'a [NaiveDate],
+    /// What is kept besides the totals.
+    pub parts: Parts,
     pub items: HashMap<Uuid, Revenue>,
     pub orders: i64,
     pub orders_without_rate: i64,
@@ -261,7 +306,11 @@ pub(super) fn overflow() -> Error {
 impl Acc<'_> {
     /// The item's sums.
     fn item(&mut self, item: Uuid) -> &mut Revenue {
-        let months = self.months.len();
+        let months = if self.parts.monthly {
+            self.months.len()
+        } else {
+            0
+        };
         self.items.entry(item).or_insert_with(|| Revenue {
             total: Decimal::ZERO,
             monthly: vec![Decimal::ZERO; months],
@@ -274,9 +323,12 @@ impl Acc<'_> {
     /// Adds `amount` (in the base currency) to `item` on `day`.
     pub(super) fn revenue(&mut self, item: Uuid, day: NaiveDate, amount: Decimal) -> Result<()> {
         let b = bucket(self.months, day);
+        let days = self.parts.days;
         let entry = self.item(item);
-        let on_day = entry.days.entry(day).or_insert(Decimal::ZERO);
-        *on_day = on_day.checked_add(amount).ok_or_else(overflow)?;
+        if days {
+            let on_day = entry.days.entry(day).or_insert(Decimal::ZERO);
+            *on_day = on_day.checked_add(amount).ok_or_else(overflow)?;
+        }
         entry.total = entry.total.checked_add(amount).ok_or_else(overflow)?;
         if let Some(m) = entry.monthly.get_mut(b) {
             *m = m.checked_add(amount).ok_or_else(overflow)?;

@@ -6,7 +6,7 @@
 
 use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
-use super::revenue::{collect_revenue, customers_only, money, page};
+use super::revenue::{Parts, collect, customers_only, money, page};
 use super::settings::{segment_table, stored};
 use crate::dto::*;
 use crate::error::Result;
@@ -68,7 +68,7 @@ struct Customer {
 pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport> {
     item_query::validate(params, ITEM_FIELDS)?;
     customers_only(params, "RFM scores customers: companies or contacts")?;
-    let c = collect_revenue(ctx, params).await?;
+    let c = collect(ctx, params, Parts::TOTALS.days()).await?;
     let table = segment_table(&stored(&ctx.db, ctx).await?.overrides);
     let reference = c.scope.reference_date;
     let base = c.scope.base_currency.clone();

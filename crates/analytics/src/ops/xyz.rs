@@ -4,7 +4,7 @@
 
 use super::items::{self as item_query, Fields, Kind};
 use super::names::names;
-use super::revenue::{collect_revenue, money, page, threshold};
+use super::revenue::{Parts, collect, money, page, threshold};
 use crate::dto::*;
 use crate::error::Result;
 use crm_core::Ctx;
@@ -81,7 +81,7 @@ pub(crate) fn classify_xyz(monthly: &[Decimal], x: f64, y: f64) -> Stability {
 pub async fn xyz_report(ctx: &Ctx, params: &AnalysisParams) -> Result<XyzReport> {
     item_query::validate(params, ITEM_FIELDS)?;
     let (x, y) = xyz_thresholds(params)?;
-    let c = collect_revenue(ctx, params).await?;
+    let c = collect(ctx, params, Parts::TOTALS.monthly()).await?;
     let base = c.scope.base_currency.clone();
     let mut rows: Vec<(Uuid, Vec<Decimal>, Stability)> = c
         .items
