@@ -50,6 +50,13 @@ async fn period(env: &Env) -> Result<(String, String), String> {
     Ok((lo.date_naive().to_string(), to.to_string()))
 }
 
+/// Midnight (UTC) of a `YYYY-MM-DD` day: where a report's period starts or ends.
+pub(super) fn start(d: &str) -> DateTime<Utc> {
+    format!("{d}T00:00:00Z")
+        .parse::<DateTime<Utc>>()
+        .unwrap_or_default()
+}
+
 /// The ABC classification of companies as one hand-written statement.
 fn abc_sql(backend: DbBackend, org: Uuid, from: &str, to: &str) -> Statement {
     let pg = backend == DbBackend::Postgres;
@@ -89,11 +96,6 @@ fn abc_sql(backend: DbBackend, org: Uuid, from: &str, to: &str) -> Statement {
         p3 = p(3),
         p4 = p(4),
     );
-    let start = |d: &str| {
-        format!("{d}T00:00:00Z")
-            .parse::<DateTime<Utc>>()
-            .unwrap_or_default()
-    };
     Statement::from_sql_and_values(
         backend,
         sql,
@@ -147,11 +149,6 @@ fn xyz_sql(backend: DbBackend, org: Uuid, (from, to): (&str, &str), months: usiz
         p3 = p(3),
         p4 = p(4),
     );
-    let start = |d: &str| {
-        format!("{d}T00:00:00Z")
-            .parse::<DateTime<Utc>>()
-            .unwrap_or_default()
-    };
     Statement::from_sql_and_values(
         backend,
         sql,
@@ -237,11 +234,6 @@ fn rfm_sql(
         p4 = p(4),
         table = table.join(", "),
     );
-    let start = |d: &str| {
-        format!("{d}T00:00:00Z")
-            .parse::<DateTime<Utc>>()
-            .unwrap_or_default()
-    };
     let mut values: Vec<sea_orm::Value> =
         vec![org.into(), org.into(), start(from).into(), start(to).into()];
     // Last in the text on both engines (SQLite numbers its `?` in order).

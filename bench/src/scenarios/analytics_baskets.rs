@@ -14,10 +14,9 @@
 //!   There is no hand-made SQL for a maximum-likelihood fit; the row carries the time of one
 //!   report, the customers scored and the sample fitted.
 
-use super::analytics::from_scratch;
+use super::analytics::{from_scratch, start};
 use super::{Env, Row, ms};
 use crate::load::Stats;
-use chrono::{DateTime, Utc};
 use sea_orm::{DbBackend, Statement};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -26,12 +25,6 @@ use uuid::Uuid;
 const MINIMUMS: (f64, f64, f64) = (0.0004, 0.01, 0.5);
 /// The longest a lifetime-value report may take (issue #14: the fits over 1M customers).
 const CLV_TARGET: Duration = Duration::from_secs(30);
-
-fn start(d: &str) -> DateTime<Utc> {
-    format!("{d}T00:00:00Z")
-        .parse::<DateTime<Utc>>()
-        .unwrap_or_default()
-}
 
 /// Cross-sell from scratch and the lifetime-value report over the period (`own`: the
 /// measurements' client).

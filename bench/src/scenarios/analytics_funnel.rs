@@ -9,9 +9,8 @@
 //! velocity from them; leads of the period by source channel. The generator gives every deal
 //! its way through the stages (`deal_stage_history`), so the stays are the data's own.
 
-use super::analytics::from_scratch;
+use super::analytics::{from_scratch, start};
 use super::{Env, Row};
-use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
 
@@ -202,11 +201,6 @@ fn funnel_sql(backend: DbBackend, org: Uuid, (from, to): (&str, &str)) -> Statem
          UNION ALL SELECT 'lead', channel, NULL, leads, converted, \
            CAST(converted AS {float}) / leads, NULL, NULL FROM ld"
     );
-    let start = |d: &str| {
-        format!("{d}T00:00:00Z")
-            .parse::<DateTime<Utc>>()
-            .unwrap_or_default()
-    };
     let values: [Value; 3] = [org.into(), start(from).into(), start(to).into()];
     Statement::from_sql_and_values(backend, sql, values)
 }

@@ -15,9 +15,9 @@
 //!   `activity_costs`), lowest profit first. The harness gives every product a cost price and
 //!   the organization activity costs first, so that the costs are computed, not skipped.
 
-use super::analytics::from_scratch;
+use super::analytics::{from_scratch, start};
 use super::{Env, Row};
-use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 use uuid::Uuid;
@@ -26,12 +26,6 @@ use uuid::Uuid;
 const INACTIVE_DAYS: i64 = 90;
 /// The months after its own that a cohort's cells reach (the API's default).
 const PERIODS: u32 = 12;
-
-fn start(d: &str) -> DateTime<Utc> {
-    format!("{d}T00:00:00Z")
-        .parse::<DateTime<Utc>>()
-        .unwrap_or_default()
-}
 
 fn date(d: &str) -> NaiveDate {
     NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_default()

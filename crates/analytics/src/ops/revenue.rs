@@ -204,16 +204,7 @@ pub(crate) async fn collect(ctx: &Ctx, params: &AnalysisParams, parts: Parts) ->
     };
     if backend == DbBackend::Postgres {
         let per_order = subject != AnalysisSubject::Products;
-        super::revenue_grouped::collect(
-            db,
-            &period,
-            &base,
-            &rates,
-            &mut acc,
-            parts.costs,
-            per_order,
-        )
-        .await?;
+        super::revenue_grouped::collect(db, &period, &base, &rates, &mut acc, per_order).await?;
     } else {
         lines(db, &period, &base, &rates, &mut acc).await?;
     }

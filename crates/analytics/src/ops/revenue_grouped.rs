@@ -27,20 +27,20 @@ fn decimal(s: &str) -> Result<Decimal> {
 /// The order day in SQL.
 const DAY: &str = "(d.ordered_at AT TIME ZONE 'UTC')::date";
 
-/// Sums the period's lines into `acc`, with their cost of goods if `costs`. `per_order`: each
-/// order belongs to one item (a customer), so orders are counted in the same statement (with
-/// costs, an order's lines may fall in groups of several cost currencies: it is counted in the
-/// group of its first line, position 0, which every order has); a product's are counted apart.
+/// Sums the period's lines into `acc`, with their cost of goods if its parts ask for them.
+/// `per_order`: each order belongs to one item (a customer), so orders are counted in the
+/// same statement (with costs, an order's lines may fall in groups of several cost
+/// currencies: it is counted in the group of its first line, position 0, which every order
+/// has); a product's are counted apart.
 pub(super) async fn collect(
     db: &DatabaseConnection,
     w: &Window,
     base: &str,
     rates: &Rates,
     acc: &mut Acc<'_>,
-    costs: bool,
     per_order: bool,
 ) -> Result<()> {
-    if !costs {
+    if !acc.parts.costs {
         return revenue_only(db, w, base, rates, acc, per_order).await;
     }
     let backend = db.get_database_backend();
