@@ -21,49 +21,6 @@ use crm_core::Error;
 #[derive(Default)]
 pub struct AnalyticsQuery;
 
-/// The arguments every report takes, as `AnalysisParams`.
-#[allow(clippy::too_many_arguments)]
-fn params(
-    subject: Option<AnalysisSubject>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    reference_date: Option<NaiveDate>,
-    a: Option<f64>,
-    b: Option<f64>,
-    x: Option<f64>,
-    y: Option<f64>,
-    offset: Option<u32>,
-    limit: Option<u32>,
-) -> AnalysisParams {
-    AnalysisParams {
-        subject,
-        from,
-        to,
-        reference_date,
-        a,
-        b,
-        x,
-        y,
-        inactive_days: None,
-        periods: None,
-        offset,
-        limit,
-        pipeline_id: None,
-        unpaged: false,
-        horizon_months: None,
-        discount_rate: None,
-        time_unit: None,
-        min_support: None,
-        min_confidence: None,
-        min_lift: None,
-        customer_id: None,
-        top: None,
-        unprofitable: false,
-        id: None,
-        items: ItemQuery::default(),
-    }
-}
-
 /// The items' sort keys and filters of a report's GraphQL arguments.
 pub(super) fn item_query(
     sort: Option<Vec<ItemSort>>,
@@ -177,19 +134,18 @@ impl AnalyticsQuery {
         )]
         filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<AbcReport> {
-        let mut p = params(
+        let p = AnalysisParams {
             subject,
             from,
             to,
             reference_date,
             a,
             b,
-            None,
-            None,
             offset,
             limit,
-        );
-        p.items = item_query(sort, filter);
+            items: item_query(sort, filter),
+            ..AnalysisParams::default()
+        };
         ops::abc_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -215,19 +171,18 @@ impl AnalyticsQuery {
         )]
         filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<XyzReport> {
-        let mut p = params(
+        let p = AnalysisParams {
             subject,
             from,
             to,
             reference_date,
-            None,
-            None,
             x,
             y,
             offset,
             limit,
-        );
-        p.items = item_query(sort, filter);
+            items: item_query(sort, filter),
+            ..AnalysisParams::default()
+        };
         ops::xyz_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -251,19 +206,16 @@ impl AnalyticsQuery {
         )]
         filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<RfmReport> {
-        let mut p = params(
+        let p = AnalysisParams {
             subject,
             from,
             to,
             reference_date,
-            None,
-            None,
-            None,
-            None,
             offset,
             limit,
-        );
-        p.items = item_query(sort, filter);
+            items: item_query(sort, filter),
+            ..AnalysisParams::default()
+        };
         ops::rfm_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -292,23 +244,20 @@ impl AnalyticsQuery {
         )]
         filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<ClvReport> {
-        let mut p = params(
+        let p = AnalysisParams {
             subject,
             from,
             to,
             reference_date,
-            None,
-            None,
-            None,
-            None,
             offset,
             limit,
-        );
-        p.horizon_months = horizon_months;
-        p.discount_rate = discount_rate;
-        p.time_unit = time_unit;
-        p.inactive_days = inactive_days;
-        p.items = item_query(sort, filter);
+            horizon_months,
+            discount_rate,
+            time_unit,
+            inactive_days,
+            items: item_query(sort, filter),
+            ..AnalysisParams::default()
+        };
         ops::clv_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -334,20 +283,17 @@ impl AnalyticsQuery {
         )]
         filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<ProfitReport> {
-        let mut p = params(
+        let p = AnalysisParams {
             subject,
             from,
             to,
             reference_date,
-            None,
-            None,
-            None,
-            None,
             offset,
             limit,
-        );
-        p.unprofitable = unprofitable;
-        p.items = item_query(sort, filter);
+            unprofitable,
+            items: item_query(sort, filter),
+            ..AnalysisParams::default()
+        };
         ops::profit_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -372,22 +318,18 @@ impl AnalyticsQuery {
         )]
         filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<CrossSellReport> {
-        let mut p = params(
-            None,
+        let p = AnalysisParams {
             from,
             to,
             reference_date,
-            None,
-            None,
-            None,
-            None,
             offset,
             limit,
-        );
-        p.min_support = min_support;
-        p.min_confidence = min_confidence;
-        p.min_lift = min_lift;
-        p.items = item_query(sort, filter);
+            min_support,
+            min_confidence,
+            min_lift,
+            items: item_query(sort, filter),
+            ..AnalysisParams::default()
+        };
         ops::cross_sell_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -414,20 +356,17 @@ impl AnalyticsQuery {
         )]
         filter: Option<Vec<ItemFilter>>,
     ) -> async_graphql::Result<RecommendationReport> {
-        let mut p = params(
+        let mut p = AnalysisParams {
             subject,
             from,
             to,
             reference_date,
-            None,
-            None,
-            None,
-            None,
             offset,
             limit,
-        );
-        p.top = top;
-        p.items = item_query(sort, filter);
+            top,
+            items: item_query(sort, filter),
+            ..AnalysisParams::default()
+        };
         if let Some(id) = customer_id {
             p.customer_id = Some(parse_id(&id).ok_or_else(|| {
                 gql(Error::invalid_field(
@@ -452,20 +391,15 @@ impl AnalyticsQuery {
         inactive_days: Option<u32>,
         periods: Option<u32>,
     ) -> async_graphql::Result<RetentionReport> {
-        let mut p = params(
+        let p = AnalysisParams {
             subject,
             from,
             to,
             reference_date,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        );
-        p.inactive_days = inactive_days;
-        p.periods = periods;
+            inactive_days,
+            periods,
+            ..AnalysisParams::default()
+        };
         ops::retention_report(caller(ctx)?, &p).await.gql()
     }
 
@@ -479,18 +413,12 @@ impl AnalyticsQuery {
         to: Option<NaiveDate>,
         reference_date: Option<NaiveDate>,
     ) -> async_graphql::Result<FunnelReport> {
-        let mut p = params(
-            None,
+        let mut p = AnalysisParams {
             from,
             to,
             reference_date,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        );
+            ..AnalysisParams::default()
+        };
         if let Some(id) = pipeline_id {
             p.pipeline_id = Some(parse_id(&id).ok_or_else(|| {
                 gql(Error::invalid_field(
@@ -516,18 +444,13 @@ impl AnalyticsQuery {
         )]
         sections: Option<Vec<String>>,
     ) -> async_graphql::Result<Overview> {
-        let p = params(
+        let p = AnalysisParams {
             subject,
             from,
             to,
             reference_date,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        );
+            ..AnalysisParams::default()
+        };
         ops::overview(
             caller(ctx)?,
             &p,
@@ -552,7 +475,17 @@ impl AnalyticsQuery {
         x: Option<f64>,
         y: Option<f64>,
     ) -> async_graphql::Result<AbcXyzMatrix> {
-        let p = params(subject, from, to, reference_date, a, b, x, y, None, None);
+        let p = AnalysisParams {
+            subject,
+            from,
+            to,
+            reference_date,
+            a,
+            b,
+            x,
+            y,
+            ..AnalysisParams::default()
+        };
         ops::abc_xyz_matrix(caller(ctx)?, &p).await.gql()
     }
 }
