@@ -105,6 +105,29 @@ impl Params {
     }
 }
 
+/// Runs the raw statement `sql` with `values` (numbered placeholders, see [`placeholder`]) and
+/// hands each row to `each` as it is read: a stream, so a statement of a million rows never
+/// holds them all. Stops at the first error, of the database or of `each`.
+pub async fn for_each_row<C, E>(
+    db: &C,
+    sql: String,
+    values: impl IntoIterator<Item = sea_orm::Value>,
+    mut each: impl FnMut(sea_orm::QueryResult) -> Result<(), E>,
+) -> Result<(), E>
+where
+    C: sea_orm::StreamTrait,
+    E: From<DbErr>,
+{
+    use futures_util::StreamExt;
+    let stmt = sea_orm::Statement::from_sql_and_values(db.get_database_backend(), sql, values);
+    let rows = db.stream_raw(stmt).await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.next().await {
+        each(row?)?;
+    }
+    Ok(())
+}
+
 /// Begins a transaction that will write: `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` elsewhere.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let options = TransactionOptions {

@@ -11,9 +11,8 @@ use crate::dto::*;
 use crate::dto_baskets::*;
 use crate::error::Result;
 use chrono::Utc;
-use crm_core::db::placeholder;
+use crm_core::db::{for_each_row, placeholder};
 use crm_core::{Action, Ctx, Error};
-use sea_orm::{Statement, StreamTrait};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -53,7 +52,6 @@ async fn baskets<F>(
 where
     F: FnMut(Option<Uuid>, &BTreeSet<Uuid>),
 {
-    use futures_util::StreamExt;
     ctx.require(Action::Read)?;
     let (from, to, reference) = period(params)?;
     let db = &ctx.db;
@@ -76,19 +74,11 @@ where
     let start = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let end = to.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let base_currency = base_currency(db, ctx).await?;
-    let rows = db
-        .stream_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [ctx.org_id().into(), start.into(), end.into()],
-        ))
-        .await?;
-    let mut rows = std::pin::pin!(rows);
     let mut orders = 0_i64;
     let mut current: Option<(Uuid, Option<Uuid>)> = None;
     let mut products = BTreeSet::new();
-    while let Some(row) = rows.next().await {
-        let row = row?;
+    let values = [ctx.org_id().into(), start.into(), end.into()];
+    for_each_row(db, sql, values, |row| -> Result<()> {
         let doc: Uuid = row.try_get("", "doc")?;
         let customer: Option<Uuid> = row.try_get("", "customer")?;
         let product: Uuid = row.try_get("", "product")?;
@@ -103,7 +93,9 @@ where
             Some(_) => {}
         }
         products.insert(product);
-    }
+        Ok(())
+    })
+    .await?;
     if let Some((_, of)) = current {
         each(of, &products);
         orders += 1;

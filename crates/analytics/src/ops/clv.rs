@@ -14,7 +14,7 @@ use crate::models::{
     BgNbd, FIT_SAMPLE, GammaGamma, Purchases, Spend, not_converged, systematic_sample,
 };
 use chrono::NaiveDate;
-use crm_core::db::placeholder;
+use crm_core::db::{for_each_row, placeholder};
 use crm_core::{Ctx, Error};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -69,27 +69,25 @@ struct Customer {
 
 impl Customer {
     fn of(id: Uuid, r: &Revenue, end: NaiveDate, unit_days: f64) -> Option<Customer> {
-        let (first, _) = r.days.first_key_value()?;
-        let (last, _) = r.days.last_key_value()?;
+        let (first, last) = (r.days.first()?, r.days.last()?);
         let x = r.days.len() - 1;
+        // The purchases after the first: the total less the first day's.
         let repeat_average = if x > 0 {
-            let mut sum = Decimal::ZERO;
-            for value in r.days.values().skip(1) {
-                sum = sum.checked_add(*value)?;
-            }
-            sum.checked_div(Decimal::from(x))
+            r.total
+                .checked_sub(r.days.first_amount())?
+                .checked_div(Decimal::from(x))
         } else {
             None
         };
         Some(Customer {
             id,
-            first: *first,
-            last: *last,
+            first,
+            last,
             purchases: r.days.len(),
             history: Purchases {
                 x: x as f64,
-                t_x: (*last - *first).num_days() as f64 / unit_days,
-                t: (end - *first).num_days() as f64 / unit_days,
+                t_x: (last - first).num_days() as f64 / unit_days,
+                t: (end - first).num_days() as f64 / unit_days,
             },
             revenue: r.total,
             cost: r.cost,
@@ -100,14 +98,35 @@ impl Customer {
     }
 }
 
+/// A customer and what the models make of it (empty until scored).
+struct Row {
+    c: Customer,
+    expected_purchases: Option<f64>,
+    p_alive: Option<f64>,
+    expected_spend: Option<f64>,
+    clv: Option<f64>,
+    simple: Decimal,
+}
+
+impl Row {
+    fn of(c: Customer) -> Row {
+        Row {
+            c,
+            expected_purchases: None,
+            p_alive: None,
+            expected_spend: None,
+            clv: None,
+            simple: Decimal::ZERO,
+        }
+    }
+}
+
 /// Each customer's first order day ever before `end` (orders not cancelled).
 async fn first_orders(
     ctx: &Ctx,
     subject: AnalysisSubject,
     end: NaiveDate,
 ) -> Result<HashMap<Uuid, NaiveDate>> {
-    use futures_util::StreamExt;
-    use sea_orm::{Statement, StreamTrait};
     let db = &ctx.db;
     let backend = db.get_database_backend();
     let key = match subject {
@@ -122,21 +141,19 @@ async fn first_orders(
     );
     let end = end.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     // Read as they come: a row per customer, a million at the full scale.
-    let rows = db
-        .stream_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [ctx.org_id().into(), end.into()],
-        ))
-        .await?;
-    let mut rows = std::pin::pin!(rows);
     let mut out = HashMap::new();
-    while let Some(row) = rows.next().await {
-        let row = row?;
-        let item: Uuid = row.try_get("", "item")?;
-        let first: chrono::DateTime<chrono::Utc> = row.try_get("", "first")?;
-        out.insert(item, first.date_naive());
-    }
+    for_each_row(
+        db,
+        sql,
+        [ctx.org_id().into(), end.into()],
+        |row| -> Result<()> {
+            let item: Uuid = row.try_get("", "item")?;
+            let first: chrono::DateTime<chrono::Utc> = row.try_get("", "first")?;
+            out.insert(item, first.date_naive());
+            Ok(())
+        },
+    )
+    .await?;
     Ok(out)
 }
 
@@ -236,28 +253,39 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
     }
     let base = c.scope.base_currency.clone();
     let firsts = first_orders(ctx, c.scope.subject, end).await?;
-    let customers: Vec<Customer> = c
-        .items
-        .iter()
-        .filter_map(|(id, r)| Customer::of(*id, r, end, s.unit_days))
-        .map(|mut customer| {
-            customer.truncated = firsts.get(&customer.id).is_some_and(|f| *f < from);
-            customer
-        })
-        .collect();
-    let fitted = customers.iter().filter(|c| !c.truncated).count() as i64;
+    // The revenue per customer and the first orders are dropped as the customers are made,
+    // each in the row it is scored in, later, in place.
+    let mut rows: Vec<Row> = Vec::with_capacity(c.items.len());
+    rows.extend(
+        c.items
+            .into_iter()
+            .filter_map(|(id, r)| Customer::of(id, &r, end, s.unit_days))
+            .map(|mut customer| {
+                customer.truncated = firsts.get(&customer.id).is_some_and(|f| *f < from);
+                Row::of(customer)
+            }),
+    );
+    drop(firsts);
+    let fitted = rows.iter().map(|r| &r.c).filter(|c| !c.truncated).count() as i64;
 
-    let histories = weighed(customers.iter().filter(|c| !c.truncated).map(|c| {
+    let histories = weighed(rows.iter().map(|r| &r.c).filter(|c| !c.truncated).map(|c| {
         let h = c.history;
         (h, [h.x, h.t_x, h.t])
     }));
-    let spends: Vec<(Spend, f64)> =
-        weighed(customers.iter().filter(|c| !c.truncated).filter_map(|c| {
-            let m = c.repeat_average?.to_f64()?;
-            (m > 0.0).then_some((Spend { x: c.history.x, m }, [c.history.x, m, 0.0]))
-        }));
+    let spends: Vec<(Spend, f64)> = weighed(
+        rows.iter()
+            .map(|r| &r.c)
+            .filter(|c| !c.truncated)
+            .filter_map(|c| {
+                let m = c.repeat_average?.to_f64()?;
+                (m > 0.0).then_some((Spend { x: c.history.x, m }, [c.history.x, m, 0.0]))
+            }),
+    );
     let repeat_buyers: f64 = spends.iter().map(|(_, n)| n).sum();
-    let any_repeat = customers.iter().any(|c| !c.truncated && c.history.x > 0.0);
+    let any_repeat = rows
+        .iter()
+        .map(|r| &r.c)
+        .any(|c| !c.truncated && c.history.x > 0.0);
     // Fitting takes a while on a large base: off the request threads.
     // A large base is fitted on a systematic sample of its customers (the likelihood reported
     // is the whole base's at the fitted parameters); everyone is scored.
@@ -291,14 +319,14 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
 
     // The simple model: churned customers of the window, their share scaled to a year.
     let window_days = (end - from).num_days().max(1) as f64;
-    let churned = customers
+    let churned = rows
         .iter()
-        .filter(|c| (end - c.last).num_days() > i64::from(s.inactive_days))
+        .filter(|r| (end - r.c.last).num_days() > i64::from(s.inactive_days))
         .count();
-    let share = if customers.is_empty() {
+    let share = if rows.is_empty() {
         0.0
     } else {
-        churned as f64 / customers.len() as f64
+        churned as f64 / rows.len() as f64
     };
     let annual_churn_rate = 1.0 - (1.0 - share).powf(YEAR_DAYS / window_days);
     let lifetime = if annual_churn_rate > 0.0 {
@@ -308,17 +336,10 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
     };
     let per_year = YEAR_DAYS / window_days;
 
-    struct Row {
-        c: Customer,
-        expected_purchases: Option<f64>,
-        p_alive: Option<f64>,
-        expected_spend: Option<f64>,
-        clv: Option<f64>,
-        simple: Decimal,
-    }
     let horizon = MONTH_DAYS * f64::from(s.horizon_months) / s.unit_days;
     // Every customer's expectations over the horizon: off the request threads too.
-    let score = move |c: Customer| {
+    let score = move |r: &mut Row| {
+        let c = &r.c;
         // A cut history is neither learnt from nor predicted.
         let model = bg.as_ref().map(|f| f.model).filter(|_| !c.truncated);
         let expected_purchases = model.and_then(|m| m.expected_purchases(&c.history, horizon));
@@ -343,19 +364,18 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
         let simple = decimal(per_year * lifetime)
             .and_then(|k| c.revenue.checked_mul(k))
             .unwrap_or(Decimal::ZERO);
-        Row {
-            c,
-            expected_purchases,
-            p_alive,
-            expected_spend,
-            clv,
-            simple,
-        }
+        r.expected_purchases = expected_purchases;
+        r.p_alive = p_alive;
+        r.expected_spend = expected_spend;
+        r.clv = clv;
+        r.simple = simple;
     };
-    let mut rows: Vec<Row> =
-        tokio::task::spawn_blocking(move || customers.into_iter().map(score).collect::<Vec<Row>>())
-            .await
-            .map_err(|e| Error::internal(format!("the lifetime-value scoring failed: {e}")))?;
+    let mut rows: Vec<Row> = tokio::task::spawn_blocking(move || {
+        rows.iter_mut().for_each(score);
+        rows
+    })
+    .await
+    .map_err(|e| Error::internal(format!("the lifetime-value scoring failed: {e}")))?;
     rows.sort_by(|p, q| {
         let value = |r: &Row| r.clv.unwrap_or(f64::NEG_INFINITY);
         value(q)

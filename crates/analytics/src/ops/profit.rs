@@ -9,11 +9,9 @@ use super::settings::stored;
 use crate::dto::*;
 use crate::dto_profit::*;
 use crate::error::Result;
-use crm_core::db::placeholder;
+use crm_core::db::{for_each_row, placeholder};
 use crm_core::{Ctx, Error};
-use futures_util::StreamExt;
 use rust_decimal::Decimal;
-use sea_orm::{Statement, StreamTrait};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use uuid::Uuid;
@@ -59,22 +57,16 @@ async fn activities(
         .and_utc();
     let end = scope.to.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     // Read as they come: a row per customer and kind.
-    let rows = db
-        .stream_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [ctx.org_id().into(), start.into(), end.into()],
-        ))
-        .await?;
-    let mut rows = std::pin::pin!(rows);
     let mut out: HashMap<Uuid, BTreeMap<String, i64>> = HashMap::new();
-    while let Some(row) = rows.next().await {
-        let row = row?;
+    let values = [ctx.org_id().into(), start.into(), end.into()];
+    for_each_row(db, sql, values, |row| -> Result<()> {
         let item: Uuid = row.try_get("", "item")?;
         let kind: String = row.try_get("", "kind")?;
         let n: i64 = row.try_get("", "n")?;
         out.entry(item).or_default().insert(kind, n);
-    }
+        Ok(())
+    })
+    .await?;
     Ok(out)
 }
 

@@ -7,12 +7,11 @@ use super::settings::base_currency;
 use crate::dto::{AnalysisParams, AnalysisScope, AnalysisSubject, MissingRate};
 use crate::error::Result;
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use crm_core::db::placeholder;
+use crm_core::db::{for_each_row, placeholder};
 use crm_core::{Action, Ctx, Error, FieldError};
-use futures_util::StreamExt;
 use rust_decimal::Decimal;
-use sea_orm::{DatabaseConnection, DbBackend, Statement, StreamTrait};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use sea_orm::{DatabaseConnection, DbBackend};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -27,15 +26,64 @@ pub(crate) struct Revenue {
     pub total: Decimal,
     /// Per month, oldest first (empty unless [`Parts::monthly`] was asked for).
     pub monthly: Vec<Decimal>,
-    /// What it ordered per day (several orders of one day are one purchase; empty unless
+    /// The days it ordered on (several orders of one day are one purchase; empty unless
     /// [`Parts::days`] was asked for).
-    pub days: BTreeMap<NaiveDate, Decimal>,
+    pub days: Days,
     /// The cost of goods of its lines: quantity x the product's cost price, at the order
     /// day's rate of the cost's currency (0 unless [`Parts::costs`] was asked for).
     pub cost: Decimal,
     /// Its lines whose cost is unknown (no product, no cost price, or no rate for the cost's
     /// currency), counted as costing nothing.
     pub uncosted_lines: i64,
+}
+
+/// The days an item was bought on, and what it spent on the first of them: what RFM and the
+/// lifetime-value models read of its purchases. Four bytes a day (a map of each day's amount
+/// took a 200-byte node per customer: 110 MB over half a million contacts).
+#[derive(Debug, Default)]
+pub(crate) struct Days {
+    /// Distinct, oldest first.
+    dates: Vec<NaiveDate>,
+    /// The amount of the first day.
+    first_amount: Decimal,
+}
+
+impl Days {
+    /// Adds `amount` spent on `day`, in any order of days.
+    fn add(&mut self, day: NaiveDate, amount: Decimal) -> Result<()> {
+        match self.dates.binary_search(&day) {
+            Ok(0) => {
+                self.first_amount = self.first_amount.checked_add(amount).ok_or_else(overflow)?;
+            }
+            Ok(_) => {}
+            Err(0) => {
+                self.dates.insert(0, day);
+                self.first_amount = amount;
+            }
+            Err(at) => self.dates.insert(at, day),
+        }
+        Ok(())
+    }
+
+    /// How many purchase days.
+    pub fn len(&self) -> usize {
+        self.dates.len()
+    }
+
+    /// The first purchase day.
+    pub fn first(&self) -> Option<NaiveDate> {
+        self.dates.first().copied()
+    }
+
+    /// The last purchase day.
+    pub fn last(&self) -> Option<NaiveDate> {
+        self.dates.last().copied()
+    }
+
+    /// What the first purchase day came to.
+    pub fn first_amount(&self) -> Decimal {
+        self.first_amount
+    }
 }
 
 /// The revenue of every item with orders in the period, and what the report says about it.
@@ -305,7 +353,7 @@ impl Acc<'_> {
         self.items.entry(item).or_insert_with(|| Revenue {
             total: Decimal::ZERO,
             monthly: vec![Decimal::ZERO; months],
-            days: BTreeMap::new(),
+            days: Days::default(),
             cost: Decimal::ZERO,
             uncosted_lines: 0,
         })
@@ -317,8 +365,7 @@ impl Acc<'_> {
         let days = self.parts.days;
         let entry = self.item(item);
         if days {
-            let on_day = entry.days.entry(day).or_insert(Decimal::ZERO);
-            *on_day = on_day.checked_add(amount).ok_or_else(overflow)?;
+            entry.days.add(day, amount)?;
         }
         entry.total = entry.total.checked_add(amount).ok_or_else(overflow)?;
         if let Some(m) = entry.monthly.get_mut(b) {
@@ -355,21 +402,25 @@ async fn lines(
     acc: &mut Acc<'_>,
 ) -> Result<()> {
     let backend = db.get_database_backend();
+    // The products (for cost prices) only when costs are asked for.
+    let costs = acc.parts.costs;
     let sql = format!(
         "SELECT d.id AS doc, {} AS item, d.currency AS currency, d.ordered_at AS ordered_at, \
-         l.net_amount AS net, l.quantity AS quantity, {UNIT_COST} AS cost_price, \
-         {COST_CURRENCY} AS cost_currency {}",
+         l.net_amount AS net{} {}",
         w.key,
-        w.lines_sql(backend, true)
+        if costs {
+            format!(
+                ", l.quantity AS quantity, {UNIT_COST} AS cost_price, \
+                 {COST_CURRENCY} AS cost_currency"
+            )
+        } else {
+            String::new()
+        },
+        w.lines_sql(backend, costs)
     );
-    let rows = db
-        .stream_raw(Statement::from_sql_and_values(backend, sql, w.values()))
-        .await?;
-    let mut rows = std::pin::pin!(rows);
     let mut counted: HashSet<Uuid> = HashSet::new();
     let mut excluded: HashSet<Uuid> = HashSet::new();
-    while let Some(row) = rows.next().await {
-        let row = row?;
+    for_each_row(db, sql, w.values(), |row| -> Result<()> {
         let doc: Uuid = row.try_get("", "doc")?;
         let item: Uuid = row.try_get("", "item")?;
         let currency: String = row.try_get("", "currency")?;
@@ -389,14 +440,17 @@ async fn lines(
                     currency,
                     date: day,
                 });
-                continue;
+                return Ok(());
             }
         };
         counted.insert(doc);
-        let cost = line_cost(&row, day, base, rates, &mut acc.missing_costs)?;
-        acc.cost(item, cost, 1);
-        acc.revenue(item, day, amount)?;
-    }
+        if costs {
+            let cost = line_cost(&row, day, base, rates, &mut acc.missing_costs)?;
+            acc.cost(item, cost, 1);
+        }
+        acc.revenue(item, day, amount)
+    })
+    .await?;
     acc.orders = counted.len() as i64;
     acc.orders_without_rate = excluded.len() as i64;
     Ok(())
@@ -515,6 +569,26 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(period(&to_only).unwrap().0, d(2025, 3, 1));
+    }
+
+    #[test]
+    fn purchase_days_count_each_day_once_and_keep_the_first_days_amount_in_any_order() {
+        let mut days = Days::default();
+        let amount = |s: &str| Decimal::from_str(s).unwrap();
+        days.add(d(2026, 3, 5), amount("10")).unwrap();
+        days.add(d(2026, 3, 9), amount("4.5")).unwrap();
+        days.add(d(2026, 3, 5), amount("2")).unwrap();
+        assert_eq!((days.len(), days.first_amount()), (2, amount("12")));
+        // An earlier day arrives later: it becomes the first, with its own amount.
+        days.add(d(2026, 2, 1), amount("7")).unwrap();
+        days.add(d(2026, 3, 7), amount("1")).unwrap();
+        days.add(d(2026, 2, 1), amount("0.25")).unwrap();
+        days.add(d(2026, 3, 9), amount("3")).unwrap();
+        assert_eq!(days.len(), 4);
+        assert_eq!(days.first(), Some(d(2026, 2, 1)));
+        assert_eq!(days.last(), Some(d(2026, 3, 9)));
+        assert_eq!(days.first_amount(), amount("7.25"));
+        assert_eq!(Days::default().first(), None);
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! (an order spans several groups). The sums are the line-by-line path's exactly: a day's
 //! amounts times its rate equal the sum of each amount times the rate, in decimals.
 //!
-//! The groups are read as they come (a stream, not a vector of rows): at a million orders a
-//! report has about as many groups, and holding their rows took a few hundred megabytes.
+//! The groups are read as they come ([`for_each_row`], not a vector of rows): at a million
+//! orders a report has about as many groups, and holding their rows took a few hundred
+//! megabytes.
 
 use super::rates::Rates;
 use super::revenue::{Acc, COST_CURRENCY, UNIT_COST, Window, overflow};
@@ -13,9 +14,9 @@ use crate::dto::MissingRate;
 use crate::error::Result;
 use chrono::NaiveDate;
 use crm_core::Error;
-use futures_util::StreamExt;
+use crm_core::db::for_each_row;
 use rust_decimal::Decimal;
-use sea_orm::{DatabaseConnection, Statement, StreamTrait};
+use sea_orm::DatabaseConnection;
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -59,12 +60,7 @@ pub(super) async fn collect(
         key = w.key,
         from = w.lines_sql(backend, true)
     );
-    let rows = db
-        .stream_raw(Statement::from_sql_and_values(backend, sql, w.values()))
-        .await?;
-    let mut rows = std::pin::pin!(rows);
-    while let Some(row) = rows.next().await {
-        let row = row?;
+    for_each_row(db, sql, w.values(), |row| -> Result<()> {
         let item: Uuid = row.try_get("", "item")?;
         let currency: String = row.try_get("", "currency")?;
         let day: NaiveDate = row.try_get("", "day")?;
@@ -73,7 +69,7 @@ pub(super) async fn collect(
             count(acc, base, rates, currency.clone(), day, orders);
         }
         let Some(rate) = rates.rate(base, &currency, day) else {
-            continue;
+            return Ok(());
         };
         let net: String = row.try_get("", "net")?;
         let amount = decimal(&net)?.checked_mul(rate).ok_or_else(overflow)?;
@@ -104,8 +100,9 @@ pub(super) async fn collect(
             };
             acc.cost(item, cost, costed);
         }
-        acc.revenue(item, day, amount)?;
-    }
+        acc.revenue(item, day, amount)
+    })
+    .await?;
     if per_order {
         return Ok(());
     }
@@ -146,12 +143,7 @@ async fn count_orders(
             )
         )
     );
-    let rows = db
-        .stream_raw(Statement::from_sql_and_values(backend, sql, w.values()))
-        .await?;
-    let mut rows = std::pin::pin!(rows);
-    while let Some(row) = rows.next().await {
-        let row = row?;
+    for_each_row(db, sql, w.values(), |row| -> Result<()> {
         let orders: i64 = row.try_get("", "orders")?;
         count(
             acc,
@@ -161,8 +153,9 @@ async fn count_orders(
             row.try_get("", "day")?,
             orders,
         );
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 /// The revenue alone: per item, currency and day; a customer's orders are summed per order
@@ -194,12 +187,7 @@ async fn revenue_only(
             from = w.lines_sql(backend, false)
         )
     };
-    let rows = db
-        .stream_raw(Statement::from_sql_and_values(backend, sql, w.values()))
-        .await?;
-    let mut rows = std::pin::pin!(rows);
-    while let Some(row) = rows.next().await {
-        let row = row?;
+    for_each_row(db, sql, w.values(), |row| -> Result<()> {
         let item: Uuid = row.try_get("", "item")?;
         let currency: String = row.try_get("", "currency")?;
         let day: NaiveDate = row.try_get("", "day")?;
@@ -208,11 +196,12 @@ async fn revenue_only(
         if per_order {
             count(acc, base, rates, currency, day, orders);
         }
-        let Some(rate) = rate else { continue };
+        let Some(rate) = rate else { return Ok(()) };
         let net: String = row.try_get("", "net")?;
         let amount = decimal(&net)?.checked_mul(rate).ok_or_else(overflow)?;
-        acc.revenue(item, day, amount)?;
-    }
+        acc.revenue(item, day, amount)
+    })
+    .await?;
     if !per_order {
         count_orders(db, w, base, rates, acc).await?;
     }

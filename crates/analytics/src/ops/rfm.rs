@@ -74,11 +74,11 @@ pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport>
     let base = c.scope.base_currency.clone();
     let customers: Vec<Customer> = c
         .items
-        .iter()
+        .into_iter()
         .filter_map(|(id, r)| {
-            let last = *r.days.keys().next_back()?;
+            let last = r.days.last()?;
             Some(Customer {
-                id: *id,
+                id,
                 last,
                 days: (reference - last).num_days(),
                 frequency: r.days.len() as i64,
