@@ -190,6 +190,11 @@ dual! {
         assert!(every.len() >= 3, "{all}");
         let name = |i: &Value| i["name"].as_str().unwrap().to_owned();
 
+        // A page of the list: the same customers with the same recommendations as in the whole.
+        let r = app.get(&format!("/api/v1/analytics/recommendations?{PERIOD}&offset=1&limit=2"), t).await.ok(200);
+        assert_eq!(r["items"], json!(every[1..3]));
+        assert_eq!(r["row_count"], every.len());
+
         // By products bought, most first, ties by name descending; the recommendations stay.
         let r = app.get(&format!("/api/v1/analytics/recommendations?{PERIOD}&sort=-products_bought,-name"), t).await.ok(200);
         let mut want = every.clone();

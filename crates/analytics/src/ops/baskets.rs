@@ -209,6 +209,62 @@ fn keep_best(why: &mut Vec<(Uuid, f64)>, reason: (Uuid, f64)) {
     }
 }
 
+/// A product's score for one customer, its id and its best reasons (products owned, with
+/// their similarity).
+type Scored = (Uuid, f64, Vec<(Uuid, f64)>);
+
+/// Scores customers one at a time over the products' similarities, with arrays indexed by
+/// product that are reset after each customer through `touched`.
+struct Scorer {
+    product_ids: Vec<Uuid>,
+    /// Per product, the products bought with it and their cosine similarity.
+    similar: Vec<Vec<(usize, f64)>>,
+    score: Vec<f64>,
+    why: Vec<Vec<(Uuid, f64)>>,
+    owns: Vec<bool>,
+    touched: Vec<usize>,
+}
+
+impl Scorer {
+    /// The `top` products the owner of `owned` (product indexes in id order) has not bought,
+    /// best first (highest score, then lowest id), with their reasons.
+    fn best(&mut self, owned: &[usize], top: usize) -> Vec<Scored> {
+        for h in owned {
+            self.owns[*h] = true;
+        }
+        for h in owned {
+            for (other, s) in &self.similar[*h] {
+                if self.owns[*other] {
+                    continue;
+                }
+                if self.why[*other].is_empty() {
+                    self.touched.push(*other);
+                }
+                self.score[*other] += s;
+                keep_best(&mut self.why[*other], (self.product_ids[*h], *s));
+            }
+        }
+        // The best `top` only (a customer's candidates can be the whole catalogue).
+        let (score, ids) = (&self.score, &self.product_ids);
+        self.touched
+            .sort_by(|p, q| score[*q].total_cmp(&score[*p]).then(ids[*p].cmp(&ids[*q])));
+        let best = self
+            .touched
+            .iter()
+            .take(top)
+            .map(|o| (self.product_ids[*o], self.score[*o], self.why[*o].clone()))
+            .collect();
+        for o in self.touched.drain(..) {
+            self.score[o] = 0.0;
+            self.why[o].clear();
+        }
+        for h in owned {
+            self.owns[*h] = false;
+        }
+        best
+    }
+}
+
 /// Per customer of `params.subject` (companies by default, or contacts; one with
 /// `customer_id`), the `top` products it has not bought, scored by the sum of their cosine
 /// similarities to the products it has (over the customers who bought each).
@@ -236,36 +292,33 @@ pub(crate) async fn recommendations_for(
         return Err(Error::invalid_field("/top", "range", "must be from 1 to 50").into());
     }
     item_query::validate(params, CUSTOMER_FIELDS)?;
-    // Who bought what: products per customer, customers per product.
-    let mut bought: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
-    let scope = baskets(ctx, params, subject, |customer, products| {
-        if let Some(c) = customer {
-            bought
-                .entry(c)
-                .or_default()
-                .extend(products.iter().copied());
-        }
-    })
-    .await?;
-    // Products by a dense index, so that scoring a customer touches arrays, not maps (at a
-    // hundred thousand customers of fifty products each, maps took 40 s).
+    // Who bought what: per customer, its products by a dense index, so that scoring a
+    // customer touches arrays, not maps (at a hundred thousand customers of fifty products
+    // each, maps took 40 s); a product of each order as it streams, deduplicated after.
     let mut index: HashMap<Uuid, usize> = HashMap::new();
     let mut product_ids: Vec<Uuid> = Vec::new();
     let mut owned_by: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
-    for (customer, products) in &bought {
+    let scope = baskets(ctx, params, subject, |customer, products| {
+        if let Some(c) = customer {
+            owned_by
+                .entry(c)
+                .or_default()
+                .extend(products.iter().map(|p| {
+                    *index.entry(*p).or_insert_with(|| {
+                        product_ids.push(*p);
+                        product_ids.len() - 1
+                    })
+                }));
+        }
+    })
+    .await?;
+    drop(index);
+    for owned in owned_by.values_mut() {
         // In the products' id order, as the scores add their similarities up.
-        let owned = products
-            .iter()
-            .map(|p| {
-                *index.entry(*p).or_insert_with(|| {
-                    product_ids.push(*p);
-                    product_ids.len() - 1
-                })
-            })
-            .collect();
-        owned_by.insert(*customer, owned);
+        owned.sort_unstable_by_key(|h| product_ids[*h]);
+        owned.dedup();
+        owned.shrink_to_fit();
     }
-    drop(bought);
     let n = product_ids.len();
     let mut buyers = vec![0_i64; n];
     let mut together: HashMap<(usize, usize), i64> = HashMap::new();
@@ -284,87 +337,78 @@ pub(crate) async fn recommendations_for(
         similar[x].push((y, s));
         similar[y].push((x, s));
     }
-    let customers: Vec<(Uuid, &Vec<usize>)> = match params.customer_id {
-        Some(id) => owned_by.get(&id).map(|p| (id, p)).into_iter().collect(),
+    let mut scorer = Scorer {
+        product_ids,
+        similar,
+        score: vec![0.0; n],
+        why: vec![Vec::new(); n],
+        owns: vec![false; n],
+        touched: Vec::new(),
+    };
+    // Every customer is scored for its best recommendation, by which the list is ordered;
+    // the recommendations themselves are made for the customers shown only (records for
+    // every customer took about a kilobyte each: 700 MB over half a million contacts).
+    let customers: Vec<(&Uuid, &Vec<usize>)> = match params.customer_id {
+        Some(id) => owned_by.get_key_value(&id).into_iter().collect(),
         None => owned_by
             .iter()
             .filter(|(c, _)| only.is_none_or(|set| set.contains(c)))
-            .map(|(c, p)| (*c, p))
             .collect(),
     };
-    // Per candidate product of the customer being scored: its score and best reasons; reset
-    // after each customer through `touched`.
-    let mut score = vec![0.0_f64; n];
-    let mut why: Vec<Vec<(Uuid, f64)>> = vec![Vec::new(); n];
-    let mut owns = vec![false; n];
-    let mut touched: Vec<usize> = Vec::new();
-    let mut rows: Vec<CustomerRecommendations> = Vec::with_capacity(customers.len());
-    for (id, owned) in customers {
-        for h in owned {
-            owns[*h] = true;
-        }
-        for h in owned {
-            for (other, s) in &similar[*h] {
-                if owns[*other] {
-                    continue;
-                }
-                if why[*other].is_empty() {
-                    touched.push(*other);
-                }
-                score[*other] += s;
-                keep_best(&mut why[*other], (product_ids[*h], *s));
-            }
-        }
-        // The best `top` only, made records (a customer's candidates can be the whole
-        // catalogue: records of all of them, truncated, kept their room, 1.4 GB for 99,000
-        // customers).
-        touched.sort_by(|p, q| {
-            score[*q]
-                .total_cmp(&score[*p])
-                .then(product_ids[*p].cmp(&product_ids[*q]))
-        });
-        let recommendations: Vec<Recommendation> = touched
-            .iter()
-            .take(top as usize)
-            .map(|o| Recommendation {
-                product_id: product_ids[*o],
-                name: None,
-                score: score[*o],
-                because: why[*o]
-                    .iter()
-                    .map(|(p, s)| RecommendationReason {
-                        product_id: *p,
-                        name: None,
-                        similarity: *s,
-                    })
-                    .collect(),
-            })
-            .collect();
-        for o in touched.drain(..) {
-            score[o] = 0.0;
-            why[o].clear();
-        }
-        for h in owned {
-            owns[*h] = false;
-        }
-        rows.push(CustomerRecommendations {
+    let mut ranked: Vec<(Uuid, f64, i64)> = customers
+        .into_iter()
+        .map(|(c, owned)| {
+            let best = scorer
+                .best(owned, 1)
+                .first()
+                .map_or(f64::NEG_INFINITY, |b| b.1);
+            (*c, best, owned.len() as i64)
+        })
+        .collect();
+    ranked.sort_by(|p, q| q.1.total_cmp(&p.1).then(p.0.cmp(&q.0)));
+    let row_count = ranked.len() as i64;
+    let asked = item_query::asked(params);
+    let ranked = if asked { ranked } else { page(ranked, params)? };
+    let mut items: Vec<CustomerRecommendations> = ranked
+        .into_iter()
+        .map(|(id, _, bought)| CustomerRecommendations {
             id,
             name: None,
-            products_bought: owned.len() as i64,
-            recommendations,
-        });
-    }
-    let best = |c: &CustomerRecommendations| {
-        c.recommendations
-            .first()
-            .map_or(f64::NEG_INFINITY, |r| r.score)
-    };
-    rows.sort_by(|p, q| best(q).total_cmp(&best(p)).then(p.id.cmp(&q.id)));
-    let row_count = rows.len() as i64;
-    let asked = item_query::asked(params);
-    let mut items = if asked { rows } else { page(rows, params)? };
+            products_bought: bought,
+            recommendations: Vec::new(),
+        })
+        .collect();
     let customer_ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
     let customer_names = names(ctx, subject, &customer_ids).await?;
+    for c in &mut items {
+        c.name = customer_names.get(&c.id).cloned();
+    }
+    let (mut items, row_count) = if asked {
+        item_query::apply(items, params, CUSTOMER_FIELDS)?
+    } else {
+        (items, row_count)
+    };
+    for c in &mut items {
+        if let Some(owned) = owned_by.get(&c.id) {
+            c.recommendations = scorer
+                .best(owned, top as usize)
+                .into_iter()
+                .map(|(product_id, score, because)| Recommendation {
+                    product_id,
+                    name: None,
+                    score,
+                    because: because
+                        .into_iter()
+                        .map(|(product_id, similarity)| RecommendationReason {
+                            product_id,
+                            name: None,
+                            similarity,
+                        })
+                        .collect(),
+                })
+                .collect();
+        }
+    }
     let product_ids: Vec<Uuid> = items
         .iter()
         .flat_map(|c| c.recommendations.iter())
@@ -374,7 +418,6 @@ pub(crate) async fn recommendations_for(
         .collect();
     let product_names = names(ctx, AnalysisSubject::Products, &product_ids).await?;
     for c in &mut items {
-        c.name = customer_names.get(&c.id).cloned();
         for r in &mut c.recommendations {
             r.name = product_names.get(&r.product_id).cloned();
             for why in &mut r.because {
@@ -382,11 +425,6 @@ pub(crate) async fn recommendations_for(
             }
         }
     }
-    let (items, row_count) = if asked {
-        item_query::apply(items, params, CUSTOMER_FIELDS)?
-    } else {
-        (items, row_count)
-    };
     Ok(RecommendationReport {
         scope,
         top,
