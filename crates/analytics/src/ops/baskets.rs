@@ -244,14 +244,18 @@ impl Scorer {
                 keep_best(&mut self.why[*other], (self.product_ids[*h], *s));
             }
         }
-        // The best `top` only (a customer's candidates can be the whole catalogue).
+        // The best `top` only (a customer's candidates can be the whole catalogue): chosen,
+        // then sorted.
         let (score, ids) = (&self.score, &self.product_ids);
-        self.touched
-            .sort_by(|p, q| score[*q].total_cmp(&score[*p]).then(ids[*p].cmp(&ids[*q])));
-        let best = self
-            .touched
+        let order =
+            |p: &usize, q: &usize| score[*q].total_cmp(&score[*p]).then(ids[*p].cmp(&ids[*q]));
+        if top < self.touched.len() {
+            self.touched.select_nth_unstable_by(top, order);
+        }
+        let chosen = top.min(self.touched.len());
+        self.touched[..chosen].sort_by(order);
+        let best = self.touched[..chosen]
             .iter()
-            .take(top)
             .map(|o| (self.product_ids[*o], self.score[*o], self.why[*o].clone()))
             .collect();
         for o in self.touched.drain(..) {
@@ -300,15 +304,19 @@ pub(crate) async fn recommendations_for(
     let mut owned_by: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
     let scope = baskets(ctx, params, subject, |customer, products| {
         if let Some(c) = customer {
-            owned_by
-                .entry(c)
-                .or_default()
-                .extend(products.iter().map(|p| {
-                    *index.entry(*p).or_insert_with(|| {
-                        product_ids.push(*p);
-                        product_ids.len() - 1
-                    })
-                }));
+            let owned = owned_by.entry(c).or_default();
+            owned.extend(products.iter().map(|p| {
+                *index.entry(*p).or_insert_with(|| {
+                    product_ids.push(*p);
+                    product_ids.len() - 1
+                })
+            }));
+            // A customer's repeat purchases are folded before the list grows again, so it
+            // holds about its distinct products, not every line it ordered.
+            if owned.len() > 16 && owned.len() == owned.capacity() {
+                owned.sort_unstable();
+                owned.dedup();
+            }
         }
     })
     .await?;

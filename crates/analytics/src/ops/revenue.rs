@@ -179,11 +179,11 @@ fn bucket(months: &[NaiveDate], day: NaiveDate) -> usize {
 /// 557,000 contacts), so a report asks for what it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Parts {
-    /// The cost of goods (on PostgreSQL the products are read only then).
+    /// The cost of goods (the products are read only then).
     pub costs: bool,
     /// The revenue per month of the period.
     pub monthly: bool,
-    /// The revenue per purchase day.
+    /// The purchase days, and what the first of them came to.
     pub days: bool,
 }
 
@@ -211,7 +211,7 @@ impl Parts {
         }
     }
 
-    /// With the revenue per purchase day.
+    /// With the purchase days.
     pub const fn days(self) -> Parts {
         Parts { days: true, ..self }
     }
