@@ -157,13 +157,17 @@ async fn first_orders(
     Ok(out)
 }
 
-/// `data` with identical entries counted once, with how many there were.
+/// `data` with identical entries counted once, with how many there were, in the order of
+/// their keys: the likelihood summed over them is then the same figure on every request (in
+/// a hash map's order its last digits changed from one request to the next).
 fn weighed<T: Copy>(data: impl Iterator<Item = (T, [f64; 3])>) -> Vec<(T, f64)> {
     let mut seen: HashMap<[u64; 3], (T, f64)> = HashMap::new();
     for (value, key) in data {
         seen.entry(key.map(f64::to_bits)).or_insert((value, 0.0)).1 += 1.0;
     }
-    seen.into_values().collect()
+    let mut out: Vec<([u64; 3], (T, f64))> = seen.into_iter().collect();
+    out.sort_unstable_by_key(|(key, _)| *key);
+    out.into_iter().map(|(_, entry)| entry).collect()
 }
 
 fn decimal(v: f64) -> Option<Decimal> {
@@ -467,4 +471,25 @@ pub async fn clv_report(ctx: &Ctx, params: &AnalysisParams) -> Result<ClvReport>
         row_count,
         items,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighed_entries_come_in_the_order_of_their_keys_whatever_the_order_given() {
+        let data: Vec<(u32, [f64; 3])> = (0..200)
+            .map(|i| (i % 7, [f64::from(i % 7), 1.5, f64::from(i % 3)]))
+            .collect();
+        let forward = weighed(data.iter().copied());
+        let backward = weighed(data.iter().rev().copied());
+        assert_eq!(forward, backward);
+        assert_eq!(forward.iter().map(|(_, n)| n).sum::<f64>(), 200.0);
+        let keys: Vec<u64> = forward
+            .iter()
+            .map(|(v, _)| f64::from(*v).to_bits())
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+    }
 }
