@@ -226,6 +226,35 @@ struct Scorer {
 }
 
 impl Scorer {
+    /// The score of the best product the owner of `owned` has not bought (negative
+    /// infinity when there is none): the sums of [`Scorer::best`], added in the same order,
+    /// without the reasons or a sort, for ranking every customer.
+    fn best_score(&mut self, owned: &[usize]) -> f64 {
+        for h in owned {
+            self.owns[*h] = true;
+        }
+        for h in owned {
+            for (other, s) in &self.similar[*h] {
+                if self.owns[*other] {
+                    continue;
+                }
+                if self.score[*other] == 0.0 {
+                    self.touched.push(*other);
+                }
+                self.score[*other] += s;
+            }
+        }
+        let mut best = f64::NEG_INFINITY;
+        for o in self.touched.drain(..) {
+            best = best.max(self.score[o]);
+            self.score[o] = 0.0;
+        }
+        for h in owned {
+            self.owns[*h] = false;
+        }
+        best
+    }
+
     /// The `top` products the owner of `owned` (product indexes in id order) has not bought,
     /// best first (highest score, then lowest id), with their reasons.
     fn best(&mut self, owned: &[usize], top: usize) -> Vec<Scored> {
@@ -365,13 +394,7 @@ pub(crate) async fn recommendations_for(
     };
     let mut ranked: Vec<(Uuid, f64, i64)> = customers
         .into_iter()
-        .map(|(c, owned)| {
-            let best = scorer
-                .best(owned, 1)
-                .first()
-                .map_or(f64::NEG_INFINITY, |b| b.1);
-            (*c, best, owned.len() as i64)
-        })
+        .map(|(c, owned)| (*c, scorer.best_score(owned), owned.len() as i64))
         .collect();
     ranked.sort_by(|p, q| q.1.total_cmp(&p.1).then(p.0.cmp(&q.0)));
     let row_count = ranked.len() as i64;
@@ -457,5 +480,50 @@ mod tests {
         assert_eq!(why, vec![(id(4), 0.9), (id(6), 0.9), (id(2), 0.5)]);
         keep_best(&mut why, (id(1), 0.5));
         assert_eq!(why, vec![(id(4), 0.9), (id(6), 0.9), (id(1), 0.5)]);
+    }
+
+    #[test]
+    fn the_ranking_score_is_the_best_recommendations_score() {
+        // Six products; similarities between some of them, scores that tie and that don't.
+        let n = 6;
+        let mut similar: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+        for (x, y, s) in [
+            (0, 1, 0.5),
+            (0, 2, 0.25),
+            (1, 2, 0.75),
+            (3, 4, 0.1),
+            (1, 5, 0.3),
+        ] {
+            similar[x].push((y, s));
+            similar[y].push((x, s));
+        }
+        let mut scorer = Scorer {
+            product_ids: (0..n as u128).map(Uuid::from_u128).collect(),
+            similar,
+            score: vec![0.0; n],
+            why: vec![Vec::new(); n],
+            owns: vec![false; n],
+            touched: Vec::new(),
+        };
+        for owned in [
+            vec![0],
+            vec![0, 1],
+            vec![2, 5],
+            vec![3],
+            vec![0, 1, 2],
+            vec![],
+        ] {
+            let expected = scorer
+                .best(&owned, 1)
+                .first()
+                .map_or(f64::NEG_INFINITY, |b| b.1);
+            assert_eq!(scorer.best_score(&owned), expected, "owned {owned:?}");
+            // Both leave the arrays as they found them.
+            assert!(scorer.score.iter().all(|s| *s == 0.0));
+            assert!(scorer.touched.is_empty() && !scorer.owns.contains(&true));
+        }
+        assert_eq!(scorer.best_score(&[0, 1]), 0.25 + 0.75);
+        assert_eq!(scorer.best_score(&[0, 1, 2]), 0.3);
+        assert_eq!(scorer.best_score(&[4, 3]), f64::NEG_INFINITY);
     }
 }
