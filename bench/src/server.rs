@@ -42,8 +42,8 @@ pub enum Server {
         /// Its base URL.
         base: String,
     },
-    /// The server inside the harness process.
-    InProcess(crm_gateway::server::RunningServer),
+    /// The server inside the harness process (boxed: it is large beside a child process).
+    InProcess(Box<crm_gateway::server::RunningServer>),
 }
 
 /// The `crm` binary next to the harness's own (`target/<profile>/crm`), if it is built.
@@ -61,7 +61,7 @@ impl Server {
             let running = crm_gateway::server::start(config(url, dir))
                 .await
                 .map_err(|e| e.to_string())?;
-            return Ok(Server::InProcess(running));
+            return Ok(Server::InProcess(Box::new(running)));
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())

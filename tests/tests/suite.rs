@@ -31,6 +31,7 @@ mod export;
 mod external_ids;
 mod graphql;
 mod graphql_filters;
+mod held_reads;
 mod http_face;
 mod imports;
 mod jobs;

@@ -3,6 +3,7 @@
 //! so REST and GraphQL enforce exactly the same rules.
 
 use crate::error::{Error, Result};
+use crate::reads::Reads;
 use crate::role::{Action, ApiKeyScope, Role};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -62,16 +63,26 @@ pub struct Ctx {
     pub actor: Actor,
     /// What the changes are made through, if not a direct request.
     pub origin: Option<Origin>,
+    /// Where the hot read paths (single records, list pages, the timeline) run: the pool of
+    /// `db`, or connections held for reads ([`crate::reads`]).
+    pub reads: Reads,
 }
 
 impl Ctx {
     /// A context for `actor` on `db`.
     pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
         Self {
+            reads: Reads::pool(db.clone()),
             db,
             actor,
             origin: None,
         }
+    }
+
+    /// This context, with its hot reads run on `reads` (which must read `db`'s database).
+    pub fn with_reads(mut self, reads: Reads) -> Self {
+        self.reads = reads;
+        self
     }
 
     /// This context, with its changes made through `origin`.

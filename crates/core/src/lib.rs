@@ -22,6 +22,7 @@ pub mod money;
 pub mod page;
 pub mod patch;
 pub mod rate_limit;
+pub mod reads;
 pub mod resource;
 pub mod role;
 pub mod row;

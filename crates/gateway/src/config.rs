@@ -51,6 +51,11 @@ pub struct Config {
     pub database_url: Option<Secret>,
     /// Largest number of pooled database connections (`CRM_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// PostgreSQL connections held beside the pool for the hot reads (single records, list
+    /// pages, the timeline), which then skip the check sqlx makes of every connection taken
+    /// back into its pool (`CRM_DB_READ_CONNECTIONS`); `0` reads through the pool. The server
+    /// opens up to `db_max_connections + db_read_connections`. Unused on SQLite.
+    pub db_read_connections: u32,
     /// `development` or `production` (`CRM_ENV`).
     pub env: Environment,
     /// `pretty` or `json` (`CRM_LOG_FORMAT`).
@@ -191,6 +196,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./crm-data"),
             database_url: None,
             db_max_connections: 16,
+            db_read_connections: 8,
             env: Environment::Development,
             log_format: LogFormat::Pretty,
             log_level: "info".to_owned(),

@@ -243,6 +243,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     db.set_metric_callback(move |_| {
         counter.sql_statements.fetch_add(1, Ordering::Relaxed);
     });
+    let counter = metrics.clone();
+    let reads = crm_core::reads::Reads::hold(
+        db.clone(),
+        config.db_read_connections,
+        Some(Arc::new(move || {
+            counter.sql_statements.fetch_add(1, Ordering::Relaxed);
+        })),
+    );
     bootstrap(&db, &config).await?;
     let auth = Auth::new(AuthSettings {
         jwt_secret: jwt_secret(&config)?,
@@ -257,6 +265,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     });
     let state = AppState {
         db,
+        reads,
         auth: Arc::new(auth),
         schema: graphql::build_schema(&config),
         openapi_json: Arc::new(contracts::openapi_json()),

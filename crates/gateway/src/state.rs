@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct AppState {
     /// The database pool.
     pub db: DatabaseConnection,
+    /// Where the hot reads run (connections held out of the pool on PostgreSQL).
+    pub reads: crm_core::reads::Reads,
     /// Authentication keys and settings.
     pub auth: Arc<Auth>,
     /// The validated configuration.

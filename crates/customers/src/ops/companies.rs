@@ -256,7 +256,7 @@ async fn create_company_known_as(
 /// One live company.
 pub async fn get_company(ctx: &Ctx, id: Uuid) -> Result<Company> {
     ctx.require(Action::Read)?;
-    Ok(to_dto(find_live(&ctx.db, ctx, id).await?))
+    Ok(to_dto(find_live(&ctx.reads, ctx, id).await?))
 }
 
 /// Applies a merge patch; with `if_version`, fails with 412 unless it is the current version.
@@ -464,7 +464,7 @@ async fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<list::Plan> {
 pub async fn list_companies(ctx: &Ctx, params: &ListParams) -> Result<Page<Company>> {
     ctx.require(Action::Read)?;
     let plan = list_plan(ctx, params).await?;
-    let rows = plan.fetch(&ctx.db, live(ctx)).await?;
+    let rows = plan.fetch(&ctx.reads, live(ctx)).await?;
     let items: Vec<Company> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
         &params.page,

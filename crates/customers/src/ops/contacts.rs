@@ -391,7 +391,7 @@ pub(super) async fn create_contact_known_as(
 /// One live contact.
 pub async fn get_contact(ctx: &Ctx, id: Uuid) -> Result<Contact> {
     ctx.require(Action::Read)?;
-    Ok(to_dto(find_live(&ctx.db, ctx, id).await?))
+    Ok(to_dto(find_live(&ctx.reads, ctx, id).await?))
 }
 
 /// Applies a merge patch; with `if_version`, fails with 412 unless it is the current version.
@@ -570,7 +570,7 @@ async fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<list::Plan> {
 pub async fn list_contacts(ctx: &Ctx, params: &ListParams) -> Result<Page<Contact>> {
     ctx.require(Action::Read)?;
     let plan = list_plan(ctx, params).await?;
-    let rows = plan.fetch(&ctx.db, live(ctx)).await?;
+    let rows = plan.fetch(&ctx.reads, live(ctx)).await?;
     let items: Vec<Contact> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
         &params.page,

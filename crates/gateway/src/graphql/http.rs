@@ -132,10 +132,10 @@ async fn execute(req: &HttpRequest, payload: &mut web::Payload) -> Result<HttpRe
     // Already authenticated for this request by the rate limiter, or now.
     let known = req.extensions().get::<crm_core::Actor>().cloned();
     let caller = match (known, bearer(req)?) {
-        (Some(actor), _) => Some(Ctx::new(state.db.clone(), actor)),
+        (Some(actor), _) => Some(Ctx::new(state.db.clone(), actor).with_reads(state.reads.clone())),
         (None, Some(token)) => {
             let actor = crm_identity::ops::authenticate(&state.db, &state.auth, &token).await?;
-            Some(Ctx::new(state.db.clone(), actor))
+            Some(Ctx::new(state.db.clone(), actor).with_reads(state.reads.clone()))
         }
         (None, None) => None,
     };

@@ -59,7 +59,7 @@ async fn connect(
         .await
         .map_err(|e| reject(format!("Forbidden: {}", Error::from(e).detail)))?;
     let mut data = Data::default();
-    data.insert(Ctx::new(state.db.clone(), actor));
+    data.insert(Ctx::new(state.db.clone(), actor).with_reads(state.reads.clone()));
     data.insert(Credential(token));
     data.insert(ClientIp(ip));
     data.insert(state);

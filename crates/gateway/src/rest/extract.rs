@@ -232,7 +232,9 @@ impl FromRequest for Authenticated {
             // middleware).
             let known = req.extensions().get::<crm_core::Actor>().cloned();
             if let Some(actor) = known {
-                return Ok(Authenticated(Ctx::new(state.db.clone(), actor)));
+                return Ok(Authenticated(
+                    Ctx::new(state.db.clone(), actor).with_reads(state.reads.clone()),
+                ));
             }
             let token = bearer(&req)?.ok_or_else(|| {
                 ApiError(Error::unauthenticated(
@@ -240,7 +242,9 @@ impl FromRequest for Authenticated {
                 ))
             })?;
             let actor = crm_identity::ops::authenticate(&state.db, &state.auth, &token).await?;
-            Ok(Authenticated(Ctx::new(state.db.clone(), actor)))
+            Ok(Authenticated(
+                Ctx::new(state.db.clone(), actor).with_reads(state.reads.clone()),
+            ))
         })
     }
 }

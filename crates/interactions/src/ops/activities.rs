@@ -435,7 +435,7 @@ pub(crate) async fn find_live(
 /// One live activity.
 pub async fn get_activity(ctx: &Ctx, id: Uuid) -> Result<Activity> {
     ctx.require(Action::Read)?;
-    Ok(to_dto(find_live(&ctx.db, ctx, id).await?))
+    Ok(to_dto(find_live(&ctx.reads, ctx, id).await?))
 }
 
 /// Applies a merge patch; `status: done` records who completed the task and when.
@@ -628,7 +628,7 @@ fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<(list::Plan, Select<activ
 pub async fn list_activities(ctx: &Ctx, params: &ListParams) -> Result<Page<Activity>> {
     ctx.require(Action::Read)?;
     let (plan, query) = list_plan(ctx, params)?;
-    let rows = plan.fetch(&ctx.db, query).await?;
+    let rows = plan.fetch(&ctx.reads, query).await?;
     let items: Vec<Activity> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
         &params.page,

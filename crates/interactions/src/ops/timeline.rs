@@ -79,7 +79,7 @@ pub async fn timeline(
     };
     if let Some(stmt) = page_statement(ctx, record, id, filter, after, live, limit, sources) {
         let backend = ctx.db.get_database_backend();
-        for row in ctx.db.query_all_raw(stmt).await? {
+        for row in ctx.reads.query_all_raw(stmt).await? {
             if i32::cell(&row, 0)? == ACTIVITY {
                 let a = activity::Model::read_at(&row, 1)?;
                 entries.push((a.occurred_at, a.id, TimelineEntryType::Activity));
@@ -93,8 +93,8 @@ pub async fn timeline(
     }
     if entries.is_empty() {
         let exists = match record {
-            TimelineRecord::Contact => customers::contact_ref(&ctx.db, ctx, id).await?.is_some(),
-            TimelineRecord::Company => customers::company_is_live(&ctx.db, ctx, id).await?,
+            TimelineRecord::Contact => customers::contact_ref(&ctx.reads, ctx, id).await?.is_some(),
+            TimelineRecord::Company => customers::company_is_live(&ctx.reads, ctx, id).await?,
         };
         if !exists {
             return Err(Error::not_found(match record {

@@ -302,7 +302,7 @@ pub(crate) async fn create_deal_in(
 /// One deal.
 pub async fn get_deal(ctx: &Ctx, id: Uuid) -> Result<Deal> {
     ctx.require(Action::Read)?;
-    Ok(to_dto(find(&ctx.db, ctx, id).await?))
+    Ok(to_dto(find(&ctx.reads, ctx, id).await?))
 }
 
 /// Applies a merge patch; a stage move closes the current stage visit and opens the next.
@@ -557,7 +557,7 @@ fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<(list::Plan, Select<deal:
 pub async fn list_deals(ctx: &Ctx, params: &ListParams) -> Result<Page<Deal>> {
     ctx.require(Action::Read)?;
     let (plan, query) = list_plan(ctx, params)?;
-    let rows = plan.fetch(&ctx.db, query).await?;
+    let rows = plan.fetch(&ctx.reads, query).await?;
     let items: Vec<Deal> = rows.into_iter().map(to_dto).collect();
     Ok(Page::from_overfetch_for(
         &params.page,

@@ -400,7 +400,7 @@ pub async fn list_documents(
 ) -> Result<Page<SalesDocument>> {
     ctx.require(Action::Read)?;
     let (plan, query) = list_plan(ctx, t, params)?;
-    let rows = plan.fetch(&ctx.db, query).await?;
+    let rows = plan.fetch(&ctx.reads, query).await?;
     let items = with_all_lines(ctx, rows).await?;
     Ok(Page::from_overfetch_for(
         &params.page,

@@ -272,7 +272,7 @@ pub async fn upsert_lead_in(
 /// One lead.
 pub async fn get_lead(ctx: &Ctx, id: Uuid) -> Result<Lead> {
     ctx.require(Action::Read)?;
-    Ok(to_dto(find(&ctx.db, ctx, id).await?))
+    Ok(to_dto(find(&ctx.reads, ctx, id).await?))
 }
 
 /// The plan of a lead list and the organization's live leads it runs on.
@@ -294,7 +294,7 @@ fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<(list::Plan, Select<lead:
 pub async fn list_leads(ctx: &Ctx, params: &ListParams) -> Result<Page<Lead>> {
     ctx.require(Action::Read)?;
     let (plan, query) = list_plan(ctx, params)?;
-    let rows = plan.fetch(&ctx.db, query).await?;
+    let rows = plan.fetch(&ctx.reads, query).await?;
     Ok(Page::from_overfetch_for(
         &params.page,
         rows.into_iter().map(to_dto).collect(),

@@ -423,7 +423,7 @@ fn list_plan(ctx: &Ctx, params: &ListParams) -> Result<(list::Plan, Select<produ
 pub async fn list_products(ctx: &Ctx, params: &ListParams) -> Result<Page<Product>> {
     ctx.require(Action::Read)?;
     let (plan, query) = list_plan(ctx, params)?;
-    let rows = plan.fetch(&ctx.db, query).await?;
+    let rows = plan.fetch(&ctx.reads, query).await?;
     let out = with_prices(&ctx.db, rows).await?;
     Ok(Page::from_overfetch_for(
         &params.page,

@@ -1,0 +1,235 @@
+//! Reads on PostgreSQL connections held out of sqlx's pool.
+//!
+//! sqlx checks every connection it takes back into its pool with a round trip (a `Sync`
+//! message and its `ReadyForQuery`), whether or not anything could have gone wrong: each
+//! statement run through the pool costs the database two wake-ups instead of one. A primary-key
+//! read is then half statement, half check (measured with `strace` during the S1 benchmark:
+//! one `Sync` sent per request beside the query and the HTTP answer; see `BENCHMARKS.md`).
+//!
+//! [`Reads`] runs the hot read paths (single records, list pages, the timeline) on connections
+//! it keeps itself, detached from the pool, and puts each one back after a statement that
+//! finished; a statement that was interrupted (its future dropped) or failed on the connection
+//! itself drops the connection instead, so nothing half-read is ever reused. A connection idle
+//! for [`CHECK_IDLE_AFTER`] is checked before use, as the pool checks its own. Everything else
+//! (writes, transactions, SQLite) goes through the pool as before.
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
+    Statement,
+};
+use sea_query_sqlx::SqlxValues;
+use sqlx::Connection;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A held connection idle this long is checked with a round trip before it serves a read
+/// (a server, proxy or firewall may have dropped it meanwhile).
+pub const CHECK_IDLE_AFTER: Duration = Duration::from_secs(30);
+
+/// How long that check may take before the connection is given up.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Called once per statement run on a held connection (the server's statement counter).
+pub type OnStatement = Arc<dyn Fn() + Send + Sync>;
+
+/// Where reads run: the pool, or (PostgreSQL) connections held out of it. A cheap handle.
+#[derive(Clone)]
+pub struct Reads {
+    db: DatabaseConnection,
+    held: Option<Arc<Held>>,
+}
+
+impl std::fmt::Debug for Reads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reads")
+            .field(
+                "held",
+                &self.held.as_ref().map(|h| h.permits.available_permits()),
+            )
+            .finish()
+    }
+}
+
+struct Held {
+    pool: sqlx::PgPool,
+    idle: Mutex<Vec<(sqlx::PgConnection, Instant)>>,
+    permits: tokio::sync::Semaphore,
+    acquire_timeout: Duration,
+    on_statement: Option<OnStatement>,
+}
+
+impl Reads {
+    /// Reads through the pool of `db`, as every other statement.
+    pub fn pool(db: DatabaseConnection) -> Self {
+        Self { db, held: None }
+    }
+
+    /// Reads on up to `connections` connections held beside `db`'s pool on PostgreSQL (taken
+    /// from it once and detached, so the pool may open as many again); through the pool on
+    /// SQLite or with `connections` 0. `on_statement` counts the
+    /// statements run on them.
+    pub fn hold(
+        db: DatabaseConnection,
+        connections: u32,
+        on_statement: Option<OnStatement>,
+    ) -> Self {
+        if db.get_database_backend() != DbBackend::Postgres || connections == 0 {
+            return Self::pool(db);
+        }
+        let pool = db.get_postgres_connection_pool().clone();
+        let acquire_timeout = pool.options().get_acquire_timeout();
+        let held = Held {
+            pool,
+            idle: Mutex::new(Vec::new()),
+            permits: tokio::sync::Semaphore::new(connections as usize),
+            acquire_timeout,
+            on_statement,
+        };
+        Self {
+            db,
+            held: Some(Arc::new(held)),
+        }
+    }
+
+    /// The pool behind these reads.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+/// A held connection lent to one statement: back to the idle list when the statement
+/// finished ([`Lease::keep`]), dropped (closed) otherwise.
+struct Lease<'a> {
+    held: &'a Held,
+    conn: Option<sqlx::PgConnection>,
+    keep: bool,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let (true, Some(conn)) = (self.keep, self.conn.take())
+            && let Ok(mut idle) = self.held.idle.lock()
+        {
+            idle.push((conn, Instant::now()));
+        }
+    }
+}
+
+fn query_err(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+fn conn_err(e: sqlx::Error) -> DbErr {
+    DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+/// Whether an error leaves the connection fit for the next statement: the database answered
+/// (a constraint, a cast, a cancelled statement) and the protocol is back at `ReadyForQuery`.
+fn connection_still_good(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::Database(_) | sqlx::Error::RowNotFound | sqlx::Error::ColumnDecode { .. }
+    )
+}
+
+impl Held {
+    /// A connection for one statement: an idle one (checked if it idled long), or one taken
+    /// out of the pool.
+    async fn lease(&self) -> Result<(tokio::sync::SemaphorePermit<'_>, Lease<'_>), DbErr> {
+        let permit = tokio::time::timeout(self.acquire_timeout, self.permits.acquire())
+            .await
+            .map_err(|_| conn_err(sqlx::Error::PoolTimedOut))?
+            .map_err(|_| conn_err(sqlx::Error::PoolClosed))?;
+        loop {
+            let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+            let Some((mut conn, since)) = idle else {
+                let conn = self.pool.acquire().await.map_err(conn_err)?.detach();
+                let lease = Lease {
+                    held: self,
+                    conn: Some(conn),
+                    keep: false,
+                };
+                return Ok((permit, lease));
+            };
+            if since.elapsed() >= CHECK_IDLE_AFTER
+                && !matches!(
+                    tokio::time::timeout(CHECK_TIMEOUT, conn.ping()).await,
+                    Ok(Ok(()))
+                )
+            {
+                // Broken (or unanswered) while idle: dropped, and the next one tried.
+                continue;
+            }
+            let lease = Lease {
+                held: self,
+                conn: Some(conn),
+                keep: false,
+            };
+            return Ok((permit, lease));
+        }
+    }
+
+    /// The rows of `stmt` (the first one only, with `one`).
+    async fn query(&self, stmt: Statement, one: bool) -> Result<Vec<QueryResult>, DbErr> {
+        let (_permit, mut lease) = self.lease().await?;
+        let Some(conn) = lease.conn.as_mut() else {
+            return Err(conn_err(sqlx::Error::PoolClosed));
+        };
+        let values = SqlxValues(stmt.values.unwrap_or(sea_orm::Values(Vec::new())));
+        let query = sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), values);
+        if let Some(count) = &self.on_statement {
+            count();
+        }
+        let rows = if one {
+            query
+                .fetch_optional(&mut *conn)
+                .await
+                .map(|row| row.into_iter().collect())
+        } else {
+            query.fetch_all(&mut *conn).await
+        };
+        match rows {
+            Ok(rows) => {
+                lease.keep = true;
+                Ok(rows.into_iter().map(QueryResult::from).collect())
+            }
+            Err(e) => {
+                lease.keep = connection_still_good(&e);
+                Err(query_err(e))
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Reads {
+    fn get_database_backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.db.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.db.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match &self.held {
+            Some(held) => Ok(held.query(stmt, true).await?.into_iter().next()),
+            None => self.db.query_one_raw(stmt).await,
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match &self.held {
+            Some(held) => held.query(stmt, false).await,
+            None => self.db.query_all_raw(stmt).await,
+        }
+    }
+
+    fn support_returning(&self) -> bool {
+        self.db.support_returning()
+    }
+}
