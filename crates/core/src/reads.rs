@@ -8,9 +8,11 @@
 //!
 //! [`Reads`] runs the hot read paths (single records, list pages, the timeline) on connections
 //! it keeps itself, detached from the pool, and puts each one back after a statement that
-//! finished; a statement that was interrupted (its future dropped) or failed on the connection
-//! itself drops the connection instead, so nothing half-read is ever reused. A connection idle
-//! for [`CHECK_IDLE_AFTER`] is checked before use, as the pool checks its own. Everything else
+//! finished or that the database refused and carried on. A statement interrupted half way (its
+//! future dropped) has its connection checked in the background, still counted against the
+//! limit, as sqlx checks its own; a connection the server is closing (a fatal error, a
+//! shutdown) or that fails on the wire is closed. A connection idle for [`CHECK_IDLE_AFTER`] is
+//! checked before use, and none lives longer than the pool's `max_lifetime`. Everything else
 //! (writes, transactions, SQLite) goes through the pool as before.
 
 use sea_orm::{
@@ -52,9 +54,12 @@ impl std::fmt::Debug for Reads {
 
 struct Held {
     pool: sqlx::PgPool,
-    idle: Mutex<Vec<(sqlx::PgConnection, Instant)>>,
-    permits: tokio::sync::Semaphore,
+    /// Idle connections, each with the time it was put back.
+    idle: Mutex<Vec<(Conn, Instant)>>,
+    permits: Arc<tokio::sync::Semaphore>,
     acquire_timeout: Duration,
+    /// The pool's own connection lifetime, which held connections keep too.
+    max_lifetime: Option<Duration>,
     on_statement: Option<OnStatement>,
 }
 
@@ -78,11 +83,13 @@ impl Reads {
         }
         let pool = db.get_postgres_connection_pool().clone();
         let acquire_timeout = pool.options().get_acquire_timeout();
+        let max_lifetime = pool.options().get_max_lifetime();
         let held = Held {
             pool,
             idle: Mutex::new(Vec::new()),
-            permits: tokio::sync::Semaphore::new(connections as usize),
+            permits: Arc::new(tokio::sync::Semaphore::new(connections as usize)),
             acquire_timeout,
+            max_lifetime,
             on_statement,
         };
         Self {
@@ -97,20 +104,42 @@ impl Reads {
     }
 }
 
-/// A held connection lent to one statement: back to the idle list when the statement
-/// finished ([`Lease::keep`]), dropped (closed) otherwise.
-struct Lease<'a> {
-    held: &'a Held,
-    conn: Option<sqlx::PgConnection>,
-    keep: bool,
+/// A held connection and when it was opened.
+struct Conn {
+    conn: sqlx::PgConnection,
+    opened: Instant,
 }
 
-impl Drop for Lease<'_> {
+/// A held connection lent to one statement, with its permit: back to the idle list when the
+/// statement finished ([`Lease::keep`]); otherwise checked first, in the background, while it
+/// still counts against the permits (a statement interrupted half way may have left its
+/// answer on the wire; the check reads it away, as sqlx does with its own connections), and
+/// closed if that fails.
+struct Lease {
+    held: Arc<Held>,
+    conn: Option<Conn>,
+    keep: bool,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl Drop for Lease {
     fn drop(&mut self) {
-        if let (true, Some(conn)) = (self.keep, self.conn.take())
-            && let Ok(mut idle) = self.held.idle.lock()
-        {
-            idle.push((conn, Instant::now()));
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if self.keep {
+            self.held.put_back(conn);
+            return;
+        }
+        let (held, permit) = (self.held.clone(), self.permit.take());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let mut conn = conn;
+                if let Ok(Ok(())) = tokio::time::timeout(CHECK_TIMEOUT, conn.conn.ping()).await {
+                    held.put_back(conn);
+                }
+                drop(permit);
+            });
         }
     }
 }
@@ -124,62 +153,85 @@ fn conn_err(e: sqlx::Error) -> DbErr {
 }
 
 /// Whether an error leaves the connection fit for the next statement: the database answered
-/// (a constraint, a cast, a cancelled statement) and the protocol is back at `ReadyForQuery`.
+/// and carries on (a constraint, a cast, a cancelled statement; the next statement first
+/// reads the `ReadyForQuery` still owed). Not when it is ending the session (a fatal error, a
+/// shutdown, an administrator's termination, a protocol violation): it closes the socket next.
 fn connection_still_good(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
-        sqlx::Error::Database(_) | sqlx::Error::RowNotFound | sqlx::Error::ColumnDecode { .. }
-    )
+    use sqlx::postgres::{PgDatabaseError, PgSeverity};
+    let sqlx::Error::Database(e) = e else {
+        return false;
+    };
+    e.try_downcast_ref::<PgDatabaseError>().is_some_and(|e| {
+        !matches!(e.severity(), PgSeverity::Fatal | PgSeverity::Panic)
+            && !e.code().starts_with("08")
+            && !e.code().starts_with("57P")
+    })
 }
 
 impl Held {
+    /// Returns a connection to the idle list, unless it has lived as long as the pool lets
+    /// its own connections live (then it is closed, and a fresh one taken when needed).
+    fn put_back(&self, conn: Conn) {
+        if self
+            .max_lifetime
+            .is_some_and(|max| conn.opened.elapsed() >= max)
+        {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push((conn, Instant::now()));
+        }
+    }
+
     /// A connection for one statement: an idle one (checked if it idled long), or one taken
     /// out of the pool.
-    async fn lease(&self) -> Result<(tokio::sync::SemaphorePermit<'_>, Lease<'_>), DbErr> {
-        let permit = tokio::time::timeout(self.acquire_timeout, self.permits.acquire())
-            .await
-            .map_err(|_| conn_err(sqlx::Error::PoolTimedOut))?
-            .map_err(|_| conn_err(sqlx::Error::PoolClosed))?;
+    async fn lease(self: &Arc<Self>) -> Result<Lease, DbErr> {
+        let permit =
+            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| conn_err(sqlx::Error::PoolTimedOut))?
+                .map_err(|_| conn_err(sqlx::Error::PoolClosed))?;
+        let lease = |conn| Lease {
+            held: self.clone(),
+            conn: Some(conn),
+            keep: false,
+            permit: Some(permit),
+        };
         loop {
             let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
             let Some((mut conn, since)) = idle else {
                 let conn = self.pool.acquire().await.map_err(conn_err)?.detach();
-                let lease = Lease {
-                    held: self,
-                    conn: Some(conn),
-                    keep: false,
-                };
-                return Ok((permit, lease));
+                return Ok(lease(Conn {
+                    conn,
+                    opened: Instant::now(),
+                }));
             };
             if since.elapsed() >= CHECK_IDLE_AFTER
                 && !matches!(
-                    tokio::time::timeout(CHECK_TIMEOUT, conn.ping()).await,
+                    tokio::time::timeout(CHECK_TIMEOUT, conn.conn.ping()).await,
                     Ok(Ok(()))
                 )
             {
-                // Broken (or unanswered) while idle: dropped, and the next one tried.
+                // Broken (or unanswered) while idle: closed, and the next one tried.
                 continue;
             }
-            let lease = Lease {
-                held: self,
-                conn: Some(conn),
-                keep: false,
-            };
-            return Ok((permit, lease));
+            return Ok(lease(conn));
         }
     }
 
     /// The rows of `stmt` (the first one only, with `one`).
-    async fn query(&self, stmt: Statement, one: bool) -> Result<Vec<QueryResult>, DbErr> {
-        let (_permit, mut lease) = self.lease().await?;
+    async fn query(
+        self: &Arc<Self>,
+        stmt: Statement,
+        one: bool,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        let mut lease = self.lease().await?;
         let Some(conn) = lease.conn.as_mut() else {
             return Err(conn_err(sqlx::Error::PoolClosed));
         };
+        let conn = &mut conn.conn;
         let values = SqlxValues(stmt.values.unwrap_or(sea_orm::Values(Vec::new())));
         let query = sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), values);
-        if let Some(count) = &self.on_statement {
-            count();
-        }
         let rows = if one {
             query
                 .fetch_optional(&mut *conn)
@@ -188,6 +240,10 @@ impl Held {
         } else {
             query.fetch_all(&mut *conn).await
         };
+        // Counted once run, as SeaORM counts the pool's statements.
+        if let Some(count) = &self.on_statement {
+            count();
+        }
         match rows {
             Ok(rows) => {
                 lease.keep = true;
