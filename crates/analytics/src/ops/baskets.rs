@@ -230,34 +230,20 @@ impl Scorer {
     /// infinity when there is none): the sums of [`Scorer::best`], added in the same order,
     /// without the reasons or a sort, for ranking every customer.
     fn best_score(&mut self, owned: &[usize]) -> f64 {
-        for h in owned {
-            self.owns[*h] = true;
-        }
-        for h in owned {
-            for (other, s) in &self.similar[*h] {
-                if self.owns[*other] {
-                    continue;
-                }
-                if self.score[*other] == 0.0 {
-                    self.touched.push(*other);
-                }
-                self.score[*other] += s;
-            }
-        }
+        self.accumulate(owned, false);
         let mut best = f64::NEG_INFINITY;
         for o in self.touched.drain(..) {
             best = best.max(self.score[o]);
             self.score[o] = 0.0;
         }
-        for h in owned {
-            self.owns[*h] = false;
-        }
         best
     }
 
-    /// The `top` products the owner of `owned` (product indexes in id order) has not bought,
-    /// best first (highest score, then lowest id), with their reasons.
-    fn best(&mut self, owned: &[usize], top: usize) -> Vec<Scored> {
+    /// Adds up, into `score` (and `why` when `with_reasons`), the similarities of the
+    /// products the owner of `owned` has not bought to those they have, and lists each such
+    /// product once in `touched`. The owned marks are cleared before it returns; `score`,
+    /// `why` and `touched` are left for the caller to read and reset.
+    fn accumulate(&mut self, owned: &[usize], with_reasons: bool) {
         for h in owned {
             self.owns[*h] = true;
         }
@@ -266,13 +252,29 @@ impl Scorer {
                 if self.owns[*other] {
                     continue;
                 }
-                if self.why[*other].is_empty() {
+                let first = if with_reasons {
+                    self.why[*other].is_empty()
+                } else {
+                    self.score[*other] == 0.0
+                };
+                if first {
                     self.touched.push(*other);
                 }
                 self.score[*other] += s;
-                keep_best(&mut self.why[*other], (self.product_ids[*h], *s));
+                if with_reasons {
+                    keep_best(&mut self.why[*other], (self.product_ids[*h], *s));
+                }
             }
         }
+        for h in owned {
+            self.owns[*h] = false;
+        }
+    }
+
+    /// The `top` products the owner of `owned` (product indexes in id order) has not bought,
+    /// best first (highest score, then lowest id), with their reasons.
+    fn best(&mut self, owned: &[usize], top: usize) -> Vec<Scored> {
+        self.accumulate(owned, true);
         // The best `top` only (a customer's candidates can be the whole catalogue): chosen,
         // then sorted.
         let (score, ids) = (&self.score, &self.product_ids);
@@ -290,9 +292,6 @@ impl Scorer {
         for o in self.touched.drain(..) {
             self.score[o] = 0.0;
             self.why[o].clear();
-        }
-        for h in owned {
-            self.owns[*h] = false;
         }
         best
     }
