@@ -68,6 +68,24 @@ dual! {
         app.get("/api/v1/contacts/00000000-0000-7000-8000-000000000000", token)
             .await
             .problem(404, "not_found");
+        // The held connections are gauged beside the pool's (PostgreSQL only).
+        let m = app.get("/metrics", None).await.text();
+        let gauge = |name: &str| {
+            m.lines().find_map(|line| {
+                let (series, value) = line.rsplit_once(' ')?;
+                (series == name).then(|| value.parse::<f64>().expect("a number"))
+            })
+        };
+        if app.backend == Backend::Postgres {
+            let open = gauge("crm_db_read_connections").expect("open gauge");
+            let idle = gauge("crm_db_read_idle_connections").expect("idle gauge");
+            assert_eq!(gauge("crm_db_read_max_connections"), Some(2.0), "{m}");
+            // Opened as reads needed them, never more than the limit; each went back idle once
+            // its read finished.
+            assert!((1.0..=2.0).contains(&open) && idle == open, "{m}");
+        } else {
+            assert!(!m.contains("crm_db_read_"), "{m}");
+        }
     }
 
     async fn a_held_connection_is_reused_only_after_a_statement_that_finished(app: &TestApp) {

@@ -21,6 +21,7 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 use sqlx::Connection;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -57,6 +58,10 @@ struct Held {
     /// Idle connections, each with the time it was put back.
     idle: Mutex<Vec<(Conn, Instant)>>,
     permits: Arc<tokio::sync::Semaphore>,
+    /// The most connections held at once.
+    max: u32,
+    /// Connections open now (idle, serving a statement or being checked): one per [`Conn`].
+    open: Arc<AtomicU32>,
     acquire_timeout: Duration,
     /// The pool's own connection lifetime, which held connections keep too.
     max_lifetime: Option<Duration>,
@@ -88,6 +93,8 @@ impl Reads {
             pool,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(tokio::sync::Semaphore::new(connections as usize)),
+            max: connections,
+            open: Arc::new(AtomicU32::new(0)),
             acquire_timeout,
             max_lifetime,
             on_statement,
@@ -97,17 +104,55 @@ impl Reads {
             held: Some(Arc::new(held)),
         }
     }
+}
 
-    /// The pool behind these reads.
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
+/// The held connections now, for the server's gauges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldStats {
+    /// Connections open (idle, serving a statement, or being checked).
+    pub open: u32,
+    /// Connections idle, ready for the next statement.
+    pub idle: u32,
+    /// The most connections held at once (`CRM_DB_READ_CONNECTIONS`).
+    pub max: u32,
+}
+
+impl Reads {
+    /// The held connections now; `None` when reads go through the pool.
+    pub fn held_stats(&self) -> Option<HeldStats> {
+        let held = self.held.as_ref()?;
+        let idle = held.idle.lock().map(|idle| idle.len()).unwrap_or(0);
+        Some(HeldStats {
+            open: held.open.load(Ordering::Relaxed),
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+            max: held.max,
+        })
     }
 }
 
-/// A held connection and when it was opened.
+/// A held connection and when it was opened; counted in [`Held::open`] while it lives.
 struct Conn {
     conn: sqlx::PgConnection,
     opened: Instant,
+    open: Arc<AtomicU32>,
+}
+
+impl Conn {
+    /// `conn`, counted as open.
+    fn new(conn: sqlx::PgConnection, open: &Arc<AtomicU32>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        Self {
+            conn,
+            opened: Instant::now(),
+            open: open.clone(),
+        }
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A held connection lent to one statement, with its permit: back to the idle list when the
@@ -201,10 +246,7 @@ impl Held {
             let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
             let Some((mut conn, since)) = idle else {
                 let conn = self.pool.acquire().await.map_err(conn_err)?.detach();
-                return Ok(lease(Conn {
-                    conn,
-                    opened: Instant::now(),
-                }));
+                return Ok(lease(Conn::new(conn, &self.open)));
             };
             if since.elapsed() >= CHECK_IDLE_AFTER
                 && !matches!(

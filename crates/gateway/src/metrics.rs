@@ -1,6 +1,6 @@
 //! Prometheus metrics as text at `GET /metrics`: responses by status class, request latency
 //! histograms by route pattern, method and status ([`latency`]), SQL statements, the database
-//! pool, and the process ([`process`]).
+//! pool and the read connections held beside it, and the process ([`process`]).
 
 pub mod latency;
 pub mod process;
@@ -52,6 +52,7 @@ pub async fn render(state: web::Data<AppState>) -> HttpResponse {
     out.push_str(&format!("crm_sql_statements_total {}\n", m.statements()));
     m.latencies.render(&mut out);
     pool(&state.db, state.config.db_max_connections, &mut out);
+    held_reads(&state.reads, &mut out);
     process::Process::read().render(&mut out);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
@@ -79,5 +80,24 @@ fn pool(db: &DatabaseConnection, max: u32, out: &mut String) {
          # TYPE crm_db_pool_idle_connections gauge\ncrm_db_pool_idle_connections {idle}\n\
          # HELP crm_db_pool_max_connections The most database connections the pool opens.\n\
          # TYPE crm_db_pool_max_connections gauge\ncrm_db_pool_max_connections {max}\n"
+    );
+}
+
+/// The gauges of the read connections held beside the pool (PostgreSQL with
+/// `CRM_DB_READ_CONNECTIONS` above 0; absent otherwise).
+fn held_reads(reads: &crm_core::reads::Reads, out: &mut String) {
+    let Some(held) = reads.held_stats() else {
+        return;
+    };
+    let _ = write!(
+        out,
+        "# HELP crm_db_read_connections Open read connections held beside the pool (idle, \
+         serving a statement, or being checked).\n\
+         # TYPE crm_db_read_connections gauge\ncrm_db_read_connections {}\n\
+         # HELP crm_db_read_idle_connections Idle read connections held beside the pool.\n\
+         # TYPE crm_db_read_idle_connections gauge\ncrm_db_read_idle_connections {}\n\
+         # HELP crm_db_read_max_connections The most read connections held beside the pool.\n\
+         # TYPE crm_db_read_max_connections gauge\ncrm_db_read_max_connections {}\n",
+        held.open, held.idle, held.max
     );
 }

@@ -16,7 +16,7 @@ pub async fn companies_by_ids(ctx: &Ctx, ids: &[Uuid]) -> Result<HashMap<Uuid, C
     let backend = ctx.db.get_database_backend();
     let rows = company::Entity::find()
         .filter(crm_core::id_set::id_in(backend, "id", ids))
-        .all(&ctx.db)
+        .all(&ctx.reads)
         .await?;
     Ok(rows
         .into_iter()
@@ -58,7 +58,7 @@ pub async fn contacts_by_company(
     values.push(i64::try_from(first).unwrap_or(i64::MAX).into());
     let rows =
         contact::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-            .all(&ctx.db)
+            .all(&ctx.reads)
             .await?;
     let mut out: HashMap<Uuid, Vec<Contact>> = HashMap::new();
     for row in rows {

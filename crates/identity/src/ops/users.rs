@@ -68,7 +68,7 @@ pub async fn users_by_ids(
     let backend = sea_orm::ConnectionTrait::get_database_backend(&ctx.db);
     let rows = user::Entity::find()
         .filter(crm_core::id_set::id_in(backend, "id", ids))
-        .all(&ctx.db)
+        .all(&ctx.reads)
         .await?;
     // Looked up by primary key alone; the organization is checked on each row.
     Ok(rows

@@ -69,7 +69,7 @@ pub async fn activities_by_contact(
     }
     values.push(i64::try_from(first).unwrap_or(i64::MAX).into());
     let rows = ctx
-        .db
+        .reads
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     let mut out: HashMap<Uuid, Vec<Activity>> = HashMap::new();
