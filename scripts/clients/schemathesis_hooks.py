@@ -35,6 +35,10 @@ DOCUMENTED_RULES = {
     # Analytics: what depends on the organization's settings or on another parameter.
     "base_currency": "the base currency needs no exchange rate (it is a setting)",
     "invalid_key": "map keys follow their stated form (activity kinds, RFM score pairs)",
+    # What depends on the record as it already is (an upsert by external id that finds one).
+    "immutable": "a deal stays in its pipeline, an activity keeps its kind, contact and company",
+    # An import's mapping names columns of its file's header, which the document cannot know.
+    "unknown_column": "a mapping's keys are columns of the uploaded file's header",
 }
 
 # Rules whose error code is also used for single-field rules, excused only at this pointer.
@@ -54,7 +58,14 @@ DOCUMENTED_AT = {
     ("out_of_range", "/issued_at"): "a business date is a year from 1900 to 2100, not in the future",
     ("out_of_range", "/ordered_at"): "a business date is a year from 1900 to 2100, not in the future",
     ("out_of_range", "/closed_at"): "a business date is a year from 1900 to 2100, not in the future",
+    ("out_of_range", "/occurred_at"): "a business date is a year from 1900 to 2100",
+    ("invalid_value", "/options/match_on"): "each resource is matched on its own keys (MatchOn)",
+    ("refused_address", "/url"): "a webhook's host must resolve, to a public address unless allowed",
 }
+
+# The batch endpoints nest each item's body under `/items/N/data`: a rule excused for the
+# single write is excused there too.
+BATCH_DATA = re.compile(r"^/items/[0-9]+/data(/.*)$")
 
 # Problem codes (without field errors) of rules that depend on earlier requests.
 DOCUMENTED_PROBLEMS = {
@@ -64,7 +75,19 @@ DOCUMENTED_PROBLEMS = {
 
 def documented(error):
     code, pointer = error.get("code"), error.get("pointer")
+    nested = BATCH_DATA.match(pointer or "")
+    if nested:
+        return documented(dict(error, pointer=nested.group(1)))
     if code in DOCUMENTED_RULES or (code, pointer) in DOCUMENTED_AT:
+        return True
+    # Event type patterns are names (`deal.updated`), prefixes (`contact.*`) or `*` (stated
+    # in words on `event_types`).
+    if code == "invalid_value" and re.fullmatch(r"/event_types/[0-9]+", pointer or ""):
+        return True
+    # An export's `params` are the list's query parameters: its keys name filterable fields.
+    if code == "unknown_field" and error.get("message", "").endswith(
+        "is not a filterable field of this resource"
+    ):
         return True
     # A rate's day is a year from 1900 to 2100 (stated in words: a pattern on a date makes
     # the body too narrow to generate).

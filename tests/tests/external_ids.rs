@@ -81,6 +81,13 @@ dual! {
         let long = "x".repeat(201);
         let p = app.call("PUT", &format!("/api/v1/activities/by-external-id/pbx/{long}"), t, Some(json!({"kind": "call"}))).await.problem(422, "validation_failed");
         assert_eq!(p["errors"][0]["pointer"], "/external_id", "{p}");
+        // Lengths are characters, as the document's `maxLength` counts them: 60 two-byte
+        // characters are a source, 61 are not.
+        let umlauts = |n: usize| "%C3%BC".repeat(n);
+        let wide = app.call("PUT", &format!("/api/v1/activities/by-external-id/{}/w-1", umlauts(60)), t, Some(json!({"kind": "call"}))).await.ok(201);
+        assert_eq!(wide["external_source"], "ü".repeat(60));
+        let p = app.call("PUT", &format!("/api/v1/activities/by-external-id/{}/w-1", umlauts(61)), t, Some(json!({"kind": "call"}))).await.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/external_source", "{p}");
         // One activity, on Ada's timeline once; the filter finds it by its id there.
         let found = app.get("/api/v1/activities?external_id=call-77&external_source=pbx", t).await.ok(200);
         assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");

@@ -13,6 +13,14 @@ dual! {
             "company_domain": "https://www.globex.com", "title": "CEO", "source_channel": "event"
         })).await.ok(201);
         assert_eq!(lead["status"], "new");
+        assert_eq!(lead["company_domain"], "globex.com", "stored as a company's domain is");
+        // A domain that converting would refuse is refused when the lead is written.
+        let bad_domain = app
+            .post("/api/v1/leads", Some(&s.token), json!({"last_name": "Odd", "company_domain": "}.{+"}))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(bad_domain["errors"][0]["pointer"], "/company_domain");
+        assert_eq!(bad_domain["errors"][0]["code"], "domain");
         let id = lead["id"].as_str().unwrap();
         app.post(&format!("/api/v1/leads/{id}/qualify"), Some(&s.token), json!({})).await.ok(200);
         let conv = app.post(&format!("/api/v1/leads/{id}/convert"), Some(&s.token), json!({"deal": {"name": "Globex doomsday device", "amount": {"amount": "1000000", "currency": "USD"}}})).await.ok(200);

@@ -361,6 +361,8 @@ dual! {
             let body = app.post("/api/v1/webhooks", Some(&s.token), json!({ "url": url, "event_types": ["*"] })).await.problem(422, "validation_failed");
             assert_eq!(body["errors"][0]["pointer"], "/url", "{url}: {body}");
             assert_eq!(body["errors"][0]["code"], "refused_address", "{url}: {body}");
+            let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.starts_with("is refused: it resolves to "), "{url}: {message}");
         }
         let list = app.get("/api/v1/webhooks", Some(&s.token)).await.ok(200);
         assert_eq!(list["data"], json!([]), "nothing was created");

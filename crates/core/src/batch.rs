@@ -320,14 +320,15 @@ pub async fn run_one<R: BatchWrite + ?Sized>(
 /// characters) and the id there (1 to 200).
 pub fn check_external(source: &str, id: &str) -> Result<()> {
     let mut errors = Vec::new();
-    if source.is_empty() || source.len() > 60 {
+    // Characters, as the document's `maxLength` counts them (not UTF-8 bytes).
+    if source.is_empty() || source.chars().count() > 60 {
         errors.push(FieldError::new(
             "/external_source",
             "length",
             "must be 1 to 60 characters",
         ));
     }
-    if id.is_empty() || id.len() > 200 {
+    if id.is_empty() || id.chars().count() > 200 {
         errors.push(FieldError::new(
             "/external_id",
             "length",

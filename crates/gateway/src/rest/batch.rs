@@ -26,8 +26,8 @@ use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{
-    AdditionalProperties, AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder,
-    SchemaFormat, Type,
+    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat,
+    Type,
 };
 use utoipa::openapi::{ContentBuilder, RefOr, Required, Schema};
 use uuid::Uuid;
@@ -297,60 +297,75 @@ where
     if R::UPSERT {
         ops.push("upsert");
     }
-    let new = schema_ref(&R::New::name());
-    let data: RefOr<Schema> = if R::UPDATE && R::Change::name() != R::New::name() {
-        // anyOf: a body may be valid as both (oneOf would then refuse it).
-        AnyOfBuilder::new()
-            .item(new)
-            .item(schema_ref(&R::Change::name()))
-            .description(Some(format!(
-                "The body of the single write: `{}` to create or upsert, `{}` to update",
-                R::New::name(),
-                R::Change::name()
-            )))
-            .into()
-    } else {
-        new
-    };
-    let mut item = ObjectBuilder::new()
-        .description(Some(format!(
-            "One item of a batch of {many}: `op` says what it does, `data` is the body of \
-             the single write."
-        )))
-        .property(
-            "op",
-            text("What the item does").enum_values(Some(ops.iter().copied())),
-        )
-        .required("op")
-        .property("data", data)
-        .required("data")
-        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
-    if R::UPDATE {
-        item = item
+    // One variant per `op`, each with only the fields that op takes (the server refuses any
+    // other), so a generated client gets a union it can type-check.
+    let variant = |op: &str, description: String, data: &str| {
+        ObjectBuilder::new()
+            .description(Some(description))
             .property(
-                "id",
-                text("For `update`: the record")
-                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+                "op",
+                text("What the item does").enum_values(Some([op.to_owned()])),
+            )
+            .required("op")
+            .property("data", schema_ref(data))
+            .required("data")
+            .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))
+    };
+    let mut item = OneOfBuilder::new()
+        .description(Some(format!(
+            "One item of a batch of {many}: `op` says what it does (`{}`), `data` is the body \
+             of the single write; each op takes only its own fields.",
+            ops.join("`, `")
+        )))
+        .item(variant(
+            "create",
+            format!("Creates one of the {many}: `data` as the single create's body"),
+            &R::New::name(),
+        ));
+    if R::UPDATE {
+        item = item.item(
+            variant(
+                "update",
+                format!("Changes one of the {many}: `data` as the single update's body"),
+                &R::Change::name(),
             )
             .property(
+                "id",
+                text("The record").format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+            )
+            .required("id")
+            .property(
                 "version",
-                integer("For `update`: the version the change is based on (a record at another version answers 412)"),
-            );
+                integer(
+                    "The version the change is based on (a record at another version answers 412)",
+                ),
+            ),
+        );
     }
     if R::UPSERT {
-        item = item
+        item = item.item(
+            variant(
+                "upsert",
+                "Creates or changes the record another system knows by its id: `data` as the \
+                 single create's body"
+                    .to_owned(),
+                &R::New::name(),
+            )
             .property(
                 "external_source",
-                text("For `upsert`: the source system, such as `sap`")
+                text("The source system, such as `sap`")
                     .min_length(Some(1))
                     .max_length(Some(60)),
             )
+            .required("external_source")
             .property(
                 "external_id",
-                text("For `upsert`: the id in that system")
+                text("The id in that system")
                     .min_length(Some(1))
                     .max_length(Some(200)),
-            );
+            )
+            .required("external_id"),
+        );
     }
     let item_name = format!("{one}BatchItem");
     let body_name = format!("{one}Batch");

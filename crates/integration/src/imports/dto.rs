@@ -160,9 +160,12 @@ pub struct ImportOptions {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(example = "sap", max_length = 60))]
     pub external_source: Option<String>,
-    /// The CSV delimiter: `,` (default), `;` or a tab.
+    /// The CSV delimiter: `,` (default), `;`, `|` or a tab.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = ";", max_length = 1))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = ",", max_length = 1, pattern = r"^[,;|\t]$")
+    )]
     pub delimiter: Option<String>,
     /// Validates and matches every row as a real run would, then writes nothing: the
     /// counters and failed rows say what the import would do.

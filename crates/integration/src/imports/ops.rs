@@ -107,7 +107,7 @@ pub enum Created {
 /// Checks the options no resource knowledge is needed for.
 fn check_options(options: &ImportOptions) -> Result<()> {
     if let Some(source) = &options.external_source
-        && (source.is_empty() || source.len() > 60)
+        && (source.is_empty() || source.chars().count() > 60)
     {
         return Err(Error::invalid_field(
             "/options/external_source",

@@ -216,7 +216,7 @@ async fn resolve(hooks: &Webhooks, url: &str) -> Result<SocketAddr, String> {
         guard::parse_url(url, hooks.settings.require_https).map_err(|m| format!("the URL {m}"))?;
     guard::resolve(&parsed, hooks.settings.allow_private)
         .await
-        .map_err(|m| format!("the URL {m}"))
+        .map_err(|m| format!("the URL is refused: {m}"))
 }
 
 /// The secrets that sign now: the current one, and the previous one during its overlap.

@@ -105,11 +105,11 @@ pub fn parse_url(text: &str, require_https: bool) -> Result<Url, String> {
 
 /// Resolves the URL's host once and answers the address to connect to: every address the
 /// name has must pass the guard (unless `allow_private`), so a name with one internal
-/// address is refused as a whole. The error says why.
+/// address is refused as a whole. The error says why, as a clause (`it resolves to ...`).
 pub async fn resolve(url: &Url, allow_private: bool) -> Result<SocketAddr, String> {
     let port = url
         .port_or_known_default()
-        .ok_or_else(|| "has no port".to_owned())?;
+        .ok_or_else(|| "it has no port".to_owned())?;
     let addrs: Vec<SocketAddr> = match url.host() {
         Some(Host::Ipv4(ip)) => vec![SocketAddr::new(IpAddr::V4(ip), port)],
         Some(Host::Ipv6(ip)) => vec![SocketAddr::new(IpAddr::V6(ip), port)],
@@ -117,20 +117,20 @@ pub async fn resolve(url: &Url, allow_private: bool) -> Result<SocketAddr, Strin
             let lookup = tokio::net::lookup_host((name, port));
             match tokio::time::timeout(Duration::from_secs(5), lookup).await {
                 Ok(Ok(found)) => found.collect(),
-                Ok(Err(e)) => return Err(format!("host `{name}` does not resolve ({e})")),
-                Err(_) => return Err(format!("host `{name}` did not resolve within 5 s")),
+                Ok(Err(e)) => return Err(format!("its host `{name}` does not resolve ({e})")),
+                Err(_) => return Err(format!("its host `{name}` did not resolve within 5 s")),
             }
         }
-        None => return Err("must name a host".to_owned()),
+        None => return Err("it names no host".to_owned()),
     };
     let first = *addrs
         .first()
-        .ok_or_else(|| "host has no address".to_owned())?;
+        .ok_or_else(|| "its host has no address".to_owned())?;
     if !allow_private {
         for addr in &addrs {
             if let Some(why) = refused(addr.ip()) {
                 return Err(format!(
-                    "resolves to {} ({why}); webhooks are only sent to public addresses",
+                    "it resolves to {} ({why}); webhooks are only sent to public addresses",
                     addr.ip()
                 ));
             }

@@ -104,9 +104,7 @@ async fn checked_url(hooks: &Webhooks, text: &str) -> crm_core::Result<String> {
     })?;
     guard::resolve(&url, hooks.settings.allow_private)
         .await
-        .map_err(|m| {
-            Error::invalid_field("/url", "refused_address", format!("is refused: it {m}"))
-        })?;
+        .map_err(|m| Error::invalid_field("/url", "refused_address", format!("is refused: {m}")))?;
     Ok(url.to_string())
 }
 

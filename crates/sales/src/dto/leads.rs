@@ -110,8 +110,16 @@ pub struct NewLead {
         schema(max_length = 300, example = "Initech S.p.A.")
     )]
     pub company_name: Option<String>,
-    /// Company web domain or URL.
-    #[cfg_attr(feature = "openapi", schema(max_length = 255, example = "initech.it"))]
+    /// Company web domain or URL; stored as the lowercase host (without `www.`), which must
+    /// have a dot, as a company's domain is.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^([A-Za-z][A-Za-z0-9+.-]*://)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+([/?#].*)?$",
+            max_length = 255,
+            example = "initech.it"
+        )
+    )]
     pub company_domain: Option<String>,
     /// Job title.
     #[cfg_attr(feature = "openapi", schema(max_length = 200, example = "CFO"))]
