@@ -223,7 +223,10 @@ dual! {
         assert_eq!(again.json()["id"], first["id"]);
         let done = ended(app, &s.token, first["id"].as_str().unwrap()).await;
         assert_eq!((done["created"].as_i64(), done["skipped"].as_i64()), (Some(1), Some(2)), "{done}");
-        upload(app, &s.token, options, "c.csv", b"email\nz@x.test\n", Some("imp-1")).await.problem(422, "validation_failed");
+        // Another file under the same key: refused as any write's reused key is.
+        upload(app, &s.token, options.clone(), "c.csv", b"email\nz@x.test\n", Some("imp-1")).await.problem(422, "idempotency_key_reused");
+        // So are other options with the same file.
+        upload(app, &s.token, json!({"resource": "contacts", "match_on": "none"}), "c.csv", file, Some("imp-1")).await.problem(422, "idempotency_key_reused");
         let list = app.get("/api/v1/imports", Some(&s.token)).await.ok(200);
         assert_eq!(list["data"].as_array().unwrap().len(), 2, "{list}");
         assert_eq!(contacts(app, &s.token).await.len(), 2);

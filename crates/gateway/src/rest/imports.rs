@@ -24,8 +24,11 @@ use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// The body of an upload (`multipart/form-data`).
-#[derive(ToSchema)]
+/// The body of an upload (`multipart/form-data`): the parts `options` and `file`, no other.
+// `Deserialize` only for `deny_unknown_fields`, which utoipa turns into
+// `additionalProperties: false` (the upload refuses any other part).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ImportUpload {
     /// The options, as JSON.

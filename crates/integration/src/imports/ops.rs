@@ -221,10 +221,11 @@ async fn by_key(db: &DatabaseConnection, ctx: &Ctx, key: &str) -> Result<Option<
 
 fn replay(first: import::Model, upload: &Upload, options: &serde_json::Value) -> Result<Created> {
     if first.sha256 != upload.sha256 || &first.options != options {
-        return Err(Error::invalid_field(
-            "/Idempotency-Key",
-            "reused",
-            "was used for another file or other options; use a new key for a new import",
+        // The same answer as every other write's key used with another request.
+        return Err(Error::new(
+            crm_core::Code::IdempotencyKeyReused,
+            "This Idempotency-Key was used with another file or other options; use a new key \
+             for a new import",
         )
         .into());
     }
