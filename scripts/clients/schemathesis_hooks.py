@@ -39,6 +39,7 @@ DOCUMENTED_RULES = {
     "immutable": "a deal stays in its pipeline, an activity keeps its kind, contact and company",
     # An import's mapping names columns of its file's header, which the document cannot know.
     "unknown_column": "a mapping's keys are columns of the uploaded file's header",
+    "unknown_target": "a mapping's values name fields of the imported resource",
 }
 
 # Rules whose error code is also used for single-field rules, excused only at this pointer.
