@@ -21,6 +21,12 @@ dual! {
             .problem(422, "validation_failed");
         assert_eq!(bad_domain["errors"][0]["pointer"], "/company_domain");
         assert_eq!(bad_domain["errors"][0]["code"], "domain");
+        // The host is the one after the first `://`, whatever a query holds.
+        let linked = app
+            .post("/api/v1/leads", Some(&s.token), json!({"last_name": "Link", "company_domain": "https://www.initech.it/?next=https://evil.example"}))
+            .await
+            .ok(201);
+        assert_eq!(linked["company_domain"], "initech.it");
         let id = lead["id"].as_str().unwrap();
         app.post(&format!("/api/v1/leads/{id}/qualify"), Some(&s.token), json!({})).await.ok(200);
         let conv = app.post(&format!("/api/v1/leads/{id}/convert"), Some(&s.token), json!({"deal": {"name": "Globex doomsday device", "amount": {"amount": "1000000", "currency": "USD"}}})).await.ok(200);
@@ -70,6 +76,9 @@ dual! {
         let other = app.signup("Other", "admin@other.test").await;
         app.get(&format!("/api/v1/leads/{id}"), Some(&other.token)).await.problem(404, "not_found");
         app.post(&format!("/api/v1/leads/{cid}/qualify"), Some(&other.token), json!({})).await.problem(404, "not_found");
+        // `www.` is dropped only when a domain is left.
+        let www = app.post("/api/v1/companies", Some(&s.token), json!({"name": "WWW", "domain": "www.com"})).await.ok(201);
+        assert_eq!(www["domain"], "www.com");
     }
 
     async fn quotes_are_accepted_into_orders(app: &TestApp) {

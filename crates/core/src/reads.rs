@@ -6,7 +6,8 @@
 //! read is then half statement, half check (measured with `strace` during the S1 benchmark:
 //! one `Sync` sent per request beside the query and the HTTP answer; see `BENCHMARKS.md`).
 //!
-//! [`Reads`] runs the hot read paths (single records, list pages, the timeline) on connections
+//! [`Reads`] runs the hot read paths (single records, list pages, the timeline, the GraphQL
+//! data loaders' batches) on connections
 //! it keeps itself, detached from the pool, and puts each one back after a statement that
 //! finished or that the database refused and carried on. A statement interrupted half way (its
 //! future dropped) has its connection checked in the background, still counted against the
@@ -121,9 +122,14 @@ impl Reads {
     /// The held connections now; `None` when reads go through the pool.
     pub fn held_stats(&self) -> Option<HeldStats> {
         let held = self.held.as_ref()?;
-        let idle = held.idle.lock().map(|idle| idle.len()).unwrap_or(0);
+        // Both read under the idle list's lock, so a scrape never shows more idle than open.
+        let (open, idle) = held
+            .idle
+            .lock()
+            .map(|idle| (held.open.load(Ordering::Relaxed), idle.len()))
+            .unwrap_or((held.open.load(Ordering::Relaxed), 0));
         Some(HeldStats {
-            open: held.open.load(Ordering::Relaxed),
+            open,
             idle: u32::try_from(idle).unwrap_or(u32::MAX),
             max: held.max,
         })

@@ -104,15 +104,15 @@ pub fn domain_key(raw: &str) -> Option<String> {
 /// Checks and normalises a web domain.
 pub fn domain(value: Option<String>, pointer: &str, errors: &mut Errors) -> Option<String> {
     let v = text(value, pointer, 255, errors)?.to_lowercase();
-    let host = v
-        .split("://")
-        .last()
-        .unwrap_or(&v)
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or("")
-        .trim_start_matches("www.")
-        .to_owned();
+    // The host: after the first `://` only (a query may hold another URL), up to the path;
+    // `www.` dropped when a domain with a dot is left (`www.com` stays itself).
+    let rest = v.split_once("://").map_or(v.as_str(), |(_, rest)| rest);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match host.strip_prefix("www.") {
+        Some(bare) if bare.contains('.') => bare,
+        _ => host,
+    }
+    .to_owned();
     let valid = host.contains('.')
         && !host.starts_with('.')
         && !host.ends_with('.')

@@ -336,8 +336,12 @@ where
             .required("id")
             .property(
                 "version",
-                integer(
-                    "The version the change is based on (a record at another version answers 412)",
+                nullable(
+                    integer(
+                        "The version the change is based on (a record at another version \
+                         answers 412); null or absent: whatever the version",
+                    )
+                    .into(),
                 ),
             ),
         );

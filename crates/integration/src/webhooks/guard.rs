@@ -81,7 +81,7 @@ fn refused_v6(ip: Ipv6Addr) -> Option<&'static str> {
 /// Checks the form of an endpoint URL: absolute, `https` (or `http` unless `require_https`),
 /// with a host, without credentials or a fragment. The message says what is wrong.
 pub fn parse_url(text: &str, require_https: bool) -> Result<Url, String> {
-    if text.len() > MAX_URL_LEN {
+    if text.chars().count() > MAX_URL_LEN {
         return Err(format!("must be at most {MAX_URL_LEN} characters"));
     }
     let url = Url::parse(text).map_err(|e| format!("is not an absolute URL ({e})"))?;

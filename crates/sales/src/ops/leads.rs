@@ -119,8 +119,13 @@ async fn check(
     let company_name = text(input.company_name, "/company_name", 300, &mut errors);
     // The company's rule, checked now so that converting the lead cannot fail on it later;
     // stored as the company would store it (the lowercase host without `www.`).
+    let before = errors.len();
     let company_domain =
         text(input.company_domain, "/company_domain", 255, &mut errors).and_then(|raw| {
+            if errors.len() > before {
+                // Too long: that error alone.
+                return None;
+            }
             let key = crm_customers::domain_key(&raw);
             if key.is_none() {
                 errors.push(FieldError::new(
