@@ -13,7 +13,7 @@ pub mod ops;
 pub mod parse;
 pub mod parse_dto;
 mod validate;
-pub use validate::domain_key;
+pub use validate::{domain_field, domain_key};
 
 pub use dto::*;
 pub use dto_analytics::CustomerAnalytics;

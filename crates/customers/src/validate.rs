@@ -101,6 +101,20 @@ pub fn domain_key(raw: &str) -> Option<String> {
     key.filter(|_| errors.0.is_empty())
 }
 
+/// [`domain`] for another domain's input (a lead's company domain): the normalised host, or
+/// `None` with the broken rule added to `errors` at `pointer`.
+pub fn domain_field(
+    value: Option<String>,
+    pointer: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let mut found = Errors::default();
+    let host = domain(value, pointer, &mut found);
+    let valid = found.0.is_empty();
+    errors.extend(found.0);
+    host.filter(|_| valid)
+}
+
 /// Checks and normalises a web domain.
 pub fn domain(value: Option<String>, pointer: &str, errors: &mut Errors) -> Option<String> {
     let v = text(value, pointer, 255, errors)?.to_lowercase();

@@ -119,23 +119,8 @@ async fn check(
     let company_name = text(input.company_name, "/company_name", 300, &mut errors);
     // The company's rule, checked now so that converting the lead cannot fail on it later;
     // stored as the company would store it (the lowercase host without `www.`).
-    let before = errors.len();
     let company_domain =
-        text(input.company_domain, "/company_domain", 255, &mut errors).and_then(|raw| {
-            if errors.len() > before {
-                // Too long: that error alone.
-                return None;
-            }
-            let key = crm_customers::domain_key(&raw);
-            if key.is_none() {
-                errors.push(FieldError::new(
-                    "/company_domain",
-                    "domain",
-                    "must be a domain such as acme.com, or a URL",
-                ));
-            }
-            key
-        });
+        crm_customers::domain_field(input.company_domain, "/company_domain", &mut errors);
     let title = text(input.title, "/title", 200, &mut errors);
     let unchanged = owner.unwrap_or(ctx.actor.user_id);
     let new_owner = input.owner_id.unwrap_or(unchanged);
