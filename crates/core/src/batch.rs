@@ -316,17 +316,19 @@ pub async fn run_one<R: BatchWrite + ?Sized>(
     }
 }
 
+/// Why a source system's name is refused (it must be 1 to 60 characters, counted as the
+/// document's `maxLength` counts them, not as UTF-8 bytes); `None` when it is fine. Batch
+/// writes and import options check it alike.
+pub fn external_source_problem(source: &str) -> Option<&'static str> {
+    (source.is_empty() || source.chars().count() > 60).then_some("must be 1 to 60 characters")
+}
+
 /// Checks a reference to a record in another system: a source system name (1 to 60
 /// characters) and the id there (1 to 200).
 pub fn check_external(source: &str, id: &str) -> Result<()> {
     let mut errors = Vec::new();
-    // Characters, as the document's `maxLength` counts them (not UTF-8 bytes).
-    if source.is_empty() || source.chars().count() > 60 {
-        errors.push(FieldError::new(
-            "/external_source",
-            "length",
-            "must be 1 to 60 characters",
-        ));
+    if let Some(problem) = external_source_problem(source) {
+        errors.push(FieldError::new("/external_source", "length", problem));
     }
     if id.is_empty() || id.chars().count() > 200 {
         errors.push(FieldError::new(

@@ -106,15 +106,12 @@ pub enum Created {
 
 /// Checks the options no resource knowledge is needed for.
 fn check_options(options: &ImportOptions) -> Result<()> {
-    if let Some(source) = &options.external_source
-        && (source.is_empty() || source.chars().count() > 60)
+    if let Some(problem) = options
+        .external_source
+        .as_deref()
+        .and_then(crm_core::batch::external_source_problem)
     {
-        return Err(Error::invalid_field(
-            "/options/external_source",
-            "length",
-            "must be 1 to 60 characters",
-        )
-        .into());
+        return Err(Error::invalid_field("/options/external_source", "length", problem).into());
     }
     if let Some(d) = &options.delimiter
         && !matches!(d.as_str(), "," | ";" | "\t" | "|")
