@@ -8,6 +8,15 @@ use crm_tests::{Backend, Session, TestApp, dual};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 
+fn urlencoding(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn field_of(page: &Value, field: &str) -> Vec<String> {
     let mut out: Vec<String> = page["data"]
         .as_array()
@@ -226,5 +235,70 @@ dual! {
             let ran = crm_customers::ops::contact_list_sql(&ctx, &params(None)).await.unwrap();
             assert_eq!(ran.len(), if pg { statements } else { 1 }, "q={q} probe={probe_rows:?} cap={match_cap:?}: {ran:?}");
         }
+    }
+}
+
+dual! {
+    async fn a_long_number_asks_the_search_index_first(app: &TestApp) {
+        // A caller lookup by phone number: on PostgreSQL a token of seven digits or more asks
+        // the search index for it before any rows of the list are read (two statements), and
+        // the page's statement still applies every token and filter.
+        let s = app.signup("Acme", "admin@acme.test").await;
+        let other = app.signup("Other", "admin@other.test").await;
+        let t = Some(s.token.as_str());
+        let ann = app.post("/api/v1/contacts", t, json!({"first_name": "Ann", "last_name": "Lee", "phone": "+49 30 1234567"})).await.ok(201);
+        let bob = app.post("/api/v1/contacts", t, json!({"first_name": "Bob", "last_name": "Lee", "phone": "+49 30 1234567"})).await.ok(201);
+        let gone = app.post("/api/v1/contacts", t, json!({"first_name": "Cy", "last_name": "Lee", "phone": "+49 30 1234567"})).await.ok(201);
+        app.delete(&format!("/api/v1/contacts/{}", gone["id"].as_str().unwrap()), t).await.ok(204);
+        let mut fillers = Vec::new();
+        for i in 0..5 {
+            let c = app.post("/api/v1/contacts", t, json!({"last_name": format!("Filler{i}"), "phone": format!("+49 89 765432{i}")})).await.ok(201);
+            fillers.insert(0, c["id"].as_str().unwrap().to_owned());
+        }
+        app.post("/api/v1/contacts", Some(other.token.as_str()), json!({"last_name": "Lee", "phone": "+49 30 1234567"})).await.ok(201);
+        let ctx = app.admin_ctx(&s);
+        let pg = app.backend == Backend::Postgres;
+        let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+        // (q, match cap, expected ids newest first, statements on PostgreSQL)
+        let cases: Vec<(&str, Option<u64>, Vec<String>, usize)> = vec![
+            ("301234567", None, vec![id(&bob), id(&ann)], 2),
+            ("ann 4930123", None, vec![id(&ann)], 2),
+            ("3012345", Some(1), vec![id(&bob), id(&ann)], 2),
+            ("9999999", None, vec![], 1),
+            ("8976543", None, fillers.clone(), 2),
+            ("897654", None, fillers.clone(), 1),
+        ];
+        for (q, match_cap, want, statements) in cases {
+            let params = crm_core::list::ListParams {
+                q: Some(q.to_owned()),
+                page: crm_core::PageRequest { limit: Some(25), ..Default::default() },
+                match_cap,
+                ..Default::default()
+            };
+            let page = crm_customers::ops::list_contacts(&ctx, &params).await.unwrap();
+            let got: Vec<String> = page.data.iter().map(|c| c.id.to_string()).collect();
+            assert_eq!(got, want, "q={q} cap={match_cap:?}");
+            let ran = crm_customers::ops::contact_list_sql(&ctx, &params).await.unwrap();
+            assert_eq!(ran.len(), if pg { statements } else { 1 }, "q={q} cap={match_cap:?}: {ran:?}");
+            if pg && q != "897654" {
+                assert!(!ran[0].sql.contains("row_number"), "q={q}: the probe ran first: {ran:?}");
+            }
+        }
+        // Over REST and GraphQL, the number as a caller's display or a person writes it: the
+        // groups joined, `(0)` dropped, a trunk `0` or an international `00` prefix understood.
+        let mut want = vec![id(&bob), id(&ann)];
+        want.sort();
+        for q in ["+49 30 1234567", "+49 (0)30 123-4567", "0049 30 1234567", "(030) 1234567", "030/1234567", "4930123"] {
+            let found = app.get(&format!("/api/v1/contacts?q={}", urlencoding(q)), t).await.ok(200);
+            assert_eq!(field_of(&found, "id"), want, "q={q}");
+        }
+        let gql = app.gql(t, "query($q: String) { contacts(q: $q, first: 10) { edges { node { id } } } }", json!({"q": "+49 (0)30 1234567"})).await.ok(200);
+        let mut got: Vec<String> = gql["data"]["contacts"]["edges"].as_array().unwrap().iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect();
+        got.sort();
+        assert_eq!(got, want, "{gql}");
+        // Seven digits with a word are two terms, both applied.
+        let found = app.get("/api/v1/contacts?q=bob%204930123", t).await.ok(200);
+        assert_eq!(field_of(&found, "id"), vec![id(&bob)]);
     }
 }

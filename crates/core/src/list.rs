@@ -120,6 +120,9 @@ pub struct Plan {
     /// The full-text search condition, apart from `condition`: on PostgreSQL, [`Plan::fetch`]
     /// decides by the term how to run it.
     search: Option<SimpleExpr>,
+    /// On PostgreSQL, the condition of a search token selective by its shape alone (a long
+    /// number), which [`Plan::fetch`] asks the search index for first.
+    selective: Option<SimpleExpr>,
     /// Whether the list is in the resource's default order (which an index serves).
     default_order: bool,
     /// Rows a PostgreSQL search reads in list order before it asks the search index.
@@ -207,6 +210,7 @@ pub fn plan(
         return Err(Error::validation(errors));
     }
     let mut searched = None;
+    let mut selective = None;
     if let Some(q) = params.q.as_deref() {
         let Some(how) = &resource.search else {
             return Err(bad(
@@ -215,7 +219,10 @@ pub fn plan(
                 "this list has no full-text search; use filters",
             ));
         };
-        searched = search(backend, how, q)?;
+        if let Some(found) = search(backend, how, q)? {
+            searched = Some(found.condition);
+            selective = found.selective;
+        }
     }
 
     let sort = params
@@ -311,6 +318,7 @@ pub fn plan(
                 order,
                 limit,
                 search: searched,
+                selective,
                 default_order,
                 probe_rows,
                 match_cap,
@@ -372,6 +380,7 @@ pub fn plan(
         order,
         limit,
         search: searched,
+        selective,
         default_order,
         probe_rows,
         match_cap,

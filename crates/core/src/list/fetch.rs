@@ -5,6 +5,12 @@
 //! the GIN index first makes a common term build a bitmap of every match (40 ms for a last name
 //! that 100,000 contacts share).
 //!
+//! 0. **A selective term**: a search holding a token of at least
+//!    [`SELECTIVE_DIGITS`](crate::search::SELECTIVE_DIGITS) digits (a phone number, a customer
+//!    or order number: what a call center's caller lookup sends) asks the search index for
+//!    that token first, and the page's statement takes the ids when they are at most
+//!    [`SEARCH_MATCH_CAP`]: two short statements instead of three, without the probe's
+//!    1,000 rows.
 //! 1. **Probe**: the first [`SEARCH_PROBE_ROWS`] rows of the list in its order, filtered by the
 //!    search as they stream; a common term fills its page within a few hundred rows. The
 //!    statement returns one more row, the last one probed, when the probe stopped short of the
@@ -175,6 +181,25 @@ impl Plan {
             }
         };
 
+        // 0. A term selective by its shape (a long number) asks the search index first, for
+        // that term alone; the page's statement repeats the whole search. More matches than
+        // the cap (a misjudged term) go on as any other search, without asking again.
+        let mut over_cap = false;
+        if let Some(selective) = &self.selective {
+            let stmt = self.match_ids::<E>(selective.clone(), backend);
+            note(&stmt);
+            match ids_of(db, stmt, self.match_cap).await? {
+                Some(ids) => {
+                    let Some(stmt) = self.page_of(query, &ids, backend) else {
+                        return Ok(Vec::new());
+                    };
+                    note(&stmt);
+                    return by_position::<E::Model, _>(db, stmt).await;
+                }
+                None => over_cap = true,
+            }
+        }
+
         // 1. The probe.
         let probe = self.probe(query.clone(), search.clone(), backend);
         note(&probe);
@@ -192,13 +217,39 @@ impl Plan {
             return Ok(hits);
         }
 
-        // 2. The ids of every match in the organization, from the search index alone. The
-        // organization is compared as text so that no index serves it: a prepared statement's
-        // generic plan, which cannot see how many rows the organization holds, otherwise
-        // combines the search index with an `org_id` index and reads every entry the
-        // organization has (40 ms at a million contacts). Other conditions (deleted, type) are
-        // left to the page's statement, which repeats them all.
-        let ids = E::find()
+        // 2. The ids of every match in the organization, from the search index alone.
+        let ids = if over_cap {
+            None
+        } else {
+            let stmt = self.match_ids::<E>(search, backend);
+            note(&stmt);
+            ids_of(db, stmt, self.match_cap).await?
+        };
+
+        // 3. The page: restricted to the ids, or the list's plain statement above the cap.
+        let stmt = match ids {
+            Some(ids) => self.page_of(query, &ids, backend),
+            None => Some(self.apply(query).build(backend)),
+        };
+        let Some(stmt) = stmt else {
+            return Ok(Vec::new());
+        };
+        note(&stmt);
+        by_position::<E::Model, _>(db, stmt).await
+    }
+
+    /// The ids of the organization's records that `search` matches, up to one more than the
+    /// cap, from the search index alone. The organization is compared as text so that no index
+    /// serves it: a prepared statement's generic plan, which cannot see how many rows the
+    /// organization holds, otherwise combines the search index with an `org_id` index and reads
+    /// every entry the organization has (40 ms at a million contacts). Other conditions
+    /// (deleted, type) are left to the page's statement, which repeats them all.
+    fn match_ids<E: EntityTrait>(
+        &self,
+        search: sea_orm::sea_query::SimpleExpr,
+        backend: DbBackend,
+    ) -> Statement {
+        E::find()
             .select_only()
             .column_as(Expr::cust("id"), "id")
             .filter(search)
@@ -208,26 +259,21 @@ impl Plan {
                 [DbValue::from(self.org_id.to_string())],
             ))
             .limit(self.match_cap + 1)
-            .build(backend);
-        note(&ids);
-        let ids: Vec<Uuid> = db
-            .query_all_raw(ids)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<Uuid>("", "id"))
-            .collect::<Result<_, _>>()?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
+            .build(backend)
+    }
 
-        // 3. The page.
-        let mut page = self.apply(query);
-        if ids.len() as u64 <= self.match_cap {
-            page = page.filter(crate::id_set::id_in(backend, "id", &ids));
-        }
-        let stmt = page.build(backend);
-        note(&stmt);
-        by_position::<E::Model, _>(db, stmt).await
+    /// The list's own statement restricted to `ids`; `None` when there are none.
+    fn page_of<E: EntityTrait>(
+        &self,
+        query: Select<E>,
+        ids: &[Uuid],
+        backend: DbBackend,
+    ) -> Option<Statement> {
+        (!ids.is_empty()).then(|| {
+            self.apply(query)
+                .filter(crate::id_set::id_in(backend, "id", ids))
+                .build(backend)
+        })
     }
 
     /// The probe: the list's first `probe_rows` rows, each with `_hit` (whether it
@@ -291,6 +337,21 @@ impl Plan {
             ..inner
         }
     }
+}
+
+/// The ids [`Plan::match_ids`] selects; `None` when there are more than `cap`.
+async fn ids_of<C: ConnectionTrait>(
+    db: &C,
+    stmt: Statement,
+    cap: u64,
+) -> Result<Option<Vec<Uuid>>, DbErr> {
+    let ids: Vec<Uuid> = db
+        .query_all_raw(stmt)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<Uuid>("", "id"))
+        .collect::<Result<_, _>>()?;
+    Ok((ids.len() as u64 <= cap).then_some(ids))
 }
 
 /// The models of `stmt`'s rows, read by position (the model's columns first).

@@ -131,7 +131,9 @@ pub(super) fn parameters(resource: &Resource) -> Vec<Parameter> {
     if resource.search.is_some() {
         out.push(param(
             "q".into(),
-            "Full-text search: every word must prefix-match a word of the record.".into(),
+            "Full-text search: every word must prefix-match a word of the record; a phone number \
+             written in groups (`+49 (0)30 123-4567`, `(030) 1234567`) also matches as one number."
+                .into(),
             string(),
         ));
     }

@@ -18,7 +18,8 @@ pub struct ListQueryDoc {
     cursor: Option<String>,
     /// Sort keys separated by commas, `-` for descending, such as `-updated_at,last_name`.
     sort: Option<String>,
-    /// Full-text search (prefix match on every word).
+    /// Full-text search (prefix match on every word; a phone number written in groups also
+    /// matches as one number).
     q: Option<String>,
 }
 
