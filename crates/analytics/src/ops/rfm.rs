@@ -13,7 +13,7 @@ use crate::error::Result;
 use chrono::NaiveDate;
 use crm_core::Ctx;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// The sortable and filterable fields of the report's items.
@@ -44,16 +44,23 @@ pub(crate) fn ntile(n: usize, k: usize, i: usize) -> i32 {
     bucket as i32 + 1
 }
 
-/// `ntile(5)` of `keys` (with their ids) in ascending order.
-fn scores<K: Ord + Copy>(keys: &[(K, Uuid)]) -> HashMap<Uuid, i32> {
-    let mut sorted: Vec<(K, Uuid)> = keys.to_vec();
-    sorted.sort();
-    let n = sorted.len();
-    sorted
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, id))| (id, ntile(n, 5, i)))
-        .collect()
+/// Gives every customer `set`'s `ntile(5)` of `key` in ascending order of (key, id), through
+/// a sorted index: no map from id to score, no copy of the keys (RFM holds half a million
+/// customers at full scale).
+fn score<K: Ord>(
+    customers: &mut [Customer],
+    key: impl Fn(&Customer) -> K,
+    set: impl Fn(&mut Customer, u8),
+) {
+    let mut order: Vec<u32> = (0..customers.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&customers[a as usize], &customers[b as usize]);
+        key(a).cmp(&key(b)).then(a.id.cmp(&b.id))
+    });
+    let n = order.len();
+    for (i, at) in order.into_iter().enumerate() {
+        set(&mut customers[at as usize], ntile(n, 5, i) as u8);
+    }
 }
 
 struct Customer {
@@ -62,6 +69,36 @@ struct Customer {
     days: i64,
     frequency: i64,
     monetary: Decimal,
+    r: u8,
+    f: u8,
+    m: u8,
+}
+
+impl Customer {
+    fn total(&self) -> u8 {
+        self.r + self.f + self.m
+    }
+}
+
+/// The segment names by recency and frequency score (1 to 5 each).
+struct Segments([[String; 5]; 5]);
+
+impl Segments {
+    fn of(table: &BTreeMap<String, String>) -> Segments {
+        Segments(std::array::from_fn(|r| {
+            std::array::from_fn(|f| {
+                table
+                    .get(&format!("{}{}", r + 1, f + 1))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+        }))
+    }
+
+    fn of_customer(&self, c: &Customer) -> &str {
+        let at = |score: u8| usize::from(score.clamp(1, 5) - 1);
+        &self.0[at(c.r)][at(c.f)]
+    }
 }
 
 /// The RFM report of `params.subject` (companies by default, or contacts).
@@ -69,10 +106,10 @@ pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport>
     item_query::validate(params, ITEM_FIELDS)?;
     customers_only(params, "RFM scores customers: companies or contacts")?;
     let c = collect(ctx, params, Parts::TOTALS.days()).await?;
-    let table = segment_table(&stored(&ctx.db, ctx).await?.overrides);
+    let segments_of = Segments::of(&segment_table(&stored(&ctx.db, ctx).await?.overrides));
     let reference = c.scope.reference_date;
     let base = c.scope.base_currency.clone();
-    let customers: Vec<Customer> = c
+    let mut customers: Vec<Customer> = c
         .items
         .into_iter()
         .filter_map(|(id, r)| {
@@ -83,81 +120,62 @@ pub async fn rfm_report(ctx: &Ctx, params: &AnalysisParams) -> Result<RfmReport>
                 days: (reference - last).num_days(),
                 frequency: r.days.len() as i64,
                 monetary: r.total,
+                r: 0,
+                f: 0,
+                m: 0,
             })
         })
         .collect();
     // Fewer days is better: ntile over (days, id) ascending puts the most recent in bucket
     // 1, which scores 5.
-    let r: HashMap<Uuid, i32> =
-        scores(&customers.iter().map(|x| (x.days, x.id)).collect::<Vec<_>>())
-            .into_iter()
-            .map(|(id, n)| (id, 6 - n))
-            .collect();
-    let f = scores(
-        &customers
-            .iter()
-            .map(|x| (x.frequency, x.id))
-            .collect::<Vec<_>>(),
-    );
-    let m = scores(
-        &customers
-            .iter()
-            .map(|x| (x.monetary, x.id))
-            .collect::<Vec<_>>(),
-    );
-    let mut rows: Vec<(Customer, i32, i32, i32, String)> = customers
-        .into_iter()
-        .map(|x| {
-            let (rs, fs, ms) = (r[&x.id], f[&x.id], m[&x.id]);
-            let segment = table.get(&format!("{rs}{fs}")).cloned().unwrap_or_default();
-            (x, rs, fs, ms, segment)
-        })
-        .collect();
-    rows.sort_by(|p, q| {
-        (q.1 + q.2 + q.3)
-            .cmp(&(p.1 + p.2 + p.3))
-            .then(q.0.monetary.cmp(&p.0.monetary))
-            .then(p.0.id.cmp(&q.0.id))
+    score(&mut customers, |x| x.days, |x, n| x.r = 6 - n);
+    score(&mut customers, |x| x.frequency, |x, n| x.f = n);
+    score(&mut customers, |x| x.monetary, |x, n| x.m = n);
+    customers.sort_unstable_by(|p, q| {
+        q.total()
+            .cmp(&p.total())
+            .then(q.monetary.cmp(&p.monetary))
+            .then(p.id.cmp(&q.id))
     });
-    let mut by_segment: HashMap<String, (i64, Decimal)> = HashMap::new();
-    for row in &rows {
+    let mut by_segment: HashMap<&str, (i64, Decimal)> = HashMap::new();
+    for x in &customers {
         let e = by_segment
-            .entry(row.4.clone())
+            .entry(segments_of.of_customer(x))
             .or_insert((0, Decimal::ZERO));
         e.0 += 1;
-        e.1 = e.1.checked_add(row.0.monetary).unwrap_or(e.1);
+        e.1 = e.1.checked_add(x.monetary).unwrap_or(e.1);
     }
     let mut segments: Vec<RfmSegmentTotal> = by_segment
         .into_iter()
         .map(|(segment, (count, sum))| RfmSegmentTotal {
-            segment,
+            segment: segment.to_owned(),
             count,
             revenue: money(sum, &base),
         })
         .collect();
     segments.sort_by(|a, b| b.count.cmp(&a.count).then(a.segment.cmp(&b.segment)));
-    let row_count = rows.len() as i64;
+    let row_count = customers.len() as i64;
     let shown = if item_query::asked(params) {
-        rows
+        customers
     } else {
-        page(rows, params)?
+        page(customers, params)?
     };
-    let ids: Vec<Uuid> = shown.iter().map(|r| r.0.id).collect();
+    let ids: Vec<Uuid> = shown.iter().map(|x| x.id).collect();
     let mut named = names(ctx, c.scope.subject, &ids).await?;
     let items: Vec<RfmItem> = shown
         .into_iter()
-        .map(|(x, rs, fs, ms, segment)| RfmItem {
+        .map(|x| RfmItem {
             id: x.id,
             name: named.remove(&x.id),
             last_order_date: x.last,
             recency_days: x.days,
             frequency: x.frequency,
             monetary: money(x.monetary, &base),
-            r: rs,
-            f: fs,
-            m: ms,
-            score: format!("{rs}{fs}{ms}"),
-            segment,
+            r: i32::from(x.r),
+            f: i32::from(x.f),
+            m: i32::from(x.m),
+            score: format!("{}{}{}", x.r, x.f, x.m),
+            segment: segments_of.of_customer(&x).to_owned(),
         })
         .collect();
     let (items, row_count) = if item_query::asked(params) {
