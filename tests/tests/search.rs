@@ -297,6 +297,16 @@ dual! {
             .map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect();
         got.sort();
         assert_eq!(got, want, "{gql}");
+        // A number too long for PostgreSQL's search (over 2,047 bytes) is dropped from the
+        // search there, as it always was; it must not make the search index first find nothing.
+        if pg {
+            let params = crm_core::list::ListParams {
+                q: Some(format!("ann {}", "1".repeat(2_048))),
+                ..Default::default()
+            };
+            let page = crm_customers::ops::list_contacts(&ctx, &params).await.unwrap();
+            assert_eq!(page.data.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(), vec![id(&ann)]);
+        }
         // Seven digits with a word are two terms, both applied.
         let found = app.get("/api/v1/contacts?q=bob%204930123", t).await.ok(200);
         assert_eq!(field_of(&found, "id"), vec![id(&bob)]);

@@ -30,6 +30,10 @@ pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
 /// search index for it first ([`Searched::selective`]).
 pub const SELECTIVE_DIGITS: usize = 7;
 
+/// The longest word PostgreSQL keeps in a `tsquery`: a longer one is dropped ("word is too
+/// long to be indexed"), so on its own it would select nothing.
+const PG_MAX_WORD: usize = 2_047;
+
 /// The condition of a `q` parameter.
 pub(crate) struct Searched {
     /// Every term of `q`, prefix-matched.
@@ -63,7 +67,10 @@ impl Query {
     fn selective_token(&self) -> Option<&String> {
         self.tokens
             .iter()
-            .filter(|t| t.len() >= SELECTIVE_DIGITS && t.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|t| {
+                (SELECTIVE_DIGITS..=PG_MAX_WORD).contains(&t.len())
+                    && t.bytes().all(|b| b.is_ascii_digit())
+            })
             .max_by_key(|t| t.len())
     }
 }
@@ -76,8 +83,9 @@ impl Query {
 /// prefix) also searches the digits after it. Empty when `q` is not such a number.
 fn phone_number(q: &str) -> Vec<String> {
     let q = q.trim().replace("(0)", "");
-    let allowed =
-        |c: char| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '/' | '.');
+    let allowed = |c: char| {
+        c.is_ascii_digit() || c.is_whitespace() || matches!(c, '+' | '-' | '(' | ')' | '/' | '.')
+    };
     if !q.chars().all(allowed)
         || q.split(|c: char| !c.is_ascii_digit())
             .filter(|g| !g.is_empty())
@@ -140,7 +148,10 @@ fn fts_match(query: &Query) -> String {
         query.number.iter().map(prefix).collect(),
         query.tokens.iter().map(prefix).collect(),
         " OR ",
-        " AND ",
+        // Implicit AND, as before: FTS5 drops a term its tokenizer keeps nothing of (`ⓐ`,
+        // which Rust counts as a letter) from an implicit AND, while an explicit `AND` with
+        // such a term matches nothing.
+        " ",
     )
 }
 
@@ -214,15 +225,15 @@ mod tests {
         // The tokens still count: a date or a document number written with dashes.
         assert_eq!(
             fts_match(&Query::of("2024-0001")),
-            "(\"20240001\"* OR (\"2024\"* AND \"0001\"*))"
+            "(\"20240001\"* OR (\"2024\"* \"0001\"*))"
         );
         assert_eq!(
             fts_match(&Query::of("(030) 1234567")),
-            "(\"0301234567\"* OR \"301234567\"* OR (\"030\"* AND \"1234567\"*))"
+            "(\"0301234567\"* OR \"301234567\"* OR (\"030\"* \"1234567\"*))"
         );
         assert_eq!(
             fts_match(&Query::of("ann 4930123")),
-            "\"ann\"* AND \"4930123\"*"
+            "\"ann\"* \"4930123\"*"
         );
         assert_eq!(fts_match(&Query::of("ann")), "\"ann\"*");
         assert_eq!(
@@ -232,5 +243,14 @@ mod tests {
             Some("49301234")
         );
         assert_eq!(Query::of("030 123456").selective_token(), None);
+        // A word PostgreSQL would drop selects nothing: not selective.
+        assert_eq!(
+            Query::of(&format!("ann {}", "1".repeat(2_048))).selective_token(),
+            None
+        );
+        assert_eq!(
+            phone_number("030\t1234567"),
+            v(&["0301234567", "301234567"])
+        );
     }
 }

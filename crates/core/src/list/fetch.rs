@@ -10,7 +10,7 @@
 //!    or order number: what a call center's caller lookup sends) asks the search index for
 //!    that token first, and the page's statement takes the ids when they are at most
 //!    [`SEARCH_MATCH_CAP`]: two short statements instead of three, without the probe's
-//!    1,000 rows.
+//!    1,000 rows. More matches go on to the probe and the rest.
 //! 1. **Probe**: the first [`SEARCH_PROBE_ROWS`] rows of the list in its order, filtered by the
 //!    search as they stream; a common term fills its page within a few hundred rows. The
 //!    statement returns one more row, the last one probed, when the probe stopped short of the
@@ -183,20 +183,17 @@ impl Plan {
 
         // 0. A term selective by its shape (a long number) asks the search index first, for
         // that term alone; the page's statement repeats the whole search. More matches than
-        // the cap (a misjudged term) go on as any other search, without asking again.
-        let mut over_cap = false;
+        // the cap (a misjudged term) go on as any other search, whose whole condition may
+        // still match few enough.
         if let Some(selective) = &self.selective {
             let stmt = self.match_ids::<E>(selective.clone(), backend);
             note(&stmt);
-            match ids_of(db, stmt, self.match_cap).await? {
-                Some(ids) => {
-                    let Some(stmt) = self.page_of(query, &ids, backend) else {
-                        return Ok(Vec::new());
-                    };
-                    note(&stmt);
-                    return by_position::<E::Model, _>(db, stmt).await;
-                }
-                None => over_cap = true,
+            if let Some(ids) = ids_of(db, stmt, self.match_cap).await? {
+                let Some(stmt) = self.page_of(query, &ids, backend) else {
+                    return Ok(Vec::new());
+                };
+                note(&stmt);
+                return by_position::<E::Model, _>(db, stmt).await;
             }
         }
 
@@ -218,13 +215,9 @@ impl Plan {
         }
 
         // 2. The ids of every match in the organization, from the search index alone.
-        let ids = if over_cap {
-            None
-        } else {
-            let stmt = self.match_ids::<E>(search, backend);
-            note(&stmt);
-            ids_of(db, stmt, self.match_cap).await?
-        };
+        let stmt = self.match_ids::<E>(search, backend);
+        note(&stmt);
+        let ids = ids_of(db, stmt, self.match_cap).await?;
 
         // 3. The page: restricted to the ids, or the list's plain statement above the cap.
         let stmt = match ids {
