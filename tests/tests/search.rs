@@ -171,6 +171,12 @@ dual! {
             tx.rollback().await.unwrap();
             let plan = plan.join("\n");
             assert!(plan.contains(&format!("ix_{table}_search")), "{table}:\n{plan}");
+            // Its pending list is kept small: every search reads all of it (migration 000028).
+            let options = app.db.query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'ix_{table}_search'"),
+            )).await.unwrap().unwrap().try_get_by_index::<String>(0).unwrap();
+            assert_eq!(options, "gin_pending_list_limit=64", "{table}");
         }
     }
 }

@@ -33,6 +33,7 @@ mod m20261206_000024_revenue_rollups;
 mod m20261206_000025_analytics_overview;
 mod m20261207_000026_product_price_index;
 mod m20261207_000027_line_costs;
+mod m20261208_000028_search_pending_list;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000025_analytics_overview::Migration),
             Box::new(m20261207_000026_product_price_index::Migration),
             Box::new(m20261207_000027_line_costs::Migration),
+            Box::new(m20261208_000028_search_pending_list::Migration),
         ]
     }
 }

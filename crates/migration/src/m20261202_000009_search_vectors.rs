@@ -15,7 +15,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 pub struct Migration;
 
 /// The searched tables and the text their vector is made of.
-fn searched() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn searched() -> Vec<(&'static str, &'static str)> {
     let mut all = vec![("companies", "search_text"), ("contacts", "search_text")];
     all.extend(SEARCHED.iter().map(|s| (s.table, s.pg_text)));
     all
